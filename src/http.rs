@@ -1,0 +1,148 @@
+//! Transport-neutral HTTP values: what the core hands to a transport and gets back.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The HTTP methods the GHL API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Header names whose values are credentials: masked whenever a request is shown.
+const SECRET_HEADERS: &[&str] = &["authorization", "x-api-key", "cookie"];
+
+/// One request, ready for any transport. `Debug` and [`HttpRequest::redacted`] mask
+/// credentials, so a request can be logged or previewed without leaking a token.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// JSON text, when the endpoint takes a body (DELETE /tags does).
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    /// The value of a header, matched case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// A copy safe to show: credential headers keep only their scheme (`Bearer ****`).
+    pub fn redacted(&self) -> HttpRequest {
+        let headers = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                    (name.clone(), mask_secret(value))
+                } else {
+                    (name.clone(), value.clone())
+                }
+            })
+            .collect();
+        HttpRequest {
+            headers,
+            ..self.clone()
+        }
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.redacted();
+        f.debug_struct("HttpRequest")
+            .field("method", &shown.method)
+            .field("url", &shown.url)
+            .field("headers", &shown.headers)
+            .field("body", &shown.body)
+            .finish()
+    }
+}
+
+/// `Bearer abc123` becomes `Bearer ****`; a bare secret becomes `****`.
+fn mask_secret(value: &str) -> String {
+    match value.split_once(' ') {
+        Some((scheme, _)) => format!("{scheme} ****"),
+        None => "****".to_string(),
+    }
+}
+
+/// One response as a transport received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The value of a header, matched case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_token() {
+        let request = HttpRequest {
+            method: Method::Get,
+            url: "https://x/contacts/1".into(),
+            headers: vec![("Authorization".into(), "Bearer pit-secret-123".into())],
+            body: None,
+        };
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("pit-secret-123"), "{shown}");
+        assert!(shown.contains("Bearer ****"), "{shown}");
+        assert_eq!(
+            request.header("authorization"),
+            Some("Bearer pit-secret-123")
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! ghl-bridge core: everything that does not need the network.
+//!
+//! The core is sans-IO: it turns intentions into [`http::HttpRequest`] values and
+//! HTTP answers back into typed results. The Worker, the browser page and native
+//! tests each bring their own transport (see DESIGN.md).
+
+pub mod ghl;
+pub mod http;
