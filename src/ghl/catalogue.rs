@@ -64,111 +64,101 @@ impl Endpoint {
 const READ: &str = "contacts.readonly";
 const WRITE: &str = "contacts.write";
 
-/// Shorthand for the catalogue's many entries that share a version and family.
-const fn contacts_api(
-    id: &'static str,
-    operation_id: &'static str,
-    family: Family,
-    method: Method,
-    path: &'static str,
-    scope: &'static str,
-    success_status: u16,
-    types: (Option<&'static str>, Option<&'static str>, &'static str),
-    summary: &'static str,
-) -> Endpoint {
-    Endpoint {
-        id,
-        operation_id,
-        family,
-        method,
-        path,
-        scope,
-        version: CONTACTS_API_VERSION,
-        success_status,
-        query: types.0,
-        body: types.1,
-        response: types.2,
-        summary,
-        uncertain: None,
-    }
-}
+/// What most entries share: the contacts API version, no query, no body, nothing
+/// uncertain. Entries override the rest by name.
+const CONTACTS_API: Endpoint = Endpoint {
+    id: "",
+    operation_id: "",
+    family: Family::Contacts,
+    method: Method::Get,
+    path: "",
+    scope: READ,
+    version: CONTACTS_API_VERSION,
+    success_status: 200,
+    query: None,
+    body: None,
+    response: "",
+    summary: "",
+    uncertain: None,
+};
 
 use Family::*;
 use Method::*;
 
 // ---- contacts ----
-pub const GET_CONTACT: Endpoint = contacts_api(
-    "contacts.get",
-    "get-contact",
-    Contacts,
-    Get,
-    "/contacts/{contactId}",
-    READ,
-    200,
-    (None, None, "ContactEnvelope"),
-    "Get one contact by id",
-);
-pub const CREATE_CONTACT: Endpoint = contacts_api(
-    "contacts.create",
-    "create-contact",
-    Contacts,
-    Post,
-    "/contacts/",
-    WRITE,
-    201,
-    (None, Some("CreateContactBody"), "ContactEnvelope"),
-    "Create a contact (refused when it duplicates one and duplicates are not allowed)",
-);
-pub const UPDATE_CONTACT: Endpoint = contacts_api(
-    "contacts.update",
-    "update-contact",
-    Contacts,
-    Put,
-    "/contacts/{contactId}",
-    WRITE,
-    200,
-    (None, Some("UpdateContactBody"), "UpdatedContact"),
-    "Update a contact; `tags` here replaces all tags",
-);
-pub const DELETE_CONTACT: Endpoint = contacts_api(
-    "contacts.delete",
-    "delete-contact",
-    Contacts,
-    Delete,
-    "/contacts/{contactId}",
-    WRITE,
-    200,
-    (None, None, "Succeeded"),
-    "Delete a contact",
-);
-pub const UPSERT_CONTACT: Endpoint = contacts_api(
-    "contacts.upsert",
-    "upsert-contact",
-    Contacts,
-    Post,
-    "/contacts/upsert",
-    WRITE,
-    200,
-    (None, Some("UpsertContactBody"), "UpsertedContact"),
-    "Create or update by the location's duplicate rules, in one call",
-);
+pub const GET_CONTACT: Endpoint = Endpoint {
+    id: "contacts.get",
+    operation_id: "get-contact",
+    family: Contacts,
+    method: Get,
+    path: "/contacts/{contactId}",
+    response: "ContactEnvelope",
+    summary: "Get one contact by id",
+    ..CONTACTS_API
+};
+pub const CREATE_CONTACT: Endpoint = Endpoint {
+    id: "contacts.create",
+    operation_id: "create-contact",
+    family: Contacts,
+    method: Post,
+    path: "/contacts/",
+    scope: WRITE,
+    success_status: 201,
+    body: Some("CreateContactBody"),
+    response: "ContactEnvelope",
+    summary: "Create a contact (refused when it duplicates one and duplicates are not allowed)",
+    ..CONTACTS_API
+};
+pub const UPDATE_CONTACT: Endpoint = Endpoint {
+    id: "contacts.update",
+    operation_id: "update-contact",
+    family: Contacts,
+    method: Put,
+    path: "/contacts/{contactId}",
+    scope: WRITE,
+    body: Some("UpdateContactBody"),
+    response: "UpdatedContact",
+    summary: "Update a contact; `tags` here replaces all tags",
+    ..CONTACTS_API
+};
+pub const DELETE_CONTACT: Endpoint = Endpoint {
+    id: "contacts.delete",
+    operation_id: "delete-contact",
+    family: Contacts,
+    method: Delete,
+    path: "/contacts/{contactId}",
+    scope: WRITE,
+    response: "Succeeded",
+    summary: "Delete a contact",
+    ..CONTACTS_API
+};
+pub const UPSERT_CONTACT: Endpoint = Endpoint {
+    id: "contacts.upsert",
+    operation_id: "upsert-contact",
+    family: Contacts,
+    method: Post,
+    path: "/contacts/upsert",
+    scope: WRITE,
+    body: Some("UpsertContactBody"),
+    response: "UpsertedContact",
+    summary: "Create or update by the location's duplicate rules, in one call",
+    ..CONTACTS_API
+};
 pub const LIST_CONTACTS: Endpoint = Endpoint {
     uncertain: Some(
         "Deprecated by GHL in favour of search. The OpenAPI file documents `{contacts, count}`; \
          real answers also carry `meta` with the `startAfter`/`startAfterId` cursor (seen in \
          integrations, not in the spec).",
     ),
-    ..contacts_api(
-        "contacts.list",
-        "get-contacts",
-        Contacts,
-        Get,
-        "/contacts/",
-        READ,
-        200,
-        (Some("ListContacts"), None, "ContactList"),
-        "List contacts of a location, cursor-paginated (deprecated)",
-    )
+    id: "contacts.list",
+    operation_id: "get-contacts",
+    family: Contacts,
+    method: Get,
+    path: "/contacts/",
+    query: Some("ListContacts"),
+    response: "ContactList",
+    summary: "List contacts of a location, cursor-paginated (deprecated)",
+    ..CONTACTS_API
 };
 pub const SEARCH_CONTACTS: Endpoint = Endpoint {
     uncertain: Some(
@@ -177,184 +167,182 @@ pub const SEARCH_CONTACTS: Endpoint = Endpoint {
          `{contacts, total}`, contacts with `address` (not `address1`), an epoch \
          `dateOfBirth` and a `searchAfter` cursor.",
     ),
-    ..contacts_api(
-        "contacts.search",
-        "search-contacts-advanced",
-        Contacts,
-        Post,
-        "/contacts/search",
-        READ,
-        200,
-        (None, Some("SearchContactsBody"), "ContactSearchResult"),
-        "Search contacts with filters, sort and page or searchAfter pagination",
-    )
+    id: "contacts.search",
+    operation_id: "search-contacts-advanced",
+    family: Contacts,
+    method: Post,
+    path: "/contacts/search",
+    body: Some("SearchContactsBody"),
+    response: "ContactSearchResult",
+    summary: "Search contacts with filters, sort and page or searchAfter pagination",
+    ..CONTACTS_API
 };
 pub const FIND_DUPLICATE_CONTACT: Endpoint = Endpoint {
     uncertain: Some(
         "The OpenAPI file gives no answer schema; modelled as `{contact}` with `contact` absent \
          or null when there is no match, as integrators report.",
     ),
-    ..contacts_api(
-        "contacts.duplicate",
-        "get-duplicate-contact",
-        Contacts,
-        Get,
-        "/contacts/search/duplicate",
-        READ,
-        200,
-        (Some("FindDuplicateContact"), None, "DuplicateResult"),
-        "Find the contact an email or phone would duplicate, by the location's rules",
-    )
+    id: "contacts.duplicate",
+    operation_id: "get-duplicate-contact",
+    family: Contacts,
+    method: Get,
+    path: "/contacts/search/duplicate",
+    query: Some("FindDuplicateContact"),
+    response: "DuplicateResult",
+    summary: "Find the contact an email or phone would duplicate, by the location's rules",
+    ..CONTACTS_API
 };
-pub const LIST_BUSINESS_CONTACTS: Endpoint = contacts_api(
-    "contacts.byBusiness",
-    "get-contacts-by-businessId",
-    Contacts,
-    Get,
-    "/contacts/business/{businessId}",
-    READ,
-    200,
-    (Some("ListBusinessContacts"), None, "ContactList"),
-    "List the contacts of a business",
-);
+pub const LIST_BUSINESS_CONTACTS: Endpoint = Endpoint {
+    id: "contacts.byBusiness",
+    operation_id: "get-contacts-by-businessId",
+    family: Contacts,
+    method: Get,
+    path: "/contacts/business/{businessId}",
+    query: Some("ListBusinessContacts"),
+    response: "ContactList",
+    summary: "List the contacts of a business",
+    ..CONTACTS_API
+};
 
 // ---- tasks ----
-pub const LIST_TASKS: Endpoint = contacts_api(
-    "tasks.list",
-    "get-all-tasks",
-    Tasks,
-    Get,
-    "/contacts/{contactId}/tasks",
-    READ,
-    200,
-    (None, None, "TaskList"),
-    "List a contact's tasks",
-);
-pub const GET_TASK: Endpoint = contacts_api(
-    "tasks.get",
-    "get-task",
-    Tasks,
-    Get,
-    "/contacts/{contactId}/tasks/{taskId}",
-    READ,
-    200,
-    (None, None, "TaskEnvelope"),
-    "Get one task",
-);
-pub const CREATE_TASK: Endpoint = contacts_api(
-    "tasks.create",
-    "create-task",
-    Tasks,
-    Post,
-    "/contacts/{contactId}/tasks",
-    WRITE,
-    201,
-    (None, Some("CreateTaskBody"), "TaskEnvelope"),
-    "Create a task on a contact",
-);
-pub const UPDATE_TASK: Endpoint = contacts_api(
-    "tasks.update",
-    "update-task",
-    Tasks,
-    Put,
-    "/contacts/{contactId}/tasks/{taskId}",
-    WRITE,
-    200,
-    (None, Some("UpdateTaskBody"), "TaskEnvelope"),
-    "Update a task",
-);
-pub const SET_TASK_COMPLETED: Endpoint = contacts_api(
-    "tasks.setCompleted",
-    "update-task-completed",
-    Tasks,
-    Put,
-    "/contacts/{contactId}/tasks/{taskId}/completed",
-    WRITE,
-    200,
-    (None, Some("SetTaskCompletedBody"), "TaskEnvelope"),
-    "Mark a task completed or not",
-);
-pub const DELETE_TASK: Endpoint = contacts_api(
-    "tasks.delete",
-    "delete-task",
-    Tasks,
-    Delete,
-    "/contacts/{contactId}/tasks/{taskId}",
-    WRITE,
-    200,
-    (None, None, "Succeeded"),
-    "Delete a task",
-);
+pub const LIST_TASKS: Endpoint = Endpoint {
+    id: "tasks.list",
+    operation_id: "get-all-tasks",
+    family: Tasks,
+    method: Get,
+    path: "/contacts/{contactId}/tasks",
+    response: "TaskList",
+    summary: "List a contact's tasks",
+    ..CONTACTS_API
+};
+pub const GET_TASK: Endpoint = Endpoint {
+    id: "tasks.get",
+    operation_id: "get-task",
+    family: Tasks,
+    method: Get,
+    path: "/contacts/{contactId}/tasks/{taskId}",
+    response: "TaskEnvelope",
+    summary: "Get one task",
+    ..CONTACTS_API
+};
+pub const CREATE_TASK: Endpoint = Endpoint {
+    id: "tasks.create",
+    operation_id: "create-task",
+    family: Tasks,
+    method: Post,
+    path: "/contacts/{contactId}/tasks",
+    scope: WRITE,
+    success_status: 201,
+    body: Some("CreateTaskBody"),
+    response: "TaskEnvelope",
+    summary: "Create a task on a contact",
+    ..CONTACTS_API
+};
+pub const UPDATE_TASK: Endpoint = Endpoint {
+    id: "tasks.update",
+    operation_id: "update-task",
+    family: Tasks,
+    method: Put,
+    path: "/contacts/{contactId}/tasks/{taskId}",
+    scope: WRITE,
+    body: Some("UpdateTaskBody"),
+    response: "TaskEnvelope",
+    summary: "Update a task",
+    ..CONTACTS_API
+};
+pub const SET_TASK_COMPLETED: Endpoint = Endpoint {
+    id: "tasks.setCompleted",
+    operation_id: "update-task-completed",
+    family: Tasks,
+    method: Put,
+    path: "/contacts/{contactId}/tasks/{taskId}/completed",
+    scope: WRITE,
+    body: Some("SetTaskCompletedBody"),
+    response: "TaskEnvelope",
+    summary: "Mark a task completed or not",
+    ..CONTACTS_API
+};
+pub const DELETE_TASK: Endpoint = Endpoint {
+    id: "tasks.delete",
+    operation_id: "delete-task",
+    family: Tasks,
+    method: Delete,
+    path: "/contacts/{contactId}/tasks/{taskId}",
+    scope: WRITE,
+    response: "Succeeded",
+    summary: "Delete a task",
+    ..CONTACTS_API
+};
 
 // ---- notes ----
-pub const LIST_NOTES: Endpoint = contacts_api(
-    "notes.list",
-    "get-all-notes",
-    Notes,
-    Get,
-    "/contacts/{contactId}/notes",
-    READ,
-    200,
-    (None, None, "NoteList"),
-    "List a contact's notes",
-);
-pub const GET_NOTE: Endpoint = contacts_api(
-    "notes.get",
-    "get-note",
-    Notes,
-    Get,
-    "/contacts/{contactId}/notes/{id}",
-    READ,
-    200,
-    (None, None, "NoteEnvelope"),
-    "Get one note",
-);
-pub const CREATE_NOTE: Endpoint = contacts_api(
-    "notes.create",
-    "create-note",
-    Notes,
-    Post,
-    "/contacts/{contactId}/notes",
-    WRITE,
-    201,
-    (None, Some("NoteBody"), "NoteEnvelope"),
-    "Add a note to a contact",
-);
-pub const UPDATE_NOTE: Endpoint = contacts_api(
-    "notes.update",
-    "update-note",
-    Notes,
-    Put,
-    "/contacts/{contactId}/notes/{id}",
-    WRITE,
-    200,
-    (None, Some("UpdateNoteBody"), "NoteEnvelope"),
-    "Update a note",
-);
-pub const DELETE_NOTE: Endpoint = contacts_api(
-    "notes.delete",
-    "delete-note",
-    Notes,
-    Delete,
-    "/contacts/{contactId}/notes/{id}",
-    WRITE,
-    200,
-    (None, None, "Succeeded"),
-    "Delete a note",
-);
+pub const LIST_NOTES: Endpoint = Endpoint {
+    id: "notes.list",
+    operation_id: "get-all-notes",
+    family: Notes,
+    method: Get,
+    path: "/contacts/{contactId}/notes",
+    response: "NoteList",
+    summary: "List a contact's notes",
+    ..CONTACTS_API
+};
+pub const GET_NOTE: Endpoint = Endpoint {
+    id: "notes.get",
+    operation_id: "get-note",
+    family: Notes,
+    method: Get,
+    path: "/contacts/{contactId}/notes/{id}",
+    response: "NoteEnvelope",
+    summary: "Get one note",
+    ..CONTACTS_API
+};
+pub const CREATE_NOTE: Endpoint = Endpoint {
+    id: "notes.create",
+    operation_id: "create-note",
+    family: Notes,
+    method: Post,
+    path: "/contacts/{contactId}/notes",
+    scope: WRITE,
+    success_status: 201,
+    body: Some("NoteBody"),
+    response: "NoteEnvelope",
+    summary: "Add a note to a contact",
+    ..CONTACTS_API
+};
+pub const UPDATE_NOTE: Endpoint = Endpoint {
+    id: "notes.update",
+    operation_id: "update-note",
+    family: Notes,
+    method: Put,
+    path: "/contacts/{contactId}/notes/{id}",
+    scope: WRITE,
+    body: Some("UpdateNoteBody"),
+    response: "NoteEnvelope",
+    summary: "Update a note",
+    ..CONTACTS_API
+};
+pub const DELETE_NOTE: Endpoint = Endpoint {
+    id: "notes.delete",
+    operation_id: "delete-note",
+    family: Notes,
+    method: Delete,
+    path: "/contacts/{contactId}/notes/{id}",
+    scope: WRITE,
+    response: "Succeeded",
+    summary: "Delete a note",
+    ..CONTACTS_API
+};
 
 // ---- appointments ----
-pub const LIST_CONTACT_APPOINTMENTS: Endpoint = contacts_api(
-    "appointments.listForContact",
-    "get-appointments-for-contact",
-    Appointments,
-    Get,
-    "/contacts/{contactId}/appointments",
-    READ,
-    200,
-    (None, None, "AppointmentList"),
-    "List a contact's appointments",
-);
+pub const LIST_CONTACT_APPOINTMENTS: Endpoint = Endpoint {
+    id: "appointments.listForContact",
+    operation_id: "get-appointments-for-contact",
+    family: Appointments,
+    method: Get,
+    path: "/contacts/{contactId}/appointments",
+    response: "AppointmentList",
+    summary: "List a contact's appointments",
+    ..CONTACTS_API
+};
 pub const CREATE_APPOINTMENT: Endpoint = Endpoint {
     id: "appointments.create",
     operation_id: "create-appointment",
@@ -376,28 +364,31 @@ pub const CREATE_APPOINTMENT: Endpoint = Endpoint {
 };
 
 // ---- tags ----
-pub const ADD_TAGS: Endpoint = contacts_api(
-    "tags.add",
-    "add-tags",
-    Tags,
-    Post,
-    "/contacts/{contactId}/tags",
-    WRITE,
-    201,
-    (None, Some("TagsBody"), "TagList"),
-    "Add tags to a contact (keeps the others)",
-);
-pub const REMOVE_TAGS: Endpoint = contacts_api(
-    "tags.remove",
-    "remove-tags",
-    Tags,
-    Delete,
-    "/contacts/{contactId}/tags",
-    WRITE,
-    200,
-    (None, Some("TagsBody"), "TagList"),
-    "Remove tags from a contact (a DELETE with a body)",
-);
+pub const ADD_TAGS: Endpoint = Endpoint {
+    id: "tags.add",
+    operation_id: "add-tags",
+    family: Tags,
+    method: Post,
+    path: "/contacts/{contactId}/tags",
+    scope: WRITE,
+    success_status: 201,
+    body: Some("TagsBody"),
+    response: "TagList",
+    summary: "Add tags to a contact (keeps the others)",
+    ..CONTACTS_API
+};
+pub const REMOVE_TAGS: Endpoint = Endpoint {
+    id: "tags.remove",
+    operation_id: "remove-tags",
+    family: Tags,
+    method: Delete,
+    path: "/contacts/{contactId}/tags",
+    scope: WRITE,
+    body: Some("TagsBody"),
+    response: "TagList",
+    summary: "Remove tags from a contact (a DELETE with a body)",
+    ..CONTACTS_API
+};
 
 /// Every endpoint, in catalogue order.
 pub const CATALOGUE: &[&Endpoint] = &[

@@ -1,0 +1,48 @@
+# ghl-bridge: the two commands are `make dev` and `make test`. Both install what
+# is missing first (scripts/setup.sh) and skip what is there.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+
+.PHONY: help setup build build-web build-worker dev test lint test-native test-wasm test-e2e clean
+
+help:
+	@echo "make dev   - build, then run the Worker on http://127.0.0.1:8787 (page at /)"
+	@echo "make test  - lint + every test: native, wasm in headless Chromium, end to end on workerd"
+
+setup:
+	@bash scripts/setup.sh
+
+build-web: setup
+	@bash scripts/build-web.sh
+
+build-worker: setup
+	@bash scripts/build-worker.sh
+
+build: build-web build-worker
+
+dev: build
+	@bash scripts/dev.sh
+
+test: setup lint test-native test-wasm build test-e2e
+	@echo "make test: all suites passed"
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	cargo clippy -p ghl-bridge -p ghl-bridge-web -p ghl-bridge-worker --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+
+test-native:
+	cargo test --workspace --exclude ghl-bridge-web --exclude ghl-bridge-worker
+
+test-wasm:
+	cargo test -p ghl-bridge-web --target wasm32-unknown-unknown
+
+test-e2e:
+	node --test --test-concurrency=1 tests/e2e/
+
+clean:
+	cargo clean
+	rm -rf www/pkg crates/worker/build test-artifacts .wrangler

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the Worker bundle (crates/worker/build/) with worker-build, offline:
+# every tool worker-build would download is given to it from a local install.
+# Set GHL_BRIDGE_SKIP_BUILD=1 to reuse an existing bundle (tests build once).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root/crates/worker"
+if [[ "${GHL_BRIDGE_SKIP_BUILD:-}" == 1 && -f build/index.js ]]; then
+  exit 0
+fi
+export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$(command -v wasm-bindgen)}"
+export ESBUILD_BIN="${ESBUILD_BIN:-$root/node_modules/.bin/esbuild}"
+export WASM_OPT_BIN="${WASM_OPT_BIN:-$root/node_modules/.bin/wasm-opt}"
+worker-build --release
