@@ -25,4 +25,4 @@ cat <<'INFO'
 [dev] ghl-bridge Worker:   http://127.0.0.1:8787/health
 [dev] mapping tester page: http://127.0.0.1:8787/
 INFO
-exec env GHL_BRIDGE_SKIP_BUILD=1 node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787
+exec node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787
