@@ -4,5 +4,7 @@
 //! HTTP answers back into typed results. The Worker, the browser page and native
 //! tests each bring their own transport (see DESIGN.md).
 
+pub mod dedupe;
 pub mod ghl;
 pub mod http;
+pub mod mapping;

@@ -1,0 +1,308 @@
+//! Source payloads and the paths that read them.
+//!
+//! A payload arrives as JSON, as a form-encoded body or as a query string (Spot-Hit
+//! callbacks). Form and query payloads become JSON too, PHP-style: `a[b][0]=x`
+//! nests as `{"a": {"b": {"0": "x"}}}` and a repeated key (`t=1&t=2` or `t[]=1`)
+//! becomes a list. A path then reads any of them the same way.
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// How a payload is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PayloadFormat {
+    Json,
+    /// `application/x-www-form-urlencoded` bodies and URL query strings alike.
+    Form,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the payload is not valid {format}: {detail}")]
+pub struct PayloadError {
+    pub format: &'static str,
+    pub detail: String,
+}
+
+/// Decodes a payload into JSON.
+pub fn parse_payload(text: &str, format: PayloadFormat) -> Result<Value, PayloadError> {
+    match format {
+        PayloadFormat::Json => serde_json::from_str(text).map_err(|e| PayloadError {
+            format: "JSON",
+            detail: e.to_string(),
+        }),
+        PayloadFormat::Form => Ok(parse_form(text)),
+    }
+}
+
+/// `a=1&b[c]=2&t[]=x&t[]=y` (a leading `?` is ignored) into nested JSON.
+pub fn parse_form(text: &str) -> Value {
+    let text = text.trim().trim_start_matches('?');
+    let mut root = Map::new();
+    for (key, value) in form_pairs(text) {
+        let segments = bracket_segments(&key);
+        insert_form_value(&mut root, &segments, Value::String(value));
+    }
+    Value::Object(root)
+}
+
+fn form_pairs(text: &str) -> Vec<(String, String)> {
+    // serde_urlencoded decodes `+` and `%XX`; invalid UTF-8 becomes U+FFFD.
+    serde_urlencoded::from_str::<Vec<(String, String)>>(text).unwrap_or_else(|_| {
+        text.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (p.to_string(), String::new()),
+            })
+            .collect()
+    })
+}
+
+/// `contacts[0][nom]` -> `["contacts", "0", "nom"]`; `t[]` -> `["t", ""]`.
+fn bracket_segments(key: &str) -> Vec<String> {
+    let Some(open) = key.find('[') else {
+        return vec![key.to_string()];
+    };
+    if !key.ends_with(']') || open == 0 {
+        return vec![key.to_string()];
+    }
+    let mut segments = vec![key[..open].to_string()];
+    for part in key[open + 1..key.len() - 1].split("][") {
+        segments.push(part.to_string());
+    }
+    segments
+}
+
+fn insert_form_value(map: &mut Map<String, Value>, segments: &[String], value: Value) {
+    let (head, rest) = segments.split_first().expect("at least one segment");
+    if rest.is_empty() {
+        push_or_set(map, head, value);
+        return;
+    }
+    if rest.len() == 1 && rest[0].is_empty() {
+        // `t[]=x`: always a list.
+        let slot = map
+            .entry(head.clone())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        match slot {
+            Value::Array(items) => items.push(value),
+            other => *other = Value::Array(vec![other.take(), value]),
+        }
+        return;
+    }
+    let slot = map
+        .entry(head.clone())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    if let Value::Object(inner) = slot {
+        insert_form_value(inner, rest, value);
+    }
+}
+
+fn push_or_set(map: &mut Map<String, Value>, key: &str, value: Value) {
+    match map.get_mut(key) {
+        None => {
+            map.insert(key.to_string(), value);
+        }
+        Some(Value::Array(items)) => items.push(value),
+        Some(existing) => *existing = Value::Array(vec![existing.take(), value]),
+    }
+}
+
+/// A path into a payload: `email`, `contact.email`, `contacts[0][nom]`,
+/// `contacts.0.nom`, `items[2].name`. A key written exactly as it stands in the
+/// payload (`e-mail`, `contacts[0][nom]` in a flat payload) is tried first;
+/// names match case-insensitively when no exact key exists (`Email` = `email`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SourcePath {
+    text: String,
+    segments: Vec<String>,
+}
+
+impl SourcePath {
+    pub fn parse(text: &str) -> Result<SourcePath, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err("a source path cannot be empty".to_string());
+        }
+        let mut segments = Vec::new();
+        let mut current = String::new();
+        let mut chars = trimmed.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '.' => segments.push(std::mem::take(&mut current)),
+                '[' => {
+                    if !current.is_empty() {
+                        segments.push(std::mem::take(&mut current));
+                    }
+                    let mut inner = String::new();
+                    loop {
+                        match chars.next() {
+                            Some(']') => break,
+                            Some(ch) => inner.push(ch),
+                            None => return Err(format!("`{trimmed}` has a `[` without its `]`")),
+                        }
+                    }
+                    segments.push(inner.trim_matches(|q| q == '"' || q == '\'').to_string());
+                    if chars.peek() == Some(&'.') {
+                        chars.next();
+                    }
+                }
+                _ => current.push(c),
+            }
+        }
+        if !current.is_empty() {
+            segments.push(current);
+        }
+        if segments.iter().any(String::is_empty) {
+            return Err(format!(
+                "`{trimmed}` has an empty part (two dots in a row?)"
+            ));
+        }
+        Ok(SourcePath {
+            text: trimmed.to_string(),
+            segments,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The first segment: the top-level field this path reads.
+    pub fn root(&self) -> &str {
+        &self.segments[0]
+    }
+
+    /// The value at this path, if any.
+    pub fn resolve<'a>(&self, payload: &'a Value) -> Option<&'a Value> {
+        if let Some(found) = lookup_key(payload, &self.text) {
+            return Some(found);
+        }
+        let mut current = payload;
+        for segment in &self.segments {
+            current = match current {
+                Value::Object(_) => lookup_key(current, segment)?,
+                Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(current)
+    }
+}
+
+fn lookup_key<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    let map = value.as_object()?;
+    map.get(key).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+impl fmt::Debug for SourcePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SourcePath({})", self.text)
+    }
+}
+
+impl fmt::Display for SourcePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Every leaf path of a payload (`contacts.0.nom`), to report what no rule read.
+pub fn leaf_paths(payload: &Value) -> Vec<String> {
+    fn walk(value: &Value, prefix: &str, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                for (k, v) in map {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(v, &path, out);
+                }
+            }
+            _ => out.push(prefix.to_string()),
+        }
+    }
+    let mut out = Vec::new();
+    if payload.is_object() {
+        walk(payload, "", &mut out);
+    }
+    out
+}
+
+/// True for values that carry nothing: null, blank text, an empty list or object.
+pub fn is_empty_value(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.iter().all(is_empty_value),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn php_style_form_nests() {
+        let v =
+            parse_form("contacts[0][nom]=Dupont&contacts[0][prenom]=Jean&groupe_id=3&t[]=a&t[]=b");
+        assert_eq!(
+            v,
+            json!({"contacts": {"0": {"nom": "Dupont", "prenom": "Jean"}}, "groupe_id": "3", "t": ["a", "b"]})
+        );
+    }
+
+    #[test]
+    fn query_strings_decode_plus_and_percent() {
+        let v = parse_form("?numero=%2B33612345678&message=Oui+merci&statut=1");
+        assert_eq!(v["numero"], "+33612345678");
+        assert_eq!(v["message"], "Oui merci");
+    }
+
+    #[test]
+    fn repeated_keys_become_lists() {
+        assert_eq!(parse_form("tag=a&tag=b")["tag"], json!(["a", "b"]));
+    }
+
+    #[test]
+    fn paths_read_nested_arrays_brackets_and_exact_keys() {
+        let payload = json!({
+            "contact": {"Email": "A@B.fr"},
+            "contacts": [{"nom": "Dupont"}],
+            "e-mail": "x@y.fr",
+            "flat[0][nom]": "Flat"
+        });
+        let get = |p: &str| SourcePath::parse(p).unwrap().resolve(&payload).cloned();
+        assert_eq!(get("contact.email"), Some(json!("A@B.fr")));
+        assert_eq!(get("contacts[0][nom]"), Some(json!("Dupont")));
+        assert_eq!(get("contacts.0.nom"), Some(json!("Dupont")));
+        assert_eq!(get("contacts[0].nom"), Some(json!("Dupont")));
+        assert_eq!(get("e-mail"), Some(json!("x@y.fr")));
+        assert_eq!(get("flat[0][nom]"), Some(json!("Flat")));
+        assert_eq!(get("contacts[1].nom"), None);
+    }
+
+    #[test]
+    fn bad_paths_say_what_is_wrong() {
+        assert!(SourcePath::parse("a[0")
+            .unwrap_err()
+            .contains("without its"));
+        assert!(SourcePath::parse("a..b")
+            .unwrap_err()
+            .contains("empty part"));
+        assert!(SourcePath::parse(" ").is_err());
+    }
+}

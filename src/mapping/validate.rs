@@ -1,0 +1,567 @@
+//! Turns mapping text into a checked [`Mapping`], or into every error found, each
+//! with its JSON pointer, line, column and a message a non-programmer can act on.
+
+use super::dates;
+use super::document::*;
+use super::source::SourcePath;
+use super::target::Target;
+use super::template::Template;
+use super::text::{self, Positions};
+use super::transform::{Kind, Transform};
+use crate::dedupe::normalise::is_known_region;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MappingError {
+    /// JSON pointer into the mapping (`/fields/2/transforms/0`); empty for the root.
+    pub pointer: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for MappingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+/// Where a rule's value comes from.
+#[derive(Debug, Clone)]
+pub enum ValueSource {
+    /// The first non-empty of these paths.
+    Paths(Vec<SourcePath>),
+    Constant(Value),
+    Template(Template),
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledCondition {
+    pub path: SourcePath,
+    pub condition: Condition,
+}
+
+/// A checked value rule: source, steps, condition, and where it stands.
+#[derive(Debug, Clone)]
+pub struct CompiledValue {
+    pub pointer: String,
+    pub source: ValueSource,
+    pub transforms: Vec<Transform>,
+    pub when: Option<CompiledCondition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledField {
+    pub target: Target,
+    pub value: CompiledValue,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledNote {
+    pub pointer: String,
+    pub body: Template,
+    pub title: Option<Template>,
+    pub when: Option<CompiledCondition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledTask {
+    pub pointer: String,
+    pub title: Template,
+    pub body: Option<Template>,
+    pub due_in_seconds: i64,
+    pub assigned_to: Option<String>,
+    pub when: Option<CompiledCondition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledAppointment {
+    pub pointer: String,
+    pub calendar_id: String,
+    pub start: CompiledValue,
+    pub duration_minutes: u32,
+    pub title: Option<Template>,
+    pub when: Option<CompiledCondition>,
+}
+
+/// A mapping that passed validation, ready to apply.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub doc: MappingDoc,
+    pub fields: Vec<CompiledField>,
+    pub tags: Vec<CompiledValue>,
+    pub notes: Vec<CompiledNote>,
+    pub tasks: Vec<CompiledTask>,
+    pub appointments: Vec<CompiledAppointment>,
+}
+
+/// Collects errors as pointers, placing them in the text at the end.
+struct Checker<'a> {
+    doc: &'a MappingDoc,
+    errors: Vec<(String, String)>,
+}
+
+impl Mapping {
+    /// Parses and checks mapping text. All errors are reported, not just the first.
+    pub fn parse(text: &str) -> Result<Mapping, Vec<MappingError>> {
+        let (value, positions) = text::parse(text).map_err(|e| {
+            vec![MappingError {
+                pointer: String::new(),
+                line: e.line,
+                column: e.column,
+                message: e.message,
+            }]
+        })?;
+        if !value.is_object() {
+            return Err(vec![place(
+                &positions,
+                String::new(),
+                "the mapping must be a JSON object like {\"version\": 1, \"fields\": [...]}".into(),
+            )]);
+        }
+        let doc: MappingDoc = serde_path_to_error::deserialize(&value).map_err(|e| {
+            let pointer = pointer_of(e.path());
+            let message = friendly_serde_message(&e.inner().to_string());
+            vec![place(&positions, pointer, message)]
+        })?;
+        Mapping::check(doc).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|(pointer, message)| place(&positions, pointer, message))
+                .collect()
+        })
+    }
+
+    /// Checks a document built in code (templates, tests).
+    pub fn check(doc: MappingDoc) -> Result<Mapping, Vec<(String, String)>> {
+        let mut c = Checker {
+            doc: &doc,
+            errors: Vec::new(),
+        };
+        if doc.version != MAPPING_VERSION {
+            c.err(
+                "/version",
+                format!(
+                    "this engine reads mapping version {MAPPING_VERSION}; this mapping says {}",
+                    doc.version
+                ),
+            );
+        }
+        if let Some(region) = &doc.settings.phone_region {
+            if !is_known_region(region) {
+                c.err(
+                    "/settings/phoneRegion",
+                    format!("`{region}` is not a region code (expected ISO 3166 like FR, BE, RE)"),
+                );
+            }
+        }
+        if let Some(zone) = &doc.settings.timezone {
+            if dates::convert(
+                &Value::from("2000-01-01"),
+                dates::DateFormat::Ymd,
+                Some(zone),
+                dates::DateOutput::Date,
+            )
+            .is_err()
+            {
+                c.err(
+                    "/settings/timezone",
+                    format!("`{zone}` is not a known time zone (expected IANA like Europe/Paris)"),
+                );
+            }
+        }
+
+        let mut fields = Vec::new();
+        for (i, rule) in doc.fields.iter().enumerate() {
+            let at = format!("/fields/{i}");
+            let target = match Target::parse(&rule.to) {
+                Ok(t) => Some(t),
+                Err(msg) => {
+                    c.err(&format!("{at}/to"), msg);
+                    None
+                }
+            };
+            let spec = ValueRule {
+                from: rule.from.clone(),
+                value: rule.value.clone(),
+                template: rule.template.clone(),
+                transforms: rule.transforms.clone(),
+                when: rule.when.clone(),
+            };
+            if let (Some(value), Some(target)) = (c.value_rule(&at, &spec), target) {
+                c.check_kind(&at, &value, &target);
+                fields.push(CompiledField { target, value });
+            }
+        }
+        if !fields.iter().any(|f| f.target.is_identity())
+            && !doc
+                .fields
+                .iter()
+                .any(|r| r.to.trim() == "email" || r.to.trim() == "phone")
+        {
+            c.err(
+                "/fields",
+                "no rule fills `email` or `phone`, so no contact could ever be matched or created: add one, e.g. {\"to\": \"email\", \"from\": \"email\"}".to_string(),
+            );
+        }
+
+        let tags = doc
+            .tags
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| c.value_rule(&format!("/tags/{i}"), r))
+            .collect();
+        let notes = doc
+            .notes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let at = format!("/notes/{i}");
+                Some(CompiledNote {
+                    body: c.template(&format!("{at}/template"), &n.template)?,
+                    title: n
+                        .title
+                        .as_ref()
+                        .and_then(|t| c.template(&format!("{at}/title"), t)),
+                    when: c.condition(&format!("{at}/when"), n.when.as_ref())?,
+                    pointer: at,
+                })
+            })
+            .collect();
+        let tasks = doc
+            .tasks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let at = format!("/tasks/{i}");
+                let due = dates::parse_span(&t.due_in)
+                    .map_err(|m| c.err(&format!("{at}/dueIn"), m))
+                    .ok();
+                Some(CompiledTask {
+                    title: c.template(&format!("{at}/title"), &t.title)?,
+                    body: t
+                        .body
+                        .as_ref()
+                        .and_then(|b| c.template(&format!("{at}/body"), b)),
+                    due_in_seconds: due?,
+                    assigned_to: t.assigned_to.clone(),
+                    when: c.condition(&format!("{at}/when"), t.when.as_ref())?,
+                    pointer: at,
+                })
+            })
+            .collect();
+        let appointments = doc
+            .appointments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| {
+                let at = format!("/appointments/{i}");
+                if a.calendar_id.trim().is_empty() {
+                    c.err(
+                        &format!("{at}/calendarId"),
+                        "`calendarId` cannot be empty: copy the id of the GHL calendar".into(),
+                    );
+                }
+                Some(CompiledAppointment {
+                    calendar_id: a.calendar_id.clone(),
+                    start: c.value_rule(&format!("{at}/start"), &a.start)?,
+                    duration_minutes: a.duration_minutes.unwrap_or(30),
+                    title: a
+                        .title
+                        .as_ref()
+                        .and_then(|t| c.template(&format!("{at}/title"), t)),
+                    when: c.condition(&format!("{at}/when"), a.when.as_ref())?,
+                    pointer: at,
+                })
+            })
+            .collect();
+
+        let errors = std::mem::take(&mut c.errors);
+        if errors.is_empty() {
+            Ok(Mapping {
+                fields,
+                tags,
+                notes,
+                tasks,
+                appointments,
+                doc,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl Checker<'_> {
+    fn err(&mut self, pointer: &str, message: String) {
+        self.errors.push((pointer.to_string(), message));
+    }
+
+    /// A source path, checked against the declared `sourceFields` if any.
+    fn path(&mut self, pointer: &str, text: &str) -> Option<SourcePath> {
+        let path = SourcePath::parse(text)
+            .map_err(|m| self.err(pointer, m))
+            .ok()?;
+        if let Some(known) = &self.doc.source_fields {
+            if !known.iter().any(|k| k.eq_ignore_ascii_case(path.root())) {
+                let best = known
+                    .iter()
+                    .map(|k| {
+                        (
+                            strsim::jaro_winkler(&k.to_lowercase(), &path.root().to_lowercase()),
+                            k,
+                        )
+                    })
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                let hint = match best {
+                    Some((s, k)) if s > 0.8 => format!(" Did you mean `{k}`?"),
+                    _ => String::new(),
+                };
+                self.err(
+                    pointer,
+                    format!(
+                        "this source has no field `{}`.{hint} Its fields are: {}.",
+                        path.root(),
+                        known.join(", ")
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(path)
+    }
+
+    fn template(&mut self, pointer: &str, text: &str) -> Option<Template> {
+        let template = Template::parse(text)
+            .map_err(|m| self.err(pointer, m))
+            .ok()?;
+        let mut ok = true;
+        for p in template.paths() {
+            ok &= self.path(pointer, p.as_str()).is_some();
+        }
+        ok.then_some(template)
+    }
+
+    /// `Some(None)` when there is no condition; `None` when it is invalid.
+    fn condition(
+        &mut self,
+        pointer: &str,
+        when: Option<&Condition>,
+    ) -> Option<Option<CompiledCondition>> {
+        let Some(cond) = when else { return Some(None) };
+        let operators = [
+            cond.equals.is_some(),
+            cond.one_of.is_some(),
+            cond.contains.is_some(),
+            cond.exists.is_some(),
+        ];
+        if operators.iter().filter(|x| **x).count() != 1 {
+            self.err(
+                pointer,
+                "a condition needs `path` and exactly one of `equals`, `in`, `contains`, `exists`"
+                    .into(),
+            );
+            return None;
+        }
+        let path = self.path(&format!("{pointer}/path"), &cond.path)?;
+        Some(Some(CompiledCondition {
+            path,
+            condition: cond.clone(),
+        }))
+    }
+
+    fn value_rule(&mut self, at: &str, rule: &ValueRule) -> Option<CompiledValue> {
+        let given = [
+            rule.from.is_some(),
+            rule.value.is_some(),
+            rule.template.is_some(),
+        ];
+        let source = match given.iter().filter(|x| **x).count() {
+            1 => {
+                if let Some(from) = &rule.from {
+                    let many = matches!(from, Paths::Many(_));
+                    let paths: Vec<Option<SourcePath>> = from
+                        .as_slice()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| {
+                            let ptr = if many {
+                                format!("{at}/from/{i}")
+                            } else {
+                                format!("{at}/from")
+                            };
+                            self.path(&ptr, p)
+                        })
+                        .collect();
+                    if paths.is_empty() {
+                        self.err(&format!("{at}/from"), "`from` lists no path".into());
+                    }
+                    paths
+                        .into_iter()
+                        .collect::<Option<Vec<_>>>()
+                        .map(ValueSource::Paths)
+                } else if let Some(v) = &rule.value {
+                    Some(ValueSource::Constant(v.clone()))
+                } else {
+                    let t = rule.template.as_deref().unwrap_or_default();
+                    self.template(&format!("{at}/template"), t)
+                        .map(ValueSource::Template)
+                }
+            }
+            0 => {
+                self.err(at, "this rule has no value: give `from` (a source path), `value` (a constant) or `template`".into());
+                None
+            }
+            _ => {
+                self.err(
+                    at,
+                    "give only one of `from`, `value` or `template` in a rule".into(),
+                );
+                None
+            }
+        };
+        for (i, t) in rule.transforms.iter().enumerate() {
+            self.transform(&format!("{at}/transforms/{i}"), t);
+        }
+        let when = self.condition(&format!("{at}/when"), rule.when.as_ref());
+        Some(CompiledValue {
+            pointer: at.to_string(),
+            source: source?,
+            transforms: rule.transforms.clone(),
+            when: when?,
+        })
+    }
+
+    fn transform(&mut self, pointer: &str, t: &Transform) {
+        match t {
+            Transform::Phone { region: Some(r) } if !is_known_region(r) => self.err(
+                pointer,
+                format!("`{r}` is not a region code (expected ISO 3166 like FR, BE, RE)"),
+            ),
+            Transform::Date {
+                timezone: Some(z), ..
+            } if dates::convert(
+                &Value::from("2000-01-01"),
+                dates::DateFormat::Ymd,
+                Some(z),
+                dates::DateOutput::Date,
+            )
+            .is_err() =>
+            {
+                self.err(
+                    pointer,
+                    format!("`{z}` is not a known time zone (expected IANA like Europe/Paris)"),
+                )
+            }
+            Transform::Template(tpl) => {
+                for p in tpl.paths() {
+                    self.path(pointer, p.as_str());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The value's kind after its steps must fit the target.
+    fn check_kind(&mut self, at: &str, value: &CompiledValue, target: &Target) {
+        let mut kind = match &value.source {
+            ValueSource::Paths(_) => Kind::Any,
+            ValueSource::Constant(v) => Kind::of(v),
+            ValueSource::Template(_) => Kind::Text,
+        };
+        for t in &value.transforms {
+            kind = t.output_kind(kind);
+        }
+        let wanted = target.kind();
+        let fits = kind == Kind::Any
+            || wanted == Kind::Any
+            || kind == wanted
+            || (wanted == Kind::Text && kind == Kind::Number);
+        if !fits {
+            let fix = match wanted {
+                Kind::Boolean => " Add {\"to\": \"boolean\"} as the last transform.",
+                Kind::Text if kind == Kind::List => {
+                    " Add {\"join\": \", \"} as the last transform."
+                }
+                Kind::Text => " Add {\"to\": \"text\"} as the last transform.",
+                _ => "",
+            };
+            self.err(
+                at,
+                format!(
+                    "`{}` takes {}, but this rule produces {}.{fix}",
+                    target.label(),
+                    wanted.describe(),
+                    kind.describe()
+                ),
+            );
+        }
+    }
+}
+
+fn place(positions: &Positions, pointer: String, message: String) -> MappingError {
+    let key_pointer = format!("{pointer}#key");
+    let (line, column) = if message.contains("is not a setting here") {
+        positions.line_column(&key_pointer)
+    } else {
+        positions.line_column(&pointer)
+    };
+    MappingError {
+        pointer,
+        line,
+        column,
+        message,
+    }
+}
+
+/// serde_path_to_error's path as a JSON pointer.
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// serde's messages, said for people.
+fn friendly_serde_message(raw: &str) -> String {
+    if let Some(rest) = raw.strip_prefix("unknown field `") {
+        let (name, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let best = allowed
+            .iter()
+            .map(|a| (strsim::jaro_winkler(a, name), a))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let hint = match best {
+            Some((s, a)) if s > 0.8 => format!(" Did you mean `{a}`?"),
+            _ => String::new(),
+        };
+        return format!(
+            "`{name}` is not a setting here.{hint} Allowed here: {}.",
+            allowed.join(", ")
+        );
+    }
+    if let Some(rest) = raw.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or(rest);
+        return format!("this part needs `{name}`");
+    }
+    if raw.contains("untagged enum Paths") {
+        return "`from` is a source path like \"email\" or a list of paths like [\"email\", \"e-mail\"]".into();
+    }
+    if let Some(rest) = raw.strip_prefix("invalid type: ") {
+        return format!("wrong kind of value: {rest}");
+    }
+    raw.to_string()
+}

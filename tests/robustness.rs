@@ -1,0 +1,159 @@
+//! Property tests: the normalisers and keys keep their promises for any input, and
+//! arbitrary bytes or JSON fed to the mapping parser and to apply give errors,
+//! never panics.
+
+use ghl_bridge::dedupe::normalise::{normalise_email, normalise_phone};
+use ghl_bridge::dedupe::{canonical_json, idempotency_key};
+use ghl_bridge::mapping::source::parse_form;
+use ghl_bridge::mapping::{builtin_template, ApplyOptions, Mapping, TEMPLATES};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,20}".prop_map(Value::String),
+        prop::sample::select(vec![
+            "email",
+            "phone",
+            "+33612345678",
+            "0692123456",
+            "a@b.fr",
+            "25/09/1990",
+            "1700000000",
+            "{x}",
+            "[0]"
+        ])
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "version",
+                        "fields",
+                        "to",
+                        "from",
+                        "value",
+                        "template",
+                        "transforms",
+                        "when",
+                        "path",
+                        "equals",
+                        "tags",
+                        "notes",
+                        "tasks",
+                        "dueIn",
+                        "title",
+                        "settings",
+                        "phoneRegion",
+                        "timezone",
+                        "email",
+                        "phone",
+                        "name",
+                        "numero",
+                        "statut",
+                        "message",
+                        "x"
+                    ])
+                    .prop_map(String::from),
+                    inner
+                ),
+                0..6
+            )
+            .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn email_normalisation_is_idempotent_and_lowercase(input in ".{0,40}") {
+        if let Ok(email) = normalise_email(&input) {
+            prop_assert_eq!(normalise_email(&email), Ok(email.clone()));
+            prop_assert_eq!(email.to_lowercase(), email.clone());
+            prop_assert_eq!(email.matches('@').count(), 1);
+        }
+    }
+
+    #[test]
+    fn any_valid_email_survives_case_and_spaces(local in "[a-z0-9][a-z0-9._-]{0,10}[a-z0-9]", domain in "[a-z]{1,10}", tld in "[a-z]{2,4}") {
+        let email = format!("{local}@{domain}.{tld}");
+        prop_assume!(!email.contains(".."));
+        let messy = format!("  {}  ", email.to_uppercase());
+        prop_assert_eq!(normalise_email(&messy), Ok(email));
+    }
+
+    #[test]
+    fn phone_normalisation_is_idempotent(input in "[0-9+ ().-]{0,20}", region in prop::sample::select(vec!["FR", "BE", "US", "RE", "GB"])) {
+        if let Ok(e164) = normalise_phone(&input, Some(region)) {
+            prop_assert!(e164.starts_with('+'));
+            prop_assert!(e164[1..].chars().all(|c| c.is_ascii_digit()));
+            prop_assert_eq!(normalise_phone(&e164, None), Ok(e164.clone()));
+        }
+    }
+
+    #[test]
+    // Mainland ranges: 069x are overseas (Guadeloupe, Réunion, ...), 070-072 unassigned.
+    fn french_mobiles_in_any_layout_give_one_key(digits in "6[0-8][0-9]{7}|7[3-9][0-9]{7}") {
+        let e164 = format!("+33{digits}");
+        let spaced: String = format!("0{digits}").chars().collect::<Vec<_>>().chunks(2).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ");
+        prop_assert_eq!(normalise_phone(&spaced, Some("FR")), Ok(e164.clone()));
+        prop_assert_eq!(normalise_phone(&format!("0033{digits}"), None), Ok(e164.clone()));
+        prop_assert_eq!(normalise_phone(&e164, Some("US")), Ok(e164));
+    }
+
+    #[test]
+    fn idempotency_key_ignores_key_order_and_sees_every_change(payload in json_value(), extra in ".{1,8}") {
+        let key = idempotency_key("src", Some("id"), &payload);
+        // Same content, re-serialised with keys in another order: same key.
+        let reordered: Value = serde_json::from_str(&canonical_json(&payload)).unwrap();
+        prop_assert_eq!(&key, &idempotency_key("src", Some("id"), &reordered));
+        // Any change to the content: another key.
+        let changed = serde_json::json!({"original": payload, "change": extra});
+        prop_assert_ne!(&key, &idempotency_key("src", Some("id"), &changed));
+    }
+
+    #[test]
+    fn the_parser_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = Mapping::parse(&text);
+        let _ = parse_form(&text);
+    }
+
+    #[test]
+    fn the_parser_never_panics_on_json_and_places_every_error(doc in json_value()) {
+        let text = serde_json::to_string_pretty(&doc).unwrap();
+        if let Err(errors) = Mapping::parse(&text) {
+            prop_assert!(!errors.is_empty());
+            let lines = text.lines().count().max(1);
+            for e in errors {
+                prop_assert!(e.line >= 1 && e.line <= lines, "{:?}", e);
+                prop_assert!(!e.message.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn apply_never_panics_on_any_payload(payload in json_value(), which in 0..7usize) {
+        let t = &TEMPLATES[which];
+        let mapping = Mapping::parse(t.mapping).unwrap();
+        let out = mapping.apply(&payload, &ApplyOptions { now_unix: 1_795_341_600 });
+        // An event without identity is always reported, never silently passed on.
+        prop_assert_eq!(out.identity.is_empty(), !out.errors.is_empty());
+    }
+}
+
+#[test]
+fn web_form_template_is_valid() {
+    assert!(Mapping::parse(builtin_template("web-form").unwrap().mapping).is_ok());
+}
