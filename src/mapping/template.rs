@@ -60,10 +60,12 @@ impl Template {
                         parts.push(Part::Path(path));
                     }
                 }
-                '}' => return Err(format!(
+                '}' => {
+                    return Err(format!(
                     "the `}}` at character {} closes nothing (write `}}}}` for a literal brace)",
                     at + 1
-                )),
+                ))
+                }
                 other => text.push(other),
             }
         }
