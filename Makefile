@@ -6,11 +6,12 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-worker dev test lint test-native test-wasm test-e2e clean
+.PHONY: help setup build build-web build-worker dev test lint test-native test-wasm test-e2e bench-mapping clean
 
 help:
 	@echo "make dev   - build, then run the Worker on http://127.0.0.1:8787 (page at /)"
 	@echo "make test  - lint + every test: native, wasm in headless Chromium, end to end on workerd"
+	@echo "make bench-mapping - mapping throughput: native, wasm vs JSONata vs plain JS, wasm size"
 
 setup:
 	@bash scripts/setup.sh
@@ -45,6 +46,10 @@ test-wasm:
 
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
+
+# Not part of `make test`: prints figures and ratios, asserts nothing.
+bench-mapping: setup
+	@bash scripts/bench-mapping.sh
 
 clean:
 	cargo clean

@@ -1,12 +1,13 @@
 //! wasm-bindgen exports of the ghl-bridge core, for the mapping tester page and
 //! for JS dashboards. Thin by design: each export converts between JS and the
-//! core and does nothing else.
+//! core and does nothing else. Results are plain JS objects; expected failures
+//! (an invalid mapping, a bad payload) are data in the result, not exceptions.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// Plain JS objects (not `Map`s) for structs and maps, `null` for `None`.
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     value
         .serialize(&serializer)
@@ -25,3 +26,8 @@ pub fn catalogue() -> Result<JsValue, JsError> {
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
+
+#[cfg(feature = "mapping")]
+mod mapping_exports;
+#[cfg(feature = "mapping")]
+pub use mapping_exports::*;

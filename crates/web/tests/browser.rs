@@ -48,3 +48,52 @@ fn runs_in_a_real_browser() {
     let has_document = js_sys::Reflect::has(&js_sys::global(), &"document".into()).unwrap();
     assert!(has_document, "expected a browser global with a document");
 }
+
+#[wasm_bindgen_test]
+fn templates_validate_and_apply_in_the_browser() {
+    let templates: Vec<Value> =
+        serde_wasm_bindgen::from_value(ghl_bridge_web::templates().unwrap()).unwrap();
+    assert_eq!(templates.len(), 7);
+    let form = templates.iter().find(|t| t["id"] == "web-form").unwrap();
+    let validation: Value = serde_wasm_bindgen::from_value(
+        ghl_bridge_web::validate_mapping(form["mapping"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(validation["ok"], true);
+
+    let mapping = ghl_bridge_web::CompiledMapping::new(form["mapping"].as_str().unwrap()).unwrap();
+    let out: Value = serde_wasm_bindgen::from_value(
+        mapping
+            .apply(
+                form["sample"].as_str().unwrap(),
+                "json",
+                "demo",
+                Some("evt-1".into()),
+                1_795_341_600.0,
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(out["contact"]["phone"], "+33612345678");
+    assert_eq!(out["identity"]["email"], "jean-pierre.delatour@example.fr");
+    assert!(out["idempotencyKey"].as_str().unwrap().starts_with("evt_"));
+}
+
+#[wasm_bindgen_test]
+fn invalid_mappings_report_line_and_column() {
+    let text = "{\"version\": 1,\n \"fields\": [{\"to\": \"emial\", \"from\": \"e\"}]}";
+    let v: Value =
+        serde_wasm_bindgen::from_value(ghl_bridge_web::validate_mapping(text).unwrap()).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["errors"][0]["line"], 2);
+    assert_eq!(v["errors"][0]["pointer"], "/fields/0/to");
+}
+
+#[wasm_bindgen_test]
+fn phone_metadata_works_in_wasm() {
+    assert_eq!(
+        ghl_bridge_web::normalise_phone_js("0692 12 34 56", Some("FR".into())).unwrap(),
+        "+262692123456"
+    );
+    assert!(ghl_bridge_web::normalise_phone_js("12", Some("FR".into())).is_err());
+}

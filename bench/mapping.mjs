@@ -1,0 +1,64 @@
+// Mapping throughput in Node, side by side in one run: the Rust engine as wasm,
+// the same mappings in JSONata, and in plain JavaScript. Per event, each side
+// parses the JSON payload and maps it (the wasm side also computes identity and
+// idempotency keys). Usage: node bench/mapping.mjs <path to the nodejs wasm pkg>
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { specterJsonata, specterPlain, webFormJsonata, webFormPlain } from "./mapping-baselines.mjs";
+
+const require = createRequire(import.meta.url);
+const wasm = require(resolve(process.argv[2], "ghl_bridge_web.js"));
+const templates = Object.fromEntries(wasm.templates().map((t) => [t.id, t]));
+
+function payloads(id, n) {
+  const sample = JSON.parse(templates[id].sample);
+  return Array.from({ length: n }, (_, i) => {
+    const p = { ...sample };
+    if (id === "web-form") {
+      delete p["E-mail"];
+      p.email = `Lead.${i}@Example.FR`;
+      p.tel = `06 12 ${String(i % 100).padStart(2, "0")} ${String(Math.floor(i / 100) % 100).padStart(2, "0")} ${String(i % 97).padStart(2, "0")}`;
+      p.full_name = `jean-${i} de la tour`;
+    } else {
+      p.email = `person${i}@octave-robotics.fr`;
+      p.person_id = `per_${i}`;
+      p.full_name = `Camille Martin${i}`;
+    }
+    return JSON.stringify(p);
+  });
+}
+
+async function measure(label, events, fn) {
+  for (const e of events.slice(0, 100)) await fn(e); // warm-up
+  const rounds = 3;
+  const start = performance.now();
+  for (let r = 0; r < rounds; r++) for (const e of events) await fn(e);
+  const ms = performance.now() - start;
+  const n = rounds * events.length;
+  return { label, perSecond: (n / ms) * 1000, usPerEvent: (ms / n) * 1000 };
+}
+
+const NOW = 1795341600;
+console.log("mapping benchmark in Node " + process.version + " (2,000 distinct payloads x 3 rounds per side)");
+for (const [id, jsonataExpr, plain] of [
+  ["web-form", webFormJsonata, webFormPlain],
+  ["specter-person", specterJsonata, specterPlain],
+]) {
+  const events = payloads(id, 2000);
+  const t0 = performance.now();
+  const compiled = new wasm.CompiledMapping(templates[id].mapping);
+  const compileUs = (performance.now() - t0) * 1000;
+  const rows = [
+    await measure("wasm (ghl-bridge)", events, (e) => compiled.applyCount(e, "json", NOW)),
+    await measure("wasm, full JS result", events, (e) => compiled.apply(e, "json", "bench", null, NOW)),
+    await measure("JSONata 2.2.2", events, (e) => jsonataExpr.evaluate(JSON.parse(e))),
+    await measure("plain JavaScript", events, (e) => plain(JSON.parse(e))),
+  ];
+  const base = rows[0].perSecond;
+  console.log(`\n${id} (wasm validates the mapping once in ${compileUs.toFixed(0)} µs)`);
+  for (const r of rows) {
+    console.log(`  ${r.label.padEnd(22)} ${r.perSecond.toFixed(0).padStart(9)} events/s  ${r.usPerEvent.toFixed(1).padStart(7)} µs/event  wasm is ${(base / r.perSecond).toFixed(2)}x this`);
+  }
+}
