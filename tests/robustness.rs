@@ -73,8 +73,22 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// A fixed seed keeps CI repeatable; set `PROPTEST_RNG_SEED` to explore others.
+fn config() -> ProptestConfig {
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_122);
+    ProptestConfig {
+        cases: 512,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn email_normalisation_is_idempotent_and_lowercase(input in ".{0,40}") {
@@ -103,8 +117,9 @@ proptest! {
     }
 
     #[test]
-    // Mainland ranges: 069x are overseas (Guadeloupe, Réunion, ...), 070-072 unassigned.
-    fn french_mobiles_in_any_layout_give_one_key(digits in "6[0-8][0-9]{7}|7[3-9][0-9]{7}") {
+    // Mainland ranges only: 0639 is Mayotte, 069x Guadeloupe, Réunion, Guiana,
+    // Martinique (the engine sends those to +262, +590, ...), 070-072 are unassigned.
+    fn french_mobiles_in_any_layout_give_one_key(digits in "6[0-24-8][0-9]{7}|63[0-8][0-9]{6}|7[3-9][0-9]{7}") {
         let e164 = format!("+33{digits}");
         let spaced: String = format!("0{digits}").chars().collect::<Vec<_>>().chunks(2).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ");
         prop_assert_eq!(normalise_phone(&spaced, Some("FR")), Ok(e164.clone()));
