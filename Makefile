@@ -6,15 +6,18 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-worker dev test lint test-native test-wasm test-e2e bench-mapping clean
+.PHONY: help setup build build-web build-worker build-sandbox dev test lint test-native test-wasm test-e2e bench-mapping clean
 
 help:
-	@echo "make dev   - build, then run the Worker on http://127.0.0.1:8787 (page at /)"
+	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
 	@echo "make test  - lint + every test: native, wasm in headless Chromium, end to end on workerd"
 	@echo "make bench-mapping - mapping throughput: native, wasm vs JSONata vs plain JS, wasm size"
 
 setup:
 	@bash scripts/setup.sh
+
+build-sandbox: setup
+	cargo build -p ghl-bridge-sandbox --quiet
 
 build-web: setup
 	@bash scripts/build-web.sh
@@ -22,7 +25,7 @@ build-web: setup
 build-worker: setup
 	@bash scripts/build-worker.sh
 
-build: build-web build-worker
+build: build-web build-worker build-sandbox
 
 dev: build
 	@bash scripts/dev.sh
@@ -39,7 +42,7 @@ lint:
 	cargo clippy -p ghl-bridge-web --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 
 test-native:
-	cargo test --workspace --exclude ghl-bridge-web --exclude ghl-bridge-worker
+	cargo test -p ghl-bridge -p ghl-bridge-sandbox
 
 test-wasm:
 	cargo test -p ghl-bridge-web --target wasm32-unknown-unknown

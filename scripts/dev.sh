@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs ghl-bridge locally in the foreground: the Worker on workerd (wrangler dev)
-# at http://127.0.0.1:8787, with the mapping tester page at /. Ctrl-C stops it.
+# Runs ghl-bridge locally in the foreground: the GHL sandbox on 127.0.0.1:8788 and
+# the Worker on workerd (wrangler dev) on 127.0.0.1:8787, wired to each other,
+# with the mapping tester page at /. Ctrl-C stops both.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,12 +18,21 @@ SPOTHIT_PATH_TOKEN="dev-spothit-token"
 DEFAULT_PHONE_REGION="FR"
 GHL_LOCATION_ID="dev-location"
 GHL_BASE_URL="http://127.0.0.1:8788/ghl"
+GHL_TOKEN="sandbox-location-token"
+GHL_WEBHOOK_PUBLIC_KEY="5h848clIXD6A20H/EXyI6CDIOK7YmVD/i3sWu3xg1aM="
 VARS
   echo "[dev] wrote .dev.vars with the development defaults"
 fi
 
+target/debug/ghl-bridge-sandbox --port 8788 \
+  --webhook-url http://127.0.0.1:8787/v1/hooks/ghl \
+  --spothit-callback-base http://127.0.0.1:8787/v1/hooks/spothit/dev-spothit-token &
+sandbox=$!
+trap 'kill "$sandbox" 2>/dev/null || true' EXIT INT TERM
+
 cat <<'INFO'
 [dev] ghl-bridge Worker:   http://127.0.0.1:8787/health
 [dev] mapping tester page: http://127.0.0.1:8787/
+[dev] GHL sandbox data:    http://127.0.0.1:8788/__sandbox/ghl/contacts
 INFO
-exec node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787
+node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787

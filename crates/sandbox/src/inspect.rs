@@ -1,0 +1,191 @@
+//! `/__sandbox/`: look at the data, the request log and the webhooks sent;
+//! inject faults; change settings; fire Spot-Hit callbacks; reset.
+
+use crate::state::{Faults, Settings};
+use crate::Shared;
+use axum::extract::{Path, Query, State as Extract};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/ghl/contacts", get(contacts))
+        .route("/ghl/locations/{id}", post(location_settings))
+        .route("/requests", get(requests))
+        .route("/faults", get(get_faults).post(set_faults))
+        .route("/config", get(get_config).post(set_config))
+        .route("/webhooks", get(webhooks))
+        .route("/keys", get(keys))
+        .route("/reset", post(reset))
+        .route("/spothit", get(spothit))
+        .route("/spothit/callback", post(spothit_callback))
+        .route("/specter", get(specter))
+}
+
+/// Every contact with its notes, tasks and appointments.
+async fn contacts(Extract(s): Extract<Shared>) -> Json<Value> {
+    let state = s.lock();
+    let contacts: Vec<Value> = state
+        .contacts
+        .iter()
+        .map(|(id, c)| {
+            let mut v = crate::ghl::public_contact(c);
+            v["notes"] = json!(state.notes.get(id).cloned().unwrap_or_default());
+            v["tasks"] = json!(state.tasks.get(id).cloned().unwrap_or_default());
+            v["appointments"] = json!(state.appointments.get(id).cloned().unwrap_or_default());
+            v
+        })
+        .collect();
+    Json(json!({"contacts": contacts, "count": contacts.len()}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LocationSettings {
+    allow_duplicate_contact: Option<bool>,
+    country: Option<String>,
+}
+
+async fn location_settings(
+    Extract(s): Extract<Shared>,
+    Path(id): Path<String>,
+    Json(body): Json<LocationSettings>,
+) -> Response {
+    let mut state = s.lock();
+    let Some(loc) = state.locations.get_mut(&id) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "no such location"})),
+        )
+            .into_response();
+    };
+    if let Some(a) = body.allow_duplicate_contact {
+        loc.allow_duplicate_contact = a;
+    }
+    if let Some(c) = body.country {
+        loc.country = c;
+    }
+    Json(json!(loc)).into_response()
+}
+
+async fn requests(
+    Extract(s): Extract<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    let since: u64 = q.get("since").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let state = s.lock();
+    let list: Vec<_> = state
+        .requests
+        .iter()
+        .filter(|r| r.seq > since)
+        .cloned()
+        .collect();
+    Json(json!({"requests": list}))
+}
+
+async fn get_faults(Extract(s): Extract<Shared>) -> Json<Faults> {
+    Json(s.lock().faults.clone())
+}
+
+/// Replaces the faults (send `{}` to clear them).
+async fn set_faults(Extract(s): Extract<Shared>, Json(faults): Json<Faults>) -> Json<Faults> {
+    let mut state = s.lock();
+    if let Some(seed) = faults.seed {
+        state.reseed(seed);
+    }
+    state.faults = faults.clone();
+    Json(faults)
+}
+
+async fn get_config(Extract(s): Extract<Shared>) -> Json<Settings> {
+    Json(s.lock().settings.clone())
+}
+
+/// Merges the given settings (`webhookUrl`, `burstLimit`, ...).
+async fn set_config(Extract(s): Extract<Shared>, Json(patch): Json<Value>) -> Response {
+    let mut state = s.lock();
+    let mut current = serde_json::to_value(&state.settings).unwrap_or_default();
+    if let (Some(cur), Some(p)) = (current.as_object_mut(), patch.as_object()) {
+        cur.extend(p.clone());
+    }
+    match serde_json::from_value::<Settings>(current) {
+        Ok(settings) => {
+            state.settings = settings.clone();
+            Json(settings).into_response()
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+async fn webhooks(Extract(s): Extract<Shared>) -> Json<Value> {
+    Json(json!({"webhooks": s.lock().webhooks}))
+}
+
+async fn keys() -> Json<Value> {
+    let (raw, spki) = crate::webhooks::public_key();
+    Json(json!({"webhookPublicKey": {"ed25519Raw": raw, "spkiDer": spki}}))
+}
+
+async fn reset(Extract(s): Extract<Shared>) -> Json<Value> {
+    s.lock().reset();
+    Json(json!({"reset": true}))
+}
+
+async fn spothit(Extract(s): Extract<Shared>) -> Json<Value> {
+    Json(json!(s.lock().spothit))
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    /// `status`, `reply` or `stop`.
+    kind: String,
+    params: BTreeMap<String, String>,
+}
+
+/// Fires a Spot-Hit callback at the configured base URL, as Spot-Hit would.
+async fn spothit_callback(Extract(s): Extract<Shared>, Json(cb): Json<Callback>) -> Response {
+    if !["status", "reply", "stop"].contains(&cb.kind.as_str()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "kind is status, reply or stop"})),
+        )
+            .into_response();
+    }
+    let Some(base) = s.lock().settings.spothit_callback_base.clone() else {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"error": "no spothitCallbackBase configured"})),
+        )
+            .into_response();
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        crate::spothit::fire_callback(&base, &cb.kind, &cb.params)
+    })
+    .await;
+    match result {
+        Ok(Ok(status)) => Json(json!({"delivered": true, "status": status})).into_response(),
+        Ok(Err(e)) => (
+            StatusCode::BAD_GATEWAY,
+            Json(json!({"delivered": false, "error": e})),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+async fn specter(Extract(s): Extract<Shared>) -> Json<Value> {
+    Json(json!(s.lock().specter))
+}

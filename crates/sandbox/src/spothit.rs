@@ -1,0 +1,122 @@
+//! Spot-Hit under `/spothit/api/`: form-encoded POSTs with the key as parameter
+//! `key`, answers `{"resultat": 1, ...}` or HTTP 200 with `{"resultat": 0,
+//! "erreurs": ...}`. Callbacks (status, reply, STOP) are fired as GET requests to
+//! the configured base URL by `POST /__sandbox/spothit/callback`.
+
+use crate::state::SPOTHIT_KEY;
+use crate::Shared;
+use axum::extract::{Path, State as Extract};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SpotHitData {
+    /// `[{id, groupe}]`
+    pub groups: Vec<Value>,
+    /// Imported contacts with their group id.
+    pub contacts: Vec<Value>,
+    pub sms: Vec<Value>,
+}
+
+pub fn router() -> Router<Shared> {
+    Router::new().route("/api/{*action}", post(api).get(api))
+}
+
+/// Error codes from Spot-Hit's documentation: 30 = key not recognised,
+/// 4 = no valid recipient, 2 = empty message.
+fn refuse(code: &str) -> Response {
+    Json(json!({"resultat": 0, "erreurs": code})).into_response()
+}
+
+async fn api(
+    Extract(shared): Extract<Shared>,
+    Path(action): Path<String>,
+    uri: axum::http::Uri,
+    body: String,
+) -> Response {
+    let mut params: BTreeMap<String, String> =
+        serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
+    params.extend(serde_urlencoded::from_str::<Vec<(String, String)>>(&body).unwrap_or_default());
+    if params.get("key").map(String::as_str) != Some(SPOTHIT_KEY) {
+        return refuse("30");
+    }
+    let mut state = shared.lock();
+    let seq = state.next_seq();
+    let data = &mut state.spothit;
+    match action.as_str() {
+        "groupe/lister" => Json(Value::Array(data.groups.clone())).into_response(),
+        "groupe/creer" => {
+            let Some(name) = params.get("nom").filter(|n| !n.trim().is_empty()) else {
+                return refuse("1");
+            };
+            let id = (seq + 1000).to_string();
+            data.groups.push(json!({"id": id, "groupe": name}));
+            Json(json!({"resultat": 1, "id": id})).into_response()
+        }
+        "contacts/import" => {
+            let group = params
+                .get("groupe_id")
+                .cloned()
+                .unwrap_or_else(|| "0".into());
+            let payload = ghl_bridge::mapping::source::parse_form(&body);
+            let rows: Vec<Value> = match payload.get("contacts") {
+                Some(Value::Object(m)) => m.values().cloned().collect(),
+                Some(Value::Array(a)) => a.clone(),
+                _ => Vec::new(),
+            };
+            if rows.is_empty() {
+                return refuse("4");
+            }
+            for row in &rows {
+                let mut row = row.clone();
+                row["groupe_id"] = Value::String(group.clone());
+                data.contacts.push(row);
+            }
+            Json(json!({"resultat": 1, "importes": rows.len()})).into_response()
+        }
+        "contacts/get" => {
+            let group = params.get("groupe").cloned().unwrap_or_default();
+            let rows: Vec<Value> = data
+                .contacts
+                .iter()
+                .filter(|c| c["groupe_id"] == group.as_str())
+                .cloned()
+                .collect();
+            Json(Value::Array(rows)).into_response()
+        }
+        "envoyer/sms" => {
+            if params.get("message").is_none_or(|m| m.trim().is_empty()) {
+                return refuse("2");
+            }
+            if params
+                .get("destinataires")
+                .is_none_or(|d| d.trim().is_empty())
+            {
+                return refuse("4");
+            }
+            let id = seq + 240_000;
+            data.sms.push(json!({"id": id, "params": params}));
+            Json(json!({"resultat": 1, "id": id})).into_response()
+        }
+        _ => refuse("1"),
+    }
+}
+
+/// Fires one callback: `GET <base>/<kind>?<params>` (kind = status, reply, stop).
+pub fn fire_callback(
+    base: &str,
+    kind: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<u16, String> {
+    let query = serde_urlencoded::to_string(params).map_err(|e| e.to_string())?;
+    let url = format!("{}/{kind}?{query}", base.trim_end_matches('/'));
+    crate::http_agent()
+        .get(&url)
+        .call()
+        .map(|r| r.status().as_u16())
+        .map_err(|e| e.to_string())
+}

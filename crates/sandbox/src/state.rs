@@ -1,0 +1,344 @@
+//! The sandbox's data: locations, tokens, contacts and what hangs off them, the
+//! rate-limit windows, injected faults and the request log. One mutex guards it
+//! all; handlers hold it briefly and never across an await.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Fixed development credentials, documented in the README.
+pub const DEV_LOCATION: &str = "dev-location";
+pub const DEV_TOKEN: &str = "sandbox-location-token";
+pub const DEV_READONLY_TOKEN: &str = "sandbox-readonly-token";
+pub const OAUTH_CLIENT_ID: &str = "sandbox-client";
+pub const OAUTH_CLIENT_SECRET: &str = "sandbox-secret";
+pub const SPOTHIT_KEY: &str = "sandbox-spothit-key";
+pub const SPECTER_KEY: &str = "sandbox-specter-key";
+
+pub const READ: &str = "contacts.readonly";
+pub const WRITE: &str = "contacts.write";
+pub const CALENDAR_WRITE: &str = "calendars/events.write";
+pub const ALL_SCOPES: &[&str] = &[
+    READ,
+    WRITE,
+    CALENDAR_WRITE,
+    "locations/customFields.readonly",
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// Requests per burst window per location (GHL: 100 per 10 s).
+    pub burst_limit: u32,
+    pub burst_window_ms: u64,
+    /// Requests per day per location (GHL: 200 000).
+    pub daily_limit: u32,
+    /// Access token lifetime (GHL: 86 399 s).
+    pub access_token_ttl_secs: u64,
+    /// Where signed GHL webhooks go (the Worker's `/v1/hooks/ghl`), if anywhere.
+    pub webhook_url: Option<String>,
+    /// Where Spot-Hit callbacks go: `<base>/status`, `/reply`, `/stop`.
+    pub spothit_callback_base: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            burst_limit: 100,
+            burst_window_ms: 10_000,
+            daily_limit: 200_000,
+            access_token_ttl_secs: 86_399,
+            webhook_url: None,
+            spothit_callback_base: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    pub id: String,
+    pub allow_duplicate_contact: bool,
+    /// Region for phone numbers written without a country code.
+    pub country: String,
+    /// Custom field definitions: `{id, fieldKey, name, dataType}`.
+    pub custom_fields: Vec<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub location_id: String,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<Instant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefreshToken {
+    pub location_id: String,
+    pub scopes: Vec<String>,
+    /// Refresh tokens rotate: once used, one is dead.
+    pub used: bool,
+}
+
+/// Faults injected into `/ghl/` answers. All rates are 0..=1.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Faults {
+    /// Share of requests answered with `error_status` (default 500).
+    pub error_rate: f64,
+    pub error_status: Option<u16>,
+    /// The next N requests get 429 (a storm), whatever the real counters say.
+    pub storm_429: u32,
+    /// Added to every answer.
+    pub latency_ms: u64,
+    /// Share of requests that hang for `timeout_ms` (default 30 s) before answering 504.
+    pub timeout_rate: f64,
+    pub timeout_ms: Option<u64>,
+    /// Share of requests whose connection is dropped without an answer.
+    pub drop_rate: f64,
+    /// Only requests whose path contains this are affected (e.g. `/contacts/upsert`).
+    pub path_contains: Option<String>,
+    /// Seed for the fault dice, so a run can be repeated.
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    pub seq: u64,
+    pub at_ms: u64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    pub location_id: Option<String>,
+    /// What happened besides the handler: `fault:500`, `fault:429`, `rate-limited`, ...
+    pub note: Option<String>,
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDelivery {
+    pub webhook_id: String,
+    pub event_type: String,
+    pub url: String,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// A request window per location: timestamps in the burst window, and the day's count.
+#[derive(Debug, Default)]
+pub struct RateWindow {
+    pub recent: VecDeque<Instant>,
+    pub day_count: u32,
+}
+
+pub struct State {
+    pub started: Instant,
+    pub settings: Settings,
+    pub locations: HashMap<String, Location>,
+    pub tokens: HashMap<String, AccessToken>,
+    pub refresh_tokens: HashMap<String, RefreshToken>,
+    pub auth_codes: HashMap<String, String>,
+    /// Contacts by id, as GHL returns them (camelCase JSON objects).
+    pub contacts: BTreeMap<String, Map<String, Value>>,
+    /// Notes, tasks and appointments by contact id.
+    pub notes: HashMap<String, Vec<Map<String, Value>>>,
+    pub tasks: HashMap<String, Vec<Map<String, Value>>>,
+    pub appointments: HashMap<String, Vec<Map<String, Value>>>,
+    pub rate: HashMap<String, RateWindow>,
+    pub faults: Faults,
+    pub requests: Vec<LoggedRequest>,
+    pub webhooks: Vec<WebhookDelivery>,
+    pub outbox: crate::webhooks::Outbox,
+    pub spothit: crate::spothit::SpotHitData,
+    pub specter: crate::specter::SpecterData,
+    seq: u64,
+    rng: u64,
+}
+
+impl State {
+    pub fn new(settings: Settings) -> State {
+        let mut state = State {
+            started: Instant::now(),
+            settings,
+            locations: HashMap::new(),
+            tokens: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            auth_codes: HashMap::new(),
+            contacts: BTreeMap::new(),
+            notes: HashMap::new(),
+            tasks: HashMap::new(),
+            appointments: HashMap::new(),
+            rate: HashMap::new(),
+            faults: Faults::default(),
+            requests: Vec::new(),
+            webhooks: Vec::new(),
+            outbox: Default::default(),
+            spothit: Default::default(),
+            specter: crate::specter::SpecterData::seeded(),
+            seq: 0,
+            rng: 0x9E37_79B9_7F4A_7C15,
+        };
+        state.seed();
+        state
+    }
+
+    /// The fixed starting point: one location, a full and a read-only token, an
+    /// authorisation code for the OAuth flow, and a few custom fields.
+    fn seed(&mut self) {
+        let fields = [
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_term",
+            "utm_content",
+            "linkedin_url",
+            "job_title",
+            "specter_person_id",
+            "seniority",
+            "budget",
+            "tier",
+        ];
+        let custom_fields = fields
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                serde_json::json!({"id": format!("cf{:03}", i + 1), "fieldKey": format!("contact.{key}"), "name": key, "dataType": "TEXT"})
+            })
+            .collect();
+        self.locations.insert(
+            DEV_LOCATION.into(),
+            Location {
+                id: DEV_LOCATION.into(),
+                allow_duplicate_contact: false,
+                country: "FR".into(),
+                custom_fields,
+            },
+        );
+        let scopes: Vec<String> = ALL_SCOPES.iter().map(|s| s.to_string()).collect();
+        self.tokens.insert(
+            DEV_TOKEN.into(),
+            AccessToken {
+                location_id: DEV_LOCATION.into(),
+                scopes: scopes.clone(),
+                expires_at: None,
+            },
+        );
+        self.tokens.insert(
+            DEV_READONLY_TOKEN.into(),
+            AccessToken {
+                location_id: DEV_LOCATION.into(),
+                scopes: vec![READ.into()],
+                expires_at: None,
+            },
+        );
+        self.auth_codes
+            .insert("sandbox-auth-code".into(), DEV_LOCATION.into());
+    }
+
+    /// Back to the seeded state; settings (URLs, limits) are kept.
+    pub fn reset(&mut self) {
+        let settings = self.settings.clone();
+        *self = State::new(settings);
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// A pseudo-random number in [0, 1): xorshift, reseedable for repeatable faults.
+    pub fn dice(&mut self) -> f64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = seed.max(1);
+    }
+
+    /// A GHL-looking id: 20 characters of [A-Za-z0-9].
+    pub fn new_id(&mut self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..20)
+            .map(|_| {
+                ALPHABET[(self.dice() * ALPHABET.len() as f64) as usize % ALPHABET.len()] as char
+            })
+            .collect()
+    }
+
+    /// Counts a request against the location's windows. `Err` carries the headers
+    /// of the refusal; `Ok` the headers to send with the answer.
+    pub fn count_request(&mut self, location_id: &str) -> Result<RateHeaders, RateHeaders> {
+        let window = Duration::from_millis(self.settings.burst_window_ms);
+        let (burst_limit, daily_limit, window_ms) = (
+            self.settings.burst_limit,
+            self.settings.daily_limit,
+            self.settings.burst_window_ms,
+        );
+        let now = Instant::now();
+        let w = self.rate.entry(location_id.to_string()).or_default();
+        while w
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            w.recent.pop_front();
+        }
+        let over = w.recent.len() as u32 >= burst_limit || w.day_count >= daily_limit;
+        if !over {
+            w.recent.push_back(now);
+            w.day_count += 1;
+        }
+        let headers = RateHeaders {
+            burst_max: burst_limit,
+            burst_remaining: burst_limit.saturating_sub(w.recent.len() as u32),
+            interval_ms: window_ms,
+            daily_limit,
+            daily_remaining: daily_limit.saturating_sub(w.day_count),
+        };
+        if over {
+            Err(headers)
+        } else {
+            Ok(headers)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RateHeaders {
+    pub burst_max: u32,
+    pub burst_remaining: u32,
+    pub interval_ms: u64,
+    pub daily_limit: u32,
+    pub daily_remaining: u32,
+}
+
+impl RateHeaders {
+    pub fn pairs(&self) -> [(&'static str, String); 5] {
+        [
+            ("X-RateLimit-Max", self.burst_max.to_string()),
+            ("X-RateLimit-Remaining", self.burst_remaining.to_string()),
+            (
+                "X-RateLimit-Interval-Milliseconds",
+                self.interval_ms.to_string(),
+            ),
+            ("X-RateLimit-Limit-Daily", self.daily_limit.to_string()),
+            (
+                "X-RateLimit-Daily-Remaining",
+                self.daily_remaining.to_string(),
+            ),
+        ]
+    }
+}
