@@ -8,3 +8,5 @@ pub mod dedupe;
 pub mod ghl;
 pub mod http;
 pub mod mapping;
+pub mod sources;
+pub mod sync;

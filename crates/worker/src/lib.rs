@@ -1,30 +1,48 @@
-//! The ghl-bridge Cloudflare Worker: HTTP routes around the core.
-//!
-//! Thin glue only: decisions live in the `ghl-bridge` core. Static files of the
-//! mapping tester (`www/`) are served by Workers static assets before this code
-//! runs, so `/` never reaches it.
+//! The ghl-bridge Cloudflare Worker: HTTP routes and the queue consumer around
+//! the core. Thin glue only: decisions live in the `ghl-bridge` core. Static
+//! files of the mapping tester (`www/`) are served by Workers static assets
+//! before this code runs, so `/` never reaches it.
 
+mod admin;
+mod config;
+mod consumer;
+mod ghl_http;
+mod hooks;
 mod respond;
+mod store;
 
 use respond::{json_error, json_ok};
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
+
+pub use store::BridgeStore;
 
 #[event(fetch)]
-async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
-    match (req.method(), path.as_str()) {
+    let cfg = config::Config::from_env(&env);
+    let method = req.method();
+    match (method.clone(), path.as_str()) {
         (Method::Get | Method::Head, "/health") => health(),
         (_, "/health") => json_error(
             405,
             "method_not_allowed",
-            &format!("{} /health is not supported; use GET", req.method()),
+            &format!("{method} /health is not supported; use GET"),
         ),
-        _ => json_error(
-            404,
-            "not_found",
-            &format!("no route for {} {}", req.method(), path),
-        ),
+        (Method::Post, p) if p.starts_with("/v1/hooks/forms/") => {
+            let source = p.trim_start_matches("/v1/hooks/forms/").to_string();
+            hooks::form(req, &env, &cfg, &source).await
+        }
+        (_, p) if p.starts_with("/v1/hooks/forms/") => {
+            json_error(405, "method_not_allowed", "webhooks are POSTed")
+        }
+        (_, p) if p.starts_with("/v1/admin/") => admin::route(req, &env, &cfg, p).await,
+        _ => json_error(404, "not_found", &format!("no route for {method} {path}")),
     }
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<store::QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
+    consumer::run(batch, &env).await
 }
 
 /// Liveness plus what a caller needs to know it reached the right thing.

@@ -1,0 +1,35 @@
+//! The Worker's settings, from `wrangler.toml` vars and secrets (`.dev.vars`
+//! locally). Secret values never leave this module except to where they are used.
+
+use worker::Env;
+
+pub struct Config {
+    pub admin_token: Option<String>,
+    pub form_source_id: String,
+    pub form_signing_secret: Option<String>,
+    pub ghl_base_url: String,
+    pub ghl_token: Option<String>,
+    pub ghl_location_id: String,
+}
+
+fn read(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Config {
+        Config {
+            admin_token: read(env, "ADMIN_TOKEN"),
+            form_source_id: read(env, "FORM_SOURCE_ID").unwrap_or_else(|| "demo".into()),
+            form_signing_secret: read(env, "FORM_SIGNING_SECRET"),
+            ghl_base_url: read(env, "GHL_BASE_URL")
+                .unwrap_or_else(|| ghl_bridge::ghl::BASE_URL.into()),
+            ghl_token: read(env, "GHL_TOKEN"),
+            ghl_location_id: read(env, "GHL_LOCATION_ID").unwrap_or_default(),
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The Durable Object that keeps what must be strongly consistent, one instance
+//! per GHL location: event records (idempotency, attempts, progress, outcome,
+//! dead letters), the identity -> contactId cache, and the mappings per source.
+//! A Durable Object handles one request at a time, so "check then record" in one
+//! request is atomic: two racing deliveries of one event cannot both be accepted.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRecord {
+    pub key: String,
+    pub source_id: String,
+    pub event_id: Option<String>,
+    pub received_at_ms: u64,
+    /// `json` or `form`.
+    pub format: String,
+    pub payload: String,
+    /// `queued`, `processing`, `done`, `parked`.
+    pub status: String,
+    pub attempts: u32,
+    /// Follow-up steps already done (resume point after a failure).
+    pub steps_done: usize,
+    pub contact_id: Option<String>,
+    /// `created` or `updated`.
+    pub action: Option<String>,
+    pub error: Option<String>,
+    /// GHL calls made for this event, all attempts included.
+    pub ghl_calls: u32,
+    pub warnings: Vec<String>,
+}
+
+/// What goes on the queue: which event, in which location's store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueuedEvent {
+    pub location: String,
+    pub key: String,
+}
+
+#[durable_object]
+pub struct BridgeStore {
+    state: State,
+}
+
+impl DurableObject for BridgeStore {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        let body: Value = if req.method() == Method::Post {
+            req.json().await.unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
+        let storage = self.state.storage();
+        let key_of = |k: &Value| format!("event:{}", k.as_str().unwrap_or_default());
+        match path.as_str() {
+            "/ingest" => {
+                let record: EventRecord = serde_json::from_value(body["record"].clone())?;
+                let slot = format!("event:{}", record.key);
+                if let Some(existing) = storage.get::<EventRecord>(&slot).await? {
+                    return Response::from_json(&json!({"accepted": false, "record": existing}));
+                }
+                storage.put(&slot, &record).await?;
+                Response::from_json(&json!({"accepted": true, "record": record}))
+            }
+            "/claim" => {
+                let slot = key_of(&body["key"]);
+                let Some(mut record) = storage.get::<EventRecord>(&slot).await? else {
+                    return Response::from_json(&json!({"record": null}));
+                };
+                if record.status == "done" || record.status == "parked" {
+                    return Response::from_json(&json!({"record": null, "skip": record.status}));
+                }
+                record.status = "processing".into();
+                record.attempts += 1;
+                storage.put(&slot, &record).await?;
+                Response::from_json(&json!({"record": record}))
+            }
+            "/update" => {
+                let record: EventRecord = serde_json::from_value(body["record"].clone())?;
+                storage
+                    .put(&format!("event:{}", record.key), &record)
+                    .await?;
+                Response::from_json(&json!({"ok": true}))
+            }
+            "/replay" => {
+                let slot = key_of(&body["key"]);
+                let Some(mut record) = storage.get::<EventRecord>(&slot).await? else {
+                    return Response::from_json(&json!({"record": null}));
+                };
+                if record.status != "parked" {
+                    return Response::from_json(&json!({"record": null, "status": record.status}));
+                }
+                record.status = "queued".into();
+                record.attempts = 0;
+                record.error = None;
+                storage.put(&slot, &record).await?;
+                Response::from_json(&json!({"record": record}))
+            }
+            "/events" => {
+                let mut records: Vec<EventRecord> = list(&storage, "event:").await?;
+                records.sort_by_key(|r| std::cmp::Reverse(r.received_at_ms));
+                let parked_only = req
+                    .url()?
+                    .query_pairs()
+                    .any(|(k, v)| k == "status" && v == "parked");
+                if parked_only {
+                    records.retain(|r| r.status == "parked");
+                }
+                records.truncate(200);
+                Response::from_json(&json!({"events": records}))
+            }
+            "/identity/get" => {
+                let mut found = serde_json::Map::new();
+                for k in body["keys"].as_array().cloned().unwrap_or_default() {
+                    let k = k.as_str().unwrap_or_default().to_string();
+                    if let Some(id) = storage.get::<String>(&format!("identity:{k}")).await? {
+                        found.insert(k, Value::String(id));
+                    }
+                }
+                Response::from_json(&json!({"matches": found}))
+            }
+            "/identity/put" => {
+                let id = body["contactId"].as_str().unwrap_or_default().to_string();
+                for k in body["keys"].as_array().cloned().unwrap_or_default() {
+                    storage
+                        .put(&format!("identity:{}", k.as_str().unwrap_or_default()), &id)
+                        .await?;
+                }
+                Response::from_json(&json!({"ok": true}))
+            }
+            "/mapping/get" => {
+                let text = storage
+                    .get::<String>(&format!(
+                        "mapping:{}",
+                        body["sourceId"].as_str().unwrap_or_default()
+                    ))
+                    .await?;
+                Response::from_json(&json!({"mapping": text}))
+            }
+            "/mapping/put" => {
+                let slot = format!("mapping:{}", body["sourceId"].as_str().unwrap_or_default());
+                storage
+                    .put(&slot, body["mapping"].as_str().unwrap_or_default())
+                    .await?;
+                Response::from_json(&json!({"ok": true}))
+            }
+            _ => Response::error("unknown store route", 404),
+        }
+    }
+}
+
+async fn list<T: serde::de::DeserializeOwned>(
+    storage: &worker::Storage,
+    prefix: &str,
+) -> Result<Vec<T>> {
+    let map = storage.list().await?;
+    let mut out = Vec::new();
+    for entry in map.entries() {
+        let pair: js_sys::Array = entry?.into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        if key.starts_with(prefix) {
+            if let Ok(v) = serde_wasm_bindgen::from_value(pair.get(1)) {
+                out.push(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A typed client of the store for one location.
+pub struct Store {
+    stub: worker::Stub,
+}
+
+impl Store {
+    pub fn for_location(env: &Env, location_id: &str) -> Result<Store> {
+        let ns = env.durable_object("BRIDGE_STORE")?;
+        Ok(Store {
+            stub: ns.id_from_name(location_id)?.get_stub()?,
+        })
+    }
+
+    pub async fn call(&self, route: &str, body: Value) -> Result<Value> {
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_body(Some(body.to_string().into()));
+        let req = Request::new_with_init(&format!("https://store{route}"), &init)?;
+        let mut res = self.stub.fetch_with_request(req).await?;
+        res.json().await
+    }
+
+    pub async fn get(&self, route: &str) -> Result<Value> {
+        let mut res = self
+            .stub
+            .fetch_with_str(&format!("https://store{route}"))
+            .await?;
+        res.json().await
+    }
+}

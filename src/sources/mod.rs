@@ -1,0 +1,3 @@
+//! What sources send and how their deliveries are authenticated.
+
+pub mod standard_webhooks;

@@ -1,0 +1,7 @@
+//! Turning a mapping outcome into GHL calls, and when to try again.
+
+pub mod plan;
+pub mod retry;
+
+pub use plan::{follow_up_requests, upsert_request, FollowUp};
+pub use retry::{backoff_seconds, MAX_ATTEMPTS};
