@@ -162,3 +162,29 @@ fn upsert_body_leaves_tags_out_because_upsert_replaces_them() {
         json!({"locationId": "loc_1", "companyName": "ACME", "email": "a@b.fr"})
     );
 }
+
+#[test]
+fn a_default_region_applies_only_when_the_mapping_names_none() {
+    let opts = ApplyOptions { now_unix: 0 };
+    let plain =
+        Mapping::parse(r#"{"version": 1, "fields": [{"to": "phone", "from": "tel"}]}"#).unwrap();
+    let out = plain.clone().apply(&json!({"tel": "0612345678"}), &opts);
+    assert!(
+        out.contact.fields.phone.is_none(),
+        "no region: dropped with a warning"
+    );
+    assert_eq!(out.warnings.len(), 1);
+    let out = plain
+        .with_default_phone_region(Some("FR"))
+        .apply(&json!({"tel": "0612345678"}), &opts);
+    assert_eq!(out.contact.fields.phone.as_deref(), Some("+33612345678"));
+    let belgian = Mapping::parse(r#"{"version": 1, "settings": {"phoneRegion": "BE"}, "fields": [{"to": "phone", "from": "tel"}]}"#)
+        .unwrap()
+        .with_default_phone_region(Some("FR"));
+    let out = belgian.apply(&json!({"tel": "0470 12 34 56"}), &opts);
+    assert_eq!(
+        out.contact.fields.phone.as_deref(),
+        Some("+32470123456"),
+        "the mapping's own region wins"
+    );
+}

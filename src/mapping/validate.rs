@@ -107,6 +107,17 @@ struct Checker<'a> {
 }
 
 impl Mapping {
+    /// Uses `region` for national phone numbers when the mapping names none (the
+    /// Worker's `DEFAULT_PHONE_REGION`). An invalid region is ignored.
+    pub fn with_default_phone_region(mut self, region: Option<&str>) -> Mapping {
+        if self.doc.settings.phone_region.is_none() {
+            if let Some(r) = region.filter(|r| is_known_region(r)) {
+                self.doc.settings.phone_region = Some(r.to_string());
+            }
+        }
+        self
+    }
+
     /// Parses and checks mapping text. All errors are reported, not just the first.
     pub fn parse(text: &str) -> Result<Mapping, Vec<MappingError>> {
         let (value, positions) = text::parse(text).map_err(|e| {

@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end tests: a real Worker on workerd (wrangler dev)
 // and a real headless Chromium (Debian's, driven by playwright-core).
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -38,48 +39,75 @@ async function waitFor(url, child, log, timeoutMs) {
   throw new Error(`${url} not ready after ${timeoutMs} ms:\n${log()}`);
 }
 
-/**
- * Starts the Worker with `wrangler dev` on a free port, with its own local state
- * directory. The bundle is built once by `make test` (GHL_BRIDGE_SKIP_BUILD=1).
- */
-export async function startWorker() {
-  const port = await freePort();
-  const inspector = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
-  const child = spawn(
-    join(ROOT, "node_modules/.bin/wrangler"),
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-      "--persist-to", state, "--log-level", "warn"],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        GHL_BRIDGE_SKIP_BUILD: "1",
-        WRANGLER_SEND_METRICS: "false",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        WRANGLER_HIDE_BANNER: "true",
-        CI: "true",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    },
-  );
+function startProcess(command, args, env, cwd = ROOT) {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/health`, child, () => output, 60_000);
   return {
-    url,
+    child,
     log: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
-      process.kill(-child.pid, "SIGTERM");
+      try { process.kill(-child.pid, "SIGTERM"); } catch { return; }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+      if (child.exitCode === null) {
+        try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+      }
     },
   };
+}
+
+export const ADMIN_TOKEN = "e2e-admin-token";
+export const FORM_SECRET = "whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0";
+
+/**
+ * The GHL sandbox and the Worker on free ports, wired to each other: the Worker
+ * writes to the sandbox's GHL, the sandbox sends its webhooks to the Worker.
+ */
+export async function startStack() {
+  const workerPort = await freePort();
+  const sandboxPort = await freePort();
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  const sandbox = startProcess(join(ROOT, "target/debug/ghl-bridge-sandbox"),
+    ["--port", String(sandboxPort), "--webhook-url", `${workerUrl}/v1/hooks/ghl`], {});
+  await waitFor(`${sandboxUrl}/__sandbox/config`, sandbox.child, sandbox.log, 20_000);
+  const vars = {
+    ADMIN_TOKEN, FORM_SOURCE_ID: "demo", FORM_SIGNING_SECRET: FORM_SECRET,
+    GHL_BASE_URL: `${sandboxUrl}/ghl`, GHL_TOKEN: "sandbox-location-token", GHL_LOCATION_ID: "dev-location",
+    DEFAULT_PHONE_REGION: "FR",
+  };
+  const worker = await startWorker(workerPort, vars);
+  return {
+    url: worker.url,
+    sandboxUrl,
+    logs: () => worker.log() + sandbox.log(),
+    async stop() {
+      await worker.stop();
+      await sandbox.stop();
+    },
+  };
+}
+
+/**
+ * Starts the Worker with `wrangler dev` on a free port, with its own local state
+ * directory. The bundle is built once by `make test` (GHL_BRIDGE_SKIP_BUILD=1).
+ */
+export async function startWorker(chosenPort, vars = {}) {
+  const port = chosenPort ?? (await freePort());
+  const inspector = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
+  const worker = startProcess(join(ROOT, "node_modules/.bin/wrangler"),
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+      "--persist-to", state, "--log-level", "log",
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+    { GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_HIDE_BANNER: "true", CI: "true" });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/health`, worker.child, worker.log, 60_000);
+  return { url, log: worker.log, stop: worker.stop };
 }
 
 /** Debian's Chromium, headless, with the flags this offline machine needs. */
@@ -97,4 +125,54 @@ export async function launchChromium() {
 export function artifactPath(name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
+}
+
+/** A Standard Webhooks delivery of `payload` to the demo form source. */
+export async function postForm(stack, payload, { id, timestamp, secret = FORM_SECRET, source = "demo", contentType = "application/json" } = {}) {
+  const body = typeof payload === "string" ? payload : JSON.stringify(payload);
+  const msgId = id ?? `msg_${Math.random().toString(36).slice(2)}`;
+  const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const sig = createHmac("sha256", key).update(`${msgId}.${ts}.${body}`).digest("base64");
+  const res = await fetch(`${stack.url}/v1/hooks/forms/${source}`, {
+    method: "POST",
+    headers: { "content-type": contentType, "webhook-id": msgId, "webhook-timestamp": ts, "webhook-signature": `v1,${sig}` },
+    body,
+  });
+  return { status: res.status, body: await res.json(), id: msgId };
+}
+
+export async function sandbox(stack, path, body) {
+  const res = await fetch(`${stack.sandboxUrl}${path}`, body === undefined ? {} : {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  return res.json();
+}
+
+export async function admin(stack, path, init = {}) {
+  const res = await fetch(`${stack.url}/v1/admin${path}`, {
+    ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers ?? {}) },
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Polls `check` until it returns a truthy value or time runs out. */
+export async function eventually(check, { timeoutMs = 30_000, what = "condition" } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Waits until every recorded event is done or parked. */
+export async function settled(stack, count, timeoutMs = 60_000) {
+  return eventually(async () => {
+    const { body } = await admin(stack, "/events");
+    const events = body.events ?? [];
+    return events.length >= count && events.every((e) => e.status === "done" || e.status === "parked") ? events : null;
+  }, { timeoutMs, what: `${count} events to settle` });
 }

@@ -80,6 +80,14 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 .await?;
             json_ok(&json!({"sourceId": source, "saved": true}))
         }
+        (Method::Delete, ["mappings", source]) => {
+            let answer = store
+                .call("/mapping/delete", json!({"sourceId": source}))
+                .await?;
+            json_ok(
+                &json!({"sourceId": source, "deleted": answer["deleted"], "now": "the built-in web-form template"}),
+            )
+        }
         _ => json_error(
             404,
             "not_found",

@@ -10,6 +10,7 @@ pub struct Config {
     pub ghl_base_url: String,
     pub ghl_token: Option<String>,
     pub ghl_location_id: String,
+    pub default_phone_region: Option<String>,
 }
 
 fn read(env: &Env, name: &str) -> Option<String> {
@@ -30,6 +31,7 @@ impl Config {
                 .unwrap_or_else(|| ghl_bridge::ghl::BASE_URL.into()),
             ghl_token: read(env, "GHL_TOKEN"),
             ghl_location_id: read(env, "GHL_LOCATION_ID").unwrap_or_default(),
+            default_phone_region: read(env, "DEFAULT_PHONE_REGION"),
         }
     }
 }

@@ -120,6 +120,7 @@ fn classify(e: GhlError) -> Attempt {
 async fn load_mapping(
     store: &Store,
     source_id: &str,
+    region: Option<&str>,
 ) -> Result<std::result::Result<Mapping, String>> {
     let stored = store
         .call("/mapping/get", json!({"sourceId": source_id}))
@@ -130,16 +131,18 @@ async fn load_mapping(
             .map(|t| t.mapping.to_string())
             .unwrap_or_default(),
     };
-    Ok(Mapping::parse(&text).map_err(|errors| {
-        format!(
-            "the mapping for `{source_id}` is invalid: {}",
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    }))
+    Ok(Mapping::parse(&text)
+        .map(|m| m.with_default_phone_region(region))
+        .map_err(|errors| {
+            format!(
+                "the mapping for `{source_id}` is invalid: {}",
+                errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }))
 }
 
 async fn process(
@@ -157,7 +160,13 @@ async fn process(
         base_url: cfg.ghl_base_url.clone(),
         token,
     };
-    let mapping = match load_mapping(store, &record.source_id).await? {
+    let mapping = match load_mapping(
+        store,
+        &record.source_id,
+        cfg.default_phone_region.as_deref(),
+    )
+    .await?
+    {
         Ok(m) => m,
         Err(reason) => return Ok(Attempt::Park(reason)),
     };

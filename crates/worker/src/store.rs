@@ -152,6 +152,11 @@ impl DurableObject for BridgeStore {
                     .await?;
                 Response::from_json(&json!({"ok": true}))
             }
+            "/mapping/delete" => {
+                let slot = format!("mapping:{}", body["sourceId"].as_str().unwrap_or_default());
+                let existed = storage.delete(&slot).await?;
+                Response::from_json(&json!({"deleted": existed}))
+            }
             _ => Response::error("unknown store route", 404),
         }
     }
