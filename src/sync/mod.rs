@@ -3,5 +3,5 @@
 pub mod plan;
 pub mod retry;
 
-pub use plan::{follow_up_requests, upsert_request, FollowUp};
+pub use plan::{follow_up_requests, upsert_call, FollowUp};
 pub use retry::{backoff_seconds, MAX_ATTEMPTS};

@@ -13,17 +13,11 @@ use crate::ghl::{build_request, BuildError, GhlTarget};
 use crate::http::HttpRequest;
 use crate::mapping::MappingOutcome;
 
-pub fn upsert_request(
-    outcome: &MappingOutcome,
-    location_id: &str,
-    target: &GhlTarget,
-) -> Result<HttpRequest, BuildError> {
-    build_request(
-        &UpsertContact {
-            body: outcome.contact.to_upsert_body(location_id),
-        },
-        target,
-    )
+/// The one upsert for the contact (parse its answer with `Call::parse`).
+pub fn upsert_call(outcome: &MappingOutcome, location_id: &str) -> UpsertContact {
+    UpsertContact {
+        body: outcome.contact.to_upsert_body(location_id),
+    }
 }
 
 /// One call after the upsert, with its index among the follow-ups.
@@ -118,7 +112,7 @@ mod tests {
             base_url: "http://sb/ghl".into(),
             token: "t".into(),
         };
-        let upsert = upsert_request(&outcome, "loc", &target).unwrap();
+        let upsert = build_request(&upsert_call(&outcome, "loc"), &target).unwrap();
         assert_eq!(upsert.url, "http://sb/ghl/contacts/upsert");
         let body: serde_json::Value =
             serde_json::from_str(upsert.body.as_deref().unwrap()).unwrap();

@@ -8,9 +8,9 @@ use crate::ghl_http;
 use crate::store::{EventRecord, QueuedEvent, Store};
 use ghl_bridge::dedupe::{decide, IdentityDecision};
 use ghl_bridge::ghl::contacts::UpsertedContact;
-use ghl_bridge::ghl::{GhlError, GhlTarget};
+use ghl_bridge::ghl::{build_request, Call, GhlError, GhlTarget};
 use ghl_bridge::mapping::{builtin_template, parse_payload, ApplyOptions, Mapping, PayloadFormat};
-use ghl_bridge::sync::{backoff_seconds, follow_up_requests, upsert_request, MAX_ATTEMPTS};
+use ghl_bridge::sync::{backoff_seconds, follow_up_requests, upsert_call, MAX_ATTEMPTS};
 use serde_json::json;
 use worker::{
     console_log, Env, Message, MessageBatch, MessageExt, QueueRetryOptionsBuilder, Result,
@@ -106,15 +106,64 @@ async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Resu
     Ok(())
 }
 
-fn classify(e: GhlError) -> Attempt {
-    if e.is_retryable() {
+/// Calls per location per window the Worker allows itself: below GHL's 100 per
+/// 10 s, so other apps on the location and clock skew leave room.
+const CALLS_PER_WINDOW: u32 = 90;
+const WINDOW_MS: u64 = 10_000;
+/// Longest wait inside one attempt; beyond it the message goes back on the queue.
+const MAX_WAIT_MS: u64 = 12_000;
+
+/// Sends one GHL call within the location's budget. `Ok(None)` means the budget
+/// stayed full too long: retry the event later (not GHL's fault, not an error).
+async fn send_within_budget(
+    store: &Store,
+    request: &ghl_bridge::http::HttpRequest,
+) -> Result<Option<std::result::Result<ghl_bridge::http::HttpResponse, String>>> {
+    let mut waited = 0;
+    loop {
+        let answer = store
+            .call(
+                "/rate/acquire",
+                json!({"limit": CALLS_PER_WINDOW, "windowMs": WINDOW_MS}),
+            )
+            .await?;
+        if answer["granted"] == true {
+            break;
+        }
+        let wait = answer["waitMs"].as_u64().unwrap_or(1_000).max(50);
+        if waited + wait > MAX_WAIT_MS {
+            return Ok(None);
+        }
+        worker::Delay::from(std::time::Duration::from_millis(wait)).await;
+        waited += wait;
+    }
+    Ok(Some(
+        ghl_http::send(request).await.map_err(|e| e.to_string()),
+    ))
+}
+
+fn budget_full() -> Attempt {
+    Attempt::Retry {
+        reason: "the location's call budget is used up for now".into(),
+        hint_ms: Some(WINDOW_MS),
+    }
+}
+
+/// A retryable GHL error goes back on the queue; a 429 also pauses the whole
+/// location so other events do not run into the same wall. Anything else parks.
+async fn classify(store: &Store, e: GhlError) -> Result<Attempt> {
+    if let GhlError::RateLimited { .. } = &e {
+        let ms = e.retry_hint_ms().unwrap_or(WINDOW_MS);
+        store.call("/rate/pause", json!({"ms": ms})).await?;
+    }
+    Ok(if e.is_retryable() {
         Attempt::Retry {
             hint_ms: e.retry_hint_ms(),
             reason: e.to_string(),
         }
     } else {
         Attempt::Park(format!("GHL refused: {e}"))
-    }
+    })
 }
 
 async fn load_mapping(
@@ -217,28 +266,25 @@ async fn process(
 
     // The upsert is idempotent; it runs on every attempt until the contact id is known.
     if record.contact_id.is_none() {
-        let request = match upsert_request(&outcome, location, &target) {
+        let call = upsert_call(&outcome, location);
+        let request = match build_request(&call, &target) {
             Ok(r) => r,
             Err(e) => return Ok(Attempt::Park(e.to_string())),
         };
-        record.ghl_calls += 1;
-        let response = match ghl_http::send(&request).await {
-            Ok(r) => r,
-            Err(e) => {
+        let response = match send_within_budget(store, &request).await? {
+            None => return Ok(budget_full()),
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
                 return Ok(Attempt::Retry {
                     reason: format!("network: {e}"),
                     hint_ms: None,
                 })
             }
         };
-        let upserted: UpsertedContact = match ghl_bridge::ghl::Call::parse(
-            &ghl_bridge::ghl::contacts::UpsertContact {
-                body: outcome.contact.to_upsert_body(location),
-            },
-            &response,
-        ) {
+        record.ghl_calls += 1;
+        let upserted: UpsertedContact = match call.parse(&response) {
             Ok(u) => u,
-            Err(e) => return Ok(classify(e)),
+            Err(e) => return classify(store, e).await,
         };
         // GHL drops a phone that belongs to another contact without saying so.
         if let (Some(sent), Some(kept)) = (&outcome.identity.phone, &upserted.contact.phone) {
@@ -270,18 +316,19 @@ async fn process(
         Err(e) => return Ok(Attempt::Park(e.to_string())),
     };
     for step in steps.iter().skip(record.steps_done) {
-        record.ghl_calls += 1;
-        let response = match ghl_http::send(&step.request).await {
-            Ok(r) => r,
-            Err(e) => {
+        let response = match send_within_budget(store, &step.request).await? {
+            None => return Ok(budget_full()),
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
                 return Ok(Attempt::Retry {
                     reason: format!("network on {}: {e}", step.kind),
                     hint_ms: None,
                 })
             }
         };
+        record.ghl_calls += 1;
         if !(200..300).contains(&response.status) {
-            return Ok(classify(GhlError::from_response(&response)));
+            return classify(store, GhlError::from_response(&response)).await;
         }
         record.steps_done = step.index + 1;
         store.call("/update", json!({"record": record})).await?;

@@ -152,6 +152,35 @@ impl DurableObject for BridgeStore {
                     .await?;
                 Response::from_json(&json!({"ok": true}))
             }
+            "/rate/acquire" => {
+                // A sliding window of GHL calls made for this location: grant a
+                // call if the window has room, else say how long until it will.
+                let limit = body["limit"].as_u64().unwrap_or(90) as usize;
+                let window_ms = body["windowMs"].as_u64().unwrap_or(10_000);
+                let now = worker::Date::now().as_millis();
+                let paused_until: u64 = storage.get("rate:paused-until").await?.unwrap_or(0);
+                if paused_until > now {
+                    return Response::from_json(
+                        &json!({"granted": false, "waitMs": paused_until - now}),
+                    );
+                }
+                let mut recent: Vec<u64> = storage.get("rate:recent").await?.unwrap_or_default();
+                recent.retain(|t| now.saturating_sub(*t) < window_ms);
+                if recent.len() < limit {
+                    recent.push(now);
+                    storage.put("rate:recent", &recent).await?;
+                    return Response::from_json(&json!({"granted": true, "waitMs": 0}));
+                }
+                let wait = window_ms.saturating_sub(now.saturating_sub(recent[0])) + 5;
+                Response::from_json(&json!({"granted": false, "waitMs": wait}))
+            }
+            "/rate/pause" => {
+                // GHL said 429 anyway (another app shares the budget): hold every
+                // consumer of this location until the window has passed.
+                let until = worker::Date::now().as_millis() + body["ms"].as_u64().unwrap_or(10_000);
+                storage.put("rate:paused-until", until).await?;
+                Response::from_json(&json!({"pausedUntil": until}))
+            }
             "/mapping/delete" => {
                 let slot = format!("mapping:{}", body["sourceId"].as_str().unwrap_or_default());
                 let existed = storage.delete(&slot).await?;
