@@ -6,12 +6,13 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-worker build-sandbox dev test lint test-native test-wasm test-e2e bench-mapping clean
+.PHONY: help setup build build-web build-worker build-sandbox dev test lint test-native test-wasm test-e2e bench-mapping load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
 	@echo "make test  - lint + every test: native, wasm in headless Chromium, end to end on workerd"
 	@echo "make bench-mapping - mapping throughput: native, wasm vs JSONata vs plain JS, wasm size"
+	@echo "make load  - load and fault run: Worker + sandbox, webhooks/s, latency, exactly-once, backfill"
 
 setup:
 	@bash scripts/setup.sh
@@ -53,6 +54,10 @@ test-e2e:
 # Not part of `make test`: prints figures and ratios, asserts nothing.
 bench-mapping: setup
 	@bash scripts/bench-mapping.sh
+
+# The load and fault run against the sandbox (minutes; EVENTS, CONCURRENCY, BACKFILL).
+load: build
+	node bench/load.mjs
 
 clean:
 	cargo clean

@@ -98,6 +98,9 @@ async fn set_faults(Extract(s): Extract<Shared>, Json(faults): Json<Faults>) -> 
     if let Some(seed) = faults.seed {
         state.reseed(seed);
     }
+    state.storm_until = (faults.storm_429_for_ms > 0).then(|| {
+        std::time::Instant::now() + std::time::Duration::from_millis(faults.storm_429_for_ms)
+    });
     state.faults = faults.clone();
     Json(faults)
 }

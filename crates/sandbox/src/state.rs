@@ -90,6 +90,8 @@ pub struct Faults {
     pub error_status: Option<u16>,
     /// The next N requests get 429 (a storm), whatever the real counters say.
     pub storm_429: u32,
+    /// Every request for this many milliseconds from now gets 429 (a storm in time).
+    pub storm_429_for_ms: u64,
     /// Added to every answer.
     pub latency_ms: u64,
     /// Share of requests that hang for `timeout_ms` (default 30 s) before answering 504.
@@ -150,6 +152,8 @@ pub struct State {
     pub appointments: HashMap<String, Vec<Map<String, Value>>>,
     pub rate: HashMap<String, RateWindow>,
     pub faults: Faults,
+    /// When a time-based 429 storm ends.
+    pub storm_until: Option<Instant>,
     pub requests: Vec<LoggedRequest>,
     pub webhooks: Vec<WebhookDelivery>,
     pub outbox: crate::webhooks::Outbox,
@@ -174,6 +178,7 @@ impl State {
             appointments: HashMap::new(),
             rate: HashMap::new(),
             faults: Faults::default(),
+            storm_until: None,
             requests: Vec::new(),
             webhooks: Vec::new(),
             outbox: Default::default(),

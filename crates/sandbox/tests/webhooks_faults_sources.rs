@@ -146,6 +146,15 @@ fn injected_errors_storms_latency_and_drops() {
     }
     assert!(sb.call(&list, TOKEN).0.is_ok(), "the storm is over");
 
+    // A storm in time: everything is 429 for 300 ms, then it clears.
+    sb.post_json("/__sandbox/faults", json!({"storm429ForMs": 300}));
+    assert!(matches!(
+        sb.call(&list, TOKEN).0,
+        Err(GhlError::RateLimited { .. })
+    ));
+    std::thread::sleep(Duration::from_millis(350));
+    assert!(sb.call(&list, TOKEN).0.is_ok(), "the timed storm is over");
+
     sb.post_json("/__sandbox/faults", json!({"latencyMs": 300}));
     let t = Instant::now();
     assert!(sb.call(&list, TOKEN).0.is_ok());

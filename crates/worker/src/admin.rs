@@ -41,7 +41,18 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
     let store = Store::for_location(env, &cfg.ghl_location_id)?;
     let segments: Vec<&str> = path.trim_start_matches("/v1/admin/").split('/').collect();
     match (req.method(), segments.as_slice()) {
-        (Method::Get, ["events"]) => json_ok(&store.get("/events").await?),
+        (Method::Get, ["events"]) => {
+            let limit = req
+                .url()?
+                .query_pairs()
+                .find(|(k, _)| k == "limit")
+                .map(|(_, v)| v.to_string());
+            let route = match limit {
+                Some(l) => format!("/events?limit={}", l.parse::<u32>().unwrap_or(200)),
+                None => "/events".to_string(),
+            };
+            json_ok(&store.get(&route).await?)
+        }
         (Method::Get, ["dead-letters"]) => {
             let parked = store.get("/events?status=parked").await?;
             json_ok(&json!({"deadLetters": parked["events"]}))

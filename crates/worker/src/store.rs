@@ -107,14 +107,20 @@ impl DurableObject for BridgeStore {
             "/events" => {
                 let mut records: Vec<EventRecord> = list(&storage, "event:").await?;
                 records.sort_by_key(|r| std::cmp::Reverse(r.received_at_ms));
-                let parked_only = req
-                    .url()?
-                    .query_pairs()
-                    .any(|(k, v)| k == "status" && v == "parked");
-                if parked_only {
+                let url = req.url()?;
+                let param = |name: &str| {
+                    url.query_pairs()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.to_string())
+                };
+                if param("status").as_deref() == Some("parked") {
                     records.retain(|r| r.status == "parked");
                 }
-                records.truncate(200);
+                let limit = param("limit")
+                    .and_then(|l| l.parse().ok())
+                    .unwrap_or(200usize)
+                    .min(5000);
+                records.truncate(limit);
                 Response::from_json(&json!({"events": records}))
             }
             "/identity/get" => {

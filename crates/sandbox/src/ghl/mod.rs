@@ -229,7 +229,9 @@ fn roll_fault(state: &mut State, path: &str) -> (Fault, u64) {
     {
         return (Fault::None, 0);
     }
-    let fault = if f.storm_429 > 0 {
+    let fault = if state.storm_until.is_some_and(|t| Instant::now() < t) {
+        Fault::Storm
+    } else if f.storm_429 > 0 {
         state.faults.storm_429 -= 1;
         Fault::Storm
     } else if f.drop_rate > 0.0 && state.dice() < f.drop_rate {
