@@ -75,7 +75,9 @@ impl Paths {
 }
 
 /// A contact field rule: where the value comes from, how it is transformed, where
-/// it goes.
+/// it goes. (It repeats `ValueRule`'s keys instead of flattening it because serde
+/// cannot combine `flatten` with `deny_unknown_fields`, and unknown keys must be
+/// reported.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FieldRule {

@@ -102,24 +102,31 @@ impl CompiledMapping {
         event_id: Option<String>,
         now_unix: f64,
     ) -> Result<JsValue, JsError> {
-        let payload =
-            parse_payload(payload, format_of(format)?).map_err(|e| JsError::new(&e.to_string()))?;
-        let outcome = self.mapping.apply(
-            &payload,
-            &ApplyOptions {
-                now_unix: now_unix as i64,
-            },
-        );
+        let (payload, outcome) = self.run(payload, format, now_unix)?;
         to_js(&Applied {
             outcome: &outcome,
             idempotency_key: idempotency_key(source_id, event_id.as_deref(), &payload),
         })
     }
 
-    /// Same as `apply`, but only counts warnings and errors: for benchmarks and
-    /// bulk checks where building a JS object per event would dominate.
+    /// Same work as `apply` (keys included), but returns only the number of
+    /// warnings and errors: for benchmarks and bulk checks where building a JS
+    /// object per event would dominate.
     #[wasm_bindgen(js_name = applyCount)]
     pub fn apply_count(&self, payload: &str, format: &str, now_unix: f64) -> Result<u32, JsError> {
+        let (payload, outcome) = self.run(payload, format, now_unix)?;
+        let _key = idempotency_key("count", None, &payload);
+        Ok((outcome.warnings.len() + outcome.errors.len()) as u32)
+    }
+}
+
+impl CompiledMapping {
+    fn run(
+        &self,
+        payload: &str,
+        format: &str,
+        now_unix: f64,
+    ) -> Result<(serde_json::Value, MappingOutcome), JsError> {
         let payload =
             parse_payload(payload, format_of(format)?).map_err(|e| JsError::new(&e.to_string()))?;
         let outcome = self.mapping.apply(
@@ -128,7 +135,6 @@ impl CompiledMapping {
                 now_unix: now_unix as i64,
             },
         );
-        let _key = idempotency_key("bench", None, &payload);
-        Ok((outcome.warnings.len() + outcome.errors.len()) as u32)
+        Ok((payload, outcome))
     }
 }

@@ -254,7 +254,26 @@ fn checked(
         .get(&caller.location_id)
         .cloned()
         .ok_or_else(|| error(400, "Location not found"))?;
+    let mut body = body;
+    normalise(&location, &mut body).map_err(unprocessable)?;
     Ok((body, location))
+}
+
+/// GHL's duplicate error when the body's e-mail or phone is another contact's
+/// and the location does not allow duplicates.
+fn refuse_duplicate(
+    state: &State,
+    location: &Location,
+    body: &Map<String, Value>,
+    except: Option<&str>,
+) -> Option<Response> {
+    if location.allow_duplicate_contact {
+        return None;
+    }
+    let email = body.get("email").and_then(Value::as_str);
+    let phone = body.get("phone").and_then(Value::as_str);
+    find_duplicate(state, &location.id, email, phone, except)
+        .map(|(id, field)| duplicate_error(state, &id, field))
 }
 
 pub async fn create(
@@ -263,19 +282,12 @@ pub async fn create(
     GhlJson(body): GhlJson,
 ) -> Response {
     let mut state = shared.lock();
-    let (mut body, location) = match checked(&body, CREATE_CONTACT, &caller, &state) {
+    let (body, location) = match checked(&body, CREATE_CONTACT, &caller, &state) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(errors) = normalise(&location, &mut body) {
-        return unprocessable(errors);
-    }
-    if !location.allow_duplicate_contact {
-        let email = body.get("email").and_then(Value::as_str);
-        let phone = body.get("phone").and_then(Value::as_str);
-        if let Some((id, field)) = find_duplicate(&state, &location.id, email, phone, None) {
-            return duplicate_error(&state, &id, field);
-        }
+    if let Some(refusal) = refuse_duplicate(&state, &location, &body, None) {
+        return refusal;
     }
     let contact = new_contact(&mut state, &location.id, body);
     let id = contact["id"].as_str().unwrap_or_default().to_string();
@@ -310,19 +322,12 @@ pub async fn update(
     if let Err(r) = contact_of(&state, &caller, &id) {
         return r;
     }
-    let (mut body, location) = match checked(&body, UPDATE_CONTACT, &caller, &state) {
+    let (body, location) = match checked(&body, UPDATE_CONTACT, &caller, &state) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(errors) = normalise(&location, &mut body) {
-        return unprocessable(errors);
-    }
-    if !location.allow_duplicate_contact {
-        let email = body.get("email").and_then(Value::as_str);
-        let phone = body.get("phone").and_then(Value::as_str);
-        if let Some((dup, field)) = find_duplicate(&state, &location.id, email, phone, Some(&id)) {
-            return duplicate_error(&state, &dup, field);
-        }
+    if let Some(refusal) = refuse_duplicate(&state, &location, &body, Some(&id)) {
+        return refusal;
     }
     let contact = state.contacts.get_mut(&id).expect("checked above");
     let (tags_changed, dnd_changed) = apply_fields(contact, body);
@@ -378,9 +383,6 @@ pub async fn upsert(
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(errors) = normalise(&location, &mut body) {
-        return unprocessable(errors);
-    }
     let email = body
         .get("email")
         .and_then(Value::as_str)
