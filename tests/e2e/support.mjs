@@ -2,7 +2,7 @@
 // and a real headless Chromium (Debian's, driven by playwright-core).
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -95,12 +95,30 @@ export async function startStack() {
  * Starts the Worker with `wrangler dev` on a free port, with its own local state
  * directory. The bundle is built once by `make test` (GHL_BRIDGE_SKIP_BUILD=1).
  */
+/**
+ * wrangler.toml without its `[build]` section, for tests: the bundle is built
+ * once by `make test`, and nothing watches the sources, so editing a file while
+ * a test or the load run is going cannot reload the Worker under it.
+ */
+function testConfig() {
+  const lines = readFileSync(join(ROOT, "wrangler.toml"), "utf8").split("\n");
+  const out = [];
+  let skipping = false;
+  for (const line of lines) {
+    if (/^\[/.test(line)) skipping = line.trim() === "[build]";
+    if (!skipping) out.push(line);
+  }
+  const path = join(ROOT, ".wrangler-test.toml");
+  writeFileSync(path, out.join("\n"));
+  return path;
+}
+
 export async function startWorker(chosenPort, vars = {}) {
   const port = chosenPort ?? (await freePort());
   const inspector = await freePort();
   const state = mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
   const worker = startProcess(join(ROOT, "node_modules/.bin/wrangler"),
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+    ["dev", "--config", testConfig(), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
       "--persist-to", state, "--log-level", "log",
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
     { GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
