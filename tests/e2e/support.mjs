@@ -2,7 +2,7 @@
 // and a real headless Chromium (Debian's, driven by playwright-core).
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -61,6 +61,7 @@ function startProcess(command, args, env, cwd = ROOT) {
 
 export const ADMIN_TOKEN = "e2e-admin-token";
 export const FORM_SECRET = "whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0";
+export const SPOTHIT_TOKEN = "e2e-spothit-token";
 
 /**
  * The GHL sandbox and the Worker on free ports, wired to each other: the Worker
@@ -72,12 +73,13 @@ export async function startStack() {
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const sandbox = startProcess(join(ROOT, "target/debug/ghl-bridge-sandbox"),
-    ["--port", String(sandboxPort), "--webhook-url", `${workerUrl}/v1/hooks/ghl`], {});
+    ["--port", String(sandboxPort), "--webhook-url", `${workerUrl}/v1/hooks/ghl`,
+      "--spothit-callback-base", `${workerUrl}/v1/hooks/spothit/${SPOTHIT_TOKEN}`], {});
   await waitFor(`${sandboxUrl}/__sandbox/config`, sandbox.child, sandbox.log, 20_000);
   const vars = {
     ADMIN_TOKEN, FORM_SOURCE_ID: "demo", FORM_SIGNING_SECRET: FORM_SECRET,
     GHL_BASE_URL: `${sandboxUrl}/ghl`, GHL_TOKEN: "sandbox-location-token", GHL_LOCATION_ID: "dev-location",
-    DEFAULT_PHONE_REGION: "FR",
+    DEFAULT_PHONE_REGION: "FR", SPOTHIT_PATH_TOKEN: SPOTHIT_TOKEN,
   };
   const worker = await startWorker(workerPort, vars);
   return {
@@ -96,19 +98,23 @@ export async function startStack() {
  * directory. The bundle is built once by `make test` (GHL_BRIDGE_SKIP_BUILD=1).
  */
 /**
- * wrangler.toml without its `[build]` section, for tests: the bundle is built
- * once by `make test`, and nothing watches the sources, so editing a file while
- * a test or the load run is going cannot reload the Worker under it.
+ * A private copy of the Worker for one test run: wrangler.toml without its
+ * `[build]` section (the bundle is built once by `make test`) pointing at a copy
+ * of the bundle and the page. Nothing the run uses changes under it when the
+ * sources are edited or rebuilt meanwhile.
  */
 function testConfig() {
-  const lines = readFileSync(join(ROOT, "wrangler.toml"), "utf8").split("\n");
+  const dir = mkdtempSync(join(tmpdir(), "ghl-bridge-worker-"));
+  cpSync(join(ROOT, "crates/worker/build"), join(dir, "build"), { recursive: true });
+  cpSync(join(ROOT, "www"), join(dir, "www"), { recursive: true });
   const out = [];
   let skipping = false;
-  for (const line of lines) {
+  for (const line of readFileSync(join(ROOT, "wrangler.toml"), "utf8").split("\n")) {
     if (/^\[/.test(line)) skipping = line.trim() === "[build]";
-    if (!skipping) out.push(line);
+    if (skipping) continue;
+    out.push(line.replace(/^main = .*/, 'main = "build/index.js"'));
   }
-  const path = join(ROOT, ".wrangler-test.toml");
+  const path = join(dir, "wrangler.toml");
   writeFileSync(path, out.join("\n"));
   return path;
 }

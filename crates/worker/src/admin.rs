@@ -7,15 +7,6 @@ use ghl_bridge::mapping::Mapping;
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
-/// Constant-time comparison, so the token cannot be guessed byte by byte.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Result<Response> {
     let Some(expected) = cfg.admin_token.as_deref() else {
         return json_error(
@@ -33,7 +24,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 "send `Authorization: Bearer <ADMIN_TOKEN>`",
             )
         }
-        Some(t) if !same(t.trim(), expected) => {
+        Some(t) if !crate::hooks::same_secret(t.trim(), expected) => {
             return json_error(403, "bad_token", "the admin token is wrong")
         }
         Some(_) => {}

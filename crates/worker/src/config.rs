@@ -11,6 +11,7 @@ pub struct Config {
     pub ghl_token: Option<String>,
     pub ghl_location_id: String,
     pub default_phone_region: Option<String>,
+    pub spothit_path_token: Option<String>,
 }
 
 fn read(env: &Env, name: &str) -> Option<String> {
@@ -32,6 +33,7 @@ impl Config {
             ghl_token: read(env, "GHL_TOKEN"),
             ghl_location_id: read(env, "GHL_LOCATION_ID").unwrap_or_default(),
             default_phone_region: read(env, "DEFAULT_PHONE_REGION"),
+            spothit_path_token: read(env, "SPOTHIT_PATH_TOKEN"),
         }
     }
 }

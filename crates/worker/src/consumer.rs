@@ -176,7 +176,10 @@ async fn load_mapping(
         .await?;
     let text = match stored["mapping"].as_str() {
         Some(t) => t.to_string(),
-        None => builtin_template("web-form")
+        // No stored mapping: the source's built-in template (spothit-stop, ...),
+        // else the generic web form.
+        None => builtin_template(source_id)
+            .or_else(|| builtin_template("web-form"))
             .map(|t| t.mapping.to_string())
             .unwrap_or_default(),
     };

@@ -1,5 +1,7 @@
-//! Inbound webhooks. Forms: Standard Webhooks signature, then idempotency, then
-//! the queue; the caller gets its answer before any GHL call is made.
+//! Inbound webhooks: authenticate, then one shared path: idempotency, record,
+//! queue. The caller gets its answer before any GHL call is made.
+//! - Forms: Standard Webhooks signature.
+//! - Spot-Hit callbacks (GET query strings, unsigned): a secret token in the path.
 
 use crate::config::Config;
 use crate::respond::{json_error, json_ok};
@@ -8,7 +10,16 @@ use ghl_bridge::dedupe::idempotency_key;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::sources::standard_webhooks;
 use serde_json::json;
-use worker::{Date, Env, Request, Response, Result};
+use worker::{Date, Env, Method, Request, Response, Result};
+
+/// Constant-time comparison, so a secret cannot be guessed byte by byte.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
 
 /// `POST /v1/hooks/forms/{sourceId}`
 pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) -> Result<Response> {
@@ -51,15 +62,78 @@ pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) ->
         PayloadFormat::Json
     };
     let text = String::from_utf8_lossy(&body).to_string();
+    let answer = ingest(env, cfg, source_id, id, format, text).await?;
+    Ok(answer.with_status(202))
+}
+
+/// `GET|POST /v1/hooks/spothit/{token}/{status|reply|stop}`: Spot-Hit cannot sign,
+/// so the URL configured in Spot-Hit carries a secret token.
+pub async fn spothit(
+    mut req: Request,
+    env: &Env,
+    cfg: &Config,
+    token: &str,
+    kind: &str,
+) -> Result<Response> {
+    let Some(expected) = cfg.spothit_path_token.as_deref() else {
+        return json_error(
+            404,
+            "not_configured",
+            "Spot-Hit callbacks are off: set SPOTHIT_PATH_TOKEN",
+        );
+    };
+    if !same_secret(token, expected) {
+        return json_error(
+            401,
+            "bad_token",
+            "the Spot-Hit callback URL's token is wrong",
+        );
+    }
+    if !["status", "reply", "stop"].contains(&kind) {
+        return json_error(
+            404,
+            "unknown_callback",
+            &format!("`{kind}` is not a Spot-Hit callback: use status, reply or stop"),
+        );
+    }
+    let text = match req.method() {
+        Method::Post => req.text().await?,
+        _ => req.url()?.query().unwrap_or_default().to_string(),
+    };
+    let payload = ghl_bridge::mapping::source::parse_form(&text);
+    // Spot-Hit's own id for the message or reply, when it sends one.
+    let event_id = ["id_accuse", "id"]
+        .iter()
+        .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(String::from));
+    ingest(
+        env,
+        cfg,
+        &format!("spothit-{kind}"),
+        event_id,
+        PayloadFormat::Form,
+        text,
+    )
+    .await
+}
+
+/// Records the event once and queues it. A redelivery is answered, not queued.
+async fn ingest(
+    env: &Env,
+    cfg: &Config,
+    source_id: &str,
+    event_id: Option<String>,
+    format: PayloadFormat,
+    text: String,
+) -> Result<Response> {
     let payload = match parse_payload(&text, format) {
         Ok(p) => p,
         Err(e) => return json_error(400, "bad_payload", &e.to_string()),
     };
-    let key = idempotency_key(source_id, id.as_deref(), &payload);
+    let key = idempotency_key(source_id, event_id.as_deref(), &payload);
     let record = EventRecord {
         key: key.clone(),
         source_id: source_id.to_string(),
-        event_id: id,
+        event_id,
         received_at_ms: Date::now().as_millis(),
         format: if format == PayloadFormat::Form {
             "form".into()
@@ -89,5 +163,5 @@ pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) ->
             key: key.clone(),
         })
         .await?;
-    Ok(json_ok(&json!({"status": "queued", "eventId": key}))?.with_status(202))
+    json_ok(&json!({"status": "queued", "eventId": key}))
 }

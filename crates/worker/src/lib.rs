@@ -32,6 +32,21 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             let source = p.trim_start_matches("/v1/hooks/forms/").to_string();
             hooks::form(req, &env, &cfg, &source).await
         }
+        (Method::Get | Method::Post, p) if p.starts_with("/v1/hooks/spothit/") => {
+            let rest: Vec<String> = p
+                .trim_start_matches("/v1/hooks/spothit/")
+                .split('/')
+                .map(String::from)
+                .collect();
+            match rest.as_slice() {
+                [token, kind] => hooks::spothit(req, &env, &cfg, token, kind).await,
+                _ => json_error(
+                    404,
+                    "not_found",
+                    "use /v1/hooks/spothit/{token}/{status|reply|stop}",
+                ),
+            }
+        }
         (_, p) if p.starts_with("/v1/hooks/forms/") => {
             json_error(405, "method_not_allowed", "webhooks are POSTed")
         }
