@@ -15,6 +15,7 @@ mod error;
 pub mod notes;
 pub mod tags;
 pub mod tasks;
+pub mod webhooks;
 
 pub use call::{build_request, BuildError, Call, GhlTarget, NoBody};
 pub use catalogue::{Endpoint, Family, CATALOGUE};

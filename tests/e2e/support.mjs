@@ -62,6 +62,8 @@ function startProcess(command, args, env, cwd = ROOT) {
 export const ADMIN_TOKEN = "e2e-admin-token";
 export const FORM_SECRET = "whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0";
 export const SPOTHIT_TOKEN = "e2e-spothit-token";
+/** The sandbox's Ed25519 webhook key (a development key; see crates/sandbox/src/webhooks.rs). */
+export const SANDBOX_WEBHOOK_KEY = "5h848clIXD6A20H/EXyI6CDIOK7YmVD/i3sWu3xg1aM=";
 
 /**
  * The GHL sandbox and the Worker on free ports, wired to each other: the Worker
@@ -80,6 +82,7 @@ export async function startStack() {
     ADMIN_TOKEN, FORM_SOURCE_ID: "demo", FORM_SIGNING_SECRET: FORM_SECRET,
     GHL_BASE_URL: `${sandboxUrl}/ghl`, GHL_TOKEN: "sandbox-location-token", GHL_LOCATION_ID: "dev-location",
     DEFAULT_PHONE_REGION: "FR", SPOTHIT_PATH_TOKEN: SPOTHIT_TOKEN,
+    GHL_WEBHOOK_PUBLIC_KEY: SANDBOX_WEBHOOK_KEY, ECHO_WINDOW_SECONDS: "3",
   };
   const worker = await startWorker(workerPort, vars);
   return {

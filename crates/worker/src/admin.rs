@@ -44,6 +44,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             };
             json_ok(&store.get(&route).await?)
         }
+        (Method::Get, ["ghl-events"]) => json_ok(&store.get("/ghl-events").await?),
         (Method::Get, ["dead-letters"]) => {
             let parked = store.get("/events?status=parked").await?;
             json_ok(&json!({"deadLetters": parked["events"]}))

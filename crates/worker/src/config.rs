@@ -12,6 +12,9 @@ pub struct Config {
     pub ghl_location_id: String,
     pub default_phone_region: Option<String>,
     pub spothit_path_token: Option<String>,
+    pub ghl_webhook_public_key: Option<String>,
+    /// GHL webhooks about a contact the bridge wrote this recently are echoes.
+    pub echo_window_ms: u64,
 }
 
 fn read(env: &Env, name: &str) -> Option<String> {
@@ -34,6 +37,11 @@ impl Config {
             ghl_location_id: read(env, "GHL_LOCATION_ID").unwrap_or_default(),
             default_phone_region: read(env, "DEFAULT_PHONE_REGION"),
             spothit_path_token: read(env, "SPOTHIT_PATH_TOKEN"),
+            ghl_webhook_public_key: read(env, "GHL_WEBHOOK_PUBLIC_KEY"),
+            echo_window_ms: read(env, "ECHO_WINDOW_SECONDS")
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(60)
+                * 1000,
         }
     }
 }

@@ -116,6 +116,39 @@ pub async fn spothit(
     .await
 }
 
+/// `POST /v1/hooks/ghl`: a GHL webhook, Ed25519-signed. Redeliveries and echoes
+/// of the bridge's own writes are recognised; other changes are recorded for the
+/// admin view (the rules that sync them on to Spot-Hit and Specter are not built
+/// yet).
+pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> {
+    let Some(key) = cfg.ghl_webhook_public_key.as_deref() else {
+        return json_error(
+            503,
+            "not_configured",
+            "GHL webhooks are off: set GHL_WEBHOOK_PUBLIC_KEY",
+        );
+    };
+    let body = req.bytes().await?;
+    let signature = req.headers().get("x-ghl-signature")?;
+    let now = (Date::now().as_millis() / 1000) as i64;
+    let event = match ghl_bridge::ghl::webhooks::authenticate(key, &body, signature.as_deref(), now)
+    {
+        Ok(e) => e,
+        Err(e @ ghl_bridge::ghl::webhooks::GhlWebhookError::BadBody(_)) => {
+            return json_error(400, "bad_event", &e.to_string())
+        }
+        Err(e) => return json_error(401, "bad_signature", &e.to_string()),
+    };
+    let store = Store::for_location(env, &event.location_id)?;
+    let answer = store
+        .call(
+            "/ghl-event",
+            json!({"webhookId": event.webhook_id, "type": event.event_type, "contactId": event.contact_id(), "echoWindowMs": cfg.echo_window_ms}),
+        )
+        .await?;
+    json_ok(&json!({"status": answer["outcome"], "type": event.event_type}))
+}
+
 /// Records the event once and queues it. A redelivery is answered, not queued.
 async fn ingest(
     env: &Env,

@@ -32,6 +32,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             let source = p.trim_start_matches("/v1/hooks/forms/").to_string();
             hooks::form(req, &env, &cfg, &source).await
         }
+        (Method::Post, "/v1/hooks/ghl") => hooks::ghl(req, &env, &cfg).await,
         (Method::Get | Method::Post, p) if p.starts_with("/v1/hooks/spothit/") => {
             let rest: Vec<String> = p
                 .trim_start_matches("/v1/hooks/spothit/")

@@ -88,6 +88,13 @@ impl DurableObject for BridgeStore {
                 storage
                     .put(&format!("event:{}", record.key), &record)
                     .await?;
+                // Remember when the bridge last wrote this contact: GHL's webhooks
+                // about it in the next moments are echoes of our own writes.
+                if let Some(id) = &record.contact_id {
+                    storage
+                        .put(&format!("wrote:{id}"), worker::Date::now().as_millis())
+                        .await?;
+                }
                 Response::from_json(&json!({"ok": true}))
             }
             "/replay" => {
@@ -186,6 +193,35 @@ impl DurableObject for BridgeStore {
                 let until = worker::Date::now().as_millis() + body["ms"].as_u64().unwrap_or(10_000);
                 storage.put("rate:paused-until", until).await?;
                 Response::from_json(&json!({"pausedUntil": until}))
+            }
+            "/ghl-event" => {
+                // One GHL webhook: a redelivery (same webhookId), an echo of the
+                // bridge's own write, or a change made in GHL, recorded for admins.
+                let webhook_id = body["webhookId"].as_str().unwrap_or_default().to_string();
+                let seen = format!("ghl:{webhook_id}");
+                if storage.get::<Value>(&seen).await?.is_some() {
+                    return Response::from_json(&json!({"outcome": "duplicate"}));
+                }
+                let now = worker::Date::now().as_millis();
+                let window_ms = body["echoWindowMs"].as_u64().unwrap_or(60_000);
+                let wrote: Option<u64> = match body["contactId"].as_str() {
+                    Some(id) => storage.get(&format!("wrote:{id}")).await?,
+                    None => None,
+                };
+                let outcome = if wrote.is_some_and(|t| now.saturating_sub(t) < window_ms) {
+                    "echo"
+                } else {
+                    "recorded"
+                };
+                let entry = json!({"webhookId": webhook_id, "type": body["type"], "contactId": body["contactId"], "receivedAtMs": now, "outcome": outcome});
+                storage.put(&seen, &entry).await?;
+                Response::from_json(&json!({"outcome": outcome}))
+            }
+            "/ghl-events" => {
+                let mut events: Vec<Value> = list(&storage, "ghl:").await?;
+                events.sort_by_key(|e| std::cmp::Reverse(e["receivedAtMs"].as_u64().unwrap_or(0)));
+                events.truncate(200);
+                Response::from_json(&json!({"events": events}))
             }
             "/mapping/delete" => {
                 let slot = format!("mapping:{}", body["sourceId"].as_str().unwrap_or_default());

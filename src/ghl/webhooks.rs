@@ -1,0 +1,179 @@
+//! GHL's webhooks: the `x-ghl-signature` check (Ed25519 over the raw body, base64)
+//! and the envelope every event shares. The RSA `x-wh-signature` was retired by
+//! GHL on 2026-07-01 and is not accepted. GHL publishes no Ed25519 key in its API
+//! files, so the key is configuration (the sandbox's key locally).
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// How far an event's `timestamp` may be from now before it counts as a replay.
+pub const TOLERANCE_SECONDS: i64 = 300;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GhlWebhookError {
+    #[error("the `x-ghl-signature` header is missing (unsigned webhooks are refused)")]
+    Unsigned,
+    #[error("the signature does not verify with the configured GHL key")]
+    BadSignature,
+    #[error("the configured GHL webhook key is not a base64 Ed25519 key")]
+    BadKey,
+    #[error("the body is not a GHL event: {0}")]
+    BadBody(String),
+    #[error("the event's timestamp is {0} seconds from now (more than {TOLERANCE_SECONDS}): refused as a possible replay")]
+    Stale(i64),
+}
+
+/// Accepts the raw 32-byte key or its SPKI DER form, both base64.
+fn verifying_key(public_key_b64: &str) -> Result<VerifyingKey, GhlWebhookError> {
+    let bytes = B64
+        .decode(public_key_b64.trim())
+        .map_err(|_| GhlWebhookError::BadKey)?;
+    let raw: [u8; 32] = match bytes.len() {
+        32 => bytes.try_into().map_err(|_| GhlWebhookError::BadKey)?,
+        44 => bytes[12..]
+            .try_into()
+            .map_err(|_| GhlWebhookError::BadKey)?,
+        _ => return Err(GhlWebhookError::BadKey),
+    };
+    VerifyingKey::from_bytes(&raw).map_err(|_| GhlWebhookError::BadKey)
+}
+
+pub fn verify_signature(
+    public_key_b64: &str,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<(), GhlWebhookError> {
+    let key = verifying_key(public_key_b64)?;
+    let signature = signature.ok_or(GhlWebhookError::Unsigned)?;
+    let bytes = B64
+        .decode(signature.trim())
+        .map_err(|_| GhlWebhookError::BadSignature)?;
+    let signature = Signature::from_slice(&bytes).map_err(|_| GhlWebhookError::BadSignature)?;
+    key.verify_strict(body, &signature)
+        .map_err(|_| GhlWebhookError::BadSignature)
+}
+
+/// What every GHL event carries, plus the rest as sent.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GhlEvent {
+    /// `ContactCreate`, `ContactTagUpdate`, `TaskComplete`, ...
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub location_id: String,
+    pub webhook_id: String,
+    /// ISO 8601.
+    pub timestamp: String,
+    #[serde(flatten)]
+    pub data: Map<String, Value>,
+}
+
+impl GhlEvent {
+    /// The contact the event is about: `id` on contact events, `contactId` on
+    /// notes and tasks, `appointment.contactId` on appointments.
+    pub fn contact_id(&self) -> Option<&str> {
+        if self.event_type.starts_with("Contact") {
+            return self.data.get("id").and_then(Value::as_str);
+        }
+        self.data
+            .get("contactId")
+            .or_else(|| {
+                self.data
+                    .get("appointment")
+                    .and_then(|a| a.get("contactId"))
+            })
+            .and_then(Value::as_str)
+    }
+}
+
+/// Verifies, parses and checks the age of one delivery. `now` is Unix seconds.
+pub fn authenticate(
+    public_key_b64: &str,
+    body: &[u8],
+    signature: Option<&str>,
+    now: i64,
+) -> Result<GhlEvent, GhlWebhookError> {
+    verify_signature(public_key_b64, body, signature)?;
+    let event: GhlEvent =
+        serde_json::from_slice(body).map_err(|e| GhlWebhookError::BadBody(e.to_string()))?;
+    let at: jiff::Timestamp = event.timestamp.parse().map_err(|_| {
+        GhlWebhookError::BadBody(format!("`timestamp` {} is not ISO 8601", event.timestamp))
+    })?;
+    let drift = now - at.as_second();
+    if drift.abs() > TOLERANCE_SECONDS {
+        return Err(GhlWebhookError::Stale(drift));
+    }
+    Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signer, SigningKey};
+
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[7u8; 32])
+    }
+
+    fn public() -> String {
+        B64.encode(key().verifying_key().to_bytes())
+    }
+
+    fn signed(body: &str) -> String {
+        B64.encode(key().sign(body.as_bytes()).to_bytes())
+    }
+
+    const NOW: i64 = 1_795_341_600; // 2026-11-22T10:00:00Z
+    const BODY: &str = r#"{"type":"ContactTagUpdate","locationId":"loc","id":"c1","tags":["vip"],"timestamp":"2026-11-22T09:59:00.000Z","webhookId":"wh_1"}"#;
+
+    #[test]
+    fn a_signed_fresh_event_is_accepted_and_parsed() {
+        let event = authenticate(&public(), BODY.as_bytes(), Some(&signed(BODY)), NOW).unwrap();
+        assert_eq!(event.event_type, "ContactTagUpdate");
+        assert_eq!(event.webhook_id, "wh_1");
+        assert_eq!(event.contact_id(), Some("c1"));
+        assert_eq!(event.data["tags"][0], "vip");
+        // The SPKI form of the key works too.
+        let mut spki = vec![
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ];
+        spki.extend(key().verifying_key().to_bytes());
+        assert!(authenticate(&B64.encode(spki), BODY.as_bytes(), Some(&signed(BODY)), NOW).is_ok());
+    }
+
+    #[test]
+    fn unsigned_tampered_stale_and_misconfigured_are_refused() {
+        assert_eq!(
+            authenticate(&public(), BODY.as_bytes(), None, NOW),
+            Err(GhlWebhookError::Unsigned)
+        );
+        let tampered = BODY.replace("vip", "vop");
+        assert_eq!(
+            authenticate(&public(), tampered.as_bytes(), Some(&signed(BODY)), NOW),
+            Err(GhlWebhookError::BadSignature)
+        );
+        assert_eq!(
+            authenticate(&public(), BODY.as_bytes(), Some(&signed(BODY)), NOW + 3600),
+            Err(GhlWebhookError::Stale(3660))
+        );
+        assert_eq!(
+            authenticate("bm90IGEga2V5", BODY.as_bytes(), Some(&signed(BODY)), NOW),
+            Err(GhlWebhookError::BadKey)
+        );
+        assert!(matches!(
+            authenticate(&public(), b"[]", Some(&signed("[]")), NOW),
+            Err(GhlWebhookError::BadBody(_))
+        ));
+    }
+
+    #[test]
+    fn the_contact_of_notes_and_appointments() {
+        let note: GhlEvent = serde_json::from_str(r#"{"type":"NoteCreate","locationId":"l","id":"n1","contactId":"c9","timestamp":"t","webhookId":"w"}"#).unwrap();
+        assert_eq!(note.contact_id(), Some("c9"));
+        let appt: GhlEvent = serde_json::from_str(r#"{"type":"AppointmentCreate","locationId":"l","appointment":{"contactId":"c8"},"timestamp":"t","webhookId":"w"}"#).unwrap();
+        assert_eq!(appt.contact_id(), Some("c8"));
+    }
+}
