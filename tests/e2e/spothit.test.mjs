@@ -22,7 +22,7 @@ describe("Spot-Hit callbacks", () => {
     const fired = await sandbox(stack, "/__sandbox/spothit/callback", {
       kind: "stop", params: { numero: "+33698765432", id: "77001", date: "1795341600" },
     });
-    assert.equal(fired.status, 200, JSON.stringify(fired));
+    assert.equal(fired.status, 202, JSON.stringify(fired));
     const contact = await eventually(async () => {
       const c = await contactWithPhone("+33698765432");
       return c?.dndSettings?.SMS?.status === "active" && c.tags.includes("sms:stop") ? c : null;

@@ -62,8 +62,7 @@ pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) ->
         PayloadFormat::Json
     };
     let text = String::from_utf8_lossy(&body).to_string();
-    let answer = ingest(env, cfg, source_id, id, format, text).await?;
-    Ok(answer.with_status(202))
+    ingest(env, cfg, source_id, id, format, text).await
 }
 
 /// `GET|POST /v1/hooks/spothit/{token}/{status|reply|stop}`: Spot-Hit cannot sign,
@@ -149,7 +148,8 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
     json_ok(&json!({"status": answer["outcome"], "type": event.event_type}))
 }
 
-/// Records the event once and queues it. A redelivery is answered, not queued.
+/// Records the event once and queues it: 202. A redelivery is answered 200
+/// `duplicate`, not queued; a payload that cannot be read is 400.
 async fn ingest(
     env: &Env,
     cfg: &Config,
@@ -196,5 +196,5 @@ async fn ingest(
             key: key.clone(),
         })
         .await?;
-    json_ok(&json!({"status": "queued", "eventId": key}))
+    Ok(json_ok(&json!({"status": "queued", "eventId": key}))?.with_status(202))
 }
