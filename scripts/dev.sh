@@ -20,6 +20,7 @@ GHL_LOCATION_ID="dev-location"
 GHL_BASE_URL="http://127.0.0.1:8788/ghl"
 GHL_TOKEN="sandbox-location-token"
 GHL_WEBHOOK_PUBLIC_KEY="5h848clIXD6A20H/EXyI6CDIOK7YmVD/i3sWu3xg1aM="
+ECHO_WINDOW_SECONDS="60"
 VARS
   echo "[dev] wrote .dev.vars with the development defaults"
 fi

@@ -138,3 +138,101 @@ impl CompiledMapping {
         Ok((payload, outcome))
     }
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PreviewRequest {
+    /// `upsert`, `tags`, `note`, `task`, `appointment`.
+    kind: &'static str,
+    method: String,
+    url: String,
+    /// Credentials masked (`Bearer ****`).
+    headers: Vec<(String, String)>,
+    body: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Preview<'a> {
+    ok: bool,
+    /// Mapping errors with line and column (then nothing else is computed).
+    mapping_errors: Vec<MappingError>,
+    /// The payload could not be read.
+    payload_error: Option<String>,
+    outcome: Option<&'a MappingOutcome>,
+    idempotency_key: Option<String>,
+    identity_keys: Vec<String>,
+    /// The GHL calls the Worker would make, in order; `{contactId}` stands for
+    /// the id the upsert returns.
+    requests: Vec<PreviewRequest>,
+}
+
+/// Everything the Worker would do with one payload, without doing it: the
+/// mapping's errors, or the exact GHL requests (secrets masked), the keys, the
+/// provenance and the warnings.
+#[wasm_bindgen(js_name = previewEvent)]
+pub fn preview_event(
+    mapping: &str,
+    payload: &str,
+    format: &str,
+    location_id: &str,
+    now_unix: f64,
+) -> Result<JsValue, JsError> {
+    let empty = |mapping_errors, payload_error| Preview {
+        ok: false,
+        mapping_errors,
+        payload_error,
+        outcome: None,
+        idempotency_key: None,
+        identity_keys: Vec::new(),
+        requests: Vec::new(),
+    };
+    let mapping = match Mapping::parse(mapping) {
+        Ok(m) => m,
+        Err(errors) => return to_js(&empty(errors, None)),
+    };
+    let payload = match parse_payload(payload, format_of(format)?) {
+        Ok(p) => p,
+        Err(e) => return to_js(&empty(Vec::new(), Some(e.to_string()))),
+    };
+    let outcome = mapping.apply(
+        &payload,
+        &ApplyOptions {
+            now_unix: now_unix as i64,
+        },
+    );
+    let target = ghl_bridge::ghl::GhlTarget {
+        base_url: ghl_bridge::ghl::BASE_URL.into(),
+        token: "preview".into(),
+    };
+    let mut requests = Vec::new();
+    if outcome.errors.is_empty() {
+        let show = |kind, r: ghl_bridge::http::HttpRequest| {
+            let r = r.redacted();
+            PreviewRequest {
+                kind,
+                method: r.method.to_string(),
+                url: r.url.replace("CONTACT_ID", "{contactId}"),
+                headers: r.headers,
+                body: r.body.and_then(|b| serde_json::from_str(&b).ok()),
+            }
+        };
+        let upsert = ghl_bridge::sync::upsert_call(&outcome, location_id);
+        let built = ghl_bridge::ghl::build_request(&upsert, &target)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        requests.push(show("upsert", built));
+        let follow =
+            ghl_bridge::sync::follow_up_requests(&outcome, "CONTACT_ID", location_id, &target)
+                .map_err(|e| JsError::new(&e.to_string()))?;
+        requests.extend(follow.into_iter().map(|f| show(f.kind, f.request)));
+    }
+    to_js(&Preview {
+        ok: outcome.errors.is_empty(),
+        mapping_errors: Vec::new(),
+        payload_error: None,
+        idempotency_key: Some(idempotency_key("preview", None, &payload)),
+        identity_keys: outcome.identity.all(),
+        outcome: Some(&outcome),
+        requests,
+    })
+}

@@ -97,3 +97,52 @@ fn phone_metadata_works_in_wasm() {
     );
     assert!(ghl_bridge_web::normalise_phone_js("12", Some("FR".into())).is_err());
 }
+
+#[wasm_bindgen_test]
+fn preview_shows_the_exact_requests_with_the_token_masked() {
+    let t = ghl_bridge::mapping::builtin_template("spothit-reply").unwrap();
+    let p: Value = serde_wasm_bindgen::from_value(
+        ghl_bridge_web::preview_event(t.mapping, t.sample, "form", "loc_1", 1_795_341_600.0)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(p["ok"], true);
+    let kinds: Vec<&str> = p["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["upsert", "tags", "note", "task"]);
+    assert_eq!(
+        p["requests"][0]["url"],
+        "https://services.leadconnectorhq.com/contacts/upsert"
+    );
+    assert_eq!(p["requests"][0]["body"]["phone"], "+262692123456");
+    assert_eq!(
+        p["requests"][2]["url"],
+        "https://services.leadconnectorhq.com/contacts/{contactId}/notes"
+    );
+    let auth = p["requests"][0]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h[0] == "Authorization")
+        .unwrap();
+    assert_eq!(auth[1], "Bearer ****");
+    assert_eq!(p["identityKeys"][0], "phone:+262692123456");
+
+    let bad: Value = serde_wasm_bindgen::from_value(
+        ghl_bridge_web::preview_event(
+            "{\"version\": 1,\n\"fields\": [{\"to\": \"emial\", \"from\": \"e\"}]}",
+            "{}",
+            "json",
+            "l",
+            0.0,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(bad["ok"], false);
+    assert_eq!(bad["mappingErrors"][0]["line"], 2);
+}
