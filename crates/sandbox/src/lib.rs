@@ -21,20 +21,32 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use state::{Settings, State};
 
-/// The state shared by every handler.
+/// The state shared by every handler, and the queue of webhooks to deliver.
 #[derive(Clone)]
-pub struct Shared(Arc<Mutex<State>>);
+pub struct Shared {
+    state: Arc<Mutex<State>>,
+    deliveries: std::sync::mpsc::Sender<webhooks::Delivery>,
+}
 
 impl Shared {
     pub fn new(settings: Settings) -> Shared {
-        Shared(Arc::new(Mutex::new(State::new(settings))))
+        let state = Arc::new(Mutex::new(State::new(settings)));
+        // One delivery thread: webhooks leave in the order the changes happened.
+        let (deliveries, queue) = std::sync::mpsc::channel();
+        let for_thread = state.clone();
+        std::thread::spawn(move || webhooks::deliver_in_order(queue, for_thread));
+        Shared { state, deliveries }
     }
 
     /// A poisoned lock (a handler panicked) still gives the data: the sandbox
     /// keeps serving rather than failing every later test.
     pub fn lock(&self) -> MutexGuard<'_, State> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub fn app(shared: Shared) -> Router {

@@ -66,28 +66,36 @@ pub fn queue_contact_event(state: &mut State, event_type: &str, contact: &Map<St
     queue_event(state, event_type, payload);
 }
 
-/// Sends what was queued, in order, off the request path.
+/// One webhook to send: id, URL, raw body.
+pub type Delivery = (String, String, Vec<u8>);
+
+/// Hands what was queued under the lock to the delivery thread.
 pub fn flush(shared: &Shared) {
     let pending = std::mem::take(&mut shared.lock().outbox.0);
-    if pending.is_empty() {
-        return;
+    for delivery in pending {
+        // The thread lives as long as the sandbox; a send can only fail at exit.
+        let _ = shared.deliveries.send(delivery);
     }
-    let shared = shared.clone();
-    tokio::task::spawn_blocking(move || {
-        let agent = crate::http_agent();
-        for (id, url, body) in pending {
-            let result = agent
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("x-ghl-signature", &sign(&body))
-                .send(&body[..]);
-            let mut state = shared.lock();
-            if let Some(d) = state.webhooks.iter_mut().find(|d| d.webhook_id == id) {
-                match result {
-                    Ok(r) => d.status = Some(r.status().as_u16()),
-                    Err(e) => d.error = Some(e.to_string()),
-                }
+}
+
+/// The delivery thread: sends each webhook in turn and records the answer.
+pub fn deliver_in_order(
+    queue: std::sync::mpsc::Receiver<Delivery>,
+    state: std::sync::Arc<std::sync::Mutex<State>>,
+) {
+    let agent = crate::http_agent();
+    for (id, url, body) in queue {
+        let result = agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-ghl-signature", &sign(&body))
+            .send(&body[..]);
+        let mut state = crate::lock(&state);
+        if let Some(d) = state.webhooks.iter_mut().find(|d| d.webhook_id == id) {
+            match result {
+                Ok(r) => d.status = Some(r.status().as_u16()),
+                Err(e) => d.error = Some(e.to_string()),
             }
         }
-    });
+    }
 }
