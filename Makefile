@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-worker build-sandbox dev test lint test-native test-wasm test-e2e bench-mapping load clean
+.PHONY: help setup build build-web build-worker build-sandbox dev test lint test-native test-wasm test-e2e bench-mapping bench-page load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
@@ -54,6 +54,10 @@ test-e2e:
 # Not part of `make test`: prints figures and ratios, asserts nothing.
 bench-mapping: setup
 	@bash scripts/bench-mapping.sh
+
+# The page's keystroke-to-preview time in headless Chromium.
+bench-page: build
+	node bench/page.mjs
 
 # The load and fault run against the sandbox (minutes; EVENTS, CONCURRENCY, BACKFILL).
 load: build
