@@ -237,15 +237,15 @@ async fn list<T: serde::de::DeserializeOwned>(
     storage: &worker::Storage,
     prefix: &str,
 ) -> Result<Vec<T>> {
-    let map = storage.list().await?;
+    // The storage filters by prefix: the identity cache and the rest are not read.
+    let map = storage
+        .list_with_options(worker::ListOptions::new().prefix(prefix))
+        .await?;
     let mut out = Vec::new();
     for entry in map.entries() {
         let pair: js_sys::Array = entry?.into();
-        let key = pair.get(0).as_string().unwrap_or_default();
-        if key.starts_with(prefix) {
-            if let Ok(v) = serde_wasm_bindgen::from_value(pair.get(1)) {
-                out.push(v);
-            }
+        if let Ok(v) = serde_wasm_bindgen::from_value(pair.get(1)) {
+            out.push(v);
         }
     }
     Ok(out)
