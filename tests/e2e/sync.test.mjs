@@ -169,6 +169,32 @@ describe("failures", () => {
     assert.equal(reset.body.deleted, true);
   });
 
+  test("a phone GHL dropped is not cached as the contact's: no false conflict later", async () => {
+    // A and B exist in GHL already; the bridge has never seen them.
+    const direct = (body) => fetch(`${stack.sandboxUrl}/ghl/contacts/`, {
+      method: "POST",
+      headers: { authorization: "Bearer sandbox-location-token", version: "2021-07-28", "content-type": "application/json" },
+      body: JSON.stringify({ locationId: "dev-location", ...body }),
+    });
+    assert.equal((await direct({ email: "ga@example.fr", phone: "0611111111" })).status, 201);
+    assert.equal((await direct({ email: "gb@example.fr", phone: "0622222222" })).status, 201);
+    // A's e-mail with B's phone: GHL updates A and silently drops the phone.
+    const mixed = await postForm(stack, { email: "ga@example.fr", tel: "0622222222" });
+    let events = await settled(stack, eventsBefore + 1);
+    const first = events.find((e) => e.key === mixed.body.eventId);
+    assert.equal(first.status, "done");
+    assert.ok(first.warnings.some((w) => /belongs to another contact/.test(w)), JSON.stringify(first.warnings));
+    // C, through the bridge; then C's e-mail with B's phone. The cache must not
+    // claim that phone is A's, which would park a conflict naming the wrong contact.
+    await postForm(stack, { email: "gc@example.fr" });
+    await settled(stack, eventsBefore + 2);
+    const later = await postForm(stack, { email: "gc@example.fr", tel: "0622222222" });
+    events = await settled(stack, eventsBefore + 3);
+    const third = events.find((e) => e.key === later.body.eventId);
+    assert.ok(!(third.error ?? "").includes(first.contactId), `wrongly named ${first.contactId}: ${third.error}`);
+    assert.equal(third.status, "done");
+  });
+
   test("an e-mail and a phone that belong to two contacts are parked, not merged", async () => {
     await postForm(stack, { email: "a@example.fr" });
     await postForm(stack, { email: "b@example.fr", tel: "0612121212" });

@@ -289,13 +289,16 @@ async fn process(
             Ok(u) => u,
             Err(e) => return classify(store, e).await,
         };
-        // GHL drops a phone that belongs to another contact without saying so.
+        // GHL drops a phone that belongs to another contact without saying so:
+        // warn, and do not cache that phone as this contact's.
+        let mut cached_keys = keys.clone();
         if let (Some(sent), Some(kept)) = (&outcome.identity.phone, &upserted.contact.phone) {
             if sent != kept {
                 record.warnings.push(format!(
                     "GHL kept phone {kept} on contact {}: {sent} belongs to another contact",
                     upserted.contact.id
                 ));
+                cached_keys.retain(|k| *k != format!("phone:{sent}"));
             }
         }
         record.contact_id = Some(upserted.contact.id.clone());
@@ -307,7 +310,7 @@ async fn process(
         store
             .call(
                 "/identity/put",
-                json!({"keys": keys, "contactId": upserted.contact.id}),
+                json!({"keys": cached_keys, "contactId": upserted.contact.id}),
             )
             .await?;
         store.call("/update", json!({"record": record})).await?;
