@@ -4,9 +4,11 @@
 //! HTTP answers back into typed results. The Worker, the browser page and native
 //! tests each bring their own transport (see DESIGN.md).
 
+pub mod admin_api;
 pub mod dedupe;
 pub mod ghl;
 pub mod http;
 pub mod mapping;
+pub mod preview;
 pub mod sources;
 pub mod sync;

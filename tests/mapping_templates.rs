@@ -27,7 +27,7 @@ fn custom(out: &MappingOutcome, key: &str) -> Option<serde_json::Value> {
 
 #[test]
 fn every_template_is_valid_and_its_sample_syncs_without_warnings() {
-    assert_eq!(TEMPLATES.len(), 7);
+    assert_eq!(TEMPLATES.len(), 8);
     for t in TEMPLATES {
         let out = run(t.id);
         assert!(out.errors.is_empty(), "{}: {:?}", t.id, out.errors);
@@ -200,4 +200,28 @@ fn specter_saved_search_row_tags_the_search() {
         out.tags,
         vec!["specter", "specter-search:fintech-vps-paris"]
     );
+}
+
+#[test]
+fn spothit_csv_export_sample_shows_every_kind_of_row() {
+    use ghl_bridge::dedupe::KnownContacts;
+    use ghl_bridge::mapping::csv_rows;
+    use ghl_bridge::preview::preview_batch;
+    let t = builtin_template("spothit-contacts-csv").unwrap();
+    let mapping = Mapping::parse(t.mapping).unwrap();
+    let rows = csv_rows(t.sample).unwrap();
+    let known = KnownContacts::from_json(
+        r#"[{"id": "ghl-jean", "email": "jean.martin@exemple.fr"}]"#,
+        Some("FR"),
+    )
+    .unwrap();
+    let batch = preview_batch(&mapping, &rows, &known, NOW);
+    let s = &batch.summary;
+    // Marie (create), Jean (update), Marie again by her Réunion phone
+    // (duplicate), Paul (short phone, bad e-mail: invalid), Léa (create).
+    assert_eq!(
+        (s.rows, s.create, s.update, s.duplicate_in_file, s.invalid),
+        (5, 2, 1, 1, 1)
+    );
+    assert_eq!(batch.rows[2].first_line, Some(2));
 }

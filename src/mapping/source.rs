@@ -15,6 +15,9 @@ pub enum PayloadFormat {
     Json,
     /// `application/x-www-form-urlencoded` bodies and URL query strings alike.
     Form,
+    /// A CSV file with a header row (`,`, `;` or tab separated, detected).
+    /// As one payload it is its first data row; `csv_rows` reads them all.
+    Csv,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +35,89 @@ pub fn parse_payload(text: &str, format: PayloadFormat) -> Result<Value, Payload
             detail: e.to_string(),
         }),
         PayloadFormat::Form => Ok(parse_form(text)),
+        PayloadFormat::Csv => csv_rows(text)?
+            .into_iter()
+            .next()
+            .map(|row| row.payload)
+            .ok_or_else(|| PayloadError {
+                format: "CSV",
+                detail: "there is a header row but no data row".into(),
+            }),
     }
+}
+
+/// One data row of a CSV file, as a payload: `{"<header>": "<cell>", ...}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvRow {
+    /// The row's line in the file (the header is line 1).
+    pub line: u64,
+    pub payload: Value,
+}
+
+/// Every data row of a CSV file with a header row. The separator is the one
+/// of `,` `;` tab that the header uses most (French spreadsheets export `;`).
+/// Blank lines are skipped; a row with more cells than headers is an error that
+/// names its line, one with fewer simply lacks the last columns.
+pub fn csv_rows(text: &str) -> Result<Vec<CsvRow>, PayloadError> {
+    let error = |detail: String| PayloadError {
+        format: "CSV",
+        detail,
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    let header_line = text.lines().next().unwrap_or_default();
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| header_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| error(e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(error("the first line must name the columns".into()));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| error(e.to_string()))?;
+        // From the byte offset: the reader counts neither blank lines nor, in
+        // its offsets, the line ends it skipped before this record.
+        let bytes = text.as_bytes();
+        let mut offset = record.position().map_or(0, |p| p.byte() as usize);
+        while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        let line = 1 + bytes[..offset.min(bytes.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        if record.len() > headers.len() {
+            return Err(error(format!(
+                "line {line} has {} cells but the header names {} columns",
+                record.len(),
+                headers.len()
+            )));
+        }
+        let mut payload = Map::new();
+        for (header, cell) in headers.iter().zip(record.iter()) {
+            if !header.is_empty() {
+                payload.insert(header.clone(), Value::String(cell.to_string()));
+            }
+        }
+        rows.push(CsvRow {
+            line,
+            payload: Value::Object(payload),
+        });
+    }
+    Ok(rows)
 }
 
 /// `a=1&b[c]=2&t[]=x&t[]=y` (a leading `?` is ignored) into nested JSON.

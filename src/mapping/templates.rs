@@ -18,12 +18,16 @@ pub struct BuiltinTemplate {
 
 macro_rules! template {
     ($id:literal, $name:literal, $format:ident, $sample:literal) => {
+        template!($id, $id, $name, $format, $sample)
+    };
+    // A second sample of one mapping (another id, format and sample file).
+    ($id:literal, $mapping:literal, $name:literal, $format:ident, $sample:literal) => {
         BuiltinTemplate {
             id: $id,
             name: $name,
             format: PayloadFormat::$format,
-            mapping: include_str!(concat!("templates/", $id, ".json")),
-            sample: include_str!(concat!("templates/", $id, $sample)),
+            mapping: include_str!(concat!("templates/", $mapping, ".json")),
+            sample: include_str!(concat!("templates/", $mapping, $sample)),
         }
     };
 }
@@ -35,6 +39,13 @@ pub const TEMPLATES: &[BuiltinTemplate] = &[
         "Spot-Hit contact row",
         Form,
         ".sample.txt"
+    ),
+    template!(
+        "spothit-contacts-csv",
+        "spothit-contact-row",
+        "Spot-Hit contacts export (CSV)",
+        Csv,
+        ".sample.csv"
     ),
     template!(
         "spothit-status",

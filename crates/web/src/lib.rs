@@ -31,3 +31,8 @@ pub fn core_version() -> String {
 mod mapping_exports;
 #[cfg(feature = "mapping")]
 pub use mapping_exports::*;
+
+#[cfg(feature = "client")]
+mod client;
+#[cfg(feature = "client")]
+pub use client::BridgeClient;

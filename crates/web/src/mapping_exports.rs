@@ -1,11 +1,12 @@
 //! The mapping engine's exports (feature `mapping`, on by default).
 
 use crate::to_js;
-use ghl_bridge::dedupe::idempotency_key;
 use ghl_bridge::dedupe::normalise::{normalise_email, normalise_phone};
+use ghl_bridge::dedupe::{idempotency_key, KnownContacts};
 use ghl_bridge::mapping::{
-    parse_payload, ApplyOptions, Mapping, MappingError, MappingOutcome, PayloadFormat,
+    csv_rows, parse_payload, ApplyOptions, Mapping, MappingError, MappingOutcome, PayloadFormat,
 };
+use ghl_bridge::preview;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -13,8 +14,9 @@ fn format_of(name: &str) -> Result<PayloadFormat, JsError> {
     match name {
         "json" => Ok(PayloadFormat::Json),
         "form" | "query" => Ok(PayloadFormat::Form),
+        "csv" => Ok(PayloadFormat::Csv),
         other => Err(JsError::new(&format!(
-            "unknown payload format `{other}`: use \"json\", \"form\" or \"query\""
+            "unknown payload format `{other}`: use \"json\", \"form\", \"query\" or \"csv\""
         ))),
     }
 }
@@ -139,37 +141,23 @@ impl CompiledMapping {
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PreviewRequest {
-    /// `upsert`, `tags`, `note`, `task`, `appointment`.
-    kind: &'static str,
-    method: String,
-    url: String,
-    /// Credentials masked (`Bearer ****`).
-    headers: Vec<(String, String)>,
-    body: Option<serde_json::Value>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Preview<'a> {
-    ok: bool,
-    /// Mapping errors with line and column (then nothing else is computed).
-    mapping_errors: Vec<MappingError>,
-    /// The payload could not be read.
-    payload_error: Option<String>,
-    outcome: Option<&'a MappingOutcome>,
-    idempotency_key: Option<String>,
-    identity_keys: Vec<String>,
-    /// The GHL calls the Worker would make, in order; `{contactId}` stands for
-    /// the id the upsert returns.
-    requests: Vec<PreviewRequest>,
+/// Contacts the location already has (JSON text; empty: none), read with the
+/// mapping's phone region.
+fn known_contacts(
+    mapping: &Result<Mapping, Vec<MappingError>>,
+    existing: &str,
+) -> Result<KnownContacts, String> {
+    let region = mapping
+        .as_ref()
+        .ok()
+        .and_then(|m| m.doc.settings.phone_region.as_deref());
+    KnownContacts::from_json(existing, region).map_err(|e| e.to_string())
 }
 
 /// Everything the Worker would do with one payload, without doing it: the
 /// mapping's errors, or the exact GHL requests (secrets masked), the keys, the
-/// provenance and the warnings.
+/// provenance and the warnings. With `existing` contacts (JSON, optional):
+/// whether it would create, update or conflict.
 #[wasm_bindgen(js_name = previewEvent)]
 pub fn preview_event(
     mapping: &str,
@@ -177,62 +165,96 @@ pub fn preview_event(
     format: &str,
     location_id: &str,
     now_unix: f64,
+    existing: Option<String>,
 ) -> Result<JsValue, JsError> {
-    let empty = |mapping_errors, payload_error| Preview {
+    let mapping = Mapping::parse(mapping);
+    let payload = parse_payload(payload, format_of(format)?).map_err(|e| e.to_string());
+    let known = match existing.as_deref().map(|e| known_contacts(&mapping, e)) {
+        Some(Err(e)) => Err(e),
+        Some(Ok(k)) => Ok(Some(k)),
+        None => Ok(None),
+    };
+    let preview = match known {
+        Ok(known) => preview::preview_event(
+            &mapping,
+            payload,
+            location_id,
+            now_unix as i64,
+            known.as_ref(),
+        ),
+        Err(e) => preview::preview_event(&mapping, Err(e), location_id, now_unix as i64, None),
+    };
+    to_js(&preview)
+}
+
+/// The data rows of a CSV file: `[{line, payload}]`, or throws with the line.
+#[wasm_bindgen(js_name = csvRows)]
+pub fn csv_rows_js(text: &str) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        line: u64,
+        payload: &'a serde_json::Value,
+    }
+    let rows = csv_rows(text).map_err(|e| JsError::new(&e.to_string()))?;
+    let rows: Vec<Row> = rows
+        .iter()
+        .map(|r| Row {
+            line: r.line,
+            payload: &r.payload,
+        })
+        .collect();
+    to_js(&rows)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchResult {
+    ok: bool,
+    mapping_errors: Vec<MappingError>,
+    /// The CSV or the existing contacts could not be read.
+    payload_error: Option<String>,
+    #[serde(flatten)]
+    batch: Option<preview::BatchPreview>,
+}
+
+/// Every row of a CSV file through the mapping, in order, against the existing
+/// contacts (JSON, optional): each row's action (create, update,
+/// duplicateInFile, conflict, invalid) with reasons, and the counts.
+#[wasm_bindgen(js_name = previewBatch)]
+pub fn preview_batch(
+    mapping: &str,
+    csv: &str,
+    existing: Option<String>,
+    now_unix: f64,
+) -> Result<JsValue, JsError> {
+    let failed = |mapping_errors, payload_error| BatchResult {
         ok: false,
         mapping_errors,
         payload_error,
-        outcome: None,
-        idempotency_key: None,
-        identity_keys: Vec::new(),
-        requests: Vec::new(),
+        batch: None,
     };
-    let mapping = match Mapping::parse(mapping) {
+    let parsed = Mapping::parse(mapping);
+    let known = match known_contacts(&parsed, existing.as_deref().unwrap_or_default()) {
+        Ok(k) => k,
+        Err(e) => return to_js(&failed(Vec::new(), Some(e))),
+    };
+    let mapping = match parsed {
         Ok(m) => m,
-        Err(errors) => return to_js(&empty(errors, None)),
+        Err(errors) => return to_js(&failed(errors, None)),
     };
-    let payload = match parse_payload(payload, format_of(format)?) {
-        Ok(p) => p,
-        Err(e) => return to_js(&empty(Vec::new(), Some(e.to_string()))),
+    let rows = match csv_rows(csv) {
+        Ok(r) => r,
+        Err(e) => return to_js(&failed(Vec::new(), Some(e.to_string()))),
     };
-    let outcome = mapping.apply(
-        &payload,
-        &ApplyOptions {
-            now_unix: now_unix as i64,
-        },
-    );
-    let target = ghl_bridge::ghl::GhlTarget {
-        base_url: ghl_bridge::ghl::BASE_URL.into(),
-        token: "preview".into(),
-    };
-    let mut requests = Vec::new();
-    if outcome.errors.is_empty() {
-        let show = |kind, r: ghl_bridge::http::HttpRequest| {
-            let r = r.redacted();
-            PreviewRequest {
-                kind,
-                method: r.method.to_string(),
-                url: r.url.replace("CONTACT_ID", "{contactId}"),
-                headers: r.headers,
-                body: r.body.and_then(|b| serde_json::from_str(&b).ok()),
-            }
-        };
-        let upsert = ghl_bridge::sync::upsert_call(&outcome, location_id);
-        let built = ghl_bridge::ghl::build_request(&upsert, &target)
-            .map_err(|e| JsError::new(&e.to_string()))?;
-        requests.push(show("upsert", built));
-        let follow =
-            ghl_bridge::sync::follow_up_requests(&outcome, "CONTACT_ID", location_id, &target)
-                .map_err(|e| JsError::new(&e.to_string()))?;
-        requests.extend(follow.into_iter().map(|f| show(f.kind, f.request)));
-    }
-    to_js(&Preview {
-        ok: outcome.errors.is_empty(),
+    to_js(&BatchResult {
+        ok: true,
         mapping_errors: Vec::new(),
         payload_error: None,
-        idempotency_key: Some(idempotency_key("preview", None, &payload)),
-        identity_keys: outcome.identity.all(),
-        outcome: Some(&outcome),
-        requests,
+        batch: Some(preview::preview_batch(
+            &mapping,
+            &rows,
+            &known,
+            now_unix as i64,
+        )),
     })
 }

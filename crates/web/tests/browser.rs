@@ -53,7 +53,7 @@ fn runs_in_a_real_browser() {
 fn templates_validate_and_apply_in_the_browser() {
     let templates: Vec<Value> =
         serde_wasm_bindgen::from_value(ghl_bridge_web::templates().unwrap()).unwrap();
-    assert_eq!(templates.len(), 7);
+    assert_eq!(templates.len(), 8);
     let form = templates.iter().find(|t| t["id"] == "web-form").unwrap();
     let validation: Value = serde_wasm_bindgen::from_value(
         ghl_bridge_web::validate_mapping(form["mapping"].as_str().unwrap()).unwrap(),
@@ -102,8 +102,15 @@ fn phone_metadata_works_in_wasm() {
 fn preview_shows_the_exact_requests_with_the_token_masked() {
     let t = ghl_bridge::mapping::builtin_template("spothit-reply").unwrap();
     let p: Value = serde_wasm_bindgen::from_value(
-        ghl_bridge_web::preview_event(t.mapping, t.sample, "form", "loc_1", 1_795_341_600.0)
-            .unwrap(),
+        ghl_bridge_web::preview_event(
+            t.mapping,
+            t.sample,
+            "form",
+            "loc_1",
+            1_795_341_600.0,
+            Some(r#"[{"id": "c-9", "phone": "0692123456"}]"#.into()),
+        )
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(p["ok"], true);
@@ -131,6 +138,11 @@ fn preview_shows_the_exact_requests_with_the_token_masked() {
         .unwrap();
     assert_eq!(auth[1], "Bearer ****");
     assert_eq!(p["identityKeys"][0], "phone:+262692123456");
+    assert_eq!(p["decision"]["action"], "update");
+    assert_eq!(
+        p["decision"]["contactId"], "c-9",
+        "matched by the Réunion phone"
+    );
 
     let bad: Value = serde_wasm_bindgen::from_value(
         ghl_bridge_web::preview_event(
@@ -139,10 +151,51 @@ fn preview_shows_the_exact_requests_with_the_token_masked() {
             "json",
             "l",
             0.0,
+            None,
         )
         .unwrap(),
     )
     .unwrap();
     assert_eq!(bad["ok"], false);
     assert_eq!(bad["mappingErrors"][0]["line"], 2);
+}
+
+#[wasm_bindgen_test]
+fn a_csv_batch_counts_rows_in_the_browser() {
+    let t = ghl_bridge::mapping::builtin_template("spothit-contacts-csv").unwrap();
+    let b: Value = serde_wasm_bindgen::from_value(
+        ghl_bridge_web::preview_batch(t.mapping, t.sample, None, 1_795_341_600.0).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(b["ok"], true);
+    assert_eq!(b["summary"]["rows"], 5);
+    assert_eq!(b["summary"]["create"], 3);
+    assert_eq!(b["summary"]["duplicateInFile"], 1);
+    assert_eq!(b["summary"]["invalid"], 1);
+    assert_eq!(b["rows"][3]["action"], "invalid");
+    assert_eq!(b["rows"][3]["line"], 5);
+
+    let bad: Value = serde_wasm_bindgen::from_value(
+        ghl_bridge_web::preview_batch(t.mapping, "a,b\n1,2,3\n", None, 0.0).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        bad["payloadError"],
+        "the payload is not valid CSV: line 2 has 3 cells but the header names 2 columns"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn bridge_client_says_what_is_wrong() {
+    assert!(ghl_bridge_web::BridgeClient::new("bridge.example", "t").is_err());
+    assert!(ghl_bridge_web::BridgeClient::new("http://127.0.0.1:9", " ").is_err());
+    // Nothing listens on port 9: the promise rejects with where it tried.
+    let client = ghl_bridge_web::BridgeClient::new("http://127.0.0.1:9/", "secret-token").unwrap();
+    let err = client.events(Some(5)).await.unwrap_err();
+    let message = js_sys::Error::from(err).message().as_string().unwrap();
+    assert!(
+        message.starts_with("could not reach the Worker at http://127.0.0.1:9"),
+        "{message}"
+    );
+    assert!(!message.contains("secret-token"));
 }

@@ -3,7 +3,10 @@
 use crate::config::Config;
 use crate::respond::{json_error, json_ok};
 use crate::store::{QueuedEvent, Store};
-use ghl_bridge::mapping::Mapping;
+use ghl_bridge::admin_api::{
+    Accepted, ApiError, DeadLetters, EventList, MappingDeleted, MappingSaved, StoredMapping,
+};
+use ghl_bridge::mapping::{Mapping, PayloadFormat};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
@@ -46,8 +49,11 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
         }
         (Method::Get, ["ghl-events"]) => json_ok(&store.get("/ghl-events").await?),
         (Method::Get, ["dead-letters"]) => {
-            let parked = store.get("/events?status=parked").await?;
-            json_ok(&json!({"deadLetters": parked["events"]}))
+            let parked: EventList =
+                serde_json::from_value(store.get("/events?status=parked").await?)?;
+            json_ok(&DeadLetters {
+                dead_letters: parked.events,
+            })
         }
         (Method::Post, ["dead-letters", key, "replay"]) => {
             let answer = store.call("/replay", json!({"key": key})).await?;
@@ -64,32 +70,55 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                     key: key.to_string(),
                 })
                 .await?;
-            Ok(json_ok(&json!({"status": "queued", "eventId": key}))?.with_status(202))
+            let answer = Accepted {
+                status: "queued".into(),
+                event_id: key.to_string(),
+                outcome: None,
+            };
+            Ok(json_ok(&answer)?.with_status(202))
         }
         (Method::Get, ["mappings", source]) => {
             let stored = store
                 .call("/mapping/get", json!({"sourceId": source}))
                 .await?;
-            json_ok(&json!({"sourceId": source, "mapping": stored["mapping"]}))
+            json_ok(&StoredMapping {
+                source_id: source.to_string(),
+                mapping: stored["mapping"].as_str().map(String::from),
+            })
         }
         (Method::Put, ["mappings", source]) => {
             let text = req.text().await?;
             if let Err(errors) = Mapping::parse(&text) {
-                let body = json!({"error": {"code": "invalid_mapping", "message": "the mapping has errors", "details": errors}});
+                let mut body = ApiError::new(
+                    "invalid_mapping",
+                    &format!(
+                        "the mapping has {} error(s); nothing was saved",
+                        errors.len()
+                    ),
+                );
+                body.error.details = Some(serde_json::to_value(&errors)?);
                 return Ok(Response::from_json(&body)?.with_status(422));
             }
             store
                 .call("/mapping/put", json!({"sourceId": source, "mapping": text}))
                 .await?;
-            json_ok(&json!({"sourceId": source, "saved": true}))
+            json_ok(&MappingSaved {
+                source_id: source.to_string(),
+                saved: true,
+            })
         }
         (Method::Delete, ["mappings", source]) => {
             let answer = store
                 .call("/mapping/delete", json!({"sourceId": source}))
                 .await?;
-            json_ok(
-                &json!({"sourceId": source, "deleted": answer["deleted"], "now": "the built-in web-form template"}),
-            )
+            json_ok(&MappingDeleted {
+                source_id: source.to_string(),
+                deleted: answer["deleted"] == true,
+                now: "the source's built-in template".into(),
+            })
+        }
+        (Method::Post, ["sources", source, "test-event"]) => {
+            test_event(req, env, cfg, source).await
         }
         _ => json_error(
             404,
@@ -97,4 +126,24 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             &format!("no admin route for {} {path}", req.method()),
         ),
     }
+}
+
+/// `POST /v1/admin/sources/{sourceId}/test-event`: the body goes through the
+/// same pipeline as a real delivery from that source (same idempotency key,
+/// mapping and GHL calls), so sending the same test twice is a `duplicate`.
+async fn test_event(mut req: Request, env: &Env, cfg: &Config, source: &str) -> Result<Response> {
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    let format = if content_type.contains("x-www-form-urlencoded") {
+        PayloadFormat::Form
+    } else if content_type.is_empty() || content_type.contains("json") {
+        PayloadFormat::Json
+    } else {
+        return json_error(
+            415,
+            "unsupported_payload",
+            &format!("send the payload as JSON or form-encoded, not `{content_type}`"),
+        );
+    };
+    let text = req.text().await?;
+    crate::hooks::ingest(env, cfg, source, None, format, text).await
 }

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::ghl_http;
-use crate::store::{EventRecord, QueuedEvent, Store};
+use crate::store::{EventRecord, EventStatus, QueuedEvent, Store};
 use ghl_bridge::dedupe::{decide, IdentityDecision};
 use ghl_bridge::ghl::contacts::UpsertedContact;
 use ghl_bridge::ghl::{build_request, Call, GhlError, GhlTarget};
@@ -67,14 +67,14 @@ async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Resu
     };
     match attempt {
         Attempt::Done => {
-            record.status = "done".into();
+            record.status = EventStatus::Done;
             record.error = None;
             log("done", "");
             message.ack();
         }
         Attempt::Retry { reason, hint_ms } if record.attempts < MAX_ATTEMPTS => {
             let delay = backoff_seconds(record.attempts, hint_ms, js_sys::Math::random());
-            record.status = "queued".into();
+            record.status = EventStatus::Queued;
             record.error = Some(format!(
                 "attempt {} failed, retrying in {delay}s: {reason}",
                 record.attempts
@@ -87,7 +87,7 @@ async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Resu
             );
         }
         Attempt::Retry { reason, .. } => {
-            record.status = "parked".into();
+            record.status = EventStatus::Parked;
             record.error = Some(format!(
                 "gave up after {} attempts: {reason}",
                 record.attempts
@@ -96,7 +96,7 @@ async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Resu
             message.ack();
         }
         Attempt::Park(reason) => {
-            record.status = "parked".into();
+            record.status = EventStatus::Parked;
             record.error = Some(reason.clone());
             log("parked", &reason);
             message.ack();

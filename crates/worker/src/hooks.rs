@@ -5,7 +5,8 @@
 
 use crate::config::Config;
 use crate::respond::{json_error, json_ok};
-use crate::store::{EventRecord, QueuedEvent, Store};
+use crate::store::{EventRecord, EventStatus, QueuedEvent, Store};
+use ghl_bridge::admin_api::Accepted;
 use ghl_bridge::dedupe::idempotency_key;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::sources::standard_webhooks;
@@ -150,7 +151,7 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
 
 /// Records the event once and queues it: 202. A redelivery is answered 200
 /// `duplicate`, not queued; a payload that cannot be read is 400.
-async fn ingest(
+pub(crate) async fn ingest(
     env: &Env,
     cfg: &Config,
     source_id: &str,
@@ -174,7 +175,7 @@ async fn ingest(
             "json".into()
         },
         payload: text,
-        status: "queued".into(),
+        status: EventStatus::Queued,
         attempts: 0,
         steps_done: 0,
         contact_id: None,
@@ -186,9 +187,11 @@ async fn ingest(
     let store = Store::for_location(env, &cfg.ghl_location_id)?;
     let answer = store.call("/ingest", json!({"record": record})).await?;
     if answer["accepted"] != true {
-        return json_ok(
-            &json!({"status": "duplicate", "eventId": key, "outcome": answer["record"]["status"]}),
-        );
+        return json_ok(&Accepted {
+            status: "duplicate".into(),
+            event_id: key,
+            outcome: serde_json::from_value(answer["record"]["status"].clone()).ok(),
+        });
     }
     env.queue("EVENTS")?
         .send(QueuedEvent {
@@ -196,5 +199,10 @@ async fn ingest(
             key: key.clone(),
         })
         .await?;
-    Ok(json_ok(&json!({"status": "queued", "eventId": key}))?.with_status(202))
+    Ok(json_ok(&Accepted {
+        status: "queued".into(),
+        event_id: key,
+        outcome: None,
+    })?
+    .with_status(202))
 }

@@ -4,35 +4,12 @@
 //! A Durable Object handles one request at a time, so "check then record" in one
 //! request is atomic: two racing deliveries of one event cannot both be accepted.
 
+pub use ghl_bridge::admin_api::{EventRecord, EventStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
 };
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventRecord {
-    pub key: String,
-    pub source_id: String,
-    pub event_id: Option<String>,
-    pub received_at_ms: u64,
-    /// `json` or `form`.
-    pub format: String,
-    pub payload: String,
-    /// `queued`, `processing`, `done`, `parked`.
-    pub status: String,
-    pub attempts: u32,
-    /// Follow-up steps already done (resume point after a failure).
-    pub steps_done: usize,
-    pub contact_id: Option<String>,
-    /// `created` or `updated`.
-    pub action: Option<String>,
-    pub error: Option<String>,
-    /// GHL calls made for this event, all attempts included.
-    pub ghl_calls: u32,
-    pub warnings: Vec<String>,
-}
 
 /// What goes on the queue: which event, in which location's store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,10 +52,10 @@ impl DurableObject for BridgeStore {
                 let Some(mut record) = storage.get::<EventRecord>(&slot).await? else {
                     return Response::from_json(&json!({"record": null}));
                 };
-                if record.status == "done" || record.status == "parked" {
+                if matches!(record.status, EventStatus::Done | EventStatus::Parked) {
                     return Response::from_json(&json!({"record": null, "skip": record.status}));
                 }
-                record.status = "processing".into();
+                record.status = EventStatus::Processing;
                 record.attempts += 1;
                 storage.put(&slot, &record).await?;
                 Response::from_json(&json!({"record": record}))
@@ -102,10 +79,10 @@ impl DurableObject for BridgeStore {
                 let Some(mut record) = storage.get::<EventRecord>(&slot).await? else {
                     return Response::from_json(&json!({"record": null}));
                 };
-                if record.status != "parked" {
+                if record.status != EventStatus::Parked {
                     return Response::from_json(&json!({"record": null, "status": record.status}));
                 }
-                record.status = "queued".into();
+                record.status = EventStatus::Queued;
                 record.attempts = 0;
                 record.error = None;
                 storage.put(&slot, &record).await?;
@@ -121,7 +98,7 @@ impl DurableObject for BridgeStore {
                         .map(|(_, v)| v.to_string())
                 };
                 if param("status").as_deref() == Some("parked") {
-                    records.retain(|r| r.status == "parked");
+                    records.retain(|r| r.status == EventStatus::Parked);
                 }
                 let limit = param("limit")
                     .and_then(|l| l.parse().ok())

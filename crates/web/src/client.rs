@@ -1,0 +1,190 @@
+//! `BridgeClient`: a typed client of a running Worker's admin API (feature
+//! `client`), for the mapping tester and dashboards. It reads and sends the
+//! core's `admin_api` types, the ones the Worker answers with. It uses the
+//! global `fetch`, so it works in browsers, web workers and Node 18+.
+//!
+//! Failures reject with an `Error` whose message is the Worker's own (`code:
+//! message`), or says the Worker could not be reached.
+
+use crate::to_js;
+use ghl_bridge::admin_api::{
+    routes, Accepted, ApiError, DeadLetters, EventList, GhlEventList, MappingDeleted, MappingSaved,
+    StoredMapping,
+};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+pub struct BridgeClient {
+    base_url: String,
+    token: String,
+}
+
+/// A rejected call: `message` for people, plus the Worker's `code`, the HTTP
+/// `status` and `details` (e.g. every mapping error with its line) as fields.
+fn api_error(status: u16, body: &str) -> JsValue {
+    let (code, message, details) = match serde_json::from_str::<ApiError>(body) {
+        Ok(e) => (e.error.code, e.error.message, e.error.details),
+        Err(_) => (
+            "unexpected_answer".to_string(),
+            format!(
+                "HTTP {status}: {}",
+                body.chars().take(200).collect::<String>()
+            ),
+            None,
+        ),
+    };
+    let error = js_sys::Error::new(&format!("{code}: {message}"));
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&error, &k.into(), &v);
+    };
+    set("code", code.into());
+    set("status", status.into());
+    if let Some(details) = details.and_then(|d| to_js(&d).ok()) {
+        set("details", details);
+    }
+    error.into()
+}
+
+async fn read<T: DeserializeOwned + Serialize>(response: Response) -> Result<JsValue, JsValue> {
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))?;
+    if !(200..300).contains(&status) {
+        return Err(api_error(status, &body));
+    }
+    let value: T = serde_json::from_str(&body).map_err(|e| {
+        JsValue::from(js_sys::Error::new(&format!(
+            "the Worker's answer does not match this client ({e}): are both the same version?"
+        )))
+    })?;
+    to_js(&value).map_err(JsValue::from)
+}
+
+#[wasm_bindgen]
+impl BridgeClient {
+    /// `baseUrl`: the Worker's origin (`https://bridge.example.workers.dev`);
+    /// `adminToken`: its `ADMIN_TOKEN`. The token is only ever sent as a header.
+    #[wasm_bindgen(constructor)]
+    pub fn new(base_url: &str, admin_token: &str) -> Result<BridgeClient, JsError> {
+        let base_url = base_url.trim().trim_end_matches('/');
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(JsError::new(&format!(
+                "the Worker URL must start with http:// or https://, got `{base_url}`"
+            )));
+        }
+        if admin_token.trim().is_empty() {
+            return Err(JsError::new("the admin token is empty"));
+        }
+        Ok(BridgeClient {
+            base_url: base_url.to_string(),
+            token: admin_token.trim().to_string(),
+        })
+    }
+
+    fn authed(&self, builder: RequestBuilder) -> RequestBuilder {
+        builder.header("Authorization", &format!("Bearer {}", self.token))
+    }
+
+    fn url(&self, route: &str) -> String {
+        format!("{}{route}", self.base_url)
+    }
+
+    async fn send(&self, request: Result<Request, gloo_net::Error>) -> Result<Response, JsValue> {
+        let unreachable = |e: gloo_net::Error| {
+            JsValue::from(js_sys::Error::new(&format!(
+                "could not reach the Worker at {}: {e}",
+                self.base_url
+            )))
+        };
+        request
+            .map_err(unreachable)?
+            .send()
+            .await
+            .map_err(unreachable)
+    }
+
+    /// Recent events, newest first: `{events: EventRecord[]}`.
+    pub async fn events(&self, limit: Option<u32>) -> Result<JsValue, JsValue> {
+        let mut builder = self.authed(Request::get(&self.url(routes::EVENTS)));
+        if let Some(limit) = limit {
+            builder = builder.query([("limit", limit.to_string())]);
+        }
+        read::<EventList>(self.send(builder.build()).await?).await
+    }
+
+    /// Parked events: `{deadLetters: EventRecord[]}`.
+    #[wasm_bindgen(js_name = deadLetters)]
+    pub async fn dead_letters(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.url(routes::DEAD_LETTERS)));
+        read::<DeadLetters>(self.send(request.build()).await?).await
+    }
+
+    /// GHL webhooks received, with what became of each: `{events: [...]}`.
+    #[wasm_bindgen(js_name = ghlEvents)]
+    pub async fn ghl_events(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.url(routes::GHL_EVENTS)));
+        read::<GhlEventList>(self.send(request.build()).await?).await
+    }
+
+    /// Puts a dead letter back on the queue: `{status: "queued", eventId}`.
+    pub async fn replay(&self, event_id: &str) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::post(&self.url(&routes::replay(event_id))));
+        read::<Accepted>(self.send(request.build()).await?).await
+    }
+
+    /// The mapping a source uses (`mapping: null`: its built-in template).
+    #[wasm_bindgen(js_name = getMapping)]
+    pub async fn get_mapping(&self, source_id: &str) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.url(&routes::mapping(source_id))));
+        read::<StoredMapping>(self.send(request.build()).await?).await
+    }
+
+    /// Saves a mapping for a source. An invalid one is refused (422) and the
+    /// error's `details` list every problem with its line.
+    #[wasm_bindgen(js_name = putMapping)]
+    pub async fn put_mapping(&self, source_id: &str, mapping: &str) -> Result<JsValue, JsValue> {
+        let request = self
+            .authed(Request::put(&self.url(&routes::mapping(source_id))))
+            .header("Content-Type", "application/json")
+            .body(mapping.to_string());
+        read::<MappingSaved>(self.send(request).await?).await
+    }
+
+    /// Back to the source's built-in template.
+    #[wasm_bindgen(js_name = deleteMapping)]
+    pub async fn delete_mapping(&self, source_id: &str) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::delete(&self.url(&routes::mapping(source_id))));
+        read::<MappingDeleted>(self.send(request.build()).await?).await
+    }
+
+    /// Sends a payload through the Worker as if `sourceId` had: it is synced to
+    /// GHL for real. `format`: "json" or "form". `{status, eventId}`.
+    #[wasm_bindgen(js_name = sendTestEvent)]
+    pub async fn send_test_event(
+        &self,
+        source_id: &str,
+        payload: &str,
+        format: &str,
+    ) -> Result<JsValue, JsValue> {
+        let content_type = match format {
+            "json" => "application/json",
+            "form" | "query" => "application/x-www-form-urlencoded",
+            other => {
+                return Err(js_sys::Error::new(&format!(
+                    "a test event is sent as \"json\" or \"form\", not `{other}`"
+                ))
+                .into())
+            }
+        };
+        let request = self
+            .authed(Request::post(&self.url(&routes::test_event(source_id))))
+            .header("Content-Type", content_type)
+            .body(payload.to_string());
+        read::<Accepted>(self.send(request).await?).await
+    }
+}

@@ -1,0 +1,167 @@
+//! The Worker's admin API as types: the Worker answers with these and the
+//! npm module's `BridgeClient` reads them, so the two cannot drift apart.
+//! Every admin route needs `Authorization: Bearer <ADMIN_TOKEN>`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Routes, relative to the Worker's origin.
+pub mod routes {
+    pub const EVENTS: &str = "/v1/admin/events";
+    pub const GHL_EVENTS: &str = "/v1/admin/ghl-events";
+    pub const DEAD_LETTERS: &str = "/v1/admin/dead-letters";
+
+    pub fn replay(event_id: &str) -> String {
+        format!("/v1/admin/dead-letters/{event_id}/replay")
+    }
+
+    /// GET (the stored mapping), PUT (mapping text), DELETE.
+    pub fn mapping(source_id: &str) -> String {
+        format!("/v1/admin/mappings/{source_id}")
+    }
+
+    /// POST a payload: it goes through the whole pipeline as if `source_id`
+    /// had sent it (authenticated by the admin token instead of the source's).
+    pub fn test_event(source_id: &str) -> String {
+        format!("/v1/admin/sources/{source_id}/test-event")
+    }
+}
+
+/// One inbound event as the Worker's store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRecord {
+    /// The idempotency key, also the event's id in the admin API.
+    pub key: String,
+    pub source_id: String,
+    /// The source's own id for the delivery, when it sends one.
+    pub event_id: Option<String>,
+    pub received_at_ms: u64,
+    /// `json` or `form`.
+    pub format: String,
+    pub payload: String,
+    pub status: EventStatus,
+    pub attempts: u32,
+    /// Follow-up steps already done (resume point after a failure).
+    pub steps_done: usize,
+    pub contact_id: Option<String>,
+    /// `created` or `updated`.
+    pub action: Option<String>,
+    pub error: Option<String>,
+    /// GHL calls made for this event, all attempts included.
+    pub ghl_calls: u32,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EventStatus {
+    Queued,
+    Processing,
+    Done,
+    /// A dead letter: it needs a person (see `error`), then a replay.
+    Parked,
+}
+
+/// `GET /v1/admin/events?limit=N`, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventList {
+    pub events: Vec<EventRecord>,
+}
+
+/// `GET /v1/admin/dead-letters`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetters {
+    pub dead_letters: Vec<EventRecord>,
+}
+
+/// One GHL webhook as the Worker saw it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GhlEventEntry {
+    pub webhook_id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub contact_id: Option<String>,
+    pub received_at_ms: u64,
+    /// `recorded` (a change made in GHL), `echo` (of the bridge's own write).
+    pub outcome: String,
+    /// What the outbound rules did with it (Spot-Hit, Specter), if anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<String>,
+}
+
+/// `GET /v1/admin/ghl-events`, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GhlEventList {
+    pub events: Vec<GhlEventEntry>,
+}
+
+/// The answer to a webhook, a test event or a replay.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Accepted {
+    /// `queued` (202) or `duplicate` (200: seen before, not queued again).
+    pub status: String,
+    pub event_id: String,
+    /// For a duplicate: where the first delivery stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<EventStatus>,
+}
+
+/// `GET /v1/admin/mappings/{sourceId}`: `mapping` is null when the source uses
+/// its built-in template.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMapping {
+    pub source_id: String,
+    pub mapping: Option<String>,
+}
+
+/// `PUT /v1/admin/mappings/{sourceId}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingSaved {
+    pub source_id: String,
+    pub saved: bool,
+}
+
+/// `DELETE /v1/admin/mappings/{sourceId}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingDeleted {
+    pub source_id: String,
+    pub deleted: bool,
+    /// What the source uses from now on.
+    pub now: String,
+}
+
+/// Every error: `{"error": {"code", "message", "details"?}}` with a 4xx/5xx.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: ApiErrorBody,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// Stable and machine-readable (`bad_token`, `invalid_mapping`, ...).
+    pub code: String,
+    /// What was wrong, for people.
+    pub message: String,
+    /// For `invalid_mapping`: every error with its line and column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: &str) -> ApiError {
+        ApiError {
+            error: ApiErrorBody {
+                code: code.into(),
+                message: message.into(),
+                details: None,
+            },
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! One payload: the exact GHL requests (secrets masked), keys, provenance,
+//! warnings, and (given the contacts a location has) create or update.
+
+use crate::dedupe::{idempotency_key, IdentityDecision, KnownContacts};
+use crate::ghl::{build_request, BuildError, GhlTarget, BASE_URL};
+use crate::http::HttpRequest;
+use crate::mapping::{ApplyOptions, Mapping, MappingError, MappingOutcome};
+use crate::sync::{follow_up_requests, upsert_call};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The placeholder for the id the upsert returns, in follow-up URLs.
+const CONTACT_ID: &str = "{contactId}";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewRequest {
+    /// `upsert`, `tags`, `note`, `task`, `appointment`.
+    pub kind: &'static str,
+    pub method: String,
+    pub url: String,
+    /// Credentials masked (`Bearer ****`).
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl PreviewRequest {
+    fn new(kind: &'static str, request: HttpRequest) -> PreviewRequest {
+        let r = request.redacted();
+        PreviewRequest {
+            kind,
+            method: r.method.to_string(),
+            url: r.url.replace("%7BcontactId%7D", CONTACT_ID),
+            headers: r.headers,
+            body: r.body.and_then(|b| serde_json::from_str(&b).ok()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    pub ok: bool,
+    /// Mapping errors with line and column (then nothing else is computed).
+    pub mapping_errors: Vec<MappingError>,
+    /// The payload or the existing contacts could not be read.
+    pub payload_error: Option<String>,
+    pub outcome: Option<MappingOutcome>,
+    pub idempotency_key: Option<String>,
+    pub identity_keys: Vec<String>,
+    /// The GHL calls the Worker would make, in order; `{contactId}` stands for
+    /// the id the upsert returns.
+    pub requests: Vec<PreviewRequest>,
+    /// Given existing contacts: `create`, `update` (which contact, matched by
+    /// what) or `conflict` (the Worker parks the event).
+    pub decision: Option<IdentityDecision>,
+}
+
+impl Preview {
+    fn failed(mapping_errors: Vec<MappingError>, payload_error: Option<String>) -> Preview {
+        Preview {
+            ok: false,
+            mapping_errors,
+            payload_error,
+            outcome: None,
+            idempotency_key: None,
+            identity_keys: Vec::new(),
+            requests: Vec::new(),
+            decision: None,
+        }
+    }
+}
+
+/// The requests for one outcome, with `{contactId}` where the upsert's id goes.
+pub(crate) fn planned_requests(
+    outcome: &MappingOutcome,
+    location_id: &str,
+) -> Result<Vec<PreviewRequest>, BuildError> {
+    let target = GhlTarget {
+        base_url: BASE_URL.into(),
+        token: "preview".into(),
+    };
+    let mut requests = vec![PreviewRequest::new(
+        "upsert",
+        build_request(&upsert_call(outcome, location_id), &target)?,
+    )];
+    for follow in follow_up_requests(outcome, CONTACT_ID, location_id, &target)? {
+        requests.push(PreviewRequest::new(follow.kind, follow.request));
+    }
+    Ok(requests)
+}
+
+/// Everything the Worker would do with one decoded payload. `known` are the
+/// location's contacts as the user pasted them (`None`: no simulation).
+pub fn preview_event(
+    mapping: &Result<Mapping, Vec<MappingError>>,
+    payload: Result<Value, String>,
+    location_id: &str,
+    now_unix: i64,
+    known: Option<&KnownContacts>,
+) -> Preview {
+    let mapping = match mapping {
+        Ok(m) => m,
+        Err(errors) => return Preview::failed(errors.clone(), None),
+    };
+    let payload = match payload {
+        Ok(p) => p,
+        Err(e) => return Preview::failed(Vec::new(), Some(e)),
+    };
+    let outcome = mapping.apply(&payload, &ApplyOptions { now_unix });
+    let ok = outcome.errors.is_empty();
+    let requests = if ok {
+        match planned_requests(&outcome, location_id) {
+            Ok(r) => r,
+            Err(e) => return Preview::failed(Vec::new(), Some(e.to_string())),
+        }
+    } else {
+        Vec::new()
+    };
+    Preview {
+        ok,
+        mapping_errors: Vec::new(),
+        payload_error: None,
+        idempotency_key: Some(idempotency_key("preview", None, &payload)),
+        identity_keys: outcome.identity.all(),
+        decision: known.filter(|_| ok).map(|k| k.decide(&outcome.identity)),
+        outcome: Some(outcome),
+        requests,
+    }
+}
