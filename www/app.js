@@ -1,112 +1,121 @@
 // The mapping tester page. Every value shown comes from the wasm core
-// (previewEvent, templates, catalogue); this file only moves text around.
-import init, { catalogue, coreVersion, previewEvent, templates } from "./pkg/ghl_bridge_web.js";
+// (previewEvent, previewBatch, templates, catalogue); these modules only move
+// text around.
+import init, { catalogue, coreVersion, csvRows, previewBatch, previewEvent, templates } from "./pkg/ghl_bridge_web.js";
 import { renderCatalogue } from "./catalogue.js";
+import { hideBatch, renderBatch } from "./batch.js";
+import { $ } from "./dom.js";
+import { renderPreview } from "./preview.js";
+import { setUpWorkerPanel } from "./worker-panel.js";
 
-const $ = (id) => document.getElementById(id);
 const status = $("status");
 
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
+const BLANK = {
+  id: "blank",
+  format: "json",
+  sample: '{\n  "email": "jean@example.fr",\n  "phone": "06 12 34 56 78"\n}',
+  mapping: `{
+  "version": 1,
+  "name": "My source",
+  "settings": { "phoneRegion": "FR" },
+  "fields": [
+    { "to": "email", "from": "email" },
+    { "to": "phone", "from": "phone" }
+  ]
+}`,
+};
 
-const show = (v) => (typeof v === "string" ? v : JSON.stringify(v));
+const now = () => Math.floor(Date.now() / 1000);
+const existing = () => $("existing").value.trim() || undefined;
 
-function render(preview) {
-  const errors = $("mapping-errors");
-  errors.replaceChildren();
-  for (const e of preview.mappingErrors) {
-    const item = el("li");
-    item.dataset.line = e.line;
-    const where = el("button", `line ${e.line}, column ${e.column}`, "where");
-    where.type = "button";
-    where.addEventListener("click", () => selectLine($("mapping"), e.line));
-    item.append(where, el("span", ` ${e.message}`));
-    errors.append(item);
-  }
-  $("mapping").classList.toggle("invalid", preview.mappingErrors.length > 0);
-
-  const verdict = $("verdict");
-  verdict.className = "verdict";
-  if (preview.mappingErrors.length) {
-    verdict.textContent = `The mapping has ${preview.mappingErrors.length} error(s): fix them to see the requests.`;
-    verdict.classList.add("bad");
-  } else if (preview.payloadError) {
-    verdict.textContent = preview.payloadError;
-    verdict.classList.add("bad");
-  } else if (!preview.ok) {
-    verdict.textContent = `Would not sync: ${preview.outcome.errors.map((e) => e.message).join("; ")}`;
-    verdict.classList.add("bad");
-  } else {
-    const n = preview.requests.length;
-    verdict.textContent = `Ready: ${n} GHL call${n === 1 ? "" : "s"} for this payload.`;
-    verdict.classList.add("good");
-  }
-
-  const list = $("requests");
-  list.replaceChildren();
-  for (const r of preview.requests) {
-    const item = el("li");
-    item.dataset.kind = r.kind;
-    const line = el("div", undefined, "request-line");
-    line.append(el("span", r.method, `method ${r.method.toLowerCase()}`), el("span", ` ${r.url}`, "url"));
-    const headers = el("div", r.headers.map(([k, v]) => `${k}: ${v}`).join("\n"), "headers");
-    item.append(line, headers);
-    if (r.body) item.append(el("pre", JSON.stringify(r.body, null, 2), "body"));
-    list.append(item);
-  }
-
-  const keys = $("keys");
-  keys.replaceChildren();
-  const pairs = [["Identity", preview.identityKeys.join(", ") || "none"], ["Idempotency", preview.idempotencyKey ?? "—"]];
-  for (const [k, v] of pairs) keys.append(el("dt", k), el("dd", v));
-
-  const body = $("provenance").tBodies[0];
-  body.replaceChildren();
-  for (const p of preview.outcome?.provenance ?? []) {
-    const row = body.insertRow();
-    if (!p.used) row.className = "unused";
-    for (const v of [p.target, p.source, show(p.raw), p.steps.join(" → ") || "—", show(p.value) + (p.used ? "" : " (fallback, not used)")]) {
-      row.insertCell().textContent = v;
+// The CSV's rows, parsed once per text (the batch preview parses its own copy).
+let csvCache = { text: null, rows: [], error: null };
+function rowsOf(text) {
+  if (csvCache.text !== text) {
+    try {
+      csvCache = { text, rows: csvRows(text), error: null };
+    } catch (e) {
+      csvCache = { text, rows: [], error: String(e.message ?? e) };
     }
   }
-
-  const warnings = $("warnings");
-  warnings.replaceChildren();
-  const outcome = preview.outcome;
-  if (outcome?.warnings.length) {
-    warnings.append(el("h3", "Warnings"));
-    const ul = el("ul", undefined, "warnings");
-    for (const w of outcome.warnings) ul.append(el("li", `${w.target ?? ""} (${w.rule}): ${w.message}`));
-    warnings.append(ul);
-  }
-  if (outcome?.unmapped.length) {
-    warnings.append(el("p", `Not read by any rule: ${outcome.unmapped.join(", ")}`, "unmapped"));
-  }
+  return csvCache;
 }
 
-function selectLine(textarea, line) {
-  const lines = textarea.value.split("\n");
-  const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
-  textarea.focus();
-  textarea.setSelectionRange(start, start + (lines[line - 1] ?? "").length);
+let pickedLine = null;
+
+/** The payload the single preview shows: for a CSV, the picked row as JSON. */
+function singlePayload() {
+  const text = $("payload").value;
+  const format = $("format").value;
+  if (format !== "csv") return { text, format, label: "" };
+  const { rows } = rowsOf(text);
+  const row = rows.find((r) => r.line === pickedLine) ?? rows[0];
+  if (!row) return { text, format, label: "" };
+  return { text: JSON.stringify(row.payload), format: "json", label: `Line ${row.line}` };
 }
 
-function update() {
+function updateSingle() {
   const started = performance.now();
-  const preview = previewEvent($("mapping").value, $("payload").value, $("format").value, $("location").value || "location",
-    Math.floor(Date.now() / 1000));
-  render(preview);
+  const { text, format, label } = singlePayload();
+  const preview = previewEvent($("mapping").value, text, format, $("location").value || "location", now(), existing());
+  renderPreview(preview, { rowLabel: label });
   document.body.dataset.previewMs = (performance.now() - started).toFixed(2);
+}
+
+function updateBatch() {
+  if ($("format").value !== "csv") return hideBatch();
+  const started = performance.now();
+  const batch = previewBatch($("mapping").value, $("payload").value, existing(), now());
+  renderBatch(batch, (line) => {
+    pickedLine = line;
+    updateSingle();
+  });
+  document.body.dataset.batchMs = (performance.now() - started).toFixed(2);
+  document.body.dataset.batchRows = String(batch.summary?.rows ?? 0);
+}
+
+// A big CSV is re-counted once typing pauses; one payload is always live.
+let batchTimer;
+function update() {
+  updateSingle();
+  clearTimeout(batchTimer);
+  const big = $("format").value === "csv" && $("payload").value.length > 200_000;
+  if (big) batchTimer = setTimeout(updateBatch, 250);
+  else updateBatch();
 }
 
 function loadTemplate(t) {
   $("mapping").value = t.mapping;
   $("format").value = t.format;
   $("payload").value = t.format === "json" ? JSON.stringify(JSON.parse(t.sample), null, 2) : t.sample.trim();
+  pickedLine = null;
+  update();
+}
+
+function saveMapping() {
+  const text = $("mapping").value;
+  let name = "mapping";
+  try {
+    name = JSON.parse(text).name?.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || name;
+  } catch { /* invalid JSON is saved as typed */ }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  link.download = `${name}.json`;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+async function loadFile(input, target) {
+  const file = input.files?.[0];
+  if (!file) return;
+  $(target).value = await file.text();
+  input.value = "";
+  if (target === "payload") {
+    const ext = file.name.toLowerCase().split(".").pop();
+    if (ext === "csv") $("format").value = "csv";
+    else if (ext === "json") $("format").value = "json";
+    pickedLine = null;
+  }
   update();
 }
 
@@ -115,9 +124,14 @@ try {
   const all = templates();
   const select = $("template");
   for (const t of all) select.append(new Option(t.name, t.id));
-  select.addEventListener("change", () => loadTemplate(all.find((t) => t.id === select.value)));
-  for (const id of ["payload", "mapping", "location"]) $(id).addEventListener("input", update);
-  $("format").addEventListener("change", update);
+  select.append(new Option("Blank mapping", BLANK.id));
+  select.addEventListener("change", () => loadTemplate(all.find((t) => t.id === select.value) ?? BLANK));
+  for (const id of ["payload", "mapping", "location", "existing"]) $(id).addEventListener("input", update);
+  $("format").addEventListener("change", () => { pickedLine = null; update(); });
+  $("save-mapping").addEventListener("click", saveMapping);
+  $("load-mapping").addEventListener("change", (e) => loadFile(e.target, "mapping"));
+  $("load-payload").addEventListener("change", (e) => loadFile(e.target, "payload"));
+  setUpWorkerPanel({ mappingText: () => $("mapping").value, payload: singlePayload });
   loadTemplate(all[0]);
   const entries = catalogue();
   renderCatalogue($("catalogue"), entries);
