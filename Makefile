@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-worker build-sandbox dev test lint test-native test-wasm test-e2e bench-mapping bench-page load clean
+.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping bench-page load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
@@ -23,15 +23,19 @@ build-sandbox: setup
 build-web: setup
 	@bash scripts/build-web.sh
 
+# The npm package (npm/): the web module plus hand-written Node entry and types.
+build-npm: build-web
+	@bash scripts/build-npm.sh
+
 build-worker: setup
 	@bash scripts/build-worker.sh
 
-build: build-web build-worker build-sandbox
+build: build-web build-npm build-worker build-sandbox
 
 dev: build
 	@bash scripts/dev.sh
 
-test: setup lint test-native test-wasm build test-e2e
+test: setup lint test-native test-wasm build test-npm test-e2e
 	@echo "make test: all suites passed"
 
 lint:
@@ -48,6 +52,10 @@ test-native:
 test-wasm:
 	cargo test -p ghl-bridge-web --target wasm32-unknown-unknown
 
+# The package as a consumer installs it: Node import, esbuild bundle, tsc.
+test-npm:
+	node --test tests/npm/
+
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
 
@@ -55,7 +63,7 @@ test-e2e:
 bench-mapping: setup
 	@bash scripts/bench-mapping.sh
 
-# The page's keystroke-to-preview time in headless Chromium.
+# The page in headless Chromium: keystroke-to-preview and a 10,000-row CSV.
 bench-page: build
 	node bench/page.mjs
 
@@ -65,4 +73,4 @@ load: build
 
 clean:
 	cargo clean
-	rm -rf www/pkg crates/worker/build test-artifacts .wrangler
+	rm -rf www/pkg npm/dist crates/worker/build test-artifacts .wrangler

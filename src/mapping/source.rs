@@ -83,19 +83,24 @@ pub fn csv_rows(text: &str) -> Result<Vec<CsvRow>, PayloadError> {
         return Err(error("the first line must name the columns".into()));
     }
     let mut rows = Vec::new();
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut newlines) = (0usize, 0u64);
     for record in reader.records() {
         let record = record.map_err(|e| error(e.to_string()))?;
         // From the byte offset: the reader counts neither blank lines nor, in
         // its offsets, the line ends it skipped before this record.
-        let bytes = text.as_bytes();
+        // Counted on from the previous record, so a big file stays linear.
         let mut offset = record.position().map_or(0, |p| p.byte() as usize);
         while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
             offset += 1;
         }
-        let line = 1 + bytes[..offset.min(bytes.len())]
+        let offset = offset.min(bytes.len()).max(counted_to);
+        newlines += bytes[counted_to..offset]
             .iter()
             .filter(|b| **b == b'\n')
             .count() as u64;
+        counted_to = offset;
+        let line = 1 + newlines;
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }

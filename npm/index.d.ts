@@ -1,0 +1,277 @@
+// Types of the ghl-bridge npm module. Written by hand from the Rust types they
+// mirror (named in each comment); tests/npm checks them with `tsc` against a
+// consumer and, at run time, that real results have these fields.
+
+/** Browsers: fetch and instantiate the wasm once. Node: already done (no-op). */
+export default function init(input?: { module_or_path?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module }): Promise<unknown>;
+/** Instantiate from bytes you already have. */
+export function initSync(input: { module: BufferSource | WebAssembly.Module }): unknown;
+
+/** The version of the Rust core this module was built from. */
+export function coreVersion(): string;
+
+// ---- GHL endpoint catalogue (ghl::catalogue::Endpoint) ----
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+export interface Endpoint {
+  /** `contacts.upsert`, `tasks.create`, ... */
+  id: string;
+  operationId: string;
+  family: "contacts" | "tasks" | "notes" | "appointments" | "tags";
+  method: HttpMethod;
+  /** `/contacts/{contactId}/tasks` */
+  path: string;
+  /** OAuth scope it needs, e.g. `contacts.write`. */
+  scope: string;
+  /** The `Version` header value. */
+  version: string;
+  successStatus: number;
+  query: string | null;
+  body: string | null;
+  response: string;
+  summary: string;
+  /** What GHL's docs leave open about this endpoint, or null. */
+  uncertain: string | null;
+}
+export function catalogue(): Endpoint[];
+
+// ---- Mappings ----
+
+export type PayloadFormat = "json" | "form" | "query" | "csv";
+
+/** A built-in mapping with a realistic sample payload (mapping::BuiltinTemplate). */
+export interface Template {
+  id: string;
+  name: string;
+  format: "json" | "form" | "csv";
+  /** The mapping document (JSON text). */
+  mapping: string;
+  /** A sample payload in `format`. */
+  sample: string;
+}
+export function templates(): Template[];
+
+/** The mapping document's JSON Schema (for editors). */
+export function mappingSchema(): Record<string, unknown>;
+
+/** One problem in a mapping, where it is (mapping::MappingError). */
+export interface MappingError {
+  /** JSON pointer into the mapping (`/fields/2/transforms/0`). */
+  pointer: string;
+  line: number;
+  column: number;
+  message: string;
+}
+export interface Validation {
+  ok: boolean;
+  errors: MappingError[];
+}
+export function validateMapping(text: string): Validation;
+
+/** `+33612345678`; throws an Error saying why a number is refused. */
+export function normalisePhone(input: string, region?: string | null): string;
+/** `jean@example.fr`; throws an Error saying why an address is refused. */
+export function normaliseEmail(input: string): string;
+
+/** The contact the mapping built (mapping::ContactDraft); GHL's field names. */
+export interface ContactDraft {
+  firstName?: string;
+  lastName?: string;
+  name?: string;
+  email?: string;
+  phone?: string;
+  address1?: string;
+  city?: string;
+  state?: string;
+  postalCode?: string;
+  country?: string;
+  website?: string;
+  timezone?: string;
+  dateOfBirth?: string;
+  source?: string;
+  companyName?: string;
+  gender?: string;
+  dnd?: boolean;
+  dndSettings?: Record<string, { status: "active" | "inactive" | "permanent"; message?: string; code?: string }>;
+  customFields?: Array<{ id?: string; key?: string; field_value: unknown }>;
+  [field: string]: unknown;
+}
+export interface NoteDraft { body: string; title?: string }
+export interface TaskDraft { title: string; body?: string; /** UTC ISO 8601 */ dueDate: string; assignedTo?: string }
+export interface AppointmentDraft { calendarId: string; startTime: string; endTime: string; title?: string }
+/** Where one value came from (mapping::Provenance). */
+export interface Provenance {
+  /** `email`, `tags`, `customField.utm_source`, ... */
+  target: string;
+  /** The rule, as a JSON pointer into the mapping. */
+  rule: string;
+  /** The source path read, `constant` or `template`. */
+  source: string;
+  raw: unknown;
+  steps: string[];
+  value: unknown;
+  /** False for a fallback an earlier rule already filled. */
+  used: boolean;
+}
+export interface Warning { rule: string; target?: string; message: string }
+/** What a mapping made of one payload (mapping::MappingOutcome). */
+export interface MappingOutcome {
+  contact: ContactDraft;
+  tags: string[];
+  notes: NoteDraft[];
+  tasks: TaskDraft[];
+  appointments: AppointmentDraft[];
+  identity: { email: string | null; phone: string | null };
+  provenance: Provenance[];
+  /** Values the mapping refused, and why (the event still syncs). */
+  warnings: Warning[];
+  /** Problems that stop the event from syncing (no identity). */
+  errors: Warning[];
+  /** Top-level payload fields no rule reads. */
+  unmapped: string[];
+}
+
+/** A mapping checked once, applied to many payloads. `free()` releases it. */
+export class CompiledMapping {
+  /** Throws an Error listing every problem with its line. */
+  constructor(text: string);
+  apply(payload: string, format: PayloadFormat, sourceId: string, eventId: string | null | undefined, nowUnix: number): MappingOutcome & { idempotencyKey: string };
+  /** Same work, returns only the number of warnings and errors. */
+  applyCount(payload: string, format: PayloadFormat, nowUnix: number): number;
+  free(): void;
+}
+
+// ---- Previews (preview::Preview, preview::BatchPreview) ----
+
+export type RequestKind = "upsert" | "tags" | "note" | "task" | "appointment";
+/** One GHL call, exactly as the Worker would send it, credentials masked. */
+export interface PreviewRequest {
+  kind: RequestKind;
+  method: HttpMethod;
+  /** `{contactId}` stands for the id the upsert returns. */
+  url: string;
+  /** `[name, value]` pairs; `Authorization: Bearer ****`. */
+  headers: Array<[string, string]>;
+  body: unknown | null;
+}
+/** What the identity policy decides, given existing contacts. */
+export type IdentityDecision =
+  | { action: "create" }
+  | { action: "update"; contactId: string; matchedBy: "email" | "phone" }
+  | { action: "conflict"; emailContactId: string; phoneContactId: string }
+  | { action: "noIdentity" };
+export interface Preview {
+  ok: boolean;
+  /** Non-empty: the mapping is invalid and nothing else was computed. */
+  mappingErrors: MappingError[];
+  /** The payload (or the existing contacts) could not be read. */
+  payloadError: string | null;
+  outcome: MappingOutcome | null;
+  idempotencyKey: string | null;
+  identityKeys: string[];
+  /** The GHL calls in order. */
+  requests: PreviewRequest[];
+  /** Only when existing contacts were given. */
+  decision: IdentityDecision | null;
+}
+/**
+ * Everything the Worker would do with one payload, without doing it.
+ * `existing`: the location's contacts as JSON, a list of `{id, email, phone}`
+ * or GHL's `{contacts: [...]}`; with it, `decision` says create or update.
+ */
+export function previewEvent(mapping: string, payload: string, format: PayloadFormat, locationId: string, nowUnix: number, existing?: string | null): Preview;
+
+export type RowAction = "create" | "update" | "duplicateInFile" | "conflict" | "invalid";
+export interface RowPreview {
+  /** The row's line in the file (the header is line 1). */
+  line: number;
+  action: RowAction;
+  identityKeys: string[];
+  /** The existing contact this row updates. */
+  contactId?: string;
+  /** For a duplicate: the first line with the same person. */
+  firstLine?: number;
+  /** Why the row is invalid or in conflict. */
+  reasons: string[];
+  /** Values refused in this row (it still syncs). */
+  warnings: string[];
+  /** GHL calls for this row. */
+  calls: number;
+}
+export interface BatchSummary {
+  rows: number;
+  create: number;
+  update: number;
+  duplicateInFile: number;
+  conflict: number;
+  invalid: number;
+  withWarnings: number;
+  calls: number;
+}
+export type BatchPreview =
+  | { ok: true; mappingErrors: []; payloadError: null; summary: BatchSummary; rows: RowPreview[] }
+  | { ok: false; mappingErrors: MappingError[]; payloadError: string | null };
+/** Every row of a CSV (header row first; `,` `;` or tab) through the mapping, in order. */
+export function previewBatch(mapping: string, csv: string, existing: string | null | undefined, nowUnix: number): BatchPreview;
+/** The data rows of a CSV as payloads; throws an Error naming the bad line. */
+export function csvRows(csv: string): Array<{ line: number; payload: Record<string, string> }>;
+
+// ---- The Worker's admin API (admin_api, shared with the Worker) ----
+
+export type EventStatus = "queued" | "processing" | "done" | "parked";
+export interface EventRecord {
+  /** The idempotency key, the event's id in the admin API. */
+  key: string;
+  sourceId: string;
+  eventId: string | null;
+  receivedAtMs: number;
+  format: "json" | "form";
+  payload: string;
+  status: EventStatus;
+  attempts: number;
+  stepsDone: number;
+  /** The GHL contact it touched. */
+  contactId: string | null;
+  action: "created" | "updated" | null;
+  error: string | null;
+  ghlCalls: number;
+  warnings: string[];
+}
+export interface GhlEventEntry {
+  webhookId: string;
+  type: string;
+  contactId: string | null;
+  receivedAtMs: number;
+  /** `recorded` (a change made in GHL) or `echo` (of the bridge's own write). */
+  outcome: string;
+  actions?: string[];
+}
+export interface Accepted {
+  status: "queued" | "duplicate";
+  eventId: string;
+  outcome?: EventStatus;
+}
+/** A rejected BridgeClient call: the Worker's error code and message. */
+export interface BridgeError extends Error {
+  /** `bad_token`, `invalid_mapping`, `not_found`, ... (absent when unreachable). */
+  code?: string;
+  status?: number;
+  /** For `invalid_mapping`: every error with its line. */
+  details?: MappingError[];
+}
+
+/** A typed client of a ghl-bridge Worker's admin API. Rejects with a BridgeError. */
+export class BridgeClient {
+  /** Throws if the URL is not http(s) or the token is empty. */
+  constructor(baseUrl: string, adminToken: string);
+  events(limit?: number | null): Promise<{ events: EventRecord[] }>;
+  deadLetters(): Promise<{ deadLetters: EventRecord[] }>;
+  ghlEvents(): Promise<{ events: GhlEventEntry[] }>;
+  replay(eventId: string): Promise<Accepted>;
+  getMapping(sourceId: string): Promise<{ sourceId: string; mapping: string | null }>;
+  putMapping(sourceId: string, mapping: string): Promise<{ sourceId: string; saved: boolean }>;
+  deleteMapping(sourceId: string): Promise<{ sourceId: string; deleted: boolean; now: string }>;
+  /** Synced to GHL for real, as if `sourceId` had sent it. */
+  sendTestEvent(sourceId: string, payload: string, format: "json" | "form"): Promise<Accepted>;
+  free(): void;
+}
