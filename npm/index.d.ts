@@ -12,7 +12,7 @@ export function coreVersion(): string;
 
 // ---- GHL endpoint catalogue (ghl::catalogue::Endpoint) ----
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export interface Endpoint {
   /** `contacts.upsert`, `tasks.create`, ... */
   id: string;

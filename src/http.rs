@@ -10,6 +10,7 @@ pub enum Method {
     Get,
     Post,
     Put,
+    Patch,
     Delete,
 }
 
@@ -19,6 +20,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
+            Method::Patch => "PATCH",
             Method::Delete => "DELETE",
         }
     }
@@ -33,6 +35,9 @@ impl fmt::Display for Method {
 /// Header names whose values are credentials: masked whenever a request is shown.
 const SECRET_HEADERS: &[&str] = &["authorization", "x-api-key", "cookie"];
 
+/// Form fields whose values are credentials (Spot-Hit's `key`, OAuth's secrets).
+const SECRET_FORM_FIELDS: &[&str] = &["key", "client_secret", "refresh_token", "code"];
+
 /// One request, ready for any transport. `Debug` and [`HttpRequest::redacted`] mask
 /// credentials, so a request can be logged or previewed without leaking a token.
 #[derive(Clone, PartialEq, Eq, Serialize)]
@@ -40,7 +45,7 @@ pub struct HttpRequest {
     pub method: Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    /// JSON text, when the endpoint takes a body (DELETE /tags does).
+    /// JSON or form-encoded text, when the endpoint takes a body.
     pub body: Option<String>,
 }
 
@@ -63,11 +68,34 @@ impl HttpRequest {
                 }
             })
             .collect();
+        let form = self
+            .header("content-type")
+            .is_some_and(|t| t.contains("x-www-form-urlencoded"));
+        let body = match &self.body {
+            Some(b) if form => Some(mask_form_secrets(b)),
+            other => other.clone(),
+        };
         HttpRequest {
             headers,
+            body,
             ..self.clone()
         }
     }
+}
+
+fn mask_form_secrets(body: &str) -> String {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
+    let masked: Vec<(String, String)> = pairs
+        .into_iter()
+        .map(|(k, v)| {
+            if SECRET_FORM_FIELDS.contains(&k.as_str()) {
+                (k, "****".to_string())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    serde_urlencoded::to_string(masked).unwrap_or_else(|_| "****".into())
 }
 
 impl fmt::Debug for HttpRequest {
@@ -144,5 +172,24 @@ mod tests {
             request.header("authorization"),
             Some("Bearer pit-secret-123")
         );
+    }
+
+    #[test]
+    fn form_bodies_hide_keys_and_oauth_secrets() {
+        let request = HttpRequest {
+            method: Method::Post,
+            url: "https://www.spot-hit.fr/api/envoyer/sms".into(),
+            headers: vec![(
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            )],
+            body: Some("key=sh-secret&message=Bonjour&client_secret=cs-1".into()),
+        };
+        let shown = format!("{request:?}");
+        assert!(
+            !shown.contains("sh-secret") && !shown.contains("cs-1"),
+            "{shown}"
+        );
+        assert!(shown.contains("message=Bonjour"), "{shown}");
     }
 }

@@ -13,6 +13,7 @@ pub async fn send(request: &HttpRequest) -> worker::Result<HttpResponse> {
         ghl_bridge::http::Method::Get => Method::Get,
         ghl_bridge::http::Method::Post => Method::Post,
         ghl_bridge::http::Method::Put => Method::Put,
+        ghl_bridge::http::Method::Patch => Method::Patch,
         ghl_bridge::http::Method::Delete => Method::Delete,
     };
     let mut init = RequestInit::new();

@@ -88,6 +88,7 @@ pub fn send(request: &HttpRequest) -> HttpResponse {
         Method::Get => "GET",
         Method::Post => "POST",
         Method::Put => "PUT",
+        Method::Patch => "PATCH",
         Method::Delete => "DELETE",
     };
     raw("", method, &request.url, &headers, request.body.clone())

@@ -1,0 +1,322 @@
+//! One GHL event, under the rules, as the calls to make in Spot-Hit and
+//! Specter. Pure: the Worker supplies the contact and the tags it had before.
+
+use super::rules::{SyncRules, TaskRuleAction};
+use crate::mapping::Template;
+use crate::spothit::SpotHitContact;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The GHL contact an event is about, as the rules need it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactView {
+    pub id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl ContactView {
+    /// From a contact webhook (fields flat) or a GHL contact read.
+    pub fn from_ghl(value: &Value) -> Option<ContactView> {
+        let text = |k: &str| {
+            value
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .map(String::from)
+        };
+        Some(ContactView {
+            id: text("id")?,
+            email: text("email"),
+            phone: text("phone"),
+            first_name: text("firstName"),
+            last_name: text("lastName"),
+            tags: value
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    fn spothit_contact(&self) -> SpotHitContact {
+        SpotHitContact {
+            mobile: self.phone.clone(),
+            email: self.email.clone(),
+            prenom: self.first_name.clone(),
+            nom: self.last_name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum OutboundAction {
+    /// Import the contact into the group (created if missing).
+    #[serde(rename_all = "camelCase")]
+    SpotHitJoinGroup {
+        group: String,
+        mobile: Option<String>,
+        email: Option<String>,
+        prenom: Option<String>,
+        nom: Option<String>,
+    },
+    /// Spot-Hit's API cannot take a contact out of a group: a person must.
+    #[serde(rename_all = "camelCase")]
+    SpotHitLeaveGroupManually { group: String, contact: String },
+    #[serde(rename_all = "camelCase")]
+    SpotHitSms {
+        message: String,
+        number: String,
+        sender: Option<String>,
+    },
+    /// Add the contact's Specter person to the list.
+    #[serde(rename_all = "camelCase")]
+    SpecterAddToList {
+        list_id: String,
+        contact_id: String,
+        email: Option<String>,
+    },
+    /// The rule matched but the contact lacks what the action needs.
+    #[serde(rename_all = "camelCase")]
+    Skipped { reason: String },
+}
+
+impl OutboundAction {
+    pub fn spothit_contact(&self) -> Option<SpotHitContact> {
+        match self {
+            OutboundAction::SpotHitJoinGroup {
+                mobile,
+                email,
+                prenom,
+                nom,
+                ..
+            } => Some(SpotHitContact {
+                mobile: mobile.clone(),
+                email: email.clone(),
+                prenom: prenom.clone(),
+                nom: nom.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// An action with the reason it exists, for the admin view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedAction {
+    pub because: String,
+    #[serde(flatten)]
+    pub action: OutboundAction,
+}
+
+fn join(group: String, contact: &ContactView) -> OutboundAction {
+    let c = contact.spothit_contact();
+    if c.mobile.is_none() && c.email.is_none() {
+        return OutboundAction::Skipped {
+            reason: format!("the contact has no phone or e-mail to import into `{group}`"),
+        };
+    }
+    OutboundAction::SpotHitJoinGroup {
+        group,
+        mobile: c.mobile,
+        email: c.email,
+        prenom: c.prenom,
+        nom: c.nom,
+    }
+}
+
+fn tag_actions(rules: &SyncRules, contact: &ContactView, before: &[String]) -> Vec<PlannedAction> {
+    let had = |t: &str| before.iter().any(|b| b.eq_ignore_ascii_case(t));
+    let has = |t: &str| contact.tags.iter().any(|c| c.eq_ignore_ascii_case(t));
+    let mut out = Vec::new();
+    for tag in contact.tags.iter().filter(|t| !had(t)) {
+        if let Some(group) = rules.group_for_tag(tag) {
+            out.push(PlannedAction {
+                because: format!("tag `{tag}` added"),
+                action: join(group, contact),
+            });
+        }
+        if let Some(list_id) = rules.list_for_tag(tag) {
+            out.push(PlannedAction {
+                because: format!("tag `{tag}` added"),
+                action: OutboundAction::SpecterAddToList {
+                    list_id,
+                    contact_id: contact.id.clone(),
+                    email: contact.email.clone(),
+                },
+            });
+        }
+    }
+    for tag in before.iter().filter(|t| !has(t)) {
+        if let Some(group) = rules.group_for_tag(tag) {
+            out.push(PlannedAction {
+                because: format!("tag `{tag}` removed"),
+                action: OutboundAction::SpotHitLeaveGroupManually {
+                    group,
+                    contact: contact
+                        .phone
+                        .clone()
+                        .or_else(|| contact.email.clone())
+                        .unwrap_or_else(|| contact.id.clone()),
+                },
+            });
+        }
+    }
+    out
+}
+
+/// What a GHL event becomes. `before`: the contact's tags when the bridge last
+/// saw it (None: never seen, so every tag counts as added). `task`: for
+/// `TaskComplete`, the task (its `title`).
+pub fn plan_event(
+    rules: &SyncRules,
+    event_type: &str,
+    contact: &ContactView,
+    before: Option<&[String]>,
+    task: Option<&Value>,
+) -> Vec<PlannedAction> {
+    match event_type {
+        "ContactCreate" | "ContactUpdate" | "ContactTagUpdate" => {
+            tag_actions(rules, contact, before.unwrap_or_default())
+        }
+        "TaskComplete" => {
+            let title = task
+                .and_then(|t| t.get("title"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let Some(rule) = rules.task_rule(title) else {
+                return Vec::new();
+            };
+            let because = format!("task `{title}` completed");
+            let action = match rule.action() {
+                TaskRuleAction::Group(group) => join(group, contact),
+                TaskRuleAction::Sms { template, sender } => match &contact.phone {
+                    None => OutboundAction::Skipped {
+                        reason: "the contact has no phone for the SMS".into(),
+                    },
+                    Some(number) => {
+                        let fields = json!({
+                            "firstName": contact.first_name, "lastName": contact.last_name,
+                            "email": contact.email, "phone": contact.phone, "taskTitle": title,
+                        });
+                        // Checked when the rules were saved.
+                        let message = Template::parse(&template)
+                            .map(|t| t.render(&fields, None))
+                            .unwrap_or(template);
+                        OutboundAction::SpotHitSms {
+                            message: collapse_spaces(&message),
+                            number: number.clone(),
+                            sender,
+                        }
+                    }
+                },
+            };
+            vec![PlannedAction { because, action }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `Bonjour , ...` when a placeholder is empty reads badly: tidy the spaces.
+fn collapse_spaces(text: &str) -> String {
+    let mut out = text
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for p in [" ,", " ."] {
+        out = out.replace(p, &p[1..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> SyncRules {
+        SyncRules::parse(
+            r#"{"version": 1, "spotHit": {"tagGroups": {"vip": "Clients VIP"},
+                "taskCompleted": [{"titleContains": "rappel", "sms": "Bonjour {firstName}, merci ! STOP au 36200", "sender": "Boutique"}]},
+                "specter": {"tagLists": {"investisseur": "list-1"}}}"#,
+        )
+        .unwrap()
+    }
+
+    fn contact(tags: &[&str]) -> ContactView {
+        ContactView {
+            id: "c1".into(),
+            phone: Some("+33612345678".into()),
+            first_name: Some("Jean".into()),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn added_and_removed_tags() {
+        let before = vec!["vip".to_string(), "old".to_string()];
+        let plan = plan_event(
+            &rules(),
+            "ContactTagUpdate",
+            &contact(&["investisseur"]),
+            Some(&before),
+            None,
+        );
+        let kinds: Vec<_> = plan
+            .iter()
+            .map(|p| serde_json::to_value(&p.action).unwrap()["kind"].clone())
+            .collect();
+        assert_eq!(kinds, ["specterAddToList", "spotHitLeaveGroupManually"]);
+        assert_eq!(plan[1].because, "tag `vip` removed");
+
+        // Already had the tag: nothing to do (redelivered or unrelated update).
+        let plan = plan_event(
+            &rules(),
+            "ContactUpdate",
+            &contact(&["VIP"]),
+            Some(&before),
+            None,
+        );
+        assert!(plan.is_empty(), "{plan:?}");
+        // Never seen: every tag counts as added.
+        let plan = plan_event(&rules(), "ContactCreate", &contact(&["VIP"]), None, None);
+        assert!(
+            matches!(&plan[0].action, OutboundAction::SpotHitJoinGroup { group, mobile, .. }
+            if group == "Clients VIP" && mobile.as_deref() == Some("+33612345678"))
+        );
+    }
+
+    #[test]
+    fn a_completed_task_sends_the_sms_template() {
+        let task = json!({"title": "Rappel devis", "completed": true});
+        let plan = plan_event(&rules(), "TaskComplete", &contact(&[]), None, Some(&task));
+        assert_eq!(
+            plan[0].action,
+            OutboundAction::SpotHitSms {
+                message: "Bonjour Jean, merci ! STOP au 36200".into(),
+                number: "+33612345678".into(),
+                sender: Some("Boutique".into()),
+            }
+        );
+        let mut nameless = contact(&[]);
+        nameless.first_name = None;
+        let plan = plan_event(&rules(), "TaskComplete", &nameless, None, Some(&task));
+        assert!(
+            matches!(&plan[0].action, OutboundAction::SpotHitSms { message, .. } if message == "Bonjour, merci ! STOP au 36200")
+        );
+        let other = json!({"title": "Envoyer le devis"});
+        assert!(plan_event(&rules(), "TaskComplete", &contact(&[]), None, Some(&other)).is_empty());
+    }
+}

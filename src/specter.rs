@@ -1,0 +1,185 @@
+//! Specter's API as requests and answers: JSON with `X-API-Key`, bare JSON
+//! arrays for lists, 202 (queued) and 204 (nothing) as outcomes, not errors,
+//! 15 requests/second and monthly credits reported in headers.
+
+use crate::http::{HttpRequest, HttpResponse, Method};
+use serde_json::{json, Value};
+
+pub const BASE_URL: &str = "https://app.tryspecter.com/api/v1";
+/// Specter's per-key rate limit.
+pub const REQUESTS_PER_SECOND: u32 = 15;
+/// People endpoints return at most this many per page.
+pub const PAGE_LIMIT: u32 = 100;
+
+#[derive(Clone)]
+pub struct SpecterTarget {
+    pub base_url: String,
+    pub key: String,
+}
+
+impl std::fmt::Debug for SpecterTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpecterTarget")
+            .field("base_url", &self.base_url)
+            .field("key", &"****")
+            .finish()
+    }
+}
+
+fn request(target: &SpecterTarget, method: Method, path: &str, body: Option<Value>) -> HttpRequest {
+    let mut headers = vec![
+        ("X-API-Key".to_string(), target.key.clone()),
+        ("Accept".to_string(), "application/json".to_string()),
+    ];
+    if body.is_some() {
+        headers.push(("Content-Type".into(), "application/json".into()));
+    }
+    HttpRequest {
+        method,
+        url: format!("{}{path}", target.base_url.trim_end_matches('/')),
+        headers,
+        body: body.map(|b| b.to_string()),
+    }
+}
+
+/// What Specter polls: a people list (free) or a saved search (1 credit per person).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeopleSource {
+    List(String),
+    SavedSearch(String),
+}
+
+/// One page (0-based) of a list's or saved search's people.
+pub fn people_page(
+    target: &SpecterTarget,
+    source: &PeopleSource,
+    page: u32,
+    limit: u32,
+) -> HttpRequest {
+    let path = match source {
+        PeopleSource::List(id) => format!("/lists/people/{id}/results"),
+        PeopleSource::SavedSearch(id) => format!("/searches/people/{id}/results"),
+    };
+    let limit = limit.clamp(1, PAGE_LIMIT);
+    request(
+        target,
+        Method::Get,
+        &format!("{path}?page={page}&limit={limit}"),
+        None,
+    )
+}
+
+/// A person's professional e-mail (1 credit when found, 204 when none).
+pub fn person_email(target: &SpecterTarget, person_id: &str) -> HttpRequest {
+    request(
+        target,
+        Method::Get,
+        &format!("/people/{person_id}/email?type=professional"),
+        None,
+    )
+}
+
+/// Adds people to a people list (free).
+pub fn add_to_list(target: &SpecterTarget, list_id: &str, person_ids: &[String]) -> HttpRequest {
+    request(
+        target,
+        Method::Patch,
+        &format!("/lists/people/{list_id}"),
+        Some(json!({"add_ids": person_ids})),
+    )
+}
+
+/// Finds a person by e-mail (1 credit; 204 when no match).
+pub fn person_by_email(target: &SpecterTarget, email: &str) -> HttpRequest {
+    request(
+        target,
+        Method::Post,
+        "/people/by-email",
+        Some(json!({"email": email})),
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecterError {
+    #[error("Specter rate limit (15 requests/second) hit")]
+    RateLimited,
+    #[error("Specter credits are used up for this month")]
+    OutOfCredits,
+    #[error("Specter refused the API key ({0})")]
+    Unauthorised(String),
+    #[error("Specter answered HTTP {status}: {message}")]
+    Other { status: u16, message: String },
+}
+
+impl SpecterError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, SpecterError::RateLimited)
+            || matches!(self, SpecterError::Other { status, .. } if *status >= 500)
+    }
+}
+
+/// The answer: `Some(json)` for 200/201, `None` for 202 (queued) and 204 (nothing).
+pub fn parse_answer(response: &HttpResponse) -> Result<Option<Value>, SpecterError> {
+    let body: Value = serde_json::from_str(&response.body).unwrap_or(Value::Null);
+    let code = body["errorCode"].as_str().unwrap_or_default().to_string();
+    let message = body["message"]
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| response.body.chars().take(200).collect());
+    match response.status {
+        200 | 201 => Ok(Some(body)),
+        202 | 204 => Ok(None),
+        401 => Err(SpecterError::Unauthorised(code)),
+        429 if code == "RATE_LIMITED" => Err(SpecterError::RateLimited),
+        429 => Err(SpecterError::OutOfCredits),
+        status => Err(SpecterError::Other { status, message }),
+    }
+}
+
+/// Credits left this month, from `X-CreditLimit-Remaining`.
+pub fn credits_remaining(response: &HttpResponse) -> Option<u64> {
+    response
+        .header("x-creditlimit-remaining")?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_answers() {
+        let t = SpecterTarget {
+            base_url: "https://sp.example/api/v1/".into(),
+            key: "sp-key".into(),
+        };
+        let r = people_page(&t, &PeopleSource::SavedSearch("1201".into()), 2, 500);
+        assert_eq!(
+            r.url,
+            "https://sp.example/api/v1/searches/people/1201/results?page=2&limit=100"
+        );
+        assert!(!format!("{r:?}").contains("sp-key"));
+        let r = add_to_list(&t, "l-1", &["per_1".into()]);
+        assert_eq!(r.body.as_deref(), Some(r#"{"add_ids":["per_1"]}"#));
+
+        assert_eq!(parse_answer(&HttpResponse::new(204, "")), Ok(None));
+        assert_eq!(
+            parse_answer(&HttpResponse::new(
+                429,
+                r#"{"errorCode": "RATE_LIMITED", "message": "slow"}"#
+            )),
+            Err(SpecterError::RateLimited)
+        );
+        assert_eq!(
+            parse_answer(&HttpResponse::new(
+                429,
+                r#"{"errorCode": "CREDIT_LIMIT", "message": "none"}"#
+            )),
+            Err(SpecterError::OutOfCredits)
+        );
+        let ok = HttpResponse::new(200, "[]").with_header("X-CreditLimit-Remaining", "42");
+        assert_eq!(credits_remaining(&ok), Some(42));
+    }
+}

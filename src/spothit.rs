@@ -1,0 +1,255 @@
+//! Spot-Hit's API as requests and answers (sans-IO, like `ghl`): form-encoded
+//! POSTs with the key as the `key` field, answers `{"resultat": 1, ...}` or, with
+//! HTTP 200 all the same, `{"resultat": 0, "erreurs": ...}` where `erreurs` comes
+//! as `"1,4"`, `[1, 4]` or `{"1": "..."}`. Only what the sync needs: groups,
+//! contact import into a group, and SMS.
+
+use crate::http::{HttpRequest, HttpResponse, Method};
+use serde_json::Value;
+
+pub const BASE_URL: &str = "https://www.spot-hit.fr/api";
+
+/// Where to send and with which key (never logged: requests mask `key`).
+#[derive(Clone)]
+pub struct SpotHitTarget {
+    pub base_url: String,
+    pub key: String,
+}
+
+impl std::fmt::Debug for SpotHitTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpotHitTarget")
+            .field("base_url", &self.base_url)
+            .field("key", &"****")
+            .finish()
+    }
+}
+
+/// One contact to import: Spot-Hit's own column names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SpotHitContact {
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub prenom: Option<String>,
+    pub nom: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpotHitError {
+    /// `resultat: 0` with Spot-Hit's codes, each explained.
+    #[error("Spot-Hit refused: {}", .0.iter().map(|c| format!("{c} ({})", explain(c))).collect::<Vec<_>>().join(", "))]
+    Refused(Vec<String>),
+    /// Not HTTP 200, or not the JSON envelope (a 502 HTML page, ...): retryable.
+    #[error("Spot-Hit answered HTTP {status}: {detail}")]
+    Transport { status: u16, detail: String },
+}
+
+impl SpotHitError {
+    /// Worth trying again later: transport trouble, a system error (9), the
+    /// API's own request limit (63) or a temporary send stop (71).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SpotHitError::Transport { .. } => true,
+            SpotHitError::Refused(codes) => codes
+                .iter()
+                .any(|c| ["9", "63", "71"].contains(&c.as_str())),
+        }
+    }
+}
+
+/// What a Spot-Hit error code means (from Spot-Hit's documented list).
+pub fn explain(code: &str) -> &'static str {
+    match code {
+        "1" => "type missing or incorrect",
+        "2" => "empty message",
+        "3" => "message over 160 characters",
+        "4" => "no valid recipient",
+        "5" => "number not allowed for this product",
+        "6" => "invalid recipient number",
+        "7" => "no plan on the account",
+        "8" => "sender over 11 characters",
+        "9" => "Spot-Hit system error",
+        "10" => "not enough credits",
+        "11" => "sending disabled (demo account)",
+        "12" => "account suspended",
+        "13" | "14" | "15" | "62" => "sending limit reached",
+        "17" => "sender not authorised",
+        "21" => "invalid token",
+        "24" | "38" => "the message lacks the STOP mention French law requires",
+        "30" => "API key not recognised",
+        "63" => "API request limit reached",
+        "71" => "sending temporarily unavailable",
+        "100" => "IP not authorised",
+        _ => "undocumented code",
+    }
+}
+
+fn post(target: &SpotHitTarget, action: &str, mut fields: Vec<(String, String)>) -> HttpRequest {
+    fields.insert(0, ("key".into(), target.key.clone()));
+    HttpRequest {
+        method: Method::Post,
+        url: format!("{}/{action}", target.base_url.trim_end_matches('/')),
+        headers: vec![
+            (
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
+            ("Accept".into(), "application/json".into()),
+        ],
+        body: Some(serde_urlencoded::to_string(fields).unwrap_or_default()),
+    }
+}
+
+/// `groupe/lister`: `[{"id", "groupe"}]`.
+pub fn list_groups(target: &SpotHitTarget) -> HttpRequest {
+    post(target, "groupe/lister", Vec::new())
+}
+
+/// `groupe/creer`: `{"resultat": 1, "id"}`.
+pub fn create_group(target: &SpotHitTarget, name: &str) -> HttpRequest {
+    post(target, "groupe/creer", vec![("nom".into(), name.into())])
+}
+
+/// `contacts/import` into one group (`contacts[0][mobile]`, ...).
+pub fn import_contacts(
+    target: &SpotHitTarget,
+    group_id: &str,
+    contacts: &[SpotHitContact],
+) -> HttpRequest {
+    let mut fields = vec![("groupe_id".to_string(), group_id.to_string())];
+    for (i, c) in contacts.iter().enumerate() {
+        for (name, value) in [
+            ("mobile", &c.mobile),
+            ("email", &c.email),
+            ("prenom", &c.prenom),
+            ("nom", &c.nom),
+        ] {
+            if let Some(v) = value {
+                fields.push((format!("contacts[{i}][{name}]"), v.clone()));
+            }
+        }
+    }
+    post(target, "contacts/import", fields)
+}
+
+/// `envoyer/sms` to numbers (E.164), from `sender` (≤ 11 characters) if given.
+pub fn send_sms(
+    target: &SpotHitTarget,
+    message: &str,
+    numbers: &[String],
+    sender: Option<&str>,
+) -> HttpRequest {
+    let mut fields = vec![
+        ("message".to_string(), message.to_string()),
+        ("destinataires".to_string(), numbers.join(",")),
+        ("smslong".to_string(), "1".to_string()),
+    ];
+    if let Some(s) = sender {
+        fields.push(("expediteur".into(), s.into()));
+    }
+    post(target, "envoyer/sms", fields)
+}
+
+/// The answer's JSON when Spot-Hit accepted the call.
+pub fn parse_answer(response: &HttpResponse) -> Result<Value, SpotHitError> {
+    let transport = |detail: String| SpotHitError::Transport {
+        status: response.status,
+        detail,
+    };
+    if response.status != 200 {
+        return Err(transport(response.body.chars().take(200).collect()));
+    }
+    let value: Value = serde_json::from_str(&response.body)
+        .map_err(|_| transport("the answer is not JSON".into()))?;
+    // Lists (groupe/lister, contacts/get) are bare arrays.
+    let accepted = match value.get("resultat") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(v) => v.as_i64() == Some(1) || v.as_str() == Some("1"),
+    };
+    if accepted {
+        return Ok(value);
+    }
+    let codes = match value.get("erreurs") {
+        Some(Value::String(s)) => s.split(',').map(|c| c.trim().to_string()).collect(),
+        Some(Value::Array(items)) => items.iter().map(code_text).collect(),
+        Some(Value::Object(map)) => map.keys().cloned().collect(),
+        Some(other) => vec![code_text(other)],
+        None => Vec::new(),
+    };
+    Err(SpotHitError::Refused(codes))
+}
+
+fn code_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.trim().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The id of the group named `name` in a `groupe/lister` answer.
+pub fn find_group(groups: &Value, name: &str) -> Option<String> {
+    groups.as_array()?.iter().find_map(|g| {
+        let id = g.get("id")?;
+        (g.get("groupe")?.as_str()? == name).then(|| code_text(id))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> SpotHitTarget {
+        SpotHitTarget {
+            base_url: "https://sh.example/api/".into(),
+            key: "sh-key".into(),
+        }
+    }
+
+    #[test]
+    fn requests_are_form_encoded_with_bracket_keys() {
+        let r = import_contacts(
+            &target(),
+            "42",
+            &[SpotHitContact {
+                mobile: Some("+33612345678".into()),
+                prenom: Some("Éa".into()),
+                ..Default::default()
+            }],
+        );
+        assert_eq!(r.url, "https://sh.example/api/contacts/import");
+        assert_eq!(
+            r.body.as_deref(),
+            Some("key=sh-key&groupe_id=42&contacts%5B0%5D%5Bmobile%5D=%2B33612345678&contacts%5B0%5D%5Bprenom%5D=%C3%89a")
+        );
+        assert!(!format!("{r:?}").contains("sh-key"));
+    }
+
+    #[test]
+    fn every_error_shape_is_read() {
+        for body in [
+            r#"{"resultat": 0, "erreurs": "4,2"}"#,
+            r#"{"resultat": 0, "erreurs": [4, 2]}"#,
+            r#"{"resultat": 0, "erreurs": {"4": "Aucun destinataire", "2": "Message vide"}}"#,
+        ] {
+            let err = parse_answer(&HttpResponse::new(200, body)).unwrap_err();
+            let SpotHitError::Refused(mut codes) = err.clone() else {
+                panic!("{err:?}")
+            };
+            codes.sort();
+            assert_eq!(codes, ["2", "4"], "{body}");
+            assert!(!err.is_retryable());
+            assert!(err.to_string().contains("4 (no valid recipient)"), "{err}");
+        }
+        let err = parse_answer(&HttpResponse::new(502, "<html>Bad gateway</html>")).unwrap_err();
+        assert!(err.is_retryable());
+        assert!(parse_answer(&HttpResponse::new(200, r#"{"resultat": 1, "id": 7}"#)).is_ok());
+        let groups = parse_answer(&HttpResponse::new(
+            200,
+            r#"[{"id": "12", "groupe": "VIP"}]"#,
+        ))
+        .unwrap();
+        assert_eq!(find_group(&groups, "VIP").as_deref(), Some("12"));
+        assert_eq!(find_group(&groups, "Other"), None);
+    }
+}
