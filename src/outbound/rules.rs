@@ -242,7 +242,7 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains("taskCompleted[0].sender` is over 11"),
+                .contains("taskCompleted[0]`: `sender` is over 11"),
             "{err}"
         );
         let err =
