@@ -24,7 +24,7 @@ pub fn router() -> Router<Shared> {
         .route("/reset", post(reset))
         .route("/spothit", get(spothit))
         .route("/spothit/callback", post(spothit_callback))
-        .route("/specter", get(specter))
+        .route("/specter", get(specter).post(edit_specter))
 }
 
 /// Every contact with its notes, tasks and appointments.
@@ -191,4 +191,38 @@ async fn spothit_callback(Extract(s): Extract<Shared>, Json(cb): Json<Callback>)
 
 async fn specter(Extract(s): Extract<Shared>) -> Json<Value> {
     Json(json!(s.lock().specter))
+}
+
+/// Changes Specter's data as its users would in the app: `{"people": [person,
+/// ...]}` adds or replaces people by `person_id`; `lists` / `searches` set who
+/// a list or saved search holds; `emails` sets e-mails.
+async fn edit_specter(Extract(s): Extract<Shared>, Json(edit): Json<Value>) -> Json<Value> {
+    let mut state = s.lock();
+    let data = &mut state.specter;
+    for person in edit["people"].as_array().cloned().unwrap_or_default() {
+        let id = person["person_id"].clone();
+        data.people.retain(|p| p["person_id"] != id);
+        data.people.push(person);
+    }
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (id, members) in edit["lists"].as_object().cloned().unwrap_or_default() {
+        data.lists.insert(id, ids(&members));
+    }
+    for (id, members) in edit["searches"].as_object().cloned().unwrap_or_default() {
+        data.searches.insert(id, ids(&members));
+    }
+    for (id, email) in edit["emails"].as_object().cloned().unwrap_or_default() {
+        if let Some(e) = email.as_str() {
+            data.emails.insert(id, e.to_string());
+        }
+    }
+    Json(json!({"ok": true}))
 }

@@ -91,6 +91,11 @@ pub fn router() -> Router<Shared> {
         .route("/api/v1/people/{id}", get(person))
         .route("/api/v1/people/{id}/email", get(email))
         .route("/api/v1/lists/people/{id}/results", get(list_results))
+        .route(
+            "/api/v1/lists/people/{id}",
+            axum::routing::patch(modify_list),
+        )
+        .route("/api/v1/people/by-email", axum::routing::post(by_email))
         .route("/api/v1/searches/people/{id}/results", get(search_results))
 }
 
@@ -219,14 +224,36 @@ async fn email(
     }
 }
 
+/// `page` (0-based) and `limit` (default 50, at most 100 for people).
+fn page_of(ids: Vec<String>, query: &HashMap<String, String>) -> Result<Vec<String>, Response> {
+    let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(50);
+    if limit == 0 || limit > 100 {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "limit must be between 1 and 100",
+        ));
+    }
+    Ok(ids.into_iter().skip(page * limit).take(limit).collect())
+}
+
 async fn list_results(
     Extract(s): Extract<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
 ) -> Response {
     let ids = s.lock().specter.lists.get(&id).cloned();
     let Some(ids) = ids else {
         return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no list with this id");
+    };
+    let ids = match page_of(ids, &query) {
+        Ok(ids) => ids,
+        Err(r) => return r,
     };
     match admit(&s, &headers, 0) {
         Ok(h) => with_headers(Json(people(&s, &ids)).into_response(), h),
@@ -238,6 +265,7 @@ async fn search_results(
     Extract(s): Extract<Shared>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
 ) -> Response {
     let ids = s.lock().specter.searches.get(&id).cloned();
     let Some(ids) = ids else {
@@ -247,9 +275,125 @@ async fn search_results(
             "no saved search with this id",
         );
     };
+    let ids = match page_of(ids, &query) {
+        Ok(ids) => ids,
+        Err(r) => return r,
+    };
     let rows = people(&s, &ids);
     match admit(&s, &headers, rows.len() as u32) {
         Ok(h) => with_headers(Json(rows).into_response(), h),
         Err(r) => r,
+    }
+}
+
+/// `PATCH /lists/people/{id}` `{add_ids, delete_ids}`: free; unknown people are
+/// a 422, as a list only holds people Specter knows.
+async fn modify_list(
+    Extract(s): Extract<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let Ok(edit) = serde_json::from_str::<Value>(&body) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the body is not JSON",
+        );
+    };
+    let ids = |k: &str| -> Vec<String> {
+        edit[k]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (add, delete) = (ids("add_ids"), ids("delete_ids"));
+    if add.is_empty() && delete.is_empty() {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERROR",
+            "add_ids or delete_ids must list at least one person",
+        );
+    }
+    let headers_out = match admit(&s, &headers, 0) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let mut state = s.lock();
+    let data = &mut state.specter;
+    if let Some(unknown) = add
+        .iter()
+        .find(|p| !data.people.iter().any(|x| x["person_id"] == p.as_str()))
+    {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERROR",
+            &format!("unknown person id {unknown}"),
+        );
+    }
+    let Some(members) = data.lists.get_mut(&id) else {
+        return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no list with this id");
+    };
+    for p in add {
+        if !members.contains(&p) {
+            members.push(p);
+        }
+    }
+    members.retain(|m| !delete.contains(m));
+    let people: Vec<Value> = members.iter().map(|p| json!({"person_id": p})).collect();
+    with_headers(
+        Json(json!({"id": id, "name": format!("List {id}"), "people": people})).into_response(),
+        headers_out,
+    )
+}
+
+/// `POST /people/by-email` `{email}`: 1 credit for a match, 204 without.
+async fn by_email(Extract(s): Extract<Shared>, headers: HeaderMap, body: String) -> Response {
+    let email = serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v["email"].as_str().map(str::to_lowercase));
+    let Some(email) = email.filter(|e| e.contains('@')) else {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERROR",
+            "email must be a valid e-mail address",
+        );
+    };
+    let found = {
+        let state = s.lock();
+        state
+            .specter
+            .emails
+            .iter()
+            .find(|(_, e)| e.to_lowercase() == email)
+            .and_then(|(id, _)| {
+                state
+                    .specter
+                    .people
+                    .iter()
+                    .find(|p| p["person_id"] == id.as_str())
+                    .cloned()
+            })
+    };
+    match found {
+        None => match admit(&s, &headers, 0) {
+            Ok(h) => with_headers(StatusCode::NO_CONTENT.into_response(), h),
+            Err(r) => r,
+        },
+        Some(p) => match admit(&s, &headers, 1) {
+            Ok(h) => with_headers(
+                Json(
+                    json!({"id": p["person_id"], "email": email, "first_name": p["first_name"],
+                    "last_name": p["last_name"], "linkedin_url": p["linkedin_url"], "score": 9}),
+                )
+                .into_response(),
+                h,
+            ),
+            Err(r) => r,
+        },
     }
 }

@@ -330,3 +330,81 @@ fn specter_keys_credits_204_and_rate_limit() {
         "over 15 requests per second: {statuses:?}"
     );
 }
+
+#[test]
+fn the_cores_specter_and_spothit_clients_work_against_the_sandbox() {
+    use ghl_bridge::{specter, spothit};
+    let sb = Sandbox::start();
+    let sp = specter::SpecterTarget {
+        base_url: format!("{}/specter/api/v1", sb.url),
+        key: "sandbox-specter-key".into(),
+    };
+    let list = "6f1c2b1e-9a4d-4c36-8a55-2d1b6b0f7a01";
+    let add = |ids: &[&str]| {
+        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        specter::parse_answer(&send(&specter::add_to_list(&sp, list, &ids)))
+    };
+    let answer = add(&["per_000000000000000000000002"]).unwrap().unwrap();
+    assert_eq!(answer["people"].as_array().unwrap().len(), 2);
+    let err = add(&["per_unknown"]).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown person id per_unknown"),
+        "{err}"
+    );
+    let page = send(&specter::people_page(
+        &sp,
+        &specter::PeopleSource::List(list.into()),
+        1,
+        1,
+    ));
+    let rows = specter::parse_answer(&page).unwrap().unwrap();
+    assert_eq!(
+        rows[0]["person_id"], "per_000000000000000000000002",
+        "page 1 of size 1"
+    );
+    let found = specter::parse_answer(&send(&specter::person_by_email(
+        &sp,
+        "Camille@octave-robotics.fr",
+    )));
+    assert_eq!(
+        found.unwrap().unwrap()["id"],
+        "per_000000000000000000000001"
+    );
+    let none = send(&specter::person_by_email(&sp, "nobody@example.fr"));
+    assert_eq!(
+        specter::parse_answer(&none),
+        Ok(None),
+        "204: no match, not an error"
+    );
+
+    let sh = spothit::SpotHitTarget {
+        base_url: format!("{}/spothit/api", sb.url),
+        key: "sandbox-spothit-key".into(),
+    };
+    let created = spothit::parse_answer(&send(&spothit::create_group(&sh, "VIP"))).unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let groups = spothit::parse_answer(&send(&spothit::list_groups(&sh))).unwrap();
+    assert_eq!(spothit::find_group(&groups, "VIP"), Some(id.clone()));
+    let contact = spothit::SpotHitContact {
+        mobile: Some("+33612345678".into()),
+        ..Default::default()
+    };
+    spothit::parse_answer(&send(&spothit::import_contacts(&sh, &id, &[contact]))).unwrap();
+    let err = spothit::parse_answer(&send(&spothit::send_sms(
+        &sh,
+        "",
+        &["+33612345678".into()],
+        None,
+    )))
+    .unwrap_err();
+    assert_eq!(err, spothit::SpotHitError::Refused(vec!["2".into()]));
+    let wrong = spothit::SpotHitTarget {
+        key: "nope".into(),
+        ..sh
+    };
+    let err = spothit::parse_answer(&send(&spothit::list_groups(&wrong))).unwrap_err();
+    assert!(
+        err.to_string().contains("30 (API key not recognised)"),
+        "{err}"
+    );
+}

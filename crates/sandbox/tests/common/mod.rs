@@ -126,6 +126,10 @@ pub fn raw(
             .iter()
             .fold(agent.put(&url), |r, (k, v)| r.header(*k, *v))
             .send(b.unwrap_or_default().as_bytes()),
+        ("PATCH", b) => headers
+            .iter()
+            .fold(agent.patch(&url), |r, (k, v)| r.header(*k, *v))
+            .send(b.unwrap_or_default().as_bytes()),
         (m, _) => panic!("method {m}"),
     };
     let mut response = result.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
