@@ -6,24 +6,38 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# Local secrets for wrangler dev. Generated once with fixed, documented values so
-# a demo and an outside check can rely on them; never committed. A deployment sets
-# the same names with `wrangler secret put`.
-if [[ ! -f .dev.vars ]]; then
-  cat > .dev.vars <<'VARS'
-ADMIN_TOKEN="dev-admin-token"
-FORM_SOURCE_ID="demo"
-FORM_SIGNING_SECRET="whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0"
-SPOTHIT_PATH_TOKEN="dev-spothit-token"
-DEFAULT_PHONE_REGION="FR"
-GHL_LOCATION_ID="dev-location"
-GHL_BASE_URL="http://127.0.0.1:8788/ghl"
-GHL_TOKEN="sandbox-location-token"
-GHL_WEBHOOK_PUBLIC_KEY="5h848clIXD6A20H/EXyI6CDIOK7YmVD/i3sWu3xg1aM="
-ECHO_WINDOW_SECONDS="60"
-VARS
-  echo "[dev] wrote .dev.vars with the development defaults"
-fi
+# Local secrets for wrangler dev, with fixed, documented values so a demo and an
+# outside check can rely on them; never committed. A name missing from an older
+# .dev.vars is added; values already there are kept. A deployment sets the same
+# names with `wrangler secret put`.
+defaults=(
+  'ADMIN_TOKEN="dev-admin-token"'
+  'FORM_SOURCE_ID="demo"'
+  'FORM_SIGNING_SECRET="whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0"'
+  'SPOTHIT_PATH_TOKEN="dev-spothit-token"'
+  'DEFAULT_PHONE_REGION="FR"'
+  'GHL_LOCATION_ID="dev-location"'
+  'GHL_BASE_URL="http://127.0.0.1:8788/ghl"'
+  'GHL_TOKEN="sandbox-location-token"'
+  'GHL_WEBHOOK_PUBLIC_KEY="5h848clIXD6A20H/EXyI6CDIOK7YmVD/i3sWu3xg1aM="'
+  'ECHO_WINDOW_SECONDS="60"'
+  'SPOTHIT_API_KEY="sandbox-spothit-key"'
+  'SPOTHIT_BASE_URL="http://127.0.0.1:8788/spothit/api"'
+  'SPECTER_API_KEY="sandbox-specter-key"'
+  'SPECTER_BASE_URL="http://127.0.0.1:8788/specter/api/v1"'
+  'GHL_CLIENT_ID="sandbox-client"'
+  'GHL_CLIENT_SECRET="sandbox-secret"'
+  'GHL_OAUTH_AUTHORIZE_URL="http://127.0.0.1:8788/ghl/oauth/chooselocation"'
+  "SYNC_RULES='{\"version\": 1, \"spotHit\": {\"tagGroups\": {\"vip\": \"Clients VIP\"}, \"tagGroupPrefix\": \"spothit-group:\", \"taskCompleted\": [{\"titleContains\": \"rappel\", \"sms\": \"Bonjour {firstName}, merci pour votre appel. STOP au 36200\"}]}, \"specter\": {\"tagLists\": {\"investisseur\": \"6f1c2b1e-9a4d-4c36-8a55-2d1b6b0f7a01\"}, \"poll\": [{\"list\": \"6f1c2b1e-9a4d-4c36-8a55-2d1b6b0f7a01\"}, {\"savedSearch\": \"1201\"}], \"fetchEmails\": true}}'"
+)
+touch .dev.vars
+for line in "${defaults[@]}"; do
+  name="${line%%=*}"
+  if ! grep -q "^${name}=" .dev.vars; then
+    echo "$line" >> .dev.vars
+    echo "[dev] .dev.vars: added ${name}"
+  fi
+done
 
 target/debug/ghl-bridge-sandbox --port 8788 \
   --webhook-url http://127.0.0.1:8787/v1/hooks/ghl \
@@ -35,5 +49,6 @@ cat <<'INFO'
 [dev] ghl-bridge Worker:   http://127.0.0.1:8787/health
 [dev] mapping tester page: http://127.0.0.1:8787/
 [dev] GHL sandbox data:    http://127.0.0.1:8788/__sandbox/ghl/contacts
+[dev] run the cron now:    curl "http://127.0.0.1:8787/__scheduled?cron=*/10+*+*+*+*"
 INFO
-node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787
+node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787 --test-scheduled

@@ -10,6 +10,10 @@ pub mod routes {
     pub const EVENTS: &str = "/v1/admin/events";
     pub const GHL_EVENTS: &str = "/v1/admin/ghl-events";
     pub const DEAD_LETTERS: &str = "/v1/admin/dead-letters";
+    /// GET / PUT the sync-back rules (Spot-Hit, Specter).
+    pub const SYNC_RULES: &str = "/v1/admin/sync-rules";
+    /// POST: poll Specter now instead of waiting for the cron.
+    pub const SPECTER_POLL: &str = "/v1/admin/specter/poll";
 
     pub fn replay(event_id: &str) -> String {
         format!("/v1/admin/dead-letters/{event_id}/replay")
@@ -51,7 +55,15 @@ pub struct EventRecord {
     /// GHL calls made for this event, all attempts included.
     pub ghl_calls: u32,
     pub warnings: Vec<String>,
+    /// Last change of this record (received, claimed, progressed, parked).
+    #[serde(default)]
+    pub updated_at_ms: u64,
 }
+
+/// An event still queued or processing this long after its last change was
+/// lost by the queue (or its consumer died): the cron puts it back. Longer than
+/// the longest retry delay (300 s) plus one attempt.
+pub const STALE_AFTER_MS: u64 = 15 * 60 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,9 +99,41 @@ pub struct GhlEventEntry {
     pub received_at_ms: u64,
     /// `recorded` (a change made in GHL), `echo` (of the bridge's own write).
     pub outcome: String,
-    /// What the outbound rules did with it (Spot-Hit, Specter), if anything.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub actions: Vec<String>,
+    /// Syncing it on to Spot-Hit and Specter under the rules; absent when
+    /// there are no rules or the event is an echo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<OutboundState>,
+}
+
+/// Where the sync of one GHL event to Spot-Hit and Specter stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundState {
+    pub status: EventStatus,
+    pub attempts: u32,
+    /// What the rules made of the event (set once, on the first attempt).
+    pub plan: Option<Vec<crate::outbound::PlannedAction>>,
+    /// Actions of the plan already done (a retry resumes after them).
+    pub steps_done: usize,
+    /// One line per action done: what happened.
+    pub results: Vec<String>,
+    pub error: Option<String>,
+    #[serde(default)]
+    pub updated_at_ms: u64,
+}
+
+impl OutboundState {
+    pub fn queued() -> OutboundState {
+        OutboundState {
+            status: EventStatus::Queued,
+            attempts: 0,
+            plan: None,
+            steps_done: 0,
+            results: Vec::new(),
+            error: None,
+            updated_at_ms: 0,
+        }
+    }
 }
 
 /// `GET /v1/admin/ghl-events`, newest first.

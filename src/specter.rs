@@ -183,3 +183,14 @@ mod tests {
         assert_eq!(credits_remaining(&ok), Some(42));
     }
 }
+
+/// A person row's id and a fingerprint of everything in it: the poller syncs
+/// a person again only when the fingerprint changes.
+pub fn person_fingerprint(row: &Value) -> Option<(String, String)> {
+    let id = row
+        .get("person_id")
+        .or_else(|| row.get("id"))?
+        .as_str()?
+        .to_string();
+    Some((id, crate::dedupe::content_fingerprint(row, &[])))
+}

@@ -7,6 +7,7 @@ use ghl_bridge::admin_api::{
     Accepted, ApiError, DeadLetters, EventList, MappingDeleted, MappingSaved, StoredMapping,
 };
 use ghl_bridge::mapping::{Mapping, PayloadFormat};
+use ghl_bridge::outbound::SyncRules;
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
@@ -68,6 +69,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 .send(QueuedEvent {
                     location: cfg.ghl_location_id.clone(),
                     key: key.to_string(),
+                    kind: None,
                 })
                 .await?;
             let answer = Accepted {
@@ -119,6 +121,51 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
         }
         (Method::Post, ["sources", source, "test-event"]) => {
             test_event(req, env, cfg, source).await
+        }
+        (Method::Get, ["sync-rules"]) => {
+            let stored = store.kv_get("sync-rules").await?;
+            let (rules, from) = match stored.as_ref().and_then(|v| v.as_str()) {
+                Some(t) => (Some(t.to_string()), "admin"),
+                None => (cfg.sync_rules.clone(), "SYNC_RULES"),
+            };
+            json_ok(&json!({"rules": rules, "from": rules.as_ref().map(|_| from)}))
+        }
+        (Method::Put, ["sync-rules"]) => {
+            let text = req.text().await?;
+            if let Err(e) = SyncRules::parse(&text) {
+                return json_error(422, "invalid_rules", &e.to_string());
+            }
+            store.kv_put("sync-rules", json!(text)).await?;
+            json_ok(&json!({"saved": true}))
+        }
+        (Method::Post, ["ghl-events", id, "replay"]) => {
+            let answer = store
+                .call("/ghl-event/replay", json!({"webhookId": id}))
+                .await?;
+            if answer["replayed"] != true {
+                return json_error(
+                    404,
+                    "not_parked",
+                    &format!("GHL event `{id}` has no parked sync"),
+                );
+            }
+            env.queue("EVENTS")?
+                .send(QueuedEvent {
+                    location: cfg.ghl_location_id.clone(),
+                    key: id.to_string(),
+                    kind: Some("ghl".into()),
+                })
+                .await?;
+            Ok(json_ok(&json!({"status": "queued", "webhookId": id}))?.with_status(202))
+        }
+        (Method::Post, ["specter", "poll"]) => json_ok(&crate::specter_poll::poll(env, cfg).await?),
+        (Method::Post, ["sweep"]) => {
+            let older = req
+                .url()?
+                .query_pairs()
+                .find(|(k, _)| k == "olderThanMs")
+                .and_then(|(_, v)| v.parse::<u64>().ok());
+            json_ok(&crate::cron::sweep(env, cfg, older).await?)
         }
         _ => json_error(
             404,

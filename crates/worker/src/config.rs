@@ -15,6 +15,18 @@ pub struct Config {
     pub ghl_webhook_public_key: Option<String>,
     /// GHL webhooks about a contact the bridge wrote this recently are echoes.
     pub echo_window_ms: u64,
+    /// The sync-back rules when none were saved through the admin API (JSON).
+    pub sync_rules: Option<String>,
+    pub spothit_api_key: Option<String>,
+    pub spothit_base_url: String,
+    pub specter_api_key: Option<String>,
+    pub specter_base_url: String,
+    /// OAuth (a marketplace app) instead of `GHL_TOKEN`.
+    pub ghl_client_id: Option<String>,
+    pub ghl_client_secret: Option<String>,
+    /// Where `/oauth/start` sends the installing user.
+    pub ghl_oauth_authorize_url: String,
+    pub ghl_oauth_scopes: String,
 }
 
 fn read(env: &Env, name: &str) -> Option<String> {
@@ -42,6 +54,35 @@ impl Config {
                 .and_then(|s| s.parse::<u64>().ok())
                 .unwrap_or(60)
                 * 1000,
+            sync_rules: read(env, "SYNC_RULES"),
+            spothit_api_key: read(env, "SPOTHIT_API_KEY"),
+            spothit_base_url: read(env, "SPOTHIT_BASE_URL")
+                .unwrap_or_else(|| ghl_bridge::spothit::BASE_URL.into()),
+            specter_api_key: read(env, "SPECTER_API_KEY"),
+            specter_base_url: read(env, "SPECTER_BASE_URL")
+                .unwrap_or_else(|| ghl_bridge::specter::BASE_URL.into()),
+            ghl_client_id: read(env, "GHL_CLIENT_ID"),
+            ghl_client_secret: read(env, "GHL_CLIENT_SECRET"),
+            ghl_oauth_authorize_url: read(env, "GHL_OAUTH_AUTHORIZE_URL").unwrap_or_else(|| {
+                "https://marketplace.leadconnectorhq.com/oauth/chooselocation".into()
+            }),
+            ghl_oauth_scopes: read(env, "GHL_OAUTH_SCOPES").unwrap_or_else(|| {
+                "contacts.readonly contacts.write calendars/events.write".into()
+            }),
         }
+    }
+
+    pub fn spothit(&self) -> Option<ghl_bridge::spothit::SpotHitTarget> {
+        Some(ghl_bridge::spothit::SpotHitTarget {
+            base_url: self.spothit_base_url.clone(),
+            key: self.spothit_api_key.clone()?,
+        })
+    }
+
+    pub fn specter(&self) -> Option<ghl_bridge::specter::SpecterTarget> {
+        Some(ghl_bridge::specter::SpecterTarget {
+            base_url: self.specter_base_url.clone(),
+            key: self.specter_api_key.clone()?,
+        })
     }
 }

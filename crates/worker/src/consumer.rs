@@ -17,7 +17,7 @@ use worker::{
 };
 
 /// What happened to one attempt.
-enum Attempt {
+pub(crate) enum Attempt {
     Done,
     Retry {
         reason: String,
@@ -29,7 +29,11 @@ enum Attempt {
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let cfg = Config::from_env(env);
     for message in batch.messages()? {
-        if let Err(e) = handle(&message, env, &cfg).await {
+        let handled = match message.body().kind.as_deref() {
+            Some("ghl") => crate::outbound::handle(&message, env, &cfg).await,
+            _ => handle(&message, env, &cfg).await,
+        };
+        if let Err(e) = handled {
             // Our own trouble (storage, bindings): retry the message, never drop it.
             console_log!(
                 "{}",
@@ -46,7 +50,7 @@ pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
 }
 
 async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Result<()> {
-    let QueuedEvent { key, location } = message.body().clone();
+    let QueuedEvent { key, location, .. } = message.body().clone();
     let store = Store::for_location(env, &location)?;
     let claimed = store.call("/claim", json!({"key": key})).await?;
     let Ok(mut record) = serde_json::from_value::<EventRecord>(claimed["record"].clone()) else {
@@ -58,7 +62,7 @@ async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Resu
         message.ack();
         return Ok(());
     };
-    let attempt = process(&mut record, &store, cfg, &location).await?;
+    let attempt = process(&mut record, &store, cfg, env, &location).await?;
     let log = |outcome: &str, detail: &str| {
         console_log!(
             "{}",
@@ -115,7 +119,7 @@ const MAX_WAIT_MS: u64 = 12_000;
 
 /// Sends one GHL call within the location's budget. `Ok(None)` means the budget
 /// stayed full too long: retry the event later (not GHL's fault, not an error).
-async fn send_within_budget(
+pub(crate) async fn send_within_budget(
     store: &Store,
     request: &ghl_bridge::http::HttpRequest,
 ) -> Result<Option<std::result::Result<ghl_bridge::http::HttpResponse, String>>> {
@@ -142,7 +146,7 @@ async fn send_within_budget(
     ))
 }
 
-fn budget_full() -> Attempt {
+pub(crate) fn budget_full() -> Attempt {
     Attempt::Retry {
         reason: "the location's call budget is used up for now".into(),
         hint_ms: Some(WINDOW_MS),
@@ -151,7 +155,7 @@ fn budget_full() -> Attempt {
 
 /// A retryable GHL error goes back on the queue; a 429 also pauses the whole
 /// location so other events do not run into the same wall. Anything else parks.
-async fn classify(store: &Store, e: GhlError) -> Result<Attempt> {
+pub(crate) async fn classify(store: &Store, e: GhlError) -> Result<Attempt> {
     if let GhlError::RateLimited { .. } = &e {
         let ms = e.retry_hint_ms().unwrap_or(WINDOW_MS);
         store.call("/rate/pause", json!({"ms": ms})).await?;
@@ -201,12 +205,12 @@ async fn process(
     record: &mut EventRecord,
     store: &Store,
     cfg: &Config,
+    env: &Env,
     location: &str,
 ) -> Result<Attempt> {
-    let Some(token) = cfg.ghl_token.clone() else {
-        return Ok(Attempt::Park(
-            "no GHL token is configured (GHL_TOKEN)".into(),
-        ));
+    let token = match crate::auth::ghl_token(env, cfg, store).await? {
+        Ok(t) => t,
+        Err(attempt) => return Ok(attempt),
     };
     let target = GhlTarget {
         base_url: cfg.ghl_base_url.clone(),
@@ -313,6 +317,18 @@ async fn process(
                 json!({"keys": cached_keys, "contactId": upserted.contact.id}),
             )
             .await?;
+        // A contact brought from Specter keeps its Specter person, for the
+        // rules that add contacts to Specter lists.
+        if let Some(person) = payload.get("person_id").and_then(|p| p.as_str()) {
+            if record.source_id.starts_with("specter") {
+                store
+                    .kv_put(
+                        &format!("specter-person:{}", upserted.contact.id),
+                        json!(person),
+                    )
+                    .await?;
+            }
+        }
         store.call("/update", json!({"record": record})).await?;
     }
 

@@ -139,13 +139,36 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
         }
         Err(e) => return json_error(401, "bad_signature", &e.to_string()),
     };
+    if event.location_id != cfg.ghl_location_id {
+        return json_error(
+            404,
+            "unknown_location",
+            &format!(
+                "this Worker syncs location {}, not {}",
+                cfg.ghl_location_id, event.location_id
+            ),
+        );
+    }
     let store = Store::for_location(env, &event.location_id)?;
+    // Kept for the sync-back rules when there are rules and they can act on it.
+    let sync = crate::outbound::SYNCED_EVENTS.contains(&event.event_type.as_str())
+        && crate::outbound::load_rules(&store, cfg).await?.is_some();
     let answer = store
         .call(
             "/ghl-event",
-            json!({"webhookId": event.webhook_id, "type": event.event_type, "contactId": event.contact_id(), "echoWindowMs": cfg.echo_window_ms}),
+            json!({"webhookId": event.webhook_id, "type": event.event_type, "contactId": event.contact_id(),
+                   "echoWindowMs": cfg.echo_window_ms, "sync": sync, "event": event.data}),
         )
         .await?;
+    if answer["queued"] == true {
+        env.queue("EVENTS")?
+            .send(QueuedEvent {
+                location: event.location_id.clone(),
+                key: event.webhook_id.clone(),
+                kind: Some("ghl".into()),
+            })
+            .await?;
+    }
     json_ok(&json!({"status": answer["outcome"], "type": event.event_type}))
 }
 
@@ -163,7 +186,27 @@ pub(crate) async fn ingest(
         Ok(p) => p,
         Err(e) => return json_error(400, "bad_payload", &e.to_string()),
     };
-    let key = idempotency_key(source_id, event_id.as_deref(), &payload);
+    let accepted = record_and_queue(env, cfg, source_id, event_id, format, text, &payload).await?;
+    let status = if accepted.status == "queued" {
+        202
+    } else {
+        200
+    };
+    Ok(json_ok(&accepted)?.with_status(status))
+}
+
+/// The shared path of every inbound event (webhooks, test events, the Specter
+/// poller): idempotency key, record once in the Durable Object, queue.
+pub(crate) async fn record_and_queue(
+    env: &Env,
+    cfg: &Config,
+    source_id: &str,
+    event_id: Option<String>,
+    format: PayloadFormat,
+    text: String,
+    payload: &serde_json::Value,
+) -> Result<Accepted> {
+    let key = idempotency_key(source_id, event_id.as_deref(), payload);
     let record = EventRecord {
         key: key.clone(),
         source_id: source_id.to_string(),
@@ -183,11 +226,12 @@ pub(crate) async fn ingest(
         error: None,
         ghl_calls: 0,
         warnings: Vec::new(),
+        updated_at_ms: Date::now().as_millis(),
     };
     let store = Store::for_location(env, &cfg.ghl_location_id)?;
     let answer = store.call("/ingest", json!({"record": record})).await?;
     if answer["accepted"] != true {
-        return json_ok(&Accepted {
+        return Ok(Accepted {
             status: "duplicate".into(),
             event_id: key,
             outcome: serde_json::from_value(answer["record"]["status"].clone()).ok(),
@@ -197,12 +241,12 @@ pub(crate) async fn ingest(
         .send(QueuedEvent {
             location: cfg.ghl_location_id.clone(),
             key: key.clone(),
+            kind: None,
         })
         .await?;
-    Ok(json_ok(&Accepted {
+    Ok(Accepted {
         status: "queued".into(),
         event_id: key,
         outcome: None,
-    })?
-    .with_status(202))
+    })
 }

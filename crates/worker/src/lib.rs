@@ -4,15 +4,22 @@
 //! before this code runs, so `/` never reaches it.
 
 mod admin;
+mod auth;
 mod config;
 mod consumer;
+mod cron;
 mod ghl_http;
 mod hooks;
+mod outbound;
 mod respond;
+mod specter_poll;
 mod store;
 
 use respond::{json_error, json_ok};
-use worker::{event, Context, Env, MessageBatch, Method, Request, Response, Result};
+use worker::{
+    event, Context, Env, MessageBatch, Method, Request, Response, Result, ScheduleContext,
+    ScheduledEvent,
+};
 
 pub use store::BridgeStore;
 
@@ -33,6 +40,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             hooks::form(req, &env, &cfg, &source).await
         }
         (Method::Post, "/v1/hooks/ghl") => hooks::ghl(req, &env, &cfg).await,
+        (Method::Get, "/oauth/start") => auth::start(req, &env, &cfg).await,
+        (Method::Get, "/oauth/callback") => auth::callback(req, &env, &cfg).await,
         (Method::Get | Method::Post, p) if p.starts_with("/v1/hooks/spothit/") => {
             let rest: Vec<String> = p
                 .trim_start_matches("/v1/hooks/spothit/")
@@ -59,6 +68,16 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 #[event(queue)]
 async fn queue(batch: MessageBatch<store::QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
     consumer::run(batch, &env).await
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = cron::run(&env).await {
+        worker::console_log!(
+            "{}",
+            serde_json::json!({"level": "error", "cron": true, "msg": e.to_string()})
+        );
+    }
 }
 
 /// Liveness plus what a caller needs to know it reached the right thing.

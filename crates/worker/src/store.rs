@@ -4,7 +4,10 @@
 //! A Durable Object handles one request at a time, so "check then record" in one
 //! request is atomic: two racing deliveries of one event cannot both be accepted.
 
-pub use ghl_bridge::admin_api::{EventRecord, EventStatus};
+use crate::auth::OAuthTokens;
+pub use ghl_bridge::admin_api::{
+    EventRecord, EventStatus, GhlEventEntry, OutboundState, STALE_AFTER_MS,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
@@ -15,17 +18,29 @@ use worker::{
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueuedEvent {
     pub location: String,
+    /// An inbound event's idempotency key, or a GHL event's webhook id.
     pub key: String,
+    /// `ghl`: a GHL event to sync on to Spot-Hit and Specter; absent: inbound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 #[durable_object]
 pub struct BridgeStore {
     state: State,
+    env: Env,
+    /// An OAuth refresh is in flight: other callers wait for its result
+    /// instead of spending the same one-time refresh token.
+    refreshing: std::cell::Cell<bool>,
 }
 
 impl DurableObject for BridgeStore {
-    fn new(state: State, _env: Env) -> Self {
-        Self { state }
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            refreshing: std::cell::Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -57,11 +72,13 @@ impl DurableObject for BridgeStore {
                 }
                 record.status = EventStatus::Processing;
                 record.attempts += 1;
+                record.updated_at_ms = worker::Date::now().as_millis();
                 storage.put(&slot, &record).await?;
                 Response::from_json(&json!({"record": record}))
             }
             "/update" => {
-                let record: EventRecord = serde_json::from_value(body["record"].clone())?;
+                let mut record: EventRecord = serde_json::from_value(body["record"].clone())?;
+                record.updated_at_ms = worker::Date::now().as_millis();
                 storage
                     .put(&format!("event:{}", record.key), &record)
                     .await?;
@@ -85,6 +102,7 @@ impl DurableObject for BridgeStore {
                 record.status = EventStatus::Queued;
                 record.attempts = 0;
                 record.error = None;
+                record.updated_at_ms = worker::Date::now().as_millis();
                 storage.put(&slot, &record).await?;
                 Response::from_json(&json!({"record": record}))
             }
@@ -106,6 +124,37 @@ impl DurableObject for BridgeStore {
                     .min(5000);
                 records.truncate(limit);
                 Response::from_json(&json!({"events": records}))
+            }
+            "/stale" => {
+                // Inbound events and GHL syncs stuck queued or processing: the
+                // queue lost their message. Touched now, so one sweep takes each.
+                let now = worker::Date::now().as_millis();
+                let older = body["olderThanMs"].as_u64().unwrap_or(STALE_AFTER_MS);
+                let mut inbound = Vec::new();
+                for mut r in list::<EventRecord>(&storage, "event:").await? {
+                    let last = r.updated_at_ms.max(r.received_at_ms);
+                    let stuck = matches!(r.status, EventStatus::Queued | EventStatus::Processing);
+                    if stuck && now.saturating_sub(last) > older {
+                        r.updated_at_ms = now;
+                        storage.put(&format!("event:{}", r.key), &r).await?;
+                        inbound.push(r.key);
+                    }
+                }
+                let mut ghl = Vec::new();
+                for mut e in list::<GhlEventEntry>(&storage, "ghl:").await? {
+                    let received = e.received_at_ms;
+                    let Some(sync) = e.sync.as_mut() else {
+                        continue;
+                    };
+                    let stuck =
+                        matches!(sync.status, EventStatus::Queued | EventStatus::Processing);
+                    if stuck && now.saturating_sub(sync.updated_at_ms.max(received)) > older {
+                        sync.updated_at_ms = now;
+                        storage.put(&format!("ghl:{}", e.webhook_id), &e).await?;
+                        ghl.push(e.webhook_id);
+                    }
+                }
+                Response::from_json(&json!({"inbound": inbound, "ghl": ghl}))
             }
             "/identity/get" => {
                 let mut found = serde_json::Map::new();
@@ -173,7 +222,8 @@ impl DurableObject for BridgeStore {
             }
             "/ghl-event" => {
                 // One GHL webhook: a redelivery (same webhookId), an echo of the
-                // bridge's own write, or a change made in GHL, recorded for admins.
+                // bridge's own write, or a change made in GHL. A change is kept
+                // with its body when the sync-back rules may apply (`sync`).
                 let webhook_id = body["webhookId"].as_str().unwrap_or_default().to_string();
                 let seen = format!("ghl:{webhook_id}");
                 if storage.get::<Value>(&seen).await?.is_some() {
@@ -185,27 +235,184 @@ impl DurableObject for BridgeStore {
                     Some(id) => storage.get(&format!("wrote:{id}")).await?,
                     None => None,
                 };
-                let outcome = if wrote.is_some_and(|t| now.saturating_sub(t) < window_ms) {
-                    "echo"
-                } else {
-                    "recorded"
+                let echo = wrote.is_some_and(|t| now.saturating_sub(t) < window_ms);
+                let sync = !echo && body["sync"] == true;
+                let entry = GhlEventEntry {
+                    webhook_id: webhook_id.clone(),
+                    event_type: body["type"].as_str().unwrap_or_default().to_string(),
+                    contact_id: body["contactId"].as_str().map(String::from),
+                    received_at_ms: now,
+                    outcome: if echo { "echo" } else { "recorded" }.into(),
+                    sync: sync.then(OutboundState::queued),
                 };
-                let entry = json!({"webhookId": webhook_id, "type": body["type"], "contactId": body["contactId"], "receivedAtMs": now, "outcome": outcome});
                 storage.put(&seen, &entry).await?;
-                Response::from_json(&json!({"outcome": outcome}))
+                if sync {
+                    storage
+                        .put(&format!("ghl-body:{webhook_id}"), body["event"].clone())
+                        .await?;
+                }
+                Response::from_json(&json!({"outcome": entry.outcome, "queued": sync}))
+            }
+            "/ghl-event/claim" => {
+                // Like `/claim` for inbound events: one attempt at a time.
+                let id = body["webhookId"].as_str().unwrap_or_default();
+                let slot = format!("ghl:{id}");
+                let Some(mut entry) = storage.get::<GhlEventEntry>(&slot).await? else {
+                    return Response::from_json(&json!({"entry": null}));
+                };
+                let Some(sync) = entry.sync.as_mut() else {
+                    return Response::from_json(&json!({"entry": null}));
+                };
+                if matches!(sync.status, EventStatus::Done | EventStatus::Parked) {
+                    return Response::from_json(&json!({"entry": null}));
+                }
+                sync.status = EventStatus::Processing;
+                sync.attempts += 1;
+                sync.updated_at_ms = worker::Date::now().as_millis();
+                storage.put(&slot, &entry).await?;
+                let event: Value = storage
+                    .get(&format!("ghl-body:{id}"))
+                    .await?
+                    .unwrap_or(Value::Null);
+                Response::from_json(&json!({"entry": entry, "event": event}))
+            }
+            "/ghl-event/update" => {
+                let mut entry: GhlEventEntry = serde_json::from_value(body["entry"].clone())?;
+                if let Some(sync) = entry.sync.as_mut() {
+                    sync.updated_at_ms = worker::Date::now().as_millis();
+                }
+                storage
+                    .put(&format!("ghl:{}", entry.webhook_id), &entry)
+                    .await?;
+                Response::from_json(&json!({"ok": true}))
+            }
+            "/ghl-event/replay" => {
+                let slot = format!("ghl:{}", body["webhookId"].as_str().unwrap_or_default());
+                let Some(mut entry) = storage.get::<GhlEventEntry>(&slot).await? else {
+                    return Response::from_json(&json!({"replayed": false}));
+                };
+                match entry.sync.as_mut() {
+                    Some(sync) if sync.status == EventStatus::Parked => {
+                        sync.status = EventStatus::Queued;
+                        sync.attempts = 0;
+                        sync.error = None;
+                        sync.updated_at_ms = worker::Date::now().as_millis();
+                    }
+                    _ => return Response::from_json(&json!({"replayed": false})),
+                }
+                storage.put(&slot, &entry).await?;
+                Response::from_json(&json!({"replayed": true}))
             }
             "/ghl-events" => {
-                let mut events: Vec<Value> = list(&storage, "ghl:").await?;
-                events.sort_by_key(|e| std::cmp::Reverse(e["receivedAtMs"].as_u64().unwrap_or(0)));
+                let mut events: Vec<GhlEventEntry> = list(&storage, "ghl:").await?;
+                events.sort_by_key(|e| std::cmp::Reverse(e.received_at_ms));
                 events.truncate(200);
                 Response::from_json(&json!({"events": events}))
             }
+            "/tags/swap" => {
+                // The contact's tags now, and the ones it had when last seen:
+                // read and written in one step, so two deliveries of one change
+                // cannot both see the tag as new.
+                let slot = format!("tags:{}", body["contactId"].as_str().unwrap_or_default());
+                let before: Option<Vec<String>> = storage.get(&slot).await?;
+                storage.put(&slot, &body["tags"]).await?;
+                Response::from_json(&json!({"before": before}))
+            }
+            "/kv/get" => {
+                // Small values other modules keep per location (Spot-Hit group
+                // ids, Specter person links and fingerprints, sync rules).
+                let key = format!("kv:{}", body["key"].as_str().unwrap_or_default());
+                let value: Option<Value> = storage.get(&key).await?;
+                Response::from_json(&json!({"value": value}))
+            }
+            "/kv/put" => {
+                let key = format!("kv:{}", body["key"].as_str().unwrap_or_default());
+                let previous: Option<Value> = storage.get(&key).await?;
+                storage.put(&key, &body["value"]).await?;
+                Response::from_json(&json!({"previous": previous}))
+            }
+            "/oauth/put" => {
+                let tokens: OAuthTokens = serde_json::from_value(body["tokens"].clone())?;
+                storage.put("oauth", &tokens).await?;
+                Response::from_json(&json!({"ok": true}))
+            }
+            "/oauth/access" => Response::from_json(&self.oauth_access().await?),
             "/mapping/delete" => {
                 let slot = format!("mapping:{}", body["sourceId"].as_str().unwrap_or_default());
                 let existed = storage.delete(&slot).await?;
                 Response::from_json(&json!({"deleted": existed}))
             }
             _ => Response::error("unknown store route", 404),
+        }
+    }
+}
+
+impl BridgeStore {
+    /// A valid OAuth access token, refreshing it first when it is about to
+    /// expire. Only here, one refresh at a time: concurrent callers wait for
+    /// the refresh in flight and read the pair it stored.
+    async fn oauth_access(&self) -> Result<Value> {
+        let storage = self.state.storage();
+        let cfg = crate::config::Config::from_env(&self.env);
+        let mut waited_ms = 0;
+        loop {
+            let Some(tokens) = storage.get::<OAuthTokens>("oauth").await? else {
+                return Ok(
+                    json!({"error": "GHL is not connected: set GHL_TOKEN, or install the app through /oauth/start"}),
+                );
+            };
+            let now = worker::Date::now().as_millis();
+            if tokens.fresh(now) {
+                return Ok(json!({"accessToken": tokens.access_token}));
+            }
+            if self.refreshing.get() {
+                if waited_ms > 20_000 {
+                    return Ok(
+                        json!({"error": "waited too long for a token refresh", "retryable": true}),
+                    );
+                }
+                worker::Delay::from(std::time::Duration::from_millis(100)).await;
+                waited_ms += 100;
+                continue;
+            }
+            let Some(request) = crate::auth::token_request(
+                &cfg,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &tokens.refresh_token),
+                    ("user_type", "Location"),
+                ],
+            ) else {
+                return Ok(
+                    json!({"error": "the OAuth token expired and GHL_CLIENT_ID / GHL_CLIENT_SECRET are not set to refresh it"}),
+                );
+            };
+            self.refreshing.set(true);
+            let sent = crate::ghl_http::send(&request).await;
+            let outcome = match sent {
+                Err(e) => {
+                    json!({"error": format!("token refresh: GHL unreachable: {e}"), "retryable": true})
+                }
+                Ok(response) => {
+                    let answer: Value = serde_json::from_str(&response.body).unwrap_or_default();
+                    match OAuthTokens::from_answer(&answer, worker::Date::now().as_millis()) {
+                        Some(mut fresh) if response.status == 200 => {
+                            if fresh.location_id.is_empty() {
+                                fresh.location_id = tokens.location_id.clone();
+                            }
+                            storage.put("oauth", &fresh).await?;
+                            json!({"accessToken": fresh.access_token, "refreshed": true})
+                        }
+                        _ if response.status >= 500 || response.status == 429 => json!({
+                            "error": format!("token refresh: GHL answered {}", response.status), "retryable": true}),
+                        _ => json!({"error": format!(
+                            "GHL refused the refresh token (HTTP {}: {}): reinstall the app through /oauth/start",
+                            response.status, answer["error_description"].as_str().unwrap_or("no reason given"))}),
+                    }
+                }
+            };
+            self.refreshing.set(false);
+            return Ok(outcome);
         }
     }
 }
@@ -248,6 +455,20 @@ impl Store {
         let req = Request::new_with_init(&format!("https://store{route}"), &init)?;
         let mut res = self.stub.fetch_with_request(req).await?;
         res.json().await
+    }
+
+    /// A small value kept per location (`/kv/get`).
+    pub async fn kv_get(&self, key: &str) -> Result<Option<Value>> {
+        let answer = self.call("/kv/get", json!({"key": key})).await?;
+        Ok(Some(answer["value"].clone()).filter(|v| !v.is_null()))
+    }
+
+    /// Stores a small value; answers the one it replaced.
+    pub async fn kv_put(&self, key: &str, value: Value) -> Result<Option<Value>> {
+        let answer = self
+            .call("/kv/put", json!({"key": key, "value": value}))
+            .await?;
+        Ok(Some(answer["previous"].clone()).filter(|v| !v.is_null()))
     }
 
     pub async fn get(&self, route: &str) -> Result<Value> {

@@ -1,0 +1,40 @@
+//! The cron trigger (`[triggers]` in wrangler.toml): puts back events the
+//! queue lost, then polls Specter. Both are also admin routes, to run now.
+
+use crate::config::Config;
+use crate::store::{QueuedEvent, Store};
+use serde_json::{json, Value};
+use worker::{console_log, Env, Result};
+
+/// Re-queues inbound events and GHL syncs stuck queued or processing for
+/// longer than `older_than_ms` (default: `STALE_AFTER_MS`).
+pub async fn sweep(env: &Env, cfg: &Config, older_than_ms: Option<u64>) -> Result<Value> {
+    let store = Store::for_location(env, &cfg.ghl_location_id)?;
+    let stale = store
+        .call("/stale", json!({"olderThanMs": older_than_ms}))
+        .await?;
+    let queue = env.queue("EVENTS")?;
+    for (field, kind) in [("inbound", None), ("ghl", Some("ghl".to_string()))] {
+        for key in stale[field].as_array().cloned().unwrap_or_default() {
+            queue
+                .send(QueuedEvent {
+                    location: cfg.ghl_location_id.clone(),
+                    key: key.as_str().unwrap_or_default().to_string(),
+                    kind: kind.clone(),
+                })
+                .await?;
+        }
+    }
+    Ok(stale)
+}
+
+pub async fn run(env: &Env) -> Result<()> {
+    let cfg = Config::from_env(env);
+    let swept = sweep(env, &cfg, None).await?;
+    let polled = crate::specter_poll::poll(env, &cfg).await?;
+    console_log!(
+        "{}",
+        json!({"level": "info", "cron": true, "requeued": swept, "specter": polled})
+    );
+    Ok(())
+}

@@ -1,0 +1,408 @@
+//! Sync back from GHL: a GHL event recorded by `/v1/hooks/ghl` is planned under
+//! the location's sync rules (core `outbound`) and carried out in Spot-Hit and
+//! Specter, one action at a time, resumable, with retries and dead letters like
+//! inbound events. The plan is made once (the tag diff is read-and-written
+//! atomically in the Durable Object), so a retry never re-decides.
+
+use crate::config::Config;
+use crate::consumer::{send_within_budget, Attempt};
+use crate::ghl_http;
+use crate::store::{EventStatus, GhlEventEntry, QueuedEvent, Store};
+use ghl_bridge::ghl::contacts::GetContact;
+use ghl_bridge::ghl::{build_request, Call, GhlTarget};
+use ghl_bridge::outbound::{plan_event, ContactView, OutboundAction, PlannedAction, SyncRules};
+use ghl_bridge::{specter, spothit};
+use serde_json::{json, Value};
+use worker::{console_log, Env, Message, MessageExt, QueueRetryOptionsBuilder, Result};
+
+/// GHL events the rules can act on.
+pub const SYNCED_EVENTS: &[&str] = &[
+    "ContactCreate",
+    "ContactUpdate",
+    "ContactTagUpdate",
+    "TaskComplete",
+];
+
+/// The location's rules: saved through the admin API, else `SYNC_RULES`.
+pub async fn load_rules(
+    store: &Store,
+    cfg: &Config,
+) -> Result<Option<std::result::Result<SyncRules, String>>> {
+    let stored = store.kv_get("sync-rules").await?;
+    let text = stored
+        .as_ref()
+        .and_then(Value::as_str)
+        .map(String::from)
+        .or_else(|| cfg.sync_rules.clone());
+    Ok(text.map(|t| SyncRules::parse(&t).map_err(|e| e.to_string())))
+}
+
+pub async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Result<()> {
+    let QueuedEvent { key, location, .. } = message.body().clone();
+    let store = Store::for_location(env, &location)?;
+    let claimed = store
+        .call("/ghl-event/claim", json!({"webhookId": key}))
+        .await?;
+    let Ok(mut entry) = serde_json::from_value::<GhlEventEntry>(claimed["entry"].clone()) else {
+        message.ack();
+        return Ok(());
+    };
+    let attempt = process(&mut entry, &claimed["event"], &store, cfg, env).await?;
+    let Some(sync) = entry.sync.as_mut() else {
+        message.ack();
+        return Ok(());
+    };
+    let (outcome, detail) = match attempt {
+        Attempt::Done => {
+            sync.status = EventStatus::Done;
+            sync.error = None;
+            message.ack();
+            ("done", String::new())
+        }
+        Attempt::Retry { reason, hint_ms } if sync.attempts < ghl_bridge::sync::MAX_ATTEMPTS => {
+            let delay =
+                ghl_bridge::sync::backoff_seconds(sync.attempts, hint_ms, js_sys::Math::random());
+            sync.status = EventStatus::Queued;
+            sync.error = Some(format!(
+                "attempt {} failed, retrying in {delay}s: {reason}",
+                sync.attempts
+            ));
+            message.retry_with_options(
+                &QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(delay)
+                    .build(),
+            );
+            ("retry", reason)
+        }
+        Attempt::Retry { reason, .. } => {
+            sync.status = EventStatus::Parked;
+            sync.error = Some(format!(
+                "gave up after {} attempts: {reason}",
+                sync.attempts
+            ));
+            message.ack();
+            ("parked", reason)
+        }
+        Attempt::Park(reason) => {
+            sync.status = EventStatus::Parked;
+            sync.error = Some(reason.clone());
+            message.ack();
+            ("parked", reason)
+        }
+    };
+    console_log!(
+        "{}",
+        json!({"level": "info", "ghlEvent": entry.webhook_id, "type": entry.event_type, "contactId": entry.contact_id, "outcome": outcome, "detail": detail})
+    );
+    store
+        .call("/ghl-event/update", json!({"entry": entry}))
+        .await?;
+    Ok(())
+}
+
+async fn process(
+    entry: &mut GhlEventEntry,
+    event: &Value,
+    store: &Store,
+    cfg: &Config,
+    env: &Env,
+) -> Result<Attempt> {
+    let rules = match load_rules(store, cfg).await? {
+        None => return Ok(Attempt::Done),
+        Some(Err(e)) => return Ok(Attempt::Park(e)),
+        Some(Ok(r)) => r,
+    };
+    let plan = match entry.sync.as_ref().and_then(|s| s.plan.clone()) {
+        Some(plan) => plan,
+        None => {
+            let plan = match make_plan(entry, event, &rules, store, cfg, env).await? {
+                Ok(p) => p,
+                Err(attempt) => return Ok(attempt),
+            };
+            if let Some(sync) = entry.sync.as_mut() {
+                sync.plan = Some(plan.clone());
+            }
+            store
+                .call("/ghl-event/update", json!({"entry": entry}))
+                .await?;
+            plan
+        }
+    };
+    let done = entry.sync.as_ref().map_or(0, |s| s.steps_done);
+    for (index, step) in plan.iter().enumerate().skip(done) {
+        let result = match perform(step, &rules, store, cfg).await? {
+            Ok(line) => line,
+            Err(attempt) => return Ok(attempt),
+        };
+        if let Some(sync) = entry.sync.as_mut() {
+            sync.results.push(result);
+            sync.steps_done = index + 1;
+        }
+        store
+            .call("/ghl-event/update", json!({"entry": entry}))
+            .await?;
+    }
+    Ok(Attempt::Done)
+}
+
+/// The contact (from the event, or read from GHL for a task) and the plan.
+async fn make_plan(
+    entry: &GhlEventEntry,
+    event: &Value,
+    rules: &SyncRules,
+    store: &Store,
+    cfg: &Config,
+    env: &Env,
+) -> Result<std::result::Result<Vec<PlannedAction>, Attempt>> {
+    if entry.event_type == "TaskComplete" {
+        let Some(contact_id) = entry.contact_id.clone() else {
+            return Ok(Err(Attempt::Park("the task has no contactId".into())));
+        };
+        let contact = match read_contact(&contact_id, store, cfg, env).await? {
+            Ok(c) => c,
+            Err(attempt) => return Ok(Err(attempt)),
+        };
+        return Ok(Ok(plan_event(
+            rules,
+            &entry.event_type,
+            &contact,
+            None,
+            Some(event),
+        )));
+    }
+    let Some(contact) = ContactView::from_ghl(event) else {
+        return Ok(Err(Attempt::Park("the event carries no contact id".into())));
+    };
+    let swapped = store
+        .call(
+            "/tags/swap",
+            json!({"contactId": contact.id, "tags": contact.tags}),
+        )
+        .await?;
+    let before: Option<Vec<String>> =
+        serde_json::from_value(swapped["before"].clone()).unwrap_or(None);
+    Ok(Ok(plan_event(
+        rules,
+        &entry.event_type,
+        &contact,
+        before.as_deref(),
+        None,
+    )))
+}
+
+async fn read_contact(
+    contact_id: &str,
+    store: &Store,
+    cfg: &Config,
+    env: &Env,
+) -> Result<std::result::Result<ContactView, Attempt>> {
+    let token = match crate::auth::ghl_token(env, cfg, store).await? {
+        Ok(t) => t,
+        Err(attempt) => return Ok(Err(attempt)),
+    };
+    let call = GetContact {
+        contact_id: contact_id.to_string(),
+    };
+    let target = GhlTarget {
+        base_url: cfg.ghl_base_url.clone(),
+        token,
+    };
+    let request = match build_request(&call, &target) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(Attempt::Park(e.to_string()))),
+    };
+    let response = match send_within_budget(store, &request).await? {
+        None => return Ok(Err(crate::consumer::budget_full())),
+        Some(Err(e)) => {
+            return Ok(Err(Attempt::Retry {
+                reason: format!("network: {e}"),
+                hint_ms: None,
+            }))
+        }
+        Some(Ok(r)) => r,
+    };
+    match call.parse(&response) {
+        Ok(found) => {
+            let value = serde_json::to_value(&found.contact).unwrap_or(Value::Null);
+            Ok(ContactView::from_ghl(&value)
+                .ok_or_else(|| Attempt::Park("GHL returned a contact without id".into())))
+        }
+        Err(e) => Ok(Err(crate::consumer::classify(store, e).await?)),
+    }
+}
+
+type Step = std::result::Result<String, Attempt>;
+
+async fn perform(
+    step: &PlannedAction,
+    rules: &SyncRules,
+    store: &Store,
+    cfg: &Config,
+) -> Result<Step> {
+    let because = &step.because;
+    match &step.action {
+        OutboundAction::Skipped { reason } => Ok(Ok(format!("{because}: skipped, {reason}"))),
+        OutboundAction::SpotHitLeaveGroupManually { group, contact } => Ok(Ok(format!(
+            "{because}: remove {contact} from Spot-Hit group `{group}` by hand (Spot-Hit's API cannot)"
+        ))),
+        OutboundAction::SpotHitJoinGroup { group, .. } => {
+            let Some(target) = cfg.spothit() else {
+                return Ok(Err(Attempt::Park(not_configured("Spot-Hit", "SPOTHIT_API_KEY"))));
+            };
+            let group_id = match spothit_group(&target, group, store).await? {
+                Ok(id) => id,
+                Err(a) => return Ok(Err(a)),
+            };
+            let contact = step.action.spothit_contact().unwrap_or_default();
+            let request = spothit::import_contacts(&target, &group_id, &[contact]);
+            Ok(spothit_call(&request).await?.map(|_| {
+                format!("{because}: imported into Spot-Hit group `{group}` ({group_id})")
+            }))
+        }
+        OutboundAction::SpotHitSms { message, number, sender } => {
+            let Some(target) = cfg.spothit() else {
+                return Ok(Err(Attempt::Park(not_configured("Spot-Hit", "SPOTHIT_API_KEY"))));
+            };
+            let request = spothit::send_sms(&target, message, std::slice::from_ref(number), sender.as_deref());
+            Ok(spothit_call(&request).await?.map(|answer| {
+                format!("{because}: SMS sent to {number} (Spot-Hit message {})", answer["id"])
+            }))
+        }
+        OutboundAction::SpecterAddToList { list_id, contact_id, email } => {
+            let Some(target) = cfg.specter() else {
+                return Ok(Err(Attempt::Park(not_configured("Specter", "SPECTER_API_KEY"))));
+            };
+            let person = match specter_person(&target, contact_id, email.as_deref(), rules, store).await? {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    return Ok(Ok(format!(
+                        "{because}: skipped, no Specter person is known for this contact{}",
+                        if rules.specter.lookup_by_email { " (none matches its e-mail)" } else { " (lookupByEmail is off)" }
+                    )))
+                }
+                Err(a) => return Ok(Err(a)),
+            };
+            let request = specter::add_to_list(&target, list_id, std::slice::from_ref(&person));
+            Ok(specter_call(&request).await?.map(|_| {
+                format!("{because}: Specter person {person} added to list {list_id}")
+            }))
+        }
+    }
+}
+
+fn not_configured(app: &str, secret: &str) -> String {
+    format!("a rule needs {app}, which is not configured (set {secret})")
+}
+
+async fn spothit_call(
+    request: &ghl_bridge::http::HttpRequest,
+) -> Result<std::result::Result<Value, Attempt>> {
+    let response = match ghl_http::send(request).await {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(Err(Attempt::Retry {
+                reason: format!("Spot-Hit unreachable: {e}"),
+                hint_ms: None,
+            }))
+        }
+    };
+    Ok(spothit::parse_answer(&response).map_err(|e| {
+        if e.is_retryable() {
+            Attempt::Retry {
+                reason: e.to_string(),
+                hint_ms: None,
+            }
+        } else {
+            Attempt::Park(e.to_string())
+        }
+    }))
+}
+
+pub async fn specter_call(
+    request: &ghl_bridge::http::HttpRequest,
+) -> Result<std::result::Result<Option<Value>, Attempt>> {
+    let response = match ghl_http::send(request).await {
+        Ok(r) => r,
+        Err(e) => {
+            return Ok(Err(Attempt::Retry {
+                reason: format!("Specter unreachable: {e}"),
+                hint_ms: None,
+            }))
+        }
+    };
+    Ok(specter::parse_answer(&response).map_err(|e| {
+        if e.is_retryable() {
+            Attempt::Retry {
+                reason: e.to_string(),
+                hint_ms: Some(1_000),
+            }
+        } else {
+            Attempt::Park(e.to_string())
+        }
+    }))
+}
+
+/// The Spot-Hit group's id: remembered, else found by name, else created.
+async fn spothit_group(
+    target: &spothit::SpotHitTarget,
+    name: &str,
+    store: &Store,
+) -> Result<std::result::Result<String, Attempt>> {
+    let key = format!("spothit-group:{name}");
+    if let Some(id) = store
+        .kv_get(&key)
+        .await?
+        .and_then(|v| v.as_str().map(String::from))
+    {
+        return Ok(Ok(id));
+    }
+    let groups = match spothit_call(&spothit::list_groups(target)).await? {
+        Ok(g) => g,
+        Err(a) => return Ok(Err(a)),
+    };
+    let id = match spothit::find_group(&groups, name) {
+        Some(id) => id,
+        None => match spothit_call(&spothit::create_group(target, name)).await? {
+            Ok(created) => match &created["id"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+            Err(a) => return Ok(Err(a)),
+        },
+    };
+    store.kv_put(&key, json!(id)).await?;
+    Ok(Ok(id))
+}
+
+/// The contact's Specter person: linked when the bridge brought it from
+/// Specter, else (if allowed, 1 credit) found by e-mail.
+async fn specter_person(
+    target: &specter::SpecterTarget,
+    contact_id: &str,
+    email: Option<&str>,
+    rules: &SyncRules,
+    store: &Store,
+) -> Result<std::result::Result<Option<String>, Attempt>> {
+    let key = format!("specter-person:{contact_id}");
+    if let Some(id) = store
+        .kv_get(&key)
+        .await?
+        .and_then(|v| v.as_str().map(String::from))
+    {
+        return Ok(Ok(Some(id)));
+    }
+    let Some(email) = email.filter(|_| rules.specter.lookup_by_email) else {
+        return Ok(Ok(None));
+    };
+    match specter_call(&specter::person_by_email(target, email)).await? {
+        Ok(Some(found)) => {
+            let id = found["id"].as_str().map(String::from);
+            if let Some(id) = &id {
+                store.kv_put(&key, json!(id)).await?;
+            }
+            Ok(Ok(id))
+        }
+        Ok(None) => Ok(Ok(None)),
+        Err(a) => Ok(Err(a)),
+    }
+}
