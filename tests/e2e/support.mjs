@@ -69,7 +69,7 @@ export const SANDBOX_WEBHOOK_KEY = "5h848clIXD6A20H/EXyI6CDIOK7YmVD/i3sWu3xg1aM=
  * The GHL sandbox and the Worker on free ports, wired to each other: the Worker
  * writes to the sandbox's GHL, the sandbox sends its webhooks to the Worker.
  */
-export async function startStack() {
+export async function startStack(extraVars = {}) {
   const workerPort = await freePort();
   const sandboxPort = await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
@@ -83,7 +83,11 @@ export async function startStack() {
     GHL_BASE_URL: `${sandboxUrl}/ghl`, GHL_TOKEN: "sandbox-location-token", GHL_LOCATION_ID: "dev-location",
     DEFAULT_PHONE_REGION: "FR", SPOTHIT_PATH_TOKEN: SPOTHIT_TOKEN,
     GHL_WEBHOOK_PUBLIC_KEY: SANDBOX_WEBHOOK_KEY, ECHO_WINDOW_SECONDS: "3",
+    SPOTHIT_API_KEY: "sandbox-spothit-key", SPOTHIT_BASE_URL: `${sandboxUrl}/spothit/api`,
+    SPECTER_API_KEY: "sandbox-specter-key", SPECTER_BASE_URL: `${sandboxUrl}/specter/api/v1`,
+    ...extraVars,
   };
+  for (const [k, v] of Object.entries(vars)) if (v === null) delete vars[k];
   const worker = await startWorker(workerPort, vars);
   return {
     url: worker.url,
@@ -128,7 +132,7 @@ export async function startWorker(chosenPort, vars = {}) {
   const state = mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
   const worker = startProcess(join(ROOT, "node_modules/.bin/wrangler"),
     ["dev", "--config", testConfig(), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-      "--persist-to", state, "--log-level", "log",
+      "--persist-to", state, "--log-level", "log", "--test-scheduled",
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
     { GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_HIDE_BANNER: "true", CI: "true" });
@@ -202,4 +206,15 @@ export async function settled(stack, count, timeoutMs = 60_000) {
     const events = body.events ?? [];
     return events.length >= count && events.every((e) => e.status === "done" || e.status === "parked") ? events : null;
   }, { timeoutMs, what: `${count} events to settle` });
+}
+
+/** A call to the sandbox's GHL API as a person using GHL would make it. */
+export async function ghl(stack, method, path, body) {
+  const res = await fetch(`${stack.sandboxUrl}/ghl${path}`, {
+    method,
+    headers: { authorization: "Bearer sandbox-location-token", version: "2021-07-28", "content-type": "application/json", accept: "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }
