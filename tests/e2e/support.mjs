@@ -85,7 +85,7 @@ export async function startStack(extraVars = {}) {
     GHL_WEBHOOK_PUBLIC_KEY: SANDBOX_WEBHOOK_KEY, ECHO_WINDOW_SECONDS: "3",
     SPOTHIT_API_KEY: "sandbox-spothit-key", SPOTHIT_BASE_URL: `${sandboxUrl}/spothit/api`,
     SPECTER_API_KEY: "sandbox-specter-key", SPECTER_BASE_URL: `${sandboxUrl}/specter/api/v1`,
-    ...extraVars,
+    ...(typeof extraVars === "function" ? extraVars(sandboxUrl) : extraVars),
   };
   for (const [k, v] of Object.entries(vars)) if (v === null) delete vars[k];
   const worker = await startWorker(workerPort, vars);

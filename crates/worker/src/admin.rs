@@ -158,6 +158,22 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 .await?;
             Ok(json_ok(&json!({"status": "queued", "webhookId": id}))?.with_status(202))
         }
+        (Method::Get, ["ghl-connection"]) => {
+            // Gets a usable token the way the consumer does (refreshing an
+            // OAuth one when due), and says how GHL is reached. Never the token.
+            if cfg.ghl_token.is_some() {
+                return json_ok(&json!({"connected": true, "via": "GHL_TOKEN"}));
+            }
+            let answer = store.call("/oauth/access", json!({})).await?;
+            match answer["accessToken"].as_str() {
+                Some(_) => json_ok(
+                    &json!({"connected": true, "via": "oauth", "refreshed": answer["refreshed"] == true}),
+                ),
+                None => json_ok(
+                    &json!({"connected": false, "reason": answer["error"], "retryable": answer["retryable"] == true}),
+                ),
+            }
+        }
         (Method::Post, ["specter", "poll"]) => json_ok(&crate::specter_poll::poll(env, cfg).await?),
         (Method::Post, ["sweep"]) => {
             let older = req

@@ -346,7 +346,7 @@ async fn gate(Extract(shared): Extract<Shared>, req: Request, next: Next) -> Res
 }
 
 #[allow(clippy::too_many_arguments)]
-fn log(
+pub(crate) fn log(
     shared: &Shared,
     method: &Method,
     path: &str,

@@ -57,8 +57,25 @@ fn issue(state: &mut State, location_id: &str, scopes: Vec<String>) -> serde_jso
 }
 
 /// `POST /oauth/token` (form-encoded): `authorization_code` or `refresh_token`.
+/// Logged like the API calls, with the grant type as the note (no secrets).
 pub async fn token(Extract(shared): Extract<Shared>, body: String) -> Response {
     let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let grant = form.get("grant_type").cloned().unwrap_or_default();
+    let response = exchange(&shared, &form);
+    super::log(
+        &shared,
+        &axum::http::Method::POST,
+        "/oauth/token",
+        None,
+        response.status().as_u16(),
+        None,
+        Some(format!("grant:{grant}")),
+        None,
+    );
+    response
+}
+
+fn exchange(shared: &Shared, form: &HashMap<String, String>) -> Response {
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     if get("client_id") != OAUTH_CLIENT_ID || get("client_secret") != OAUTH_CLIENT_SECRET {
         return oauth_error(
