@@ -145,6 +145,17 @@ pub fn credits_remaining(response: &HttpResponse) -> Option<u64> {
         .ok()
 }
 
+/// A person row's id and a fingerprint of everything in it: the poller syncs
+/// a person again only when the fingerprint changes.
+pub fn person_fingerprint(row: &Value) -> Option<(String, String)> {
+    let id = row
+        .get("person_id")
+        .or_else(|| row.get("id"))?
+        .as_str()?
+        .to_string();
+    Some((id, crate::dedupe::content_fingerprint(row, &[])))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,15 +193,4 @@ mod tests {
         let ok = HttpResponse::new(200, "[]").with_header("X-CreditLimit-Remaining", "42");
         assert_eq!(credits_remaining(&ok), Some(42));
     }
-}
-
-/// A person row's id and a fingerprint of everything in it: the poller syncs
-/// a person again only when the fingerprint changes.
-pub fn person_fingerprint(row: &Value) -> Option<(String, String)> {
-    let id = row
-        .get("person_id")
-        .or_else(|| row.get("id"))?
-        .as_str()?
-        .to_string();
-    Some((id, crate::dedupe::content_fingerprint(row, &[])))
 }
