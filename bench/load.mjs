@@ -40,19 +40,21 @@ async function waitSettled(stack, ids, timeoutMs) {
   }
 }
 
-async function phase(stack, name, faults, count, concurrency) {
-  await sandbox(stack, "/__sandbox/reset", {});
+/** One run. `people` reuses the people of an earlier run (their events are then updates). */
+async function phase(stack, name, faults, count, concurrency, people = null) {
+  if (!people) await sandbox(stack, "/__sandbox/reset", {});
   await sandbox(stack, "/__sandbox/faults", faults);
-  const tag = `${name.replace(/\W+/g, "")}${Date.now()}`;
+  const tag = people ?? `${name.replace(/\W+/g, "")}${Date.now()}`;
   const payloads = Array.from({ length: count }, (_, i) => ({
     full_name: `Lead ${i}`, email: `${tag}.${i}@example.fr`, tel: `06${String(10_000_000 + i).padStart(8, "0")}`,
-    message: `message ${i}`, utm_campaign: "load",
+    message: `message ${i} ${people ? "again" : ""}`.trim(), utm_campaign: "load",
   }));
+  const since = Math.max(0, ...(await sandbox(stack, "/__sandbox/requests")).requests.map((r) => r.seq));
   const t0 = performance.now();
   const posted = await postAll(stack, payloads, concurrency);
   const events = await waitSettled(stack, posted.ids, 30 * 60_000);
   const applied = (performance.now() - t0) / 1000;
-  const requests = (await sandbox(stack, "/__sandbox/requests")).requests;
+  const requests = (await sandbox(stack, `/__sandbox/requests?since=${since}`)).requests;
   const contacts = (await sandbox(stack, "/__sandbox/ghl/contacts")).contacts;
   const emails = new Set(contacts.map((c) => c.email));
   const done = events.filter((e) => e.status === "done").length;
@@ -61,9 +63,12 @@ async function phase(stack, name, faults, count, concurrency) {
   for (const e of parked) reasons[e.error] = (reasons[e.error] ?? 0) + 1;
   const ghlRequests = requests.filter((r) => r.path.startsWith("/ghl/"));
   const lat = posted.latencies;
+  const created = events.filter((e) => e.action === "created").length;
+  const updated = events.filter((e) => e.action === "updated").length;
   console.log(`\n== ${name} (${count} events, concurrency ${concurrency}, faults ${JSON.stringify(faults)})`);
   console.log(`  acknowledged        ${(count / posted.seconds).toFixed(1)} webhooks/s; ack latency p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms`);
   console.log(`  all applied after   ${applied.toFixed(1)} s`);
+  console.log(`  contacts created    ${created}, updated ${updated}`);
   console.log(`  GHL calls           ${ghlRequests.length} (${(ghlRequests.length / count).toFixed(2)} per event); 429s received: ${ghlRequests.filter((r) => r.status === 429).length}; injected faults: ${ghlRequests.filter((r) => (r.note ?? "").startsWith("fault")).length}`);
   // The busiest 10-second window, against GHL's burst limit of 100 calls per 10 s.
   const times = ghlRequests.map((r) => r.atMs).sort((a, b) => a - b);
@@ -75,11 +80,13 @@ async function phase(stack, name, faults, count, concurrency) {
   console.log(`  GHL rate            ${(ghlRequests.length / applied).toFixed(2)} req/s over the run; busiest 10 s window: ${peak} calls = ${peak}% of the burst limit (100 per 10 s)`);
   console.log(`  contacts            ${contacts.length}; duplicates created: ${contacts.length - emails.size}; events done ${done}, parked ${parked.length}, lost ${count - done - parked.length}`);
   for (const [reason, n] of Object.entries(reasons)) console.log(`  parked x${n}: ${reason}`);
+  return tag;
 }
 
 const stack = await startStack();
 try {
-  await phase(stack, "no faults", {}, EVENTS, CONCURRENCY);
+  const people = await phase(stack, "no faults", {}, EVENTS, CONCURRENCY);
+  await phase(stack, "the same people again (updates)", {}, EVENTS, CONCURRENCY, people);
   await phase(stack, "20% 5xx + 15 s 429 storm + 50 ms latency", { errorRate: 0.2, errorStatus: 500, storm429ForMs: 15_000, latencyMs: 50, seed: 3 }, EVENTS, CONCURRENCY);
   if (BACKFILL > 0) await phase(stack, "bulk backfill", {}, BACKFILL, 20);
 } finally {

@@ -209,18 +209,22 @@ async fn email(
     Path(id): Path<String>,
 ) -> Response {
     let email = s.lock().specter.emails.get(&id).cloned();
-    match email {
-        None => match admit(&s, &headers, 0) {
-            Ok(h) => with_headers(StatusCode::NO_CONTENT.into_response(), h),
-            Err(r) => r,
+    lookup_answer(
+        &s,
+        &headers,
+        email.map(|e| json!({"email": e, "type": "professional"})),
+    )
+}
+
+/// A lookup: 1 credit and the answer when found, 204 (free) when not.
+fn lookup_answer(s: &Shared, headers: &HeaderMap, found: Option<Value>) -> Response {
+    let cost = u32::from(found.is_some());
+    match admit(s, headers, cost) {
+        Ok(h) => match found {
+            Some(answer) => with_headers(Json(answer).into_response(), h),
+            None => with_headers(StatusCode::NO_CONTENT.into_response(), h),
         },
-        Some(e) => match admit(&s, &headers, 1) {
-            Ok(h) => with_headers(
-                Json(json!({"email": e, "type": "professional"})).into_response(),
-                h,
-            ),
-            Err(r) => r,
-        },
+        Err(r) => r,
     }
 }
 
@@ -379,21 +383,9 @@ async fn by_email(Extract(s): Extract<Shared>, headers: HeaderMap, body: String)
                     .cloned()
             })
     };
-    match found {
-        None => match admit(&s, &headers, 0) {
-            Ok(h) => with_headers(StatusCode::NO_CONTENT.into_response(), h),
-            Err(r) => r,
-        },
-        Some(p) => match admit(&s, &headers, 1) {
-            Ok(h) => with_headers(
-                Json(
-                    json!({"id": p["person_id"], "email": email, "first_name": p["first_name"],
-                    "last_name": p["last_name"], "linkedin_url": p["linkedin_url"], "score": 9}),
-                )
-                .into_response(),
-                h,
-            ),
-            Err(r) => r,
-        },
-    }
+    let answer = found.map(|p| {
+        json!({"id": p["person_id"], "email": email, "first_name": p["first_name"],
+               "last_name": p["last_name"], "linkedin_url": p["linkedin_url"], "score": 9})
+    });
+    lookup_answer(&s, &headers, answer)
 }

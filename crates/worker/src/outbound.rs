@@ -294,44 +294,25 @@ fn not_configured(app: &str, secret: &str) -> String {
     format!("a rule needs {app}, which is not configured (set {secret})")
 }
 
-async fn spothit_call(
+/// Sends one call to Spot-Hit or Specter: unreachable or a retryable answer
+/// retries the event, any other refusal parks it with the app's reason.
+async fn app_call<T, E: std::fmt::Display>(
+    app: &str,
     request: &ghl_bridge::http::HttpRequest,
-) -> Result<std::result::Result<Value, Attempt>> {
+    parse: impl Fn(&ghl_bridge::http::HttpResponse) -> std::result::Result<T, E>,
+    retryable: impl Fn(&E) -> bool,
+) -> Result<std::result::Result<T, Attempt>> {
     let response = match ghl_http::send(request).await {
         Ok(r) => r,
         Err(e) => {
             return Ok(Err(Attempt::Retry {
-                reason: format!("Spot-Hit unreachable: {e}"),
+                reason: format!("{app} unreachable: {e}"),
                 hint_ms: None,
             }))
         }
     };
-    Ok(spothit::parse_answer(&response).map_err(|e| {
-        if e.is_retryable() {
-            Attempt::Retry {
-                reason: e.to_string(),
-                hint_ms: None,
-            }
-        } else {
-            Attempt::Park(e.to_string())
-        }
-    }))
-}
-
-pub async fn specter_call(
-    request: &ghl_bridge::http::HttpRequest,
-) -> Result<std::result::Result<Option<Value>, Attempt>> {
-    let response = match ghl_http::send(request).await {
-        Ok(r) => r,
-        Err(e) => {
-            return Ok(Err(Attempt::Retry {
-                reason: format!("Specter unreachable: {e}"),
-                hint_ms: None,
-            }))
-        }
-    };
-    Ok(specter::parse_answer(&response).map_err(|e| {
-        if e.is_retryable() {
+    Ok(parse(&response).map_err(|e| {
+        if retryable(&e) {
             Attempt::Retry {
                 reason: e.to_string(),
                 hint_ms: Some(1_000),
@@ -340,6 +321,24 @@ pub async fn specter_call(
             Attempt::Park(e.to_string())
         }
     }))
+}
+
+async fn spothit_call(
+    request: &ghl_bridge::http::HttpRequest,
+) -> Result<std::result::Result<Value, Attempt>> {
+    app_call("Spot-Hit", request, spothit::parse_answer, |e| {
+        e.is_retryable()
+    })
+    .await
+}
+
+async fn specter_call(
+    request: &ghl_bridge::http::HttpRequest,
+) -> Result<std::result::Result<Option<Value>, Attempt>> {
+    app_call("Specter", request, specter::parse_answer, |e| {
+        e.is_retryable()
+    })
+    .await
 }
 
 /// The Spot-Hit group's id: remembered, else found by name, else created.
