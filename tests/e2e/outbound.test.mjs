@@ -103,6 +103,17 @@ test("the bridge's own writes are echoes: not sent back to Spot-Hit", async () =
   assert.equal(echo.outcome, "echo");
   assert.equal(echo.sync, undefined, "an echo is not synced");
   assert.equal((await spothit()).contacts.length, before);
+
+  // A person tags that contact right away, inside the echo window: a real
+  // change (a tag the bridge did not write), so it is synced.
+  const record = (await admin(stack, "/events")).body.events.find((e) => e.key === sent.body.eventId);
+  assert.ok(Date.now() - record.updatedAtMs < 2500, "still inside the 3 s echo window");
+  assert.equal((await ghl(stack, "POST", `/contacts/${contact.id}/tags`, { tags: ["nouveau-vip"] })).status, 201);
+  const change = await eventually(async () => {
+    const { body } = await admin(stack, "/ghl-events");
+    return body.events.find((e) => e.contactId === contact.id && e.outcome === "recorded" && e.type === "ContactTagUpdate");
+  }, { what: "the person's tag recorded as a change" });
+  assert.ok(change.sync, "queued for the sync-back rules");
   await admin(stack, "/mappings/demo", { method: "DELETE" });
 });
 
@@ -143,8 +154,6 @@ test("the cron polls Specter: new people become contacts once, a change syncs ag
 
 test("a tag naming a Specter list adds the contact's Specter person to it", async () => {
   const thomas = await eventually(async () => (await sandbox(stack, "/__sandbox/ghl/contacts")).contacts.find((c) => c.email === "thomas.nguyen@payflow.io"), { what: "Thomas in GHL" });
-  // Past the echo window of the bridge's own write.
-  await new Promise((r) => setTimeout(r, 3500));
   assert.equal((await ghl(stack, "POST", `/contacts/${thomas.id}/tags`, { tags: ["investisseur"] })).status, 201);
   await eventually(async () => (await sandbox(stack, "/__sandbox/specter")).lists[LIST].includes("per_000000000000000000000002"), { what: "Thomas in the Specter list" });
   const event = await eventually(ghlEvent(thomas.id, "ContactTagUpdate"), { what: "the event synced" });

@@ -338,6 +338,14 @@ async fn process(
         Err(e) => return Ok(Attempt::Park(e.to_string())),
     };
     for step in steps.iter().skip(record.steps_done) {
+        if step.kind == "tags" {
+            store
+                .call(
+                    "/tags/merge",
+                    json!({"contactId": contact_id, "tags": outcome.tags}),
+                )
+                .await?;
+        }
         let response = match send_within_budget(store, &step.request).await? {
             None => return Ok(budget_full()),
             Some(Ok(r)) => r,

@@ -235,7 +235,32 @@ impl DurableObject for BridgeStore {
                     Some(id) => storage.get(&format!("wrote:{id}")).await?,
                     None => None,
                 };
-                let echo = wrote.is_some_and(|t| now.saturating_sub(t) < window_ms);
+                let recent_write = wrote.is_some_and(|t| now.saturating_sub(t) < window_ms);
+                // Soon after a bridge write, a contact event is an echo only if
+                // it shows nothing new: every tag already known (the bridge
+                // records its tags before adding them). A tag a person added
+                // meanwhile makes it a real change. The bridge never completes
+                // tasks, so a completed task is never an echo.
+                let echo = recent_write
+                    && match body["type"].as_str().unwrap_or_default() {
+                        "TaskComplete" => false,
+                        "ContactCreate" | "ContactUpdate" | "ContactTagUpdate" => {
+                            let id = body["contactId"].as_str().unwrap_or_default();
+                            let known: Vec<String> = storage
+                                .get(&format!("tags:{id}"))
+                                .await?
+                                .unwrap_or_default();
+                            body["event"]["tags"]
+                                .as_array()
+                                .map(|tags| {
+                                    tags.iter()
+                                        .filter_map(Value::as_str)
+                                        .all(|t| known.iter().any(|k| k.eq_ignore_ascii_case(t)))
+                                })
+                                .unwrap_or(true)
+                        }
+                        _ => true,
+                    };
                 let sync = !echo && body["sync"] == true;
                 let entry = GhlEventEntry {
                     webhook_id: webhook_id.clone(),
@@ -317,6 +342,21 @@ impl DurableObject for BridgeStore {
                 let before: Option<Vec<String>> = storage.get(&slot).await?;
                 storage.put(&slot, &body["tags"]).await?;
                 Response::from_json(&json!({"before": before}))
+            }
+            "/tags/merge" => {
+                // Tags the bridge is about to add: known, so their webhook is
+                // recognised as an echo and not taken for a person's change.
+                let slot = format!("tags:{}", body["contactId"].as_str().unwrap_or_default());
+                let mut known: Vec<String> = storage.get(&slot).await?.unwrap_or_default();
+                for tag in body["tags"].as_array().cloned().unwrap_or_default() {
+                    if let Some(t) = tag.as_str() {
+                        if !known.iter().any(|k| k.eq_ignore_ascii_case(t)) {
+                            known.push(t.to_string());
+                        }
+                    }
+                }
+                storage.put(&slot, &known).await?;
+                Response::from_json(&json!({"ok": true}))
             }
             "/kv/get" => {
                 // Small values other modules keep per location (Spot-Hit group
