@@ -342,35 +342,57 @@ async fn specter_call(
 }
 
 /// The Spot-Hit group's id: remembered, else found by name, else created.
+/// Two consumers meeting a new group at once would both create it, so the
+/// find-or-create runs under a short lease in the Durable Object; the other
+/// waits and reads the id the first one stored.
 async fn spothit_group(
     target: &spothit::SpotHitTarget,
     name: &str,
     store: &Store,
 ) -> Result<std::result::Result<String, Attempt>> {
     let key = format!("spothit-group:{name}");
-    if let Some(id) = store
-        .kv_get(&key)
-        .await?
-        .and_then(|v| v.as_str().map(String::from))
-    {
-        return Ok(Ok(id));
+    let known = || async {
+        Ok::<_, worker::Error>(
+            store
+                .kv_get(&key)
+                .await?
+                .and_then(|v| v.as_str().map(String::from)),
+        )
+    };
+    let mut waited_ms = 0;
+    loop {
+        if let Some(id) = known().await? {
+            return Ok(Ok(id));
+        }
+        if store.lease(&key, 30_000).await? {
+            break;
+        }
+        if waited_ms >= 10_000 {
+            return Ok(Err(Attempt::Retry {
+                reason: format!("Spot-Hit group `{name}` is being created by another event"),
+                hint_ms: Some(5_000),
+            }));
+        }
+        worker::Delay::from(std::time::Duration::from_millis(200)).await;
+        waited_ms += 200;
     }
-    let groups = match spothit_call(&spothit::list_groups(target)).await? {
-        Ok(g) => g,
-        Err(a) => return Ok(Err(a)),
-    };
-    let id = match spothit::find_group(&groups, name) {
-        Some(id) => id,
-        None => match spothit_call(&spothit::create_group(target, name)).await? {
-            Ok(created) => match &created["id"] {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            },
-            Err(a) => return Ok(Err(a)),
+    let found = match spothit_call(&spothit::list_groups(target)).await? {
+        Ok(groups) => match spothit::find_group(&groups, name) {
+            Some(id) => Ok(id),
+            None => spothit_call(&spothit::create_group(target, name))
+                .await?
+                .map(|created| match &created["id"] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                }),
         },
+        Err(a) => Err(a),
     };
-    store.kv_put(&key, json!(id)).await?;
-    Ok(Ok(id))
+    if let Ok(id) = &found {
+        store.kv_put(&key, json!(id)).await?;
+    }
+    store.release(&key).await?;
+    Ok(found)
 }
 
 /// The contact's Specter person: linked when the bridge brought it from

@@ -358,6 +358,25 @@ impl DurableObject for BridgeStore {
                 storage.put(&slot, &known).await?;
                 Response::from_json(&json!({"ok": true}))
             }
+            "/lease/acquire" => {
+                // A short exclusive right to do one thing (create a Spot-Hit
+                // group); it lapses by itself if the holder dies.
+                let slot = format!("lease:{}", body["name"].as_str().unwrap_or_default());
+                let now = worker::Date::now().as_millis();
+                let until: u64 = storage.get(&slot).await?.unwrap_or(0);
+                if until > now {
+                    return Response::from_json(&json!({"granted": false}));
+                }
+                storage
+                    .put(&slot, now + body["ttlMs"].as_u64().unwrap_or(30_000))
+                    .await?;
+                Response::from_json(&json!({"granted": true}))
+            }
+            "/lease/release" => {
+                let slot = format!("lease:{}", body["name"].as_str().unwrap_or_default());
+                storage.delete(&slot).await?;
+                Response::from_json(&json!({"ok": true}))
+            }
             "/kv/get" => {
                 // Small values other modules keep per location (Spot-Hit group
                 // ids, Specter person links and fingerprints, sync rules).
@@ -509,6 +528,19 @@ impl Store {
             .call("/kv/put", json!({"key": key, "value": value}))
             .await?;
         Ok(Some(answer["previous"].clone()).filter(|v| !v.is_null()))
+    }
+
+    /// Takes the lease `name` for `ttl_ms` if nobody holds it.
+    pub async fn lease(&self, name: &str, ttl_ms: u64) -> Result<bool> {
+        let answer = self
+            .call("/lease/acquire", json!({"name": name, "ttlMs": ttl_ms}))
+            .await?;
+        Ok(answer["granted"] == true)
+    }
+
+    pub async fn release(&self, name: &str) -> Result<()> {
+        self.call("/lease/release", json!({"name": name})).await?;
+        Ok(())
     }
 
     pub async fn get(&self, route: &str) -> Result<Value> {
