@@ -236,6 +236,7 @@ export interface EventRecord {
   error: string | null;
   ghlCalls: number;
   warnings: string[];
+  updatedAtMs: number;
 }
 export interface GhlEventEntry {
   webhookId: string;
@@ -243,8 +244,42 @@ export interface GhlEventEntry {
   contactId: string | null;
   receivedAtMs: number;
   /** `recorded` (a change made in GHL) or `echo` (of the bridge's own write). */
-  outcome: string;
-  actions?: string[];
+  outcome: "recorded" | "echo";
+  /** Its sync to Spot-Hit and Specter, when rules apply. */
+  sync?: OutboundState;
+}
+export interface OutboundState {
+  status: EventStatus;
+  attempts: number;
+  /** What the rules made of the event: `{because, kind, ...}` per action. */
+  plan: Array<{ because: string; kind: "spotHitJoinGroup" | "spotHitLeaveGroupManually" | "spotHitSms" | "specterAddToList" | "skipped"; [field: string]: unknown }> | null;
+  stepsDone: number;
+  /** One line per action done. */
+  results: string[];
+  error: string | null;
+  updatedAtMs: number;
+}
+export interface SpecterSourceReport {
+  source: string;
+  fetched: number;
+  queued: number;
+  unchanged: number;
+  withoutEmail: number;
+  requests: number;
+  creditsSpent: number;
+  stopped: string | null;
+}
+export interface SpecterPollReport {
+  sources: SpecterSourceReport[];
+  creditsRemaining: number | null;
+  note: string | null;
+}
+export interface GhlConnection {
+  connected: boolean;
+  via?: "GHL_TOKEN" | "oauth";
+  refreshed?: boolean;
+  reason?: string;
+  retryable?: boolean;
 }
 export interface Accepted {
   status: "queued" | "duplicate";
@@ -273,5 +308,12 @@ export class BridgeClient {
   deleteMapping(sourceId: string): Promise<{ sourceId: string; deleted: boolean; now: string }>;
   /** Synced to GHL for real, as if `sourceId` had sent it. */
   sendTestEvent(sourceId: string, payload: string, format: "json" | "form"): Promise<Accepted>;
+  getSyncRules(): Promise<{ rules: string | null; from: "admin" | "SYNC_RULES" | null }>;
+  /** Refused (422) with where the problem is when invalid. */
+  putSyncRules(rules: string): Promise<{ saved: boolean }>;
+  replayGhlEvent(webhookId: string): Promise<{ status: "queued"; webhookId: string }>;
+  pollSpecter(): Promise<SpecterPollReport>;
+  sweep(olderThanMs?: number | null): Promise<{ inbound: string[]; ghl: string[] }>;
+  ghlConnection(): Promise<GhlConnection>;
   free(): void;
 }

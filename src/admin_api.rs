@@ -14,6 +14,15 @@ pub mod routes {
     pub const SYNC_RULES: &str = "/v1/admin/sync-rules";
     /// POST: poll Specter now instead of waiting for the cron.
     pub const SPECTER_POLL: &str = "/v1/admin/specter/poll";
+    /// POST: re-queue events stuck queued or processing (`?olderThanMs=`).
+    pub const SWEEP: &str = "/v1/admin/sweep";
+    /// GET: can the Worker reach GHL with its credentials.
+    pub const GHL_CONNECTION: &str = "/v1/admin/ghl-connection";
+
+    /// POST: put a parked sync back of a GHL event on the queue again.
+    pub fn replay_ghl_event(webhook_id: &str) -> String {
+        format!("/v1/admin/ghl-events/{webhook_id}/replay")
+    }
 
     pub fn replay(event_id: &str) -> String {
         format!("/v1/admin/dead-letters/{event_id}/replay")
@@ -179,6 +188,81 @@ pub struct MappingDeleted {
     pub deleted: bool,
     /// What the source uses from now on.
     pub now: String,
+}
+
+/// `GET /v1/admin/sync-rules`: the rules text and where it comes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncRulesAnswer {
+    pub rules: Option<String>,
+    /// `admin` (saved through the API) or `SYNC_RULES` (the variable).
+    pub from: Option<String>,
+}
+
+/// `PUT /v1/admin/sync-rules`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Saved {
+    pub saved: bool,
+}
+
+/// `POST /v1/admin/ghl-events/{webhookId}/replay`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GhlReplayed {
+    pub status: String,
+    pub webhook_id: String,
+}
+
+/// `GET /v1/admin/ghl-connection`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct GhlConnection {
+    pub connected: bool,
+    /// `GHL_TOKEN` or `oauth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// This call refreshed the OAuth token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshed: Option<bool>,
+    /// Why not connected, and whether trying later may help.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retryable: Option<bool>,
+}
+
+/// `POST /v1/admin/sweep`: the events put back on the queue.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Swept {
+    /// Inbound event ids.
+    pub inbound: Vec<String>,
+    /// GHL webhook ids (syncs back).
+    pub ghl: Vec<String>,
+}
+
+/// One list or saved search in a Specter poll.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpecterSourceReport {
+    pub source: String,
+    pub fetched: u32,
+    /// New or changed people sent into the pipeline.
+    pub queued: u32,
+    pub unchanged: u32,
+    /// No e-mail (and `fetchEmails` off, or Specter has none): not synced.
+    pub without_email: u32,
+    pub requests: u32,
+    pub credits_spent: u32,
+    /// Why the source was not read to the end (credit budget, an error).
+    pub stopped: Option<String>,
+}
+
+/// `POST /v1/admin/specter/poll` (and the cron's log line).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpecterPollReport {
+    pub sources: Vec<SpecterSourceReport>,
+    pub credits_remaining: Option<u64>,
+    /// Why nothing was polled (no rules, no key).
+    pub note: Option<String>,
 }
 
 /// Every error: `{"error": {"code", "message", "details"?}}` with a 4xx/5xx.

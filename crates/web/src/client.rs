@@ -8,8 +8,8 @@
 
 use crate::to_js;
 use ghl_bridge::admin_api::{
-    routes, Accepted, ApiError, DeadLetters, EventList, GhlEventList, MappingDeleted, MappingSaved,
-    StoredMapping,
+    routes, Accepted, ApiError, DeadLetters, EventList, GhlConnection, GhlEventList, GhlReplayed,
+    MappingDeleted, MappingSaved, Saved, SpecterPollReport, StoredMapping, Swept, SyncRulesAnswer,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -186,5 +186,54 @@ impl BridgeClient {
             .header("Content-Type", content_type)
             .body(payload.to_string());
         read::<Accepted>(self.send(request).await?).await
+    }
+
+    /// The sync-back rules and where they come from (`admin` or `SYNC_RULES`).
+    #[wasm_bindgen(js_name = getSyncRules)]
+    pub async fn get_sync_rules(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.url(routes::SYNC_RULES)));
+        read::<SyncRulesAnswer>(self.send(request.build()).await?).await
+    }
+
+    /// Saves the sync-back rules; invalid ones are refused (422) saying where.
+    #[wasm_bindgen(js_name = putSyncRules)]
+    pub async fn put_sync_rules(&self, rules: &str) -> Result<JsValue, JsValue> {
+        let request = self
+            .authed(Request::put(&self.url(routes::SYNC_RULES)))
+            .header("Content-Type", "application/json")
+            .body(rules.to_string());
+        read::<Saved>(self.send(request).await?).await
+    }
+
+    /// Puts a parked sync back (GHL -> Spot-Hit/Specter) on the queue again.
+    #[wasm_bindgen(js_name = replayGhlEvent)]
+    pub async fn replay_ghl_event(&self, webhook_id: &str) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::post(
+            &self.url(&routes::replay_ghl_event(webhook_id)),
+        ));
+        read::<GhlReplayed>(self.send(request.build()).await?).await
+    }
+
+    /// Polls Specter now; answers what each list and saved search gave.
+    #[wasm_bindgen(js_name = pollSpecter)]
+    pub async fn poll_specter(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::post(&self.url(routes::SPECTER_POLL)));
+        read::<SpecterPollReport>(self.send(request.build()).await?).await
+    }
+
+    /// Re-queues events stuck longer than `olderThanMs` (default 15 minutes).
+    pub async fn sweep(&self, older_than_ms: Option<f64>) -> Result<JsValue, JsValue> {
+        let mut builder = self.authed(Request::post(&self.url(routes::SWEEP)));
+        if let Some(ms) = older_than_ms {
+            builder = builder.query([("olderThanMs", (ms.max(0.0) as u64).to_string())]);
+        }
+        read::<Swept>(self.send(builder.build()).await?).await
+    }
+
+    /// Whether the Worker reaches GHL with its credentials (never the token).
+    #[wasm_bindgen(js_name = ghlConnection)]
+    pub async fn ghl_connection(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.url(routes::GHL_CONNECTION)));
+        read::<GhlConnection>(self.send(request.build()).await?).await
     }
 }

@@ -4,7 +4,8 @@ use crate::config::Config;
 use crate::respond::{json_error, json_ok};
 use crate::store::{QueuedEvent, Store};
 use ghl_bridge::admin_api::{
-    Accepted, ApiError, DeadLetters, EventList, MappingDeleted, MappingSaved, StoredMapping,
+    Accepted, ApiError, DeadLetters, EventList, GhlConnection, GhlReplayed, MappingDeleted,
+    MappingSaved, Saved, StoredMapping, SyncRulesAnswer,
 };
 use ghl_bridge::mapping::{Mapping, PayloadFormat};
 use ghl_bridge::outbound::SyncRules;
@@ -128,7 +129,10 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 Some(t) => (Some(t.to_string()), "admin"),
                 None => (cfg.sync_rules.clone(), "SYNC_RULES"),
             };
-            json_ok(&json!({"rules": rules, "from": rules.as_ref().map(|_| from)}))
+            json_ok(&SyncRulesAnswer {
+                from: rules.as_ref().map(|_| from.to_string()),
+                rules,
+            })
         }
         (Method::Put, ["sync-rules"]) => {
             let text = req.text().await?;
@@ -136,7 +140,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 return json_error(422, "invalid_rules", &e.to_string());
             }
             store.kv_put("sync-rules", json!(text)).await?;
-            json_ok(&json!({"saved": true}))
+            json_ok(&Saved { saved: true })
         }
         (Method::Post, ["ghl-events", id, "replay"]) => {
             let answer = store
@@ -156,23 +160,37 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                     kind: Some("ghl".into()),
                 })
                 .await?;
-            Ok(json_ok(&json!({"status": "queued", "webhookId": id}))?.with_status(202))
+            let answer = GhlReplayed {
+                status: "queued".into(),
+                webhook_id: id.to_string(),
+            };
+            Ok(json_ok(&answer)?.with_status(202))
         }
         (Method::Get, ["ghl-connection"]) => {
             // Gets a usable token the way the consumer does (refreshing an
             // OAuth one when due), and says how GHL is reached. Never the token.
             if cfg.ghl_token.is_some() {
-                return json_ok(&json!({"connected": true, "via": "GHL_TOKEN"}));
+                return json_ok(&GhlConnection {
+                    connected: true,
+                    via: Some("GHL_TOKEN".into()),
+                    ..Default::default()
+                });
             }
             let answer = store.call("/oauth/access", json!({})).await?;
-            match answer["accessToken"].as_str() {
-                Some(_) => json_ok(
-                    &json!({"connected": true, "via": "oauth", "refreshed": answer["refreshed"] == true}),
-                ),
-                None => json_ok(
-                    &json!({"connected": false, "reason": answer["error"], "retryable": answer["retryable"] == true}),
-                ),
-            }
+            json_ok(&match answer["accessToken"].as_str() {
+                Some(_) => GhlConnection {
+                    connected: true,
+                    via: Some("oauth".into()),
+                    refreshed: Some(answer["refreshed"] == true),
+                    ..Default::default()
+                },
+                None => GhlConnection {
+                    connected: false,
+                    reason: answer["error"].as_str().map(String::from),
+                    retryable: Some(answer["retryable"] == true),
+                    ..Default::default()
+                },
+            })
         }
         (Method::Post, ["specter", "poll"]) => json_ok(&crate::specter_poll::poll(env, cfg).await?),
         (Method::Post, ["sweep"]) => {

@@ -3,12 +3,13 @@
 
 use crate::config::Config;
 use crate::store::{QueuedEvent, Store};
-use serde_json::{json, Value};
+use ghl_bridge::admin_api::Swept;
+use serde_json::json;
 use worker::{console_log, Env, Result};
 
 /// Re-queues inbound events and GHL syncs stuck queued or processing for
 /// longer than `older_than_ms` (default: `STALE_AFTER_MS`).
-pub async fn sweep(env: &Env, cfg: &Config, older_than_ms: Option<u64>) -> Result<Value> {
+pub async fn sweep(env: &Env, cfg: &Config, older_than_ms: Option<u64>) -> Result<Swept> {
     let store = Store::for_location(env, &cfg.ghl_location_id)?;
     let stale = store
         .call("/stale", json!({"olderThanMs": older_than_ms}))
@@ -25,7 +26,7 @@ pub async fn sweep(env: &Env, cfg: &Config, older_than_ms: Option<u64>) -> Resul
                 .await?;
         }
     }
-    Ok(stale)
+    Ok(serde_json::from_value(stale)?)
 }
 
 pub async fn run(env: &Env) -> Result<()> {

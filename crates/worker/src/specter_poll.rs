@@ -14,41 +14,19 @@ use crate::config::Config;
 use crate::hooks::record_and_queue;
 use crate::outbound::load_rules;
 use crate::store::Store;
+use ghl_bridge::admin_api::{SpecterPollReport, SpecterSourceReport};
 use ghl_bridge::mapping::PayloadFormat;
 use ghl_bridge::outbound::SyncRules;
 use ghl_bridge::specter::{self, PeopleSource, SpecterTarget};
-use serde::Serialize;
 use serde_json::{json, Value};
 use worker::{Env, Result};
 
 /// Pause between two Specter requests: 10 per second, under Specter's 15.
 const REQUEST_GAP_MS: u64 = 100;
 
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceReport {
-    pub source: String,
-    pub fetched: u32,
-    pub queued: u32,
-    pub unchanged: u32,
-    /// No e-mail (and `fetchEmails` off, or Specter has none): not synced.
-    pub without_email: u32,
-    pub requests: u32,
-    pub credits_spent: u32,
-    pub stopped: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PollReport {
-    pub sources: Vec<SourceReport>,
-    pub credits_remaining: Option<u64>,
-    pub note: Option<String>,
-}
-
-pub async fn poll(env: &Env, cfg: &Config) -> Result<PollReport> {
+pub async fn poll(env: &Env, cfg: &Config) -> Result<SpecterPollReport> {
     let store = Store::for_location(env, &cfg.ghl_location_id)?;
-    let mut report = PollReport::default();
+    let mut report = SpecterPollReport::default();
     let rules = match load_rules(&store, cfg).await? {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
@@ -111,7 +89,7 @@ impl Poller<'_> {
     async fn send(
         &mut self,
         request: &ghl_bridge::http::HttpRequest,
-        report: &mut SourceReport,
+        report: &mut SpecterSourceReport,
     ) -> Result<std::result::Result<Option<Value>, String>> {
         worker::Delay::from(std::time::Duration::from_millis(REQUEST_GAP_MS)).await;
         report.requests += 1;
@@ -130,14 +108,14 @@ impl Poller<'_> {
         source: &PeopleSource,
         tag: &str,
         credits_left: &mut u32,
-    ) -> Result<SourceReport> {
+    ) -> Result<SpecterSourceReport> {
         let (name, source_id) = match source {
             PeopleSource::List(id) => (format!("list {id}"), "specter-person"),
             PeopleSource::SavedSearch(id) => {
                 (format!("saved search {id}"), "specter-saved-search-row")
             }
         };
-        let mut report = SourceReport {
+        let mut report = SpecterSourceReport {
             source: name,
             ..Default::default()
         };
@@ -199,7 +177,7 @@ impl Poller<'_> {
         source_id: &str,
         tag: &str,
         credits_left: &mut u32,
-        report: &mut SourceReport,
+        report: &mut SpecterSourceReport,
     ) -> Result<Option<String>> {
         let Some((person_id, fingerprint)) = specter::person_fingerprint(row) else {
             return Ok(None);

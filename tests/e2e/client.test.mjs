@@ -1,0 +1,58 @@
+// The npm module's BridgeClient against a real Worker (Node, the package's
+// own entry): every admin call reads the Worker's answer through the shared
+// types, so a drift between the two fails here.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { ADMIN_TOKEN, eventually, postForm, startStack } from "./support.mjs";
+import { BridgeClient } from "../../npm/node.js";
+
+let stack;
+let client;
+before(async () => {
+  stack = await startStack();
+  client = new BridgeClient(stack.url, ADMIN_TOKEN);
+});
+after(async () => stack?.stop());
+
+test("errors carry the Worker's code, status and details", async () => {
+  const wrong = new BridgeClient(stack.url, "not-the-token");
+  await assert.rejects(wrong.events(5), (e) => e.code === "bad_token" && e.status === 403 && /admin token is wrong/.test(e.message));
+  await assert.rejects(client.putMapping("demo", '{"version": 1,\n "fields": [{"to": "phon", "from": "x"}]}'),
+    (e) => e.code === "invalid_mapping" && e.status === 422 && e.details[0].line === 2);
+  await assert.rejects(client.putSyncRules('{"version": 2}'), (e) => e.code === "invalid_rules" && /version/.test(e.message));
+  await assert.rejects(client.replay("evt_nope"), (e) => e.code === "not_parked" && e.status === 404);
+  await assert.rejects(client.replayGhlEvent("wh_nope"), (e) => e.code === "not_parked");
+});
+
+test("every admin call returns the Worker's typed answer", async () => {
+  assert.deepEqual(await client.ghlConnection(), { connected: true, via: "GHL_TOKEN" });
+  const rules = { version: 1, specter: { poll: [{ list: "6f1c2b1e-9a4d-4c36-8a55-2d1b6b0f7a01" }], fetchEmails: true } };
+  assert.deepEqual(await client.putSyncRules(JSON.stringify(rules)), { saved: true });
+  const stored = await client.getSyncRules();
+  assert.equal(stored.from, "admin");
+  assert.deepEqual(JSON.parse(stored.rules), rules);
+
+  const report = await client.pollSpecter();
+  assert.equal(report.sources.length, 1);
+  assert.equal(report.sources[0].queued, 1);
+  assert.ok(report.creditsRemaining > 0);
+
+  const mapping = '{"version": 1, "fields": [{"to": "email", "from": "mail"}]}';
+  assert.deepEqual(await client.putMapping("client-test", mapping), { sourceId: "client-test", saved: true });
+  assert.deepEqual(await client.getMapping("client-test"), { sourceId: "client-test", mapping });
+  const sent = await client.sendTestEvent("client-test", "mail=client%40exemple.fr", "form");
+  assert.equal(sent.status, "queued");
+  const event = await eventually(async () => (await client.events(50)).events.find((e) => e.key === sent.eventId && e.status === "done"), { what: "the test event done" });
+  assert.equal(event.sourceId, "client-test");
+  assert.equal(event.action, "created");
+  assert.equal((await client.sendTestEvent("client-test", "mail=client%40exemple.fr", "form")).status, "duplicate");
+  assert.deepEqual(await client.deleteMapping("client-test"), { sourceId: "client-test", deleted: true, now: "the source's built-in template" });
+
+  assert.deepEqual((await client.deadLetters()).deadLetters, []);
+  const swept = await client.sweep(null);
+  assert.deepEqual(swept, { inbound: [], ghl: [] });
+  const { events } = await client.ghlEvents();
+  assert.ok(events.every((e) => typeof e.webhookId === "string" && ["recorded", "echo"].includes(e.outcome)));
+  const posted = await postForm(stack, { email: "client-form@exemple.fr" });
+  assert.equal(posted.status, 202);
+});
