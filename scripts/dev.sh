@@ -39,6 +39,10 @@ for line in "${defaults[@]}"; do
   fi
 done
 
+# The sandbox starts empty on every run, so the Worker's local state does too:
+# its caches would otherwise point at contacts and webhooks that no longer exist.
+rm -rf .wrangler/state
+
 target/debug/ghl-bridge-sandbox --port 8788 \
   --webhook-url http://127.0.0.1:8787/v1/hooks/ghl \
   --spothit-callback-base http://127.0.0.1:8787/v1/hooks/spothit/dev-spothit-token &

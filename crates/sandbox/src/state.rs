@@ -161,6 +161,10 @@ pub struct State {
     pub specter: crate::specter::SpecterData,
     seq: u64,
     rng: u64,
+    /// Ids come from their own generator, seeded from the clock and kept across
+    /// resets: a restarted or reset sandbox never hands out an id it gave
+    /// before (the Worker's stored state remembers webhook and contact ids).
+    ids: u64,
 }
 
 impl State {
@@ -186,6 +190,10 @@ impl State {
             specter: crate::specter::SpecterData::seeded(),
             seq: 0,
             rng: 0x9E37_79B9_7F4A_7C15,
+            ids: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+                | 1,
         };
         state.seed();
         state
@@ -246,8 +254,9 @@ impl State {
 
     /// Back to the seeded state; settings (URLs, limits) are kept.
     pub fn reset(&mut self) {
-        let settings = self.settings.clone();
+        let (settings, ids) = (self.settings.clone(), self.ids);
         *self = State::new(settings);
+        self.ids = ids;
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -278,7 +287,12 @@ impl State {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         (0..20)
             .map(|_| {
-                ALPHABET[(self.dice() * ALPHABET.len() as f64) as usize % ALPHABET.len()] as char
+                let mut x = self.ids;
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                self.ids = x;
+                ALPHABET[((x >> 11) % ALPHABET.len() as u64) as usize] as char
             })
             .collect()
     }
