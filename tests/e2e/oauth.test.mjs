@@ -4,7 +4,7 @@
 // be refused by GHL and lock the integration out.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { admin, eventually, postForm, sandbox, startStack } from "./support.mjs";
+import { admin, checkWorkerLogs, eventually, postForm, sandbox, startStack } from "./support.mjs";
 
 let stack;
 before(async () => {
@@ -83,4 +83,8 @@ test("an expired token is refreshed once for ten concurrent callers, and the rot
   assert.deepEqual(all.filter((c) => c.status !== 200), [], "no refresh was refused");
   const ghlCalls = (await sandbox(stack, `/__sandbox/requests?since=${since}`)).requests.filter((r) => r.path.startsWith("/ghl/contacts"));
   assert.deepEqual(ghlCalls.filter((r) => r.status === 401), [], "no call went out with an expired token");
+});
+
+test("logs carry no OAuth secret: client secret, codes, access or refresh tokens", () => {
+  checkWorkerLogs(stack, ["sandbox-secret", "sbx-at-", "sbx-rt-", "sbx-code-"]);
 });

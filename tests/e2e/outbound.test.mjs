@@ -3,7 +3,7 @@
 // location's sync rules; the bridge's own writes are not echoed back.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { admin, eventually, ghl, postForm, sandbox, startStack } from "./support.mjs";
+import { ADMIN_TOKEN, FORM_SECRET, admin, checkWorkerLogs, eventually, ghl, postForm, sandbox, startStack } from "./support.mjs";
 
 const LIST = "6f1c2b1e-9a4d-4c36-8a55-2d1b6b0f7a01";
 const RULES = {
@@ -172,4 +172,10 @@ test("the sweep puts back events still queued, and they still sync exactly once"
   assert.ok(event.contactId);
   const same = (await sandbox(stack, "/__sandbox/ghl/contacts")).contacts.filter((c) => c.email === "sweep@exemple.fr");
   assert.equal(same.length, 1);
+});
+
+test("logs: JSON lines naming their event, and no key, token or signature anywhere", () => {
+  const lines = checkWorkerLogs(stack, ["sandbox-spothit-key", "sandbox-specter-key", "sandbox-location-token", ADMIN_TOKEN,
+    FORM_SECRET, FORM_SECRET.replace(/^whsec_/, "")]);
+  assert.ok(lines > 10, `${lines} lines`);
 });

@@ -1,5 +1,6 @@
 // Shared helpers for the end-to-end tests: a real Worker on workerd (wrangler dev)
 // and a real headless Chromium (Debian's, driven by playwright-core).
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -93,6 +94,7 @@ export async function startStack(extraVars = {}) {
     url: worker.url,
     sandboxUrl,
     logs: () => worker.log() + sandbox.log(),
+    workerLogs: () => worker.log(),
     async stop() {
       await worker.stop();
       await sandbox.stop();
@@ -217,4 +219,22 @@ export async function ghl(stack, method, path, body) {
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * The Worker's own log lines (JSON objects; wrangler's request lines are
+ * skipped), checked for what operability promises: each names the event it is
+ * about, and no secret appears anywhere in the whole log.
+ */
+export function checkWorkerLogs(stack, secrets) {
+  const text = stack.workerLogs();
+  for (const secret of secrets) assert.ok(!text.includes(secret), `a secret is in the Worker's logs: ${secret.slice(0, 6)}…`);
+  const lines = text.split("\n").filter((l) => l.trim().startsWith("{"));
+  assert.ok(lines.length > 0, "the Worker logged JSON lines");
+  for (const line of lines) {
+    const entry = JSON.parse(line);
+    assert.ok(entry.level, line);
+    assert.ok(entry.event || entry.ghlEvent || entry.cron, `a log line without its event: ${line}`);
+  }
+  return lines.length;
 }
