@@ -187,11 +187,13 @@ fn code_text(v: &Value) -> String {
     }
 }
 
-/// The id of the group named `name` in a `groupe/lister` answer.
+/// The id of the group named `name` in a `groupe/lister` answer. Case does
+/// not count: GHL lowercases tags, so a tag-derived name arrives lowercased.
 pub fn find_group(groups: &Value, name: &str) -> Option<String> {
     groups.as_array()?.iter().find_map(|g| {
         let id = g.get("id")?;
-        (g.get("groupe")?.as_str()? == name).then(|| code_text(id))
+        let found = g.get("groupe")?.as_str()?;
+        (found.to_lowercase() == name.to_lowercase()).then(|| code_text(id))
     })
 }
 
@@ -250,6 +252,11 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(find_group(&groups, "VIP").as_deref(), Some("12"));
+        assert_eq!(
+            find_group(&groups, "vip").as_deref(),
+            Some("12"),
+            "GHL lowercases tags"
+        );
         assert_eq!(find_group(&groups, "Other"), None);
     }
 }

@@ -10,6 +10,7 @@ const RULES = {
   version: 1,
   spotHit: {
     tagGroups: { vip: "Clients VIP" },
+    tagGroupPrefix: "spothit-group:",
     taskCompleted: [{ titleContains: "rappel", sms: "Bonjour {firstName}, merci pour votre appel. STOP au 36200", sender: "Boutique" }],
   },
   specter: {
@@ -72,6 +73,21 @@ test("a tag added in GHL puts the contact in its Spot-Hit group, created once; a
   }, { what: "the removal reported" });
   assert.match(removed.sync.results.join("\n"), /tag `vip` removed: remove \+33611111111 from Spot-Hit group `Clients VIP` by hand/);
   assert.equal((await spothit()).contacts.filter((c) => c.groupe_id === groups[0].id).length, 2, "nothing imported twice");
+
+  // Another tag naming the same group: Paul is in it already, not imported twice,
+  // and no second group is created for the lowercased name.
+  assert.equal((await ghl(stack, "POST", `/contacts/${paul}/tags`, { tags: ["spothit-group:Clients VIP"] })).status, 201);
+  const again = await eventually(async () => {
+    const { body } = await admin(stack, "/ghl-events");
+    return body.events.find((e) => e.contactId === paul && e.sync?.results?.some((r) => r.includes("already in")));
+  }, { what: "Paul's second group tag handled" });
+  // GHL lowercases tags, so the name comes lowercased: groups match case-blind.
+  assert.match(again.sync.results.join(), /\+33622222222 is already in Spot-Hit group `clients vip`/);
+  // Anne, removed by hand after the report, is tagged again: imported again.
+  assert.equal((await ghl(stack, "POST", `/contacts/${anne}/tags`, { tags: ["vip"] })).status, 201);
+  await eventually(async () => (await spothit()).contacts.filter((c) => c.mobile === "+33611111111").length === 2, { what: "Anne imported again" });
+  assert.equal((await spothit()).contacts.filter((c) => c.mobile === "+33622222222").length, 1);
+  assert.equal((await spothit()).groups.filter((g) => g.groupe.toLowerCase() === "clients vip").length, 1);
 });
 
 test("a completed task sends the rule's SMS, filled in for the contact", async () => {

@@ -242,52 +242,112 @@ async fn perform(
     let because = &step.because;
     match &step.action {
         OutboundAction::Skipped { reason } => Ok(Ok(format!("{because}: skipped, {reason}"))),
-        OutboundAction::SpotHitLeaveGroupManually { group, contact } => Ok(Ok(format!(
-            "{because}: remove {contact} from Spot-Hit group `{group}` by hand (Spot-Hit's API cannot)"
-        ))),
-        OutboundAction::SpotHitJoinGroup { group, .. } => {
+        OutboundAction::SpotHitLeaveGroupManually { group, contact } => {
+            // Forget the membership, so tagging the contact again imports it again
+            // (after the person has removed it in Spot-Hit).
+            store.kv_delete(&member_key(group, contact)).await?;
+            Ok(Ok(format!(
+                "{because}: remove {contact} from Spot-Hit group `{group}` by hand (Spot-Hit's API cannot)"
+            )))
+        }
+        OutboundAction::SpotHitJoinGroup {
+            group,
+            mobile,
+            email,
+            ..
+        } => {
             let Some(target) = cfg.spothit() else {
-                return Ok(Err(Attempt::Park(not_configured("Spot-Hit", "SPOTHIT_API_KEY"))));
+                return Ok(Err(Attempt::Park(not_configured(
+                    "Spot-Hit",
+                    "SPOTHIT_API_KEY",
+                ))));
             };
+            // Spot-Hit's import may append rather than update: import a person
+            // into a group once, whatever redeliveries or tag churn happen.
+            let who = mobile.clone().or_else(|| email.clone()).unwrap_or_default();
+            let member = member_key(group, &who);
+            if store.kv_get(&member).await?.is_some() {
+                return Ok(Ok(format!(
+                    "{because}: {who} is already in Spot-Hit group `{group}`"
+                )));
+            }
             let group_id = match spothit_group(&target, group, store).await? {
                 Ok(id) => id,
                 Err(a) => return Ok(Err(a)),
             };
             let contact = step.action.spothit_contact().unwrap_or_default();
             let request = spothit::import_contacts(&target, &group_id, &[contact]);
-            Ok(spothit_call(&request).await?.map(|_| {
-                format!("{because}: imported into Spot-Hit group `{group}` ({group_id})")
-            }))
-        }
-        OutboundAction::SpotHitSms { message, number, sender } => {
-            let Some(target) = cfg.spothit() else {
-                return Ok(Err(Attempt::Park(not_configured("Spot-Hit", "SPOTHIT_API_KEY"))));
-            };
-            let request = spothit::send_sms(&target, message, std::slice::from_ref(number), sender.as_deref());
-            Ok(spothit_call(&request).await?.map(|answer| {
-                format!("{because}: SMS sent to {number} (Spot-Hit message {})", answer["id"])
-            }))
-        }
-        OutboundAction::SpecterAddToList { list_id, contact_id, email } => {
-            let Some(target) = cfg.specter() else {
-                return Ok(Err(Attempt::Park(not_configured("Specter", "SPECTER_API_KEY"))));
-            };
-            let person = match specter_person(&target, contact_id, email.as_deref(), rules, store).await? {
-                Ok(Some(p)) => p,
-                Ok(None) => {
-                    return Ok(Ok(format!(
-                        "{because}: skipped, no Specter person is known for this contact{}",
-                        if rules.specter.lookup_by_email { " (none matches its e-mail)" } else { " (lookupByEmail is off)" }
+            match spothit_call(&request).await? {
+                Ok(_) => {
+                    store.kv_put(&member, json!(group_id)).await?;
+                    Ok(Ok(format!(
+                        "{because}: imported into Spot-Hit group `{group}` ({group_id})"
                     )))
                 }
-                Err(a) => return Ok(Err(a)),
+                Err(a) => Ok(Err(a)),
+            }
+        }
+        OutboundAction::SpotHitSms {
+            message,
+            number,
+            sender,
+        } => {
+            let Some(target) = cfg.spothit() else {
+                return Ok(Err(Attempt::Park(not_configured(
+                    "Spot-Hit",
+                    "SPOTHIT_API_KEY",
+                ))));
             };
-            let request = specter::add_to_list(&target, list_id, std::slice::from_ref(&person));
-            Ok(specter_call(&request).await?.map(|_| {
-                format!("{because}: Specter person {person} added to list {list_id}")
+            let request = spothit::send_sms(
+                &target,
+                message,
+                std::slice::from_ref(number),
+                sender.as_deref(),
+            );
+            Ok(spothit_call(&request).await?.map(|answer| {
+                format!(
+                    "{because}: SMS sent to {number} (Spot-Hit message {})",
+                    answer["id"]
+                )
             }))
         }
+        OutboundAction::SpecterAddToList {
+            list_id,
+            contact_id,
+            email,
+        } => {
+            let Some(target) = cfg.specter() else {
+                return Ok(Err(Attempt::Park(not_configured(
+                    "Specter",
+                    "SPECTER_API_KEY",
+                ))));
+            };
+            let person =
+                match specter_person(&target, contact_id, email.as_deref(), rules, store).await? {
+                    Ok(Some(p)) => p,
+                    Ok(None) => {
+                        return Ok(Ok(format!(
+                            "{because}: skipped, no Specter person is known for this contact{}",
+                            if rules.specter.lookup_by_email {
+                                " (none matches its e-mail)"
+                            } else {
+                                " (lookupByEmail is off)"
+                            }
+                        )))
+                    }
+                    Err(a) => return Ok(Err(a)),
+                };
+            let request = specter::add_to_list(&target, list_id, std::slice::from_ref(&person));
+            Ok(specter_call(&request)
+                .await?
+                .map(|_| format!("{because}: Specter person {person} added to list {list_id}")))
+        }
     }
+}
+
+/// Who the bridge imported into a Spot-Hit group (phone, else e-mail).
+fn member_key(group: &str, who: &str) -> String {
+    format!("spothit-member:{}:{who}", group.to_lowercase())
 }
 
 fn not_configured(app: &str, secret: &str) -> String {
@@ -350,7 +410,8 @@ async fn spothit_group(
     name: &str,
     store: &Store,
 ) -> Result<std::result::Result<String, Attempt>> {
-    let key = format!("spothit-group:{name}");
+    // Case-blind, like `find_group`: GHL lowercases the tags names come from.
+    let key = format!("spothit-group:{}", name.to_lowercase());
     let known = || async {
         Ok::<_, worker::Error>(
             store

@@ -358,6 +358,11 @@ impl DurableObject for BridgeStore {
                 storage.put(&slot, &known).await?;
                 Response::from_json(&json!({"ok": true}))
             }
+            "/kv/delete" => {
+                let key = format!("kv:{}", body["key"].as_str().unwrap_or_default());
+                let existed = storage.delete(&key).await?;
+                Response::from_json(&json!({"deleted": existed}))
+            }
             "/lease/acquire" => {
                 // A short exclusive right to do one thing (create a Spot-Hit
                 // group); it lapses by itself if the holder dies.
@@ -528,6 +533,11 @@ impl Store {
             .call("/kv/put", json!({"key": key, "value": value}))
             .await?;
         Ok(Some(answer["previous"].clone()).filter(|v| !v.is_null()))
+    }
+
+    pub async fn kv_delete(&self, key: &str) -> Result<()> {
+        self.call("/kv/delete", json!({"key": key})).await?;
+        Ok(())
     }
 
     /// Takes the lease `name` for `ttl_ms` if nobody holds it.
