@@ -52,7 +52,8 @@ test-native:
 test-wasm:
 	cargo test -p ghl-bridge-web --target wasm32-unknown-unknown
 
-# The package as a consumer installs it: Node import, esbuild bundle, tsc.
+# The package as a consumer installs it: Node import, esbuild bundles (Node, and
+# a browser bundle run in Chromium), tsc.
 test-npm:
 	node --test tests/npm/
 

@@ -4,9 +4,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { before, test } from "node:test";
+import { launchChromium } from "../e2e/support.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const bin = (name) => join(ROOT, "node_modules/.bin", name);
@@ -22,7 +24,7 @@ before(() => {
   mkdirSync(installed, { recursive: true });
   run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"], project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "dashboard", private: true, type: "module" }));
-  for (const f of ["consumer.mjs", "consumer.ts", "tsconfig.json"]) cpSync(join(import.meta.dirname, f), join(project, f));
+  for (const f of ["consumer.mjs", "consumer.ts", "tsconfig.json", "dashboard.js"]) cpSync(join(import.meta.dirname, f), join(project, f));
 });
 
 test("the packed package holds only what it needs", () => {
@@ -56,4 +58,36 @@ test("the types compile under tsc --strict, and catch misuse", () => {
   writeFileSync(join(project, "wrong.ts"), 'import { templates } from "ghl-bridge";\nconst n: number = templates()[0].name;\nconsole.log(n);\n');
   writeFileSync(join(project, "tsconfig.wrong.json"), JSON.stringify({ extends: "./tsconfig.json", files: ["wrong.ts"] }));
   assert.throws(() => run(bin("tsc"), ["-p", "tsconfig.wrong.json"], project), (e) => /TS2322/.test(e.stdout));
+});
+
+test("an esbuild browser bundle runs in Chromium with the wasm shipped next to it", async () => {
+  run(bin("esbuild"), ["dashboard.js", "--bundle", "--format=esm", "--platform=browser", "--outfile=site/dashboard.js", "--log-level=warning"], project);
+  cpSync(join(project, "node_modules/ghl-bridge/dist/ghl_bridge_web_bg.wasm"), join(project, "site/ghl_bridge_web_bg.wasm"));
+  writeFileSync(join(project, "site/index.html"), '<!doctype html><script type="module" src="dashboard.js"></script>');
+  const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+  const server = createServer((req, res) => {
+    const file = join(project, "site", req.url === "/" ? "index.html" : req.url.slice(1));
+    try {
+      const body = readFileSync(file);
+      res.writeHead(200, { "content-type": types[file.slice(file.lastIndexOf("."))] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => document.body?.dataset.result, null, { timeout: 15_000 });
+    const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
+    assert.deepEqual(result, { kinds: ["upsert", "tags", "note"], phone: "+33612345678", create: 3 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
 });
