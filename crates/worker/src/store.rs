@@ -392,7 +392,12 @@ impl DurableObject for BridgeStore {
             "/kv/put" => {
                 let key = format!("kv:{}", body["key"].as_str().unwrap_or_default());
                 let previous: Option<Value> = storage.get(&key).await?;
-                storage.put(&key, &body["value"]).await?;
+                // JSON null crosses to JS as `undefined`, which storage refuses.
+                if body["value"].is_null() {
+                    storage.delete(&key).await?;
+                } else {
+                    storage.put(&key, &body["value"]).await?;
+                }
                 Response::from_json(&json!({"previous": previous}))
             }
             "/oauth/put" => {
