@@ -11,7 +11,9 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
 	@echo "make test  - lint + every test: native, wasm in headless Chromium, end to end on workerd"
+	@echo "make build-npm - the npm package in npm/ (wasm, Node and browser entries, types)"
 	@echo "make bench-mapping - mapping throughput: native, wasm vs JSONata vs plain JS, wasm size"
+	@echo "make bench-page - the tester in Chromium: keystroke to preview, a 10,000-row CSV"
 	@echo "make load  - load and fault run: Worker + sandbox, webhooks/s, latency, exactly-once, backfill"
 
 setup:
