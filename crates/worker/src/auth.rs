@@ -84,7 +84,6 @@ pub fn token_request(
 /// (refreshed when due). Not installed is a parked event with the fix; a
 /// refresh that failed for now is retried.
 pub async fn ghl_token(
-    _env: &Env,
     cfg: &Config,
     store: &Store,
 ) -> Result<std::result::Result<String, Attempt>> {

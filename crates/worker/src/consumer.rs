@@ -62,7 +62,7 @@ async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Resu
         message.ack();
         return Ok(());
     };
-    let attempt = process(&mut record, &store, cfg, env, &location).await?;
+    let attempt = process(&mut record, &store, cfg, &location).await?;
     let log = |outcome: &str, detail: &str| {
         console_log!(
             "{}",
@@ -205,10 +205,9 @@ async fn process(
     record: &mut EventRecord,
     store: &Store,
     cfg: &Config,
-    env: &Env,
     location: &str,
 ) -> Result<Attempt> {
-    let token = match crate::auth::ghl_token(env, cfg, store).await? {
+    let token = match crate::auth::ghl_token(cfg, store).await? {
         Ok(t) => t,
         Err(attempt) => return Ok(attempt),
     };

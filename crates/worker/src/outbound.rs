@@ -47,7 +47,7 @@ pub async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> 
         message.ack();
         return Ok(());
     };
-    let attempt = process(&mut entry, &claimed["event"], &store, cfg, env).await?;
+    let attempt = process(&mut entry, &claimed["event"], &store, cfg).await?;
     let Some(sync) = entry.sync.as_mut() else {
         message.ack();
         return Ok(());
@@ -105,7 +105,6 @@ async fn process(
     event: &Value,
     store: &Store,
     cfg: &Config,
-    env: &Env,
 ) -> Result<Attempt> {
     let rules = match load_rules(store, cfg).await? {
         None => return Ok(Attempt::Done),
@@ -115,7 +114,7 @@ async fn process(
     let plan = match entry.sync.as_ref().and_then(|s| s.plan.clone()) {
         Some(plan) => plan,
         None => {
-            let plan = match make_plan(entry, event, &rules, store, cfg, env).await? {
+            let plan = match make_plan(entry, event, &rules, store, cfg).await? {
                 Ok(p) => p,
                 Err(attempt) => return Ok(attempt),
             };
@@ -152,13 +151,12 @@ async fn make_plan(
     rules: &SyncRules,
     store: &Store,
     cfg: &Config,
-    env: &Env,
 ) -> Result<std::result::Result<Vec<PlannedAction>, Attempt>> {
     if entry.event_type == "TaskComplete" {
         let Some(contact_id) = entry.contact_id.clone() else {
             return Ok(Err(Attempt::Park("the task has no contactId".into())));
         };
-        let contact = match read_contact(&contact_id, store, cfg, env).await? {
+        let contact = match read_contact(&contact_id, store, cfg).await? {
             Ok(c) => c,
             Err(attempt) => return Ok(Err(attempt)),
         };
@@ -194,9 +192,8 @@ async fn read_contact(
     contact_id: &str,
     store: &Store,
     cfg: &Config,
-    env: &Env,
 ) -> Result<std::result::Result<ContactView, Attempt>> {
-    let token = match crate::auth::ghl_token(env, cfg, store).await? {
+    let token = match crate::auth::ghl_token(cfg, store).await? {
         Ok(t) => t,
         Err(attempt) => return Ok(Err(attempt)),
     };
