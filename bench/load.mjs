@@ -36,7 +36,8 @@ async function waitSettled(stack, ids, timeoutMs) {
     const mine = body.events.filter((e) => want.has(e.key));
     const open = mine.filter((e) => e.status !== "done" && e.status !== "parked");
     if ((mine.length === ids.length && open.length === 0) || Date.now() > deadline) return mine;
-    await new Promise((r) => setTimeout(r, 500));
+    // Each poll lists every event with its payload: not too often on a big run.
+    await new Promise((r) => setTimeout(r, ids.length > 500 ? 3000 : 500));
   }
 }
 
@@ -89,6 +90,10 @@ try {
   await phase(stack, "the same people again (updates)", {}, EVENTS, CONCURRENCY, people);
   await phase(stack, "20% 5xx + 15 s 429 storm + 50 ms latency", { errorRate: 0.2, errorStatus: 500, storm429ForMs: 15_000, latencyMs: 50, seed: 3 }, EVENTS, CONCURRENCY);
   if (BACKFILL > 0) await phase(stack, "bulk backfill", {}, BACKFILL, 20);
+} catch (e) {
+  // What the Worker said last, to explain a failure.
+  console.error(stack.workerLogs().split("\n").filter((l) => !l.includes("POST /v1/hooks")).slice(-40).join("\n"));
+  throw e;
 } finally {
   await stack.stop();
 }
