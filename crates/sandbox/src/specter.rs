@@ -367,22 +367,14 @@ async fn by_email(Extract(s): Extract<Shared>, headers: HeaderMap, body: String)
             "email must be a valid e-mail address",
         );
     };
-    let found = {
-        let state = s.lock();
-        state
-            .specter
-            .emails
-            .iter()
-            .find(|(_, e)| e.to_lowercase() == email)
-            .and_then(|(id, _)| {
-                state
-                    .specter
-                    .people
-                    .iter()
-                    .find(|p| p["person_id"] == id.as_str())
-                    .cloned()
-            })
-    };
+    let owner = s
+        .lock()
+        .specter
+        .emails
+        .iter()
+        .find(|(_, e)| e.to_lowercase() == email)
+        .map(|(id, _)| id.clone());
+    let found = owner.and_then(|id| people(&s, &[id]).into_iter().next());
     let answer = found.map(|p| {
         json!({"id": p["person_id"], "email": email, "first_name": p["first_name"],
                "last_name": p["last_name"], "linkedin_url": p["linkedin_url"], "score": 9})

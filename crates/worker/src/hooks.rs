@@ -118,8 +118,8 @@ pub async fn spothit(
 
 /// `POST /v1/hooks/ghl`: a GHL webhook, Ed25519-signed. Redeliveries and echoes
 /// of the bridge's own writes are recognised; other changes are recorded for the
-/// admin view (the rules that sync them on to Spot-Hit and Specter are not built
-/// yet).
+/// admin view and, when sync rules can act on them, queued for Spot-Hit and
+/// Specter (`outbound.rs`).
 pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> {
     let Some(key) = cfg.ghl_webhook_public_key.as_deref() else {
         return json_error(
