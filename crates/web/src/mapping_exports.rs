@@ -169,22 +169,22 @@ pub fn preview_event(
 ) -> Result<JsValue, JsError> {
     let mapping = Mapping::parse(mapping);
     let payload = parse_payload(payload, format_of(format)?).map_err(|e| e.to_string());
-    let known = match existing.as_deref().map(|e| known_contacts(&mapping, e)) {
-        Some(Err(e)) => Err(e),
-        Some(Ok(k)) => Ok(Some(k)),
-        None => Ok(None),
+    // Unreadable existing contacts are reported like an unreadable payload.
+    let (payload, known) = match existing
+        .as_deref()
+        .map(|e| known_contacts(&mapping, e))
+        .transpose()
+    {
+        Ok(known) => (payload, known),
+        Err(e) => (Err(e), None),
     };
-    let preview = match known {
-        Ok(known) => preview::preview_event(
-            &mapping,
-            payload,
-            location_id,
-            now_unix as i64,
-            known.as_ref(),
-        ),
-        Err(e) => preview::preview_event(&mapping, Err(e), location_id, now_unix as i64, None),
-    };
-    to_js(&preview)
+    to_js(&preview::preview_event(
+        &mapping,
+        payload,
+        location_id,
+        now_unix as i64,
+        known.as_ref(),
+    ))
 }
 
 /// The data rows of a CSV file: `[{line, payload}]`, or throws with the line.

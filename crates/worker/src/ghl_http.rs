@@ -1,5 +1,6 @@
 //! Sends the core's `HttpRequest` values with the Workers `fetch`, and brings the
-//! answer back as the core's `HttpResponse`.
+//! answer back as the core's `HttpResponse`: every outgoing call (GHL, its
+//! OAuth token endpoint, Spot-Hit, Specter) goes through here.
 
 use ghl_bridge::http::{HttpRequest, HttpResponse};
 use worker::{Fetch, Headers, Method, Request, RequestInit};
