@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::respond::{json_error, json_ok};
-use crate::store::{QueuedEvent, Store};
+use crate::store::{QueuedEvent, Store, SYNC_RULES_KEY};
 use ghl_bridge::admin_api::{
     Accepted, ApiError, DeadLetters, EventList, GhlConnection, GhlReplayed, MappingDeleted,
     MappingSaved, Saved, StoredMapping, SyncRulesAnswer,
@@ -66,12 +66,8 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                     &format!("event `{key}` is not a dead letter"),
                 );
             }
-            env.queue("EVENTS")?
-                .send(QueuedEvent {
-                    location: cfg.ghl_location_id.clone(),
-                    key: key.to_string(),
-                    kind: None,
-                })
+            QueuedEvent::inbound(&cfg.ghl_location_id, key)
+                .send(env)
                 .await?;
             let answer = Accepted {
                 status: "queued".into(),
@@ -124,7 +120,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             test_event(req, env, cfg, source).await
         }
         (Method::Get, ["sync-rules"]) => {
-            let stored = store.kv_get("sync-rules").await?;
+            let stored = store.kv_get(SYNC_RULES_KEY).await?;
             let (rules, from) = match stored.as_ref().and_then(|v| v.as_str()) {
                 Some(t) => (Some(t.to_string()), "admin"),
                 None => (cfg.sync_rules.clone(), "SYNC_RULES"),
@@ -139,7 +135,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             if let Err(e) = SyncRules::parse(&text) {
                 return json_error(422, "invalid_rules", &e.to_string());
             }
-            store.kv_put("sync-rules", json!(text)).await?;
+            store.kv_put(SYNC_RULES_KEY, json!(text)).await?;
             json_ok(&Saved { saved: true })
         }
         (Method::Post, ["ghl-events", id, "replay"]) => {
@@ -153,13 +149,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                     &format!("GHL event `{id}` has no parked sync"),
                 );
             }
-            env.queue("EVENTS")?
-                .send(QueuedEvent {
-                    location: cfg.ghl_location_id.clone(),
-                    key: id.to_string(),
-                    kind: Some("ghl".into()),
-                })
-                .await?;
+            QueuedEvent::ghl(&cfg.ghl_location_id, id).send(env).await?;
             let answer = GhlReplayed {
                 status: "queued".into(),
                 webhook_id: id.to_string(),

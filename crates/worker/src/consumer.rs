@@ -29,9 +29,10 @@ pub(crate) enum Attempt {
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let cfg = Config::from_env(env);
     for message in batch.messages()? {
-        let handled = match message.body().kind.as_deref() {
-            Some("ghl") => crate::outbound::handle(&message, env, &cfg).await,
-            _ => handle(&message, env, &cfg).await,
+        let handled = if message.body().is_ghl() {
+            crate::outbound::handle(&message, env, &cfg).await
+        } else {
+            handle(&message, env, &cfg).await
         };
         if let Err(e) = handled {
             // Our own trouble (storage, bindings): retry the message, never drop it.
@@ -63,51 +64,73 @@ async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> Resu
         return Ok(());
     };
     let attempt = process(&mut record, &store, cfg, &location).await?;
-    let log = |outcome: &str, detail: &str| {
-        console_log!(
-            "{}",
-            json!({"level": "info", "event": record.key, "source": record.source_id, "attempt": record.attempts, "outcome": outcome, "contactId": record.contact_id, "detail": detail})
-        );
+    let settled = settle(attempt, record.attempts, message);
+    record.status = settled.status;
+    record.error = settled.error;
+    console_log!(
+        "{}",
+        json!({"level": "info", "event": record.key, "source": record.source_id, "attempt": record.attempts, "outcome": settled.outcome, "contactId": record.contact_id, "detail": settled.detail})
+    );
+    store.call("/update", json!({"record": record})).await?;
+    Ok(())
+}
+
+/// Where an event stands after an attempt, for its record and the log.
+pub(crate) struct Settled {
+    pub status: EventStatus,
+    pub error: Option<String>,
+    /// `done`, `retry` or `parked`.
+    pub outcome: &'static str,
+    pub detail: String,
+}
+
+/// Acks the message, or puts it back with backoff while attempts remain, and
+/// says where the event stands. Inbound events and GHL syncs settle alike.
+pub(crate) fn settle(attempt: Attempt, attempts: u32, message: &Message<QueuedEvent>) -> Settled {
+    let parked = |error: String, detail: String| Settled {
+        status: EventStatus::Parked,
+        error: Some(error),
+        outcome: "parked",
+        detail,
     };
     match attempt {
         Attempt::Done => {
-            record.status = EventStatus::Done;
-            record.error = None;
-            log("done", "");
             message.ack();
+            Settled {
+                status: EventStatus::Done,
+                error: None,
+                outcome: "done",
+                detail: String::new(),
+            }
         }
-        Attempt::Retry { reason, hint_ms } if record.attempts < MAX_ATTEMPTS => {
-            let delay = backoff_seconds(record.attempts, hint_ms, js_sys::Math::random());
-            record.status = EventStatus::Queued;
-            record.error = Some(format!(
-                "attempt {} failed, retrying in {delay}s: {reason}",
-                record.attempts
-            ));
-            log("retry", &reason);
+        Attempt::Retry { reason, hint_ms } if attempts < MAX_ATTEMPTS => {
+            let delay = backoff_seconds(attempts, hint_ms, js_sys::Math::random());
             message.retry_with_options(
                 &QueueRetryOptionsBuilder::new()
                     .with_delay_seconds(delay)
                     .build(),
             );
+            Settled {
+                status: EventStatus::Queued,
+                error: Some(format!(
+                    "attempt {attempts} failed, retrying in {delay}s: {reason}"
+                )),
+                outcome: "retry",
+                detail: reason,
+            }
         }
         Attempt::Retry { reason, .. } => {
-            record.status = EventStatus::Parked;
-            record.error = Some(format!(
-                "gave up after {} attempts: {reason}",
-                record.attempts
-            ));
-            log("parked", &reason);
             message.ack();
+            parked(
+                format!("gave up after {attempts} attempts: {reason}"),
+                reason,
+            )
         }
         Attempt::Park(reason) => {
-            record.status = EventStatus::Parked;
-            record.error = Some(reason.clone());
-            log("parked", &reason);
             message.ack();
+            parked(reason.clone(), reason)
         }
     }
-    store.call("/update", json!({"record": record})).await?;
-    Ok(())
 }
 
 /// Calls per location per window the Worker allows itself: below GHL's 100 per

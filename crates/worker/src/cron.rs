@@ -14,19 +14,18 @@ pub async fn sweep(env: &Env, cfg: &Config, older_than_ms: Option<u64>) -> Resul
     let stale = store
         .call("/stale", json!({"olderThanMs": older_than_ms}))
         .await?;
-    let queue = env.queue("EVENTS")?;
-    for (field, kind) in [("inbound", None), ("ghl", Some("ghl".to_string()))] {
-        for key in stale[field].as_array().cloned().unwrap_or_default() {
-            queue
-                .send(QueuedEvent {
-                    location: cfg.ghl_location_id.clone(),
-                    key: key.as_str().unwrap_or_default().to_string(),
-                    kind: kind.clone(),
-                })
-                .await?;
-        }
+    let stale: Swept = serde_json::from_value(stale)?;
+    for key in &stale.inbound {
+        QueuedEvent::inbound(&cfg.ghl_location_id, key)
+            .send(env)
+            .await?;
     }
-    Ok(serde_json::from_value(stale)?)
+    for webhook_id in &stale.ghl {
+        QueuedEvent::ghl(&cfg.ghl_location_id, webhook_id)
+            .send(env)
+            .await?;
+    }
+    Ok(stale)
 }
 
 pub async fn run(env: &Env) -> Result<()> {

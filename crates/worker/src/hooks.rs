@@ -150,23 +150,20 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
         );
     }
     let store = Store::for_location(env, &event.location_id)?;
-    // Kept for the sync-back rules when there are rules and they can act on it.
-    let sync = crate::outbound::SYNCED_EVENTS.contains(&event.event_type.as_str())
-        && crate::outbound::load_rules(&store, cfg).await?.is_some();
+    // Kept for the sync-back rules when they can act on it and there are rules
+    // (`SYNC_RULES` here, or saved ones the store checks in the same step).
+    let syncable = crate::outbound::SYNCED_EVENTS.contains(&event.event_type.as_str());
     let answer = store
         .call(
             "/ghl-event",
             json!({"webhookId": event.webhook_id, "type": event.event_type, "contactId": event.contact_id(),
-                   "echoWindowMs": cfg.echo_window_ms, "sync": sync, "event": event.data}),
+                   "echoWindowMs": cfg.echo_window_ms, "syncable": syncable,
+                   "rulesFromEnv": cfg.sync_rules.is_some(), "event": event.data}),
         )
         .await?;
     if answer["queued"] == true {
-        env.queue("EVENTS")?
-            .send(QueuedEvent {
-                location: event.location_id.clone(),
-                key: event.webhook_id.clone(),
-                kind: Some("ghl".into()),
-            })
+        QueuedEvent::ghl(&event.location_id, &event.webhook_id)
+            .send(env)
             .await?;
     }
     json_ok(&json!({"status": answer["outcome"], "type": event.event_type}))
@@ -237,12 +234,8 @@ pub(crate) async fn record_and_queue(
             outcome: serde_json::from_value(answer["record"]["status"].clone()).ok(),
         });
     }
-    env.queue("EVENTS")?
-        .send(QueuedEvent {
-            location: cfg.ghl_location_id.clone(),
-            key: key.clone(),
-            kind: None,
-        })
+    QueuedEvent::inbound(&cfg.ghl_location_id, &key)
+        .send(env)
         .await?;
     Ok(Accepted {
         status: "queued".into(),

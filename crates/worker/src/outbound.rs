@@ -5,15 +5,15 @@
 //! atomically in the Durable Object), so a retry never re-decides.
 
 use crate::config::Config;
-use crate::consumer::{send_within_budget, Attempt};
+use crate::consumer::{send_within_budget, settle, Attempt};
 use crate::ghl_http;
-use crate::store::{EventStatus, GhlEventEntry, QueuedEvent, Store};
+use crate::store::{GhlEventEntry, QueuedEvent, Store, SYNC_RULES_KEY};
 use ghl_bridge::ghl::contacts::GetContact;
 use ghl_bridge::ghl::{build_request, Call, GhlTarget};
 use ghl_bridge::outbound::{plan_event, ContactView, OutboundAction, PlannedAction, SyncRules};
 use ghl_bridge::{specter, spothit};
 use serde_json::{json, Value};
-use worker::{console_log, Env, Message, MessageExt, QueueRetryOptionsBuilder, Result};
+use worker::{console_log, Env, Message, MessageExt, Result};
 
 /// GHL events the rules can act on.
 pub const SYNCED_EVENTS: &[&str] = &[
@@ -28,7 +28,7 @@ pub async fn load_rules(
     store: &Store,
     cfg: &Config,
 ) -> Result<Option<std::result::Result<SyncRules, String>>> {
-    let stored = store.kv_get("sync-rules").await?;
+    let stored = store.kv_get(SYNC_RULES_KEY).await?;
     let text = stored
         .as_ref()
         .and_then(Value::as_str)
@@ -52,47 +52,12 @@ pub async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) -> 
         message.ack();
         return Ok(());
     };
-    let (outcome, detail) = match attempt {
-        Attempt::Done => {
-            sync.status = EventStatus::Done;
-            sync.error = None;
-            message.ack();
-            ("done", String::new())
-        }
-        Attempt::Retry { reason, hint_ms } if sync.attempts < ghl_bridge::sync::MAX_ATTEMPTS => {
-            let delay =
-                ghl_bridge::sync::backoff_seconds(sync.attempts, hint_ms, js_sys::Math::random());
-            sync.status = EventStatus::Queued;
-            sync.error = Some(format!(
-                "attempt {} failed, retrying in {delay}s: {reason}",
-                sync.attempts
-            ));
-            message.retry_with_options(
-                &QueueRetryOptionsBuilder::new()
-                    .with_delay_seconds(delay)
-                    .build(),
-            );
-            ("retry", reason)
-        }
-        Attempt::Retry { reason, .. } => {
-            sync.status = EventStatus::Parked;
-            sync.error = Some(format!(
-                "gave up after {} attempts: {reason}",
-                sync.attempts
-            ));
-            message.ack();
-            ("parked", reason)
-        }
-        Attempt::Park(reason) => {
-            sync.status = EventStatus::Parked;
-            sync.error = Some(reason.clone());
-            message.ack();
-            ("parked", reason)
-        }
-    };
+    let settled = settle(attempt, sync.attempts, message);
+    sync.status = settled.status;
+    sync.error = settled.error;
     console_log!(
         "{}",
-        json!({"level": "info", "ghlEvent": entry.webhook_id, "type": entry.event_type, "contactId": entry.contact_id, "outcome": outcome, "detail": detail})
+        json!({"level": "info", "ghlEvent": entry.webhook_id, "type": entry.event_type, "contactId": entry.contact_id, "outcome": settled.outcome, "detail": settled.detail})
     );
     store
         .call("/ghl-event/update", json!({"entry": entry}))

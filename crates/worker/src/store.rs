@@ -14,6 +14,14 @@ use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
 };
 
+/// Where the sync-back rules saved through the admin API are kept (`/kv`).
+pub const SYNC_RULES_KEY: &str = "sync-rules";
+
+/// The storage slot of a `/kv` value.
+fn kv_slot(key: &str) -> String {
+    format!("kv:{key}")
+}
+
 /// What goes on the queue: which event, in which location's store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueuedEvent {
@@ -23,6 +31,36 @@ pub struct QueuedEvent {
     /// `ghl`: a GHL event to sync on to Spot-Hit and Specter; absent: inbound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+}
+
+impl QueuedEvent {
+    const GHL: &'static str = "ghl";
+
+    /// An inbound event (webhook, test event, Specter person) to sync to GHL.
+    pub fn inbound(location: &str, key: &str) -> QueuedEvent {
+        QueuedEvent {
+            location: location.to_string(),
+            key: key.to_string(),
+            kind: None,
+        }
+    }
+
+    /// A GHL event to sync on to Spot-Hit and Specter.
+    pub fn ghl(location: &str, webhook_id: &str) -> QueuedEvent {
+        QueuedEvent {
+            kind: Some(Self::GHL.into()),
+            ..QueuedEvent::inbound(location, webhook_id)
+        }
+    }
+
+    pub fn is_ghl(&self) -> bool {
+        self.kind.as_deref() == Some(Self::GHL)
+    }
+
+    /// Onto the `EVENTS` queue.
+    pub async fn send(self, env: &Env) -> Result<()> {
+        env.queue("EVENTS")?.send(self).await
+    }
 }
 
 #[durable_object]
@@ -261,7 +299,13 @@ impl DurableObject for BridgeStore {
                         }
                         _ => true,
                     };
-                let sync = !echo && body["sync"] == true;
+                let sync = !echo
+                    && body["syncable"] == true
+                    && (body["rulesFromEnv"] == true
+                        || storage
+                            .get::<Value>(&kv_slot(SYNC_RULES_KEY))
+                            .await?
+                            .is_some());
                 let entry = GhlEventEntry {
                     webhook_id: webhook_id.clone(),
                     event_type: body["type"].as_str().unwrap_or_default().to_string(),
@@ -359,7 +403,7 @@ impl DurableObject for BridgeStore {
                 Response::from_json(&json!({"ok": true}))
             }
             "/kv/delete" => {
-                let key = format!("kv:{}", body["key"].as_str().unwrap_or_default());
+                let key = kv_slot(body["key"].as_str().unwrap_or_default());
                 let existed = storage.delete(&key).await?;
                 Response::from_json(&json!({"deleted": existed}))
             }
@@ -385,12 +429,12 @@ impl DurableObject for BridgeStore {
             "/kv/get" => {
                 // Small values other modules keep per location (Spot-Hit group
                 // ids, Specter person links and fingerprints, sync rules).
-                let key = format!("kv:{}", body["key"].as_str().unwrap_or_default());
+                let key = kv_slot(body["key"].as_str().unwrap_or_default());
                 let value: Option<Value> = storage.get(&key).await?;
                 Response::from_json(&json!({"value": value}))
             }
             "/kv/put" => {
-                let key = format!("kv:{}", body["key"].as_str().unwrap_or_default());
+                let key = kv_slot(body["key"].as_str().unwrap_or_default());
                 let previous: Option<Value> = storage.get(&key).await?;
                 // JSON null crosses to JS as `undefined`, which storage refuses.
                 if body["value"].is_null() {
