@@ -32,21 +32,13 @@ impl KnownContacts {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| KnownContactsError(format!("not valid JSON: {e}")))?;
         let list = match &value {
-            Value::Array(items) => items,
-            Value::Object(o) => match o.get("contacts") {
-                Some(Value::Array(items)) => items,
-                _ => {
-                    return Err(KnownContactsError(
-                        "expected a list of contacts or an object with `contacts`".into(),
-                    ))
-                }
-            },
-            _ => {
-                return Err(KnownContactsError(
-                    "expected a list of contacts or an object with `contacts`".into(),
-                ))
-            }
-        };
+            Value::Array(items) => Some(items),
+            Value::Object(o) => o.get("contacts").and_then(Value::as_array),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            KnownContactsError("expected a list of contacts or an object with `contacts`".into())
+        })?;
         for (i, contact) in list.iter().enumerate() {
             let text_of = |k: &str| contact.get(k).and_then(Value::as_str);
             let id = text_of("id")
