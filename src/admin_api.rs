@@ -18,6 +18,10 @@ pub mod routes {
     pub const SWEEP: &str = "/v1/admin/sweep";
     /// GET: can the Worker reach GHL with its credentials.
     pub const GHL_CONNECTION: &str = "/v1/admin/ghl-connection";
+    /// GET: the location's storage (rows, bytes).
+    pub const STORAGE: &str = "/v1/admin/storage";
+    /// POST: apply retention now (`?days=`, `?asOfMs=`).
+    pub const RETENTION: &str = "/v1/admin/retention";
 
     /// POST: put a parked sync back of a GHL event on the queue again.
     pub fn replay_ghl_event(webhook_id: &str) -> String {
@@ -51,15 +55,14 @@ pub struct EventRecord {
     pub event_id: Option<String>,
     pub received_at_ms: u64,
     /// `json` or `form`.
-    pub format: String,
+    pub format: crate::mapping::PayloadFormat,
     pub payload: String,
     pub status: EventStatus,
     pub attempts: u32,
     /// Follow-up steps already done (resume point after a failure).
     pub steps_done: usize,
     pub contact_id: Option<String>,
-    /// `created` or `updated`.
-    pub action: Option<String>,
+    pub action: Option<ContactAction>,
     pub error: Option<String>,
     /// GHL calls made for this event, all attempts included.
     pub ghl_calls: u32,
@@ -67,6 +70,26 @@ pub struct EventRecord {
     /// Last change of this record (received, claimed, progressed, parked).
     #[serde(default)]
     pub updated_at_ms: u64,
+}
+
+/// What the upsert did to the contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ContactAction {
+    Created,
+    Updated,
+}
+
+/// What a GHL webhook was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GhlOutcome {
+    /// Seen before (same webhookId): not recorded again.
+    Duplicate,
+    /// The bridge's own write coming back.
+    Echo,
+    /// A change made in GHL.
+    Recorded,
 }
 
 /// An event still queued or processing this long after its last change was
@@ -84,10 +107,14 @@ pub enum EventStatus {
     Parked,
 }
 
-/// `GET /v1/admin/events?limit=N`, newest first.
+/// `GET /v1/admin/events?limit=N&status=&source=&cursor=`, newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EventList {
     pub events: Vec<EventRecord>,
+    /// Pass it as `cursor` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// `GET /v1/admin/dead-letters`.
@@ -103,11 +130,11 @@ pub struct DeadLetters {
 pub struct GhlEventEntry {
     pub webhook_id: String,
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub event_type: crate::ghl::webhooks::GhlEventType,
     pub contact_id: Option<String>,
     pub received_at_ms: u64,
     /// `recorded` (a change made in GHL), `echo` (of the bridge's own write).
-    pub outcome: String,
+    pub outcome: GhlOutcome,
     /// Syncing it on to Spot-Hit and Specter under the rules; absent when
     /// there are no rules or the event is an echo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +263,20 @@ pub struct Swept {
     pub inbound: Vec<String>,
     /// GHL webhook ids (syncs back).
     pub ghl: Vec<String>,
+}
+
+/// `GET /v1/admin/storage`: what a location's storage holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageReport {
+    /// The SQLite database's size.
+    pub bytes: u64,
+    pub events: u64,
+    /// Events whose payload is still kept.
+    pub payloads: u64,
+    pub ghl_events: u64,
+    pub identity_keys: u64,
+    pub other_rows: u64,
 }
 
 /// One list or saved search in a Specter poll.

@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod contacts;
 mod error;
 pub mod notes;
+pub mod oauth;
 pub mod tags;
 pub mod tasks;
 pub mod webhooks;

@@ -6,7 +6,7 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// How far an event's `timestamp` may be from now before it counts as a replay.
@@ -62,7 +62,7 @@ pub fn verify_signature(
 pub struct GhlEvent {
     /// `ContactCreate`, `ContactTagUpdate`, `TaskComplete`, ...
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub event_type: GhlEventType,
     pub location_id: String,
     pub webhook_id: String,
     /// ISO 8601.
@@ -75,7 +75,7 @@ impl GhlEvent {
     /// The contact the event is about: `id` on contact events, `contactId` on
     /// notes and tasks, `appointment.contactId` on appointments.
     pub fn contact_id(&self) -> Option<&str> {
-        if self.event_type.starts_with("Contact") {
+        if self.event_type.is_contact() {
             return self.data.get("id").and_then(Value::as_str);
         }
         self.data
@@ -86,6 +86,76 @@ impl GhlEvent {
                     .and_then(|a| a.get("contactId"))
             })
             .and_then(Value::as_str)
+    }
+}
+
+/// GHL's event types that the bridge acts on, and the rest by name. The wire
+/// form is GHL's string (`ContactTagUpdate`, `INSTALL`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum GhlEventType {
+    ContactCreate,
+    ContactUpdate,
+    ContactTagUpdate,
+    TaskComplete,
+    Install,
+    Uninstall,
+    Other(String),
+}
+
+impl GhlEventType {
+    pub fn as_str(&self) -> &str {
+        match self {
+            GhlEventType::ContactCreate => "ContactCreate",
+            GhlEventType::ContactUpdate => "ContactUpdate",
+            GhlEventType::ContactTagUpdate => "ContactTagUpdate",
+            GhlEventType::TaskComplete => "TaskComplete",
+            GhlEventType::Install => "INSTALL",
+            GhlEventType::Uninstall => "UNINSTALL",
+            GhlEventType::Other(name) => name,
+        }
+    }
+
+    /// About a contact itself (its `id` is the contact's).
+    pub fn is_contact(&self) -> bool {
+        self.as_str().starts_with("Contact")
+    }
+
+    /// The sync-back rules can act on it.
+    pub fn is_syncable(&self) -> bool {
+        matches!(
+            self,
+            GhlEventType::ContactCreate
+                | GhlEventType::ContactUpdate
+                | GhlEventType::ContactTagUpdate
+                | GhlEventType::TaskComplete
+        )
+    }
+}
+
+impl From<String> for GhlEventType {
+    fn from(name: String) -> Self {
+        match name.as_str() {
+            "ContactCreate" => GhlEventType::ContactCreate,
+            "ContactUpdate" => GhlEventType::ContactUpdate,
+            "ContactTagUpdate" => GhlEventType::ContactTagUpdate,
+            "TaskComplete" => GhlEventType::TaskComplete,
+            "INSTALL" => GhlEventType::Install,
+            "UNINSTALL" => GhlEventType::Uninstall,
+            _ => GhlEventType::Other(name),
+        }
+    }
+}
+
+impl From<GhlEventType> for String {
+    fn from(t: GhlEventType) -> String {
+        t.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for GhlEventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -132,7 +202,7 @@ mod tests {
     #[test]
     fn a_signed_fresh_event_is_accepted_and_parsed() {
         let event = authenticate(&public(), BODY.as_bytes(), Some(&signed(BODY)), NOW).unwrap();
-        assert_eq!(event.event_type, "ContactTagUpdate");
+        assert_eq!(event.event_type, GhlEventType::ContactTagUpdate);
         assert_eq!(event.webhook_id, "wh_1");
         assert_eq!(event.contact_id(), Some("c1"));
         assert_eq!(event.data["tags"][0], "vip");

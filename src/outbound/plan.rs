@@ -2,6 +2,7 @@
 //! Specter. Pure: the Worker supplies the contact and the tags it had before.
 
 use super::rules::{SyncRules, TaskRuleAction};
+use crate::ghl::webhooks::GhlEventType;
 use crate::mapping::Template;
 use crate::spothit::SpotHitContact;
 use serde::{Deserialize, Serialize};
@@ -181,16 +182,16 @@ fn tag_actions(rules: &SyncRules, contact: &ContactView, before: &[String]) -> V
 /// `TaskComplete`, the task (its `title`).
 pub fn plan_event(
     rules: &SyncRules,
-    event_type: &str,
+    event_type: &GhlEventType,
     contact: &ContactView,
     before: Option<&[String]>,
     task: Option<&Value>,
 ) -> Vec<PlannedAction> {
     match event_type {
-        "ContactCreate" | "ContactUpdate" | "ContactTagUpdate" => {
-            tag_actions(rules, contact, before.unwrap_or_default())
-        }
-        "TaskComplete" => {
+        GhlEventType::ContactCreate
+        | GhlEventType::ContactUpdate
+        | GhlEventType::ContactTagUpdate => tag_actions(rules, contact, before.unwrap_or_default()),
+        GhlEventType::TaskComplete => {
             let title = task
                 .and_then(|t| t.get("title"))
                 .and_then(Value::as_str)
@@ -269,7 +270,7 @@ mod tests {
         let before = vec!["vip".to_string(), "old".to_string()];
         let plan = plan_event(
             &rules(),
-            "ContactTagUpdate",
+            &GhlEventType::ContactTagUpdate,
             &contact(&["investisseur"]),
             Some(&before),
             None,
@@ -284,14 +285,20 @@ mod tests {
         // Already had the tag: nothing to do (redelivered or unrelated update).
         let plan = plan_event(
             &rules(),
-            "ContactUpdate",
+            &GhlEventType::ContactUpdate,
             &contact(&["VIP"]),
             Some(&before),
             None,
         );
         assert!(plan.is_empty(), "{plan:?}");
         // Never seen: every tag counts as added.
-        let plan = plan_event(&rules(), "ContactCreate", &contact(&["VIP"]), None, None);
+        let plan = plan_event(
+            &rules(),
+            &GhlEventType::ContactCreate,
+            &contact(&["VIP"]),
+            None,
+            None,
+        );
         assert!(
             matches!(&plan[0].action, OutboundAction::SpotHitJoinGroup { group, mobile, .. }
             if group == "Clients VIP" && mobile.as_deref() == Some("+33612345678"))
@@ -301,7 +308,13 @@ mod tests {
     #[test]
     fn a_completed_task_sends_the_sms_template() {
         let task = json!({"title": "Rappel devis", "completed": true});
-        let plan = plan_event(&rules(), "TaskComplete", &contact(&[]), None, Some(&task));
+        let plan = plan_event(
+            &rules(),
+            &GhlEventType::TaskComplete,
+            &contact(&[]),
+            None,
+            Some(&task),
+        );
         assert_eq!(
             plan[0].action,
             OutboundAction::SpotHitSms {
@@ -312,11 +325,24 @@ mod tests {
         );
         let mut nameless = contact(&[]);
         nameless.first_name = None;
-        let plan = plan_event(&rules(), "TaskComplete", &nameless, None, Some(&task));
+        let plan = plan_event(
+            &rules(),
+            &GhlEventType::TaskComplete,
+            &nameless,
+            None,
+            Some(&task),
+        );
         assert!(
             matches!(&plan[0].action, OutboundAction::SpotHitSms { message, .. } if message == "Bonjour, merci ! STOP au 36200")
         );
         let other = json!({"title": "Envoyer le devis"});
-        assert!(plan_event(&rules(), "TaskComplete", &contact(&[]), None, Some(&other)).is_empty());
+        assert!(plan_event(
+            &rules(),
+            &GhlEventType::TaskComplete,
+            &contact(&[]),
+            None,
+            Some(&other)
+        )
+        .is_empty());
     }
 }

@@ -1,7 +1,38 @@
-//! Turning a mapping outcome into GHL calls, and when to try again.
+//! The sync pipeline: every decision about an event, from its arrival to done
+//! or parked, behind the [`World`] trait (the store, HTTP, clock, randomness,
+//! queue). The Worker brings a world made of workers-rs; tests bring one made
+//! of memory and the sandbox.
+//!
+//! - inbound (source -> GHL): [`inbound`]; sync back (GHL -> Spot-Hit,
+//!   Specter): [`sync_back`]; Specter polling: [`specter_poll`]; lost
+//!   messages: [`sweep`].
+//! - what an attempt comes to: [`attempt`]; the record states: [`records`];
+//!   the call budget: [`budget`]; echoes: [`echo`]; retention: [`retention`].
+//! - the location store's typed protocol: [`protocol`], and an in-memory
+//!   store: [`memory`].
 
+pub mod attempt;
+pub mod budget;
+pub mod echo;
+pub mod ghl_access;
+pub mod inbound;
+pub mod memory;
 pub mod plan;
+pub mod protocol;
+pub mod queue;
+pub mod records;
+pub mod retention;
 pub mod retry;
+pub mod settings;
+pub mod specter_poll;
+pub mod sweep;
+pub mod sync_back;
+pub mod world;
 
+pub use attempt::{settle, Attempt, Disposition, Outcome, Run, Settled};
 pub use plan::{follow_up_requests, upsert_call, FollowUp};
+pub use protocol::{Store, StoreOp, StoreRequest, StoreTransport, WorldError};
+pub use queue::{QueuedEvent, QueuedKind};
 pub use retry::{backoff_seconds, MAX_ATTEMPTS};
+pub use settings::LocationSettings;
+pub use world::World;

@@ -1,14 +1,19 @@
 //! `/v1/admin/...`: bearer-token protected views and actions for operators.
 
 use crate::config::Config;
+use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
-use crate::store::{QueuedEvent, Store, SYNC_RULES_KEY};
+use crate::world::WorkerWorld;
 use ghl_bridge::admin_api::{
-    Accepted, ApiError, DeadLetters, EventList, GhlConnection, GhlReplayed, MappingDeleted,
-    MappingSaved, Saved, StoredMapping, SyncRulesAnswer,
+    Accepted, ApiError, DeadLetters, EventList, EventStatus, GhlConnection, GhlEventList,
+    GhlReplayed, MappingDeleted, MappingSaved, Saved, StoredMapping, SyncRulesAnswer,
 };
 use ghl_bridge::mapping::{Mapping, PayloadFormat};
 use ghl_bridge::outbound::SyncRules;
+use ghl_bridge::sync::protocol::{EventQuery, Store};
+use ghl_bridge::sync::sweep::sweep;
+use ghl_bridge::sync::sync_back::SYNC_RULES_KEY;
+use ghl_bridge::sync::{specter_poll, QueuedEvent, World};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
@@ -34,41 +39,76 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
         }
         Some(_) => {}
     }
-    let store = Store::for_location(env, &cfg.ghl_location_id)?;
+    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
     let segments: Vec<&str> = path.trim_start_matches("/v1/admin/").split('/').collect();
+    let url = req.url()?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.to_string())
+    };
     match (req.method(), segments.as_slice()) {
         (Method::Get, ["events"]) => {
-            let limit = req
-                .url()?
-                .query_pairs()
-                .find(|(k, _)| k == "limit")
-                .map(|(_, v)| v.to_string());
-            let route = match limit {
-                Some(l) => format!("/events?limit={}", l.parse::<u32>().unwrap_or(200)),
-                None => "/events".to_string(),
+            let status = match param("status") {
+                None => None,
+                Some(s) => match serde_json::from_value::<EventStatus>(json!(s)) {
+                    Ok(status) => Some(status),
+                    Err(_) => {
+                        return json_error(
+                            400,
+                            "bad_status",
+                            &format!(
+                                "`status` is one of queued, processing, done, parked, not `{s}`"
+                            ),
+                        )
+                    }
+                },
             };
-            json_ok(&store.get(&route).await?)
+            let query = EventQuery {
+                status,
+                source_id: param("source"),
+                limit: param("limit").and_then(|l| l.parse().ok()).unwrap_or(200),
+                cursor: param("cursor"),
+            };
+            let page = world.events(query).await.map_err(from_world)?;
+            json_ok(&EventList {
+                events: page.events,
+                next_cursor: page.next_cursor,
+            })
         }
-        (Method::Get, ["ghl-events"]) => json_ok(&store.get("/ghl-events").await?),
+        (Method::Get, ["ghl-events"]) => {
+            let events = world.ghl_events(200).await.map_err(from_world)?;
+            json_ok(&GhlEventList { events })
+        }
         (Method::Get, ["dead-letters"]) => {
-            let parked: EventList =
-                serde_json::from_value(store.get("/events?status=parked").await?)?;
+            let query = EventQuery {
+                status: Some(EventStatus::Parked),
+                limit: param("limit").and_then(|l| l.parse().ok()).unwrap_or(200),
+                cursor: param("cursor"),
+                ..EventQuery::default()
+            };
+            let page = world.events(query).await.map_err(from_world)?;
             json_ok(&DeadLetters {
-                dead_letters: parked.events,
+                dead_letters: page.events,
             })
         }
         (Method::Post, ["dead-letters", key, "replay"]) => {
-            let answer = store.call("/replay", json!({"key": key})).await?;
-            if answer["record"].is_null() {
+            if world
+                .replay(key.to_string())
+                .await
+                .map_err(from_world)?
+                .is_none()
+            {
                 return json_error(
                     404,
                     "not_parked",
                     &format!("event `{key}` is not a dead letter"),
                 );
             }
-            QueuedEvent::inbound(&cfg.ghl_location_id, key)
-                .send(env)
-                .await?;
+            world
+                .enqueue(QueuedEvent::inbound(&cfg.ghl_location_id, key))
+                .await
+                .map_err(from_world)?;
             let answer = Accepted {
                 status: "queued".into(),
                 event_id: key.to_string(),
@@ -77,12 +117,13 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             Ok(json_ok(&answer)?.with_status(202))
         }
         (Method::Get, ["mappings", source]) => {
-            let stored = store
-                .call("/mapping/get", json!({"sourceId": source}))
-                .await?;
+            let mapping = world
+                .mapping_get(source.to_string())
+                .await
+                .map_err(from_world)?;
             json_ok(&StoredMapping {
                 source_id: source.to_string(),
-                mapping: stored["mapping"].as_str().map(String::from),
+                mapping,
             })
         }
         (Method::Put, ["mappings", source]) => {
@@ -98,21 +139,23 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 body.error.details = Some(serde_json::to_value(&errors)?);
                 return Ok(Response::from_json(&body)?.with_status(422));
             }
-            store
-                .call("/mapping/put", json!({"sourceId": source, "mapping": text}))
-                .await?;
+            world
+                .mapping_put(source.to_string(), text)
+                .await
+                .map_err(from_world)?;
             json_ok(&MappingSaved {
                 source_id: source.to_string(),
                 saved: true,
             })
         }
         (Method::Delete, ["mappings", source]) => {
-            let answer = store
-                .call("/mapping/delete", json!({"sourceId": source}))
-                .await?;
+            let deleted = world
+                .mapping_delete(source.to_string())
+                .await
+                .map_err(from_world)?;
             json_ok(&MappingDeleted {
                 source_id: source.to_string(),
-                deleted: answer["deleted"] == true,
+                deleted,
                 now: "the source's built-in template".into(),
             })
         }
@@ -120,7 +163,10 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             test_event(req, env, cfg, source).await
         }
         (Method::Get, ["sync-rules"]) => {
-            let stored = store.kv_get(SYNC_RULES_KEY).await?;
+            let stored = world
+                .kv_get(SYNC_RULES_KEY.into())
+                .await
+                .map_err(from_world)?;
             let (rules, from) = match stored.as_ref().and_then(|v| v.as_str()) {
                 Some(t) => (Some(t.to_string()), "admin"),
                 None => (cfg.sync_rules.clone(), "SYNC_RULES"),
@@ -135,21 +181,28 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             if let Err(e) = SyncRules::parse(&text) {
                 return json_error(422, "invalid_rules", &e.to_string());
             }
-            store.kv_put(SYNC_RULES_KEY, json!(text)).await?;
+            world
+                .kv_put(SYNC_RULES_KEY.into(), json!(text))
+                .await
+                .map_err(from_world)?;
             json_ok(&Saved { saved: true })
         }
         (Method::Post, ["ghl-events", id, "replay"]) => {
-            let answer = store
-                .call("/ghl-event/replay", json!({"webhookId": id}))
-                .await?;
-            if answer["replayed"] != true {
+            if !world
+                .ghl_event_replay(id.to_string())
+                .await
+                .map_err(from_world)?
+            {
                 return json_error(
                     404,
                     "not_parked",
                     &format!("GHL event `{id}` has no parked sync"),
                 );
             }
-            QueuedEvent::ghl(&cfg.ghl_location_id, id).send(env).await?;
+            world
+                .enqueue(QueuedEvent::ghl(&cfg.ghl_location_id, id))
+                .await
+                .map_err(from_world)?;
             let answer = GhlReplayed {
                 status: "queued".into(),
                 webhook_id: id.to_string(),
@@ -166,30 +219,42 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                     ..Default::default()
                 });
             }
-            let answer = store.call("/oauth/access", json!({})).await?;
-            json_ok(&match answer["accessToken"].as_str() {
+            let answer = world.oauth_access().await.map_err(from_world)?;
+            json_ok(&match answer.access_token {
                 Some(_) => GhlConnection {
                     connected: true,
                     via: Some("oauth".into()),
-                    refreshed: Some(answer["refreshed"] == true),
+                    refreshed: Some(answer.refreshed),
                     ..Default::default()
                 },
                 None => GhlConnection {
                     connected: false,
-                    reason: answer["error"].as_str().map(String::from),
-                    retryable: Some(answer["retryable"] == true),
+                    reason: answer.error,
+                    retryable: Some(answer.retryable),
                     ..Default::default()
                 },
             })
         }
-        (Method::Post, ["specter", "poll"]) => json_ok(&crate::specter_poll::poll(env, cfg).await?),
+        (Method::Post, ["specter", "poll"]) => {
+            let report = specter_poll::poll(&world, &cfg.location())
+                .await
+                .map_err(from_world)?;
+            json_ok(&report)
+        }
         (Method::Post, ["sweep"]) => {
-            let older = req
-                .url()?
-                .query_pairs()
-                .find(|(k, _)| k == "olderThanMs")
-                .and_then(|(_, v)| v.parse::<u64>().ok());
-            json_ok(&crate::cron::sweep(env, cfg, older).await?)
+            let older = param("olderThanMs").and_then(|v| v.parse::<u64>().ok());
+            let swept = sweep(&world, &cfg.ghl_location_id, older)
+                .await
+                .map_err(from_world)?;
+            json_ok(&swept)
+        }
+        (Method::Get, ["storage"]) => json_ok(&world.storage_report().await.map_err(from_world)?),
+        (Method::Post, ["retention"]) => {
+            let days = param("days")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(cfg.retention_days);
+            let as_of = param("asOfMs").and_then(|d| d.parse().ok());
+            json_ok(&world.retain(days, as_of).await.map_err(from_world)?)
         }
         _ => json_error(
             404,

@@ -11,102 +11,13 @@
 //! and stores the new pair before anyone uses it.
 
 use crate::config::Config;
-use crate::consumer::Attempt;
+use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
-use crate::store::Store;
-use serde::{Deserialize, Serialize};
+use crate::world::WorkerWorld;
+use ghl_bridge::ghl::oauth::OAuthTokens;
+use ghl_bridge::sync::protocol::Store;
 use serde_json::json;
 use worker::{Env, Request, Response, Result};
-
-/// What the Durable Object keeps for an OAuth install.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OAuthTokens {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub expires_at_ms: u64,
-    #[serde(default)]
-    pub issued_at_ms: u64,
-    pub location_id: String,
-    pub scope: String,
-}
-
-impl OAuthTokens {
-    /// Still good for a while: refreshed a minute before it expires (or a
-    /// tenth of its life, for short-lived tokens), so no call races the expiry.
-    pub fn fresh(&self, now_ms: u64) -> bool {
-        let life = self.expires_at_ms.saturating_sub(self.issued_at_ms);
-        let margin = (life / 10).min(60_000);
-        self.expires_at_ms > now_ms + margin
-    }
-
-    /// From GHL's token answer.
-    pub fn from_answer(answer: &serde_json::Value, now_ms: u64) -> Option<OAuthTokens> {
-        Some(OAuthTokens {
-            access_token: answer["access_token"].as_str()?.to_string(),
-            refresh_token: answer["refresh_token"].as_str()?.to_string(),
-            expires_at_ms: now_ms + answer["expires_in"].as_u64().unwrap_or(3600) * 1000,
-            issued_at_ms: now_ms,
-            location_id: answer["locationId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            scope: answer["scope"].as_str().unwrap_or_default().to_string(),
-        })
-    }
-}
-
-/// The form body of a call to GHL's token endpoint.
-pub fn token_request(
-    cfg: &Config,
-    grant: &[(&str, &str)],
-) -> Option<ghl_bridge::http::HttpRequest> {
-    let mut fields = vec![
-        ("client_id", cfg.ghl_client_id.clone()?),
-        ("client_secret", cfg.ghl_client_secret.clone()?),
-    ];
-    fields.extend(grant.iter().map(|(k, v)| (*k, v.to_string())));
-    Some(ghl_bridge::http::HttpRequest {
-        method: ghl_bridge::http::Method::Post,
-        url: format!("{}/oauth/token", cfg.ghl_base_url.trim_end_matches('/')),
-        headers: vec![
-            (
-                "Content-Type".into(),
-                "application/x-www-form-urlencoded".into(),
-            ),
-            ("Accept".into(), "application/json".into()),
-        ],
-        body: Some(serde_urlencoded::to_string(&fields).unwrap_or_default()),
-    })
-}
-
-/// The access token to call GHL with: `GHL_TOKEN`, else the OAuth install's
-/// (refreshed when due). Not installed is a parked event with the fix; a
-/// refresh that failed for now is retried.
-pub async fn ghl_token(
-    cfg: &Config,
-    store: &Store,
-) -> Result<std::result::Result<String, Attempt>> {
-    if let Some(token) = &cfg.ghl_token {
-        return Ok(Ok(token.clone()));
-    }
-    let answer = store.call("/oauth/access", json!({})).await?;
-    if let Some(token) = answer["accessToken"].as_str() {
-        return Ok(Ok(token.to_string()));
-    }
-    let reason = answer["error"]
-        .as_str()
-        .unwrap_or("no GHL credentials")
-        .to_string();
-    Ok(Err(if answer["retryable"] == true {
-        Attempt::Retry {
-            reason,
-            hint_ms: Some(5_000),
-        }
-    } else {
-        Attempt::Park(reason)
-    }))
-}
 
 fn callback_url(req: &Request) -> Result<String> {
     let url = req.url()?;
@@ -126,13 +37,14 @@ pub async fn start(req: Request, env: &Env, cfg: &Config) -> Result<Response> {
         );
     };
     let state = random_hex(16)?;
-    let store = Store::for_location(env, &cfg.ghl_location_id)?;
-    store
+    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
+    world
         .kv_put(
-            &format!("oauth-state:{state}"),
+            format!("oauth-state:{state}"),
             json!(worker::Date::now().as_millis()),
         )
-        .await?;
+        .await
+        .map_err(from_world)?;
     let query = serde_urlencoded::to_string([
         ("response_type", "code"),
         ("client_id", client_id),
@@ -166,11 +78,12 @@ pub async fn callback(req: Request, env: &Env, cfg: &Config) -> Result<Response>
             "the callback needs `code` and `state`: start the install at /oauth/start",
         );
     };
-    let store = Store::for_location(env, &cfg.ghl_location_id)?;
+    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
     // One-time and recent: a replayed or forged callback is refused.
-    let issued = store
-        .kv_put(&format!("oauth-state:{state}"), json!(0))
-        .await?
+    let issued = world
+        .kv_put(format!("oauth-state:{state}"), json!(0))
+        .await
+        .map_err(from_world)?
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
     if issued == 0 || worker::Date::now().as_millis().saturating_sub(issued) > 10 * 60 * 1000 {
@@ -181,15 +94,14 @@ pub async fn callback(req: Request, env: &Env, cfg: &Config) -> Result<Response>
         );
     }
     let redirect = callback_url(&req)?;
-    let Some(request) = token_request(
-        cfg,
-        &[
+    let Some(request) = cfg.oauth_client().map(|client| {
+        client.token_request(&[
             ("grant_type", "authorization_code"),
             ("code", &code),
             ("user_type", "Location"),
             ("redirect_uri", &redirect),
-        ],
-    ) else {
+        ])
+    }) else {
         return json_error(
             503,
             "not_configured",
@@ -231,7 +143,7 @@ pub async fn callback(req: Request, env: &Env, cfg: &Config) -> Result<Response>
             ),
         );
     }
-    store.call("/oauth/put", json!({"tokens": tokens})).await?;
+    world.oauth_put(tokens.clone()).await.map_err(from_world)?;
     json_ok(&json!({"installed": true, "locationId": tokens.location_id, "scope": tokens.scope}))
 }
 

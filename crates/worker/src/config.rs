@@ -1,6 +1,11 @@
 //! The Worker's settings, from `wrangler.toml` vars and secrets (`.dev.vars`
 //! locally). Secret values never leave this module except to where they are used.
 
+use ghl_bridge::ghl::oauth::OAuthClient;
+use ghl_bridge::specter::SpecterTarget;
+use ghl_bridge::spothit::SpotHitTarget;
+use ghl_bridge::sync::retention::DEFAULT_RETENTION_DAYS;
+use ghl_bridge::sync::LocationSettings;
 use worker::Env;
 
 pub struct Config {
@@ -27,6 +32,8 @@ pub struct Config {
     /// Where `/oauth/start` sends the installing user.
     pub ghl_oauth_authorize_url: String,
     pub ghl_oauth_scopes: String,
+    /// Days event records are kept (`RETENTION_DAYS`).
+    pub retention_days: u32,
 }
 
 fn read(env: &Env, name: &str) -> Option<String> {
@@ -69,20 +76,39 @@ impl Config {
             ghl_oauth_scopes: read(env, "GHL_OAUTH_SCOPES").unwrap_or_else(|| {
                 "contacts.readonly contacts.write calendars/events.write".into()
             }),
+            retention_days: read(env, "RETENTION_DAYS")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(DEFAULT_RETENTION_DAYS),
         }
     }
 
-    pub fn spothit(&self) -> Option<ghl_bridge::spothit::SpotHitTarget> {
-        Some(ghl_bridge::spothit::SpotHitTarget {
-            base_url: self.spothit_base_url.clone(),
-            key: self.spothit_api_key.clone()?,
-        })
+    /// What the pipeline needs to know about the location this deployment serves.
+    pub fn location(&self) -> LocationSettings {
+        LocationSettings {
+            location_id: self.ghl_location_id.clone(),
+            ghl_base_url: self.ghl_base_url.clone(),
+            ghl_token: self.ghl_token.clone(),
+            oauth: self.oauth_client(),
+            default_phone_region: self.default_phone_region.clone(),
+            echo_window_ms: self.echo_window_ms,
+            sync_rules: self.sync_rules.clone(),
+            spothit: self.spothit_api_key.clone().map(|key| SpotHitTarget {
+                base_url: self.spothit_base_url.clone(),
+                key,
+            }),
+            specter: self.specter_api_key.clone().map(|key| SpecterTarget {
+                base_url: self.specter_base_url.clone(),
+                key,
+            }),
+        }
     }
 
-    pub fn specter(&self) -> Option<ghl_bridge::specter::SpecterTarget> {
-        Some(ghl_bridge::specter::SpecterTarget {
-            base_url: self.specter_base_url.clone(),
-            key: self.specter_api_key.clone()?,
+    /// The Marketplace app's credentials, when OAuth is set up.
+    pub fn oauth_client(&self) -> Option<OAuthClient> {
+        Some(OAuthClient {
+            base_url: self.ghl_base_url.clone(),
+            client_id: self.ghl_client_id.clone()?,
+            client_secret: self.ghl_client_secret.clone()?,
         })
     }
 }

@@ -2,36 +2,21 @@
 //! queue lost, then polls Specter. Both are also admin routes, to run now.
 
 use crate::config::Config;
-use crate::store::{QueuedEvent, Store};
-use ghl_bridge::admin_api::Swept;
+use crate::failure::from_world;
+use crate::world::WorkerWorld;
+use ghl_bridge::sync::{specter_poll, sweep::sweep};
 use serde_json::json;
 use worker::{console_log, Env, Result};
 
-/// Re-queues inbound events and GHL syncs stuck queued or processing for
-/// longer than `older_than_ms` (default: `STALE_AFTER_MS`).
-pub async fn sweep(env: &Env, cfg: &Config, older_than_ms: Option<u64>) -> Result<Swept> {
-    let store = Store::for_location(env, &cfg.ghl_location_id)?;
-    let stale = store
-        .call("/stale", json!({"olderThanMs": older_than_ms}))
-        .await?;
-    let stale: Swept = serde_json::from_value(stale)?;
-    for key in &stale.inbound {
-        QueuedEvent::inbound(&cfg.ghl_location_id, key)
-            .send(env)
-            .await?;
-    }
-    for webhook_id in &stale.ghl {
-        QueuedEvent::ghl(&cfg.ghl_location_id, webhook_id)
-            .send(env)
-            .await?;
-    }
-    Ok(stale)
-}
-
 pub async fn run(env: &Env) -> Result<()> {
-    let cfg = Config::from_env(env);
-    let swept = sweep(env, &cfg, None).await?;
-    let polled = crate::specter_poll::poll(env, &cfg).await?;
+    let settings = Config::from_env(env).location();
+    let world = WorkerWorld::for_location(env, &settings.location_id)?;
+    let swept = sweep(&world, &settings.location_id, None)
+        .await
+        .map_err(from_world)?;
+    let polled = specter_poll::poll(&world, &settings)
+        .await
+        .map_err(from_world)?;
     console_log!(
         "{}",
         json!({"level": "info", "cron": true, "requeued": swept, "specter": polled})

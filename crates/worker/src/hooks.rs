@@ -4,12 +4,12 @@
 //! - Spot-Hit callbacks (GET query strings, unsigned): a secret token in the path.
 
 use crate::config::Config;
+use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
-use crate::store::{EventRecord, EventStatus, QueuedEvent, Store};
-use ghl_bridge::admin_api::Accepted;
-use ghl_bridge::dedupe::idempotency_key;
+use crate::world::WorkerWorld;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::sources::standard_webhooks;
+use ghl_bridge::sync::{inbound, sync_back};
 use serde_json::json;
 use worker::{Date, Env, Method, Request, Response, Result};
 
@@ -119,7 +119,7 @@ pub async fn spothit(
 /// `POST /v1/hooks/ghl`: a GHL webhook, Ed25519-signed. Redeliveries and echoes
 /// of the bridge's own writes are recognised; other changes are recorded for the
 /// admin view and, when sync rules can act on them, queued for Spot-Hit and
-/// Specter (`outbound.rs`).
+/// Specter (core `sync::sync_back`).
 pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> {
     let Some(key) = cfg.ghl_webhook_public_key.as_deref() else {
         return json_error(
@@ -149,24 +149,12 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
             ),
         );
     }
-    let store = Store::for_location(env, &event.location_id)?;
-    // Kept for the sync-back rules when they can act on it and there are rules
-    // (`SYNC_RULES` here, or saved ones the store checks in the same step).
-    let syncable = crate::outbound::SYNCED_EVENTS.contains(&event.event_type.as_str());
-    let answer = store
-        .call(
-            "/ghl-event",
-            json!({"webhookId": event.webhook_id, "type": event.event_type, "contactId": event.contact_id(),
-                   "echoWindowMs": cfg.echo_window_ms, "syncable": syncable,
-                   "rulesFromEnv": cfg.sync_rules.is_some(), "event": event.data}),
-        )
-        .await?;
-    if answer["queued"] == true {
-        QueuedEvent::ghl(&event.location_id, &event.webhook_id)
-            .send(env)
-            .await?;
-    }
-    json_ok(&json!({"status": answer["outcome"], "type": event.event_type}))
+    let world = WorkerWorld::for_location(env, &event.location_id)?;
+    let event_type = event.event_type.clone();
+    let recorded = sync_back::accept(&world, &cfg.location(), event)
+        .await
+        .map_err(from_world)?;
+    json_ok(&json!({"status": recorded.outcome, "type": event_type}))
 }
 
 /// Records the event once and queues it: 202. A redelivery is answered 200
@@ -183,63 +171,17 @@ pub(crate) async fn ingest(
         Ok(p) => p,
         Err(e) => return json_error(400, "bad_payload", &e.to_string()),
     };
-    let accepted = record_and_queue(env, cfg, source_id, event_id, format, text, &payload).await?;
+    let location = &cfg.ghl_location_id;
+    let world = WorkerWorld::for_location(env, location)?;
+    let accepted = inbound::accept(
+        &world, location, source_id, event_id, format, text, &payload,
+    )
+    .await
+    .map_err(from_world)?;
     let status = if accepted.status == "queued" {
         202
     } else {
         200
     };
     Ok(json_ok(&accepted)?.with_status(status))
-}
-
-/// The shared path of every inbound event (webhooks, test events, the Specter
-/// poller): idempotency key, record once in the Durable Object, queue.
-pub(crate) async fn record_and_queue(
-    env: &Env,
-    cfg: &Config,
-    source_id: &str,
-    event_id: Option<String>,
-    format: PayloadFormat,
-    text: String,
-    payload: &serde_json::Value,
-) -> Result<Accepted> {
-    let key = idempotency_key(source_id, event_id.as_deref(), payload);
-    let record = EventRecord {
-        key: key.clone(),
-        source_id: source_id.to_string(),
-        event_id,
-        received_at_ms: Date::now().as_millis(),
-        format: if format == PayloadFormat::Form {
-            "form".into()
-        } else {
-            "json".into()
-        },
-        payload: text,
-        status: EventStatus::Queued,
-        attempts: 0,
-        steps_done: 0,
-        contact_id: None,
-        action: None,
-        error: None,
-        ghl_calls: 0,
-        warnings: Vec::new(),
-        updated_at_ms: Date::now().as_millis(),
-    };
-    let store = Store::for_location(env, &cfg.ghl_location_id)?;
-    let answer = store.call("/ingest", json!({"record": record})).await?;
-    if answer["accepted"] != true {
-        return Ok(Accepted {
-            status: "duplicate".into(),
-            event_id: key,
-            outcome: serde_json::from_value(answer["record"]["status"].clone()).ok(),
-        });
-    }
-    QueuedEvent::inbound(&cfg.ghl_location_id, &key)
-        .send(env)
-        .await?;
-    Ok(Accepted {
-        status: "queued".into(),
-        event_id: key,
-        outcome: None,
-    })
 }

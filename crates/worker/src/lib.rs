@@ -8,12 +8,13 @@ mod auth;
 mod config;
 mod consumer;
 mod cron;
+mod durable;
+mod failure;
 mod ghl_http;
 mod hooks;
-mod outbound;
 mod respond;
-mod specter_poll;
-mod store;
+mod store_client;
+mod world;
 
 use respond::{json_error, json_ok};
 use worker::{
@@ -21,10 +22,20 @@ use worker::{
     ScheduledEvent,
 };
 
-pub use store::BridgeStore;
+pub use durable::BridgeStore;
+use ghl_bridge::sync::QueuedEvent;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let webhook = req.path().starts_with("/v1/hooks/");
+    match route(req, env).await {
+        Ok(response) => Ok(response),
+        // Every answer is JSON, the Worker's own failures too.
+        Err(e) => failure::answer(e, webhook),
+    }
+}
+
+async fn route(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
     let cfg = config::Config::from_env(&env);
     let method = req.method();
@@ -66,7 +77,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 }
 
 #[event(queue)]
-async fn queue(batch: MessageBatch<store::QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
+async fn queue(batch: MessageBatch<QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
     consumer::run(batch, &env).await
 }
 

@@ -10,24 +10,27 @@
 //! Without an e-mail a person cannot become a GHL contact (Specter has no
 //! phones), so unless `fetchEmails` is on they are counted, not synced.
 
-use crate::config::Config;
-use crate::hooks::record_and_queue;
-use crate::outbound::load_rules;
-use crate::store::Store;
-use ghl_bridge::admin_api::{SpecterPollReport, SpecterSourceReport};
-use ghl_bridge::mapping::PayloadFormat;
-use ghl_bridge::outbound::SyncRules;
-use ghl_bridge::specter::{self, PeopleSource, SpecterTarget};
+use super::protocol::WorldError;
+use super::settings::LocationSettings;
+use super::sync_back::load_rules;
+use super::world::World;
+use crate::admin_api::{SpecterPollReport, SpecterSourceReport};
+use crate::http::HttpRequest;
+use crate::mapping::PayloadFormat;
+use crate::outbound::SyncRules;
+use crate::specter::{self, PeopleSource, SpecterTarget};
 use serde_json::{json, Value};
-use worker::{Env, Result};
 
 /// Pause between two Specter requests: 10 per second, under Specter's 15.
-const REQUEST_GAP_MS: u64 = 100;
+pub const REQUEST_GAP_MS: u64 = 100;
+const CREDITS_SPENT: &str = "the poll's credit budget is spent (maxCreditsPerPoll)";
 
-pub async fn poll(env: &Env, cfg: &Config) -> Result<SpecterPollReport> {
-    let store = Store::for_location(env, &cfg.ghl_location_id)?;
+pub async fn poll<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<SpecterPollReport, WorldError> {
     let mut report = SpecterPollReport::default();
-    let rules = match load_rules(&store, cfg).await? {
+    let rules = match load_rules(world, settings).await? {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
             report.note = Some(e);
@@ -42,17 +45,16 @@ pub async fn poll(env: &Env, cfg: &Config) -> Result<SpecterPollReport> {
         report.note = Some("the sync rules name no Specter list or saved search".into());
         return Ok(report);
     }
-    let Some(target) = cfg.specter() else {
+    let Some(target) = &settings.specter else {
         report.note = Some("Specter is not configured (set SPECTER_API_KEY)".into());
         return Ok(report);
     };
-    let mut credits_left = rules.specter.max_credits_per_poll;
     let mut poller = Poller {
-        env,
-        cfg,
-        store: &store,
-        target: &target,
+        world,
+        location: &settings.location_id,
+        target,
         rules: &rules,
+        credits_left: rules.specter.max_credits_per_poll,
         credits_remaining: None,
     };
     for entry in &rules.specter.poll {
@@ -68,47 +70,50 @@ pub async fn poll(env: &Env, cfg: &Config) -> Result<SpecterPollReport> {
             (None, None) => continue,
         };
         let tag = entry.tag.clone().unwrap_or(default_tag);
-        let source_report = poller.poll_source(&source, &tag, &mut credits_left).await?;
-        report.sources.push(source_report);
+        report
+            .sources
+            .push(poller.poll_source(&source, &tag).await?);
     }
     report.credits_remaining = poller.credits_remaining;
     Ok(report)
 }
 
-struct Poller<'a> {
-    env: &'a Env,
-    cfg: &'a Config,
-    store: &'a Store,
+struct Poller<'a, W> {
+    world: &'a W,
+    location: &'a str,
     target: &'a SpecterTarget,
     rules: &'a SyncRules,
+    /// Of this poll's `maxCreditsPerPoll`.
+    credits_left: u32,
+    /// Of the account, as Specter's headers say.
     credits_remaining: Option<u64>,
 }
 
-impl Poller<'_> {
+impl<W: World> Poller<'_, W> {
     /// One request, paced, with the credit headers noted.
     async fn send(
         &mut self,
-        request: &ghl_bridge::http::HttpRequest,
+        request: &HttpRequest,
         report: &mut SpecterSourceReport,
-    ) -> Result<std::result::Result<Option<Value>, String>> {
-        worker::Delay::from(std::time::Duration::from_millis(REQUEST_GAP_MS)).await;
+    ) -> Result<Option<Value>, String> {
+        self.world.sleep(REQUEST_GAP_MS).await;
         report.requests += 1;
-        let response = match crate::ghl_http::send(request).await {
-            Ok(r) => r,
-            Err(e) => return Ok(Err(format!("Specter unreachable: {e}"))),
-        };
+        let response = self
+            .world
+            .send(request)
+            .await
+            .map_err(|e| format!("Specter unreachable: {e}"))?;
         if let Some(left) = specter::credits_remaining(&response) {
             self.credits_remaining = Some(left);
         }
-        Ok(specter::parse_answer(&response).map_err(|e| e.to_string()))
+        specter::parse_answer(&response).map_err(|e| e.to_string())
     }
 
     async fn poll_source(
         &mut self,
         source: &PeopleSource,
         tag: &str,
-        credits_left: &mut u32,
-    ) -> Result<SpecterSourceReport> {
+    ) -> Result<SpecterSourceReport, WorldError> {
         let (name, source_id) = match source {
             PeopleSource::List(id) => (format!("list {id}"), "specter-person"),
             PeopleSource::SavedSearch(id) => {
@@ -123,22 +128,16 @@ impl Poller<'_> {
         let mut page = 0;
         loop {
             let limit = if paid {
-                (*credits_left).min(specter::PAGE_LIMIT)
+                self.credits_left.min(specter::PAGE_LIMIT)
             } else {
                 specter::PAGE_LIMIT
             };
             if limit == 0 {
-                report.stopped =
-                    Some("the poll's credit budget is spent (maxCreditsPerPoll)".into());
+                report.stopped = Some(CREDITS_SPENT.into());
                 break;
             }
-            let rows = match self
-                .send(
-                    &specter::people_page(self.target, source, page, limit),
-                    &mut report,
-                )
-                .await?
-            {
+            let request = specter::people_page(self.target, source, page, limit);
+            let rows = match self.send(&request, &mut report).await {
                 Ok(Some(Value::Array(rows))) => rows,
                 Ok(_) => Vec::new(),
                 Err(e) => {
@@ -148,13 +147,13 @@ impl Poller<'_> {
             };
             if paid {
                 let cost = rows.len() as u32;
-                *credits_left = credits_left.saturating_sub(cost);
+                self.credits_left = self.credits_left.saturating_sub(cost);
                 report.credits_spent += cost;
             }
             report.fetched += rows.len() as u32;
             for row in &rows {
                 if let Some(stop) = self
-                    .consider(row, source, source_id, tag, credits_left, &mut report)
+                    .consider(row, source, source_id, tag, &mut report)
                     .await?
                 {
                     report.stopped = Some(stop);
@@ -169,34 +168,22 @@ impl Poller<'_> {
         Ok(report)
     }
 
-    /// One person: skip if unchanged, else (with its e-mail) into the pipeline.
+    /// One person: skipped if unchanged, else (with its e-mail) into the
+    /// pipeline. `Some` says why the poll of this source stops.
     async fn consider(
         &mut self,
         row: &Value,
         source: &PeopleSource,
         source_id: &str,
         tag: &str,
-        credits_left: &mut u32,
         report: &mut SpecterSourceReport,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<String>, WorldError> {
         let Some((person_id, fingerprint)) = specter::person_fingerprint(row) else {
             return Ok(None);
         };
-        let seen_key = format!(
-            "specter-seen:{}:{person_id}",
-            match source {
-                PeopleSource::List(id) => format!("list:{id}"),
-                PeopleSource::SavedSearch(id) => format!("search:{id}"),
-            }
-        );
-        if self
-            .store
-            .kv_get(&seen_key)
-            .await?
-            .as_ref()
-            .and_then(Value::as_str)
-            == Some(fingerprint.as_str())
-        {
+        let seen_key = seen_key(source, &person_id);
+        let seen = self.world.kv_get(seen_key.clone()).await?;
+        if seen.as_ref().and_then(Value::as_str) == Some(fingerprint.as_str()) {
             report.unchanged += 1;
             return Ok(None);
         }
@@ -206,23 +193,19 @@ impl Poller<'_> {
                 report.without_email += 1;
                 return Ok(None);
             }
-            if *credits_left == 0 {
-                return Ok(Some(
-                    "the poll's credit budget is spent (maxCreditsPerPoll)".into(),
-                ));
+            if self.credits_left == 0 {
+                return Ok(Some(CREDITS_SPENT.into()));
             }
-            match self
-                .send(&specter::person_email(self.target, &person_id), report)
-                .await?
-            {
+            let request = specter::person_email(self.target, &person_id);
+            match self.send(&request, report).await {
                 Ok(Some(found)) => {
-                    *credits_left -= 1;
+                    self.credits_left -= 1;
                     report.credits_spent += 1;
                     payload["email"] = found["email"].clone();
                 }
                 Ok(None) => {
                     report.without_email += 1;
-                    self.store.kv_put(&seen_key, json!(fingerprint)).await?;
+                    self.world.kv_put(seen_key, json!(fingerprint)).await?;
                     return Ok(None);
                 }
                 Err(e) => return Ok(Some(e)),
@@ -230,20 +213,28 @@ impl Poller<'_> {
         }
         // The tag naming the list or saved search (both mappings read it).
         payload["specter_tag"] = json!(tag);
-        let text = payload.to_string();
         let event_id = format!("{person_id}:{}", &fingerprint[..fingerprint.len().min(19)]);
-        record_and_queue(
-            self.env,
-            self.cfg,
+        super::inbound::accept(
+            self.world,
+            self.location,
             source_id,
             Some(event_id),
             PayloadFormat::Json,
-            text,
+            payload.to_string(),
             &payload,
         )
         .await?;
-        self.store.kv_put(&seen_key, json!(fingerprint)).await?;
+        self.world.kv_put(seen_key, json!(fingerprint)).await?;
         report.queued += 1;
         Ok(None)
     }
+}
+
+/// Where the fingerprint of a person, as last seen in a source, is kept.
+fn seen_key(source: &PeopleSource, person_id: &str) -> String {
+    let source = match source {
+        PeopleSource::List(id) => format!("list:{id}"),
+        PeopleSource::SavedSearch(id) => format!("search:{id}"),
+    };
+    format!("specter-seen:{source}:{person_id}")
 }

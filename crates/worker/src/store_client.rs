@@ -1,0 +1,47 @@
+//! The client side of the location store's protocol: each request is sent to
+//! the location's Durable Object as JSON and its typed answer read back.
+
+use ghl_bridge::admin_api::ApiError;
+use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
+use worker::{Env, Method, Request, RequestInit};
+
+pub struct StoreClient {
+    stub: worker::Stub,
+}
+
+impl StoreClient {
+    pub fn for_location(env: &Env, location_id: &str) -> worker::Result<StoreClient> {
+        let ns = env.durable_object("BRIDGE_STORE")?;
+        Ok(StoreClient {
+            stub: ns.id_from_name(location_id)?.get_stub()?,
+        })
+    }
+}
+
+fn fail(op: &str, e: impl std::fmt::Display) -> WorldError {
+    WorldError(format!("store `{op}`: {e}"))
+}
+
+impl StoreTransport for StoreClient {
+    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
+        let request = op.into_request();
+        let name = request.name();
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_body(Some(serde_json::to_string(&request)?.into()));
+        let req = Request::new_with_init("https://store/", &init).map_err(|e| fail(name, e))?;
+        let mut res = self
+            .stub
+            .fetch_with_request(req)
+            .await
+            .map_err(|e| fail(name, e))?;
+        let text = res.text().await.map_err(|e| fail(name, e))?;
+        if res.status_code() != 200 {
+            let why = serde_json::from_str::<ApiError>(&text)
+                .map(|e| e.error.message)
+                .unwrap_or(text);
+            return Err(fail(name, why));
+        }
+        serde_json::from_str(&text).map_err(|e| fail(name, e))
+    }
+}

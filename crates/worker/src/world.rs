@@ -1,0 +1,58 @@
+//! The core pipeline's world, made of workers-rs: the location's Durable
+//! Object, `fetch`, the clock, `Math.random`, timers and the queue.
+
+use crate::ghl_http;
+use crate::store_client::StoreClient;
+use ghl_bridge::http::{HttpRequest, HttpResponse};
+use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
+use ghl_bridge::sync::{QueuedEvent, World};
+use worker::Env;
+
+pub struct WorkerWorld<'a> {
+    env: &'a Env,
+    store: StoreClient,
+}
+
+impl WorkerWorld<'_> {
+    pub fn for_location<'a>(env: &'a Env, location_id: &str) -> worker::Result<WorkerWorld<'a>> {
+        Ok(WorkerWorld {
+            env,
+            store: StoreClient::for_location(env, location_id)?,
+        })
+    }
+}
+
+impl StoreTransport for WorkerWorld<'_> {
+    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
+        self.store.run(op).await
+    }
+}
+
+impl World for WorkerWorld<'_> {
+    fn now_ms(&self) -> u64 {
+        worker::Date::now().as_millis()
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+
+    async fn sleep(&self, ms: u64) {
+        worker::Delay::from(std::time::Duration::from_millis(ms)).await;
+    }
+
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        ghl_http::send(request).await.map_err(|e| e.to_string())
+    }
+
+    async fn enqueue(&self, event: QueuedEvent) -> Result<(), WorldError> {
+        let queue = self
+            .env
+            .queue("EVENTS")
+            .map_err(|e| WorldError(e.to_string()))?;
+        queue
+            .send(event)
+            .await
+            .map_err(|e| WorldError(format!("queue: {e}")))
+    }
+}

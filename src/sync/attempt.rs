@@ -1,0 +1,155 @@
+//! One attempt's outcome and where it leaves the event (svix-style explicit
+//! states): done; retried after a backoff while attempts remain; parked as a
+//! dead letter with its reason. Inbound events and GHL syncs settle alike.
+
+use super::retry::{backoff_seconds, MAX_ATTEMPTS};
+use crate::admin_api::EventStatus;
+use crate::ghl::GhlError;
+use serde::Serialize;
+
+/// What happened to one attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attempt {
+    Done,
+    /// Worth trying again: GHL busy or unreachable, the budget full for now.
+    Retry {
+        reason: String,
+        /// Not before this (GHL's `Retry-After`, the window).
+        hint_ms: Option<u64>,
+    },
+    /// Will not work without a person: the reason says what to fix.
+    Park(String),
+}
+
+impl Attempt {
+    pub fn retry(reason: impl Into<String>, hint_ms: Option<u64>) -> Attempt {
+        Attempt::Retry {
+            reason: reason.into(),
+            hint_ms,
+        }
+    }
+
+    /// A GHL error: retryable ones (429, 5xx, 401 for a refresh) go back on
+    /// the queue, anything else parks with GHL's reason.
+    pub fn from_ghl(e: &GhlError) -> Attempt {
+        if e.is_retryable() {
+            Attempt::retry(e.to_string(), e.retry_hint_ms())
+        } else {
+            Attempt::Park(format!("GHL refused: {e}"))
+        }
+    }
+}
+
+/// What the message on the queue should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    Ack,
+    RetryAfterSeconds(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Done,
+    Retry,
+    Parked,
+}
+
+/// Where an event stands after an attempt, for its record, the queue and the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settled {
+    pub status: EventStatus,
+    pub error: Option<String>,
+    pub outcome: Outcome,
+    pub detail: String,
+    pub disposition: Disposition,
+}
+
+/// What one queue message came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Run<T> {
+    /// An attempt ran: the record as saved, and where it stands.
+    Attempted(T, Settled),
+    /// Nothing to do: done or parked already (a redelivery), or unknown.
+    Skipped,
+    /// Another attempt holds the event: look again after the claim lease, in
+    /// case its holder died.
+    HeldElsewhere,
+}
+
+impl<T> Run<T> {
+    /// A claim refused with `skip` (`None`: the event is unknown).
+    pub fn not_claimed(skip: Option<EventStatus>) -> Run<T> {
+        match skip {
+            Some(EventStatus::Processing) => Run::HeldElsewhere,
+            _ => Run::Skipped,
+        }
+    }
+
+    /// What the message on the queue should do.
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            Run::Attempted(_, settled) => settled.disposition,
+            Run::Skipped => Disposition::Ack,
+            Run::HeldElsewhere => {
+                Disposition::RetryAfterSeconds((super::records::CLAIM_LEASE_MS / 1000) as u32)
+            }
+        }
+    }
+}
+
+/// `attempts` counts this one; `jitter` in [0, 1) spreads retries.
+pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
+    let parked = |error: String, detail: String| Settled {
+        status: EventStatus::Parked,
+        error: Some(error),
+        outcome: Outcome::Parked,
+        detail,
+        disposition: Disposition::Ack,
+    };
+    match attempt {
+        Attempt::Done => Settled {
+            status: EventStatus::Done,
+            error: None,
+            outcome: Outcome::Done,
+            detail: String::new(),
+            disposition: Disposition::Ack,
+        },
+        Attempt::Retry { reason, hint_ms } if attempts < MAX_ATTEMPTS => {
+            let delay = backoff_seconds(attempts, hint_ms, jitter);
+            Settled {
+                status: EventStatus::Queued,
+                error: Some(format!(
+                    "attempt {attempts} failed, retrying in {delay}s: {reason}"
+                )),
+                outcome: Outcome::Retry,
+                detail: reason,
+                disposition: Disposition::RetryAfterSeconds(delay),
+            }
+        }
+        Attempt::Retry { reason, .. } => parked(
+            format!("gave up after {attempts} attempts: {reason}"),
+            reason,
+        ),
+        Attempt::Park(reason) => parked(reason.clone(), reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_until_the_last_attempt_then_park() {
+        let s = settle(Attempt::retry("busy", None), 1, 0.0);
+        assert_eq!(s.disposition, Disposition::RetryAfterSeconds(1));
+        assert_eq!(s.status, EventStatus::Queued);
+        let last = settle(Attempt::retry("busy", None), MAX_ATTEMPTS, 0.0);
+        assert_eq!(last.status, EventStatus::Parked);
+        assert_eq!(
+            last.error.as_deref(),
+            Some("gave up after 8 attempts: busy")
+        );
+        assert_eq!(last.disposition, Disposition::Ack);
+    }
+}

@@ -1,0 +1,243 @@
+//! Inbound events, source -> GHL. Accepting one: its idempotency key, recorded
+//! once, queued. Processing one (the queue consumer): claimed, mapped, checked
+//! for an identity conflict, upserted (one call: GHL applies the location's
+//! duplicate rule), then the follow-up steps it has not done yet; settled as
+//! done, retried with backoff, or parked with its reason.
+
+use super::attempt::{settle, Attempt, Run};
+use super::ghl_access::{ghl_target, refused, send_within_budget};
+use super::plan::{follow_up_requests, upsert_call};
+use super::protocol::WorldError;
+use super::queue::QueuedEvent;
+use super::records::received;
+use super::settings::LocationSettings;
+use super::world::World;
+use crate::admin_api::{Accepted, ContactAction, EventRecord};
+use crate::dedupe::{decide, idempotency_key, IdentityDecision};
+use crate::ghl::contacts::UpsertedContact;
+use crate::ghl::{build_request, Call, GhlError};
+use crate::mapping::{builtin_template, parse_payload, ApplyOptions, Mapping, PayloadFormat};
+use serde_json::Value;
+
+/// The shared door of every inbound event (webhooks, test events, the Specter
+/// poller): recorded once in the location's store, then queued. A second
+/// delivery answers `duplicate` with where the first one stands.
+pub async fn accept<W: World>(
+    world: &W,
+    location: &str,
+    source_id: &str,
+    event_id: Option<String>,
+    format: PayloadFormat,
+    text: String,
+    payload: &Value,
+) -> Result<Accepted, WorldError> {
+    let key = idempotency_key(source_id, event_id.as_deref(), payload);
+    let record = received(
+        key.clone(),
+        source_id,
+        event_id,
+        format,
+        text,
+        world.now_ms(),
+    );
+    let ingested = world.ingest(record).await?;
+    if !ingested.accepted {
+        return Ok(Accepted {
+            status: "duplicate".into(),
+            event_id: key,
+            outcome: Some(ingested.record.status),
+        });
+    }
+    world.enqueue(QueuedEvent::inbound(location, &key)).await?;
+    Ok(Accepted {
+        status: "queued".into(),
+        event_id: key,
+        outcome: None,
+    })
+}
+
+/// One attempt at the event `key`, saved.
+pub async fn run<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    key: &str,
+) -> Result<Run<EventRecord>, WorldError> {
+    let claimed = world.claim(key.to_string()).await?;
+    let Some(mut record) = claimed.record else {
+        return Ok(Run::not_claimed(claimed.skip));
+    };
+    let attempt = process(world, settings, &mut record).await?;
+    let settled = settle(attempt, record.attempts, world.random());
+    record.status = settled.status;
+    record.error = settled.error.clone();
+    world.update(record.clone()).await?;
+    Ok(Run::Attempted(record, settled))
+}
+
+/// The mapping a source uses: saved, else its built-in template (spothit-stop,
+/// ...), else the generic web form.
+async fn load_mapping<W: World>(
+    world: &W,
+    source_id: &str,
+    region: Option<&str>,
+) -> Result<Result<Mapping, String>, WorldError> {
+    let text = match world.mapping_get(source_id.to_string()).await? {
+        Some(t) => t,
+        None => builtin_template(source_id)
+            .or_else(|| builtin_template("web-form"))
+            .map(|t| t.mapping.to_string())
+            .unwrap_or_default(),
+    };
+    Ok(Mapping::parse(&text)
+        .map(|m| m.with_default_phone_region(region))
+        .map_err(|errors| {
+            let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            format!(
+                "the mapping for `{source_id}` is invalid: {}",
+                all.join("; ")
+            )
+        }))
+}
+
+async fn process<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    record: &mut EventRecord,
+) -> Result<Attempt, WorldError> {
+    let target = match ghl_target(world, settings).await? {
+        Ok(t) => t,
+        Err(attempt) => return Ok(attempt),
+    };
+    let region = settings.default_phone_region.as_deref();
+    let mapping = match load_mapping(world, &record.source_id, region).await? {
+        Ok(m) => m,
+        Err(reason) => return Ok(Attempt::Park(reason)),
+    };
+    let payload = match parse_payload(&record.payload, record.format) {
+        Ok(p) => p,
+        Err(e) => return Ok(Attempt::Park(e.to_string())),
+    };
+    let outcome = mapping.apply(
+        &payload,
+        &ApplyOptions {
+            now_unix: (record.received_at_ms / 1000) as i64,
+        },
+    );
+    record.warnings = outcome.warnings.iter().map(|w| w.message.clone()).collect();
+    if let Some(error) = outcome.errors.first() {
+        return Ok(Attempt::Park(error.message.clone()));
+    }
+
+    // Identity: never merge two contacts blindly.
+    let keys = outcome.identity.all();
+    let known = world.identity_get(keys.clone()).await?;
+    let lookup = |k: &Option<String>, kind: &str| {
+        k.as_ref()
+            .and_then(|v| known.get(&format!("{kind}:{v}")).cloned())
+    };
+    let decision = decide(
+        &outcome.identity,
+        lookup(&outcome.identity.email, "email").as_deref(),
+        lookup(&outcome.identity.phone, "phone").as_deref(),
+    );
+    if let IdentityDecision::Conflict {
+        email_contact_id,
+        phone_contact_id,
+    } = decision
+    {
+        return Ok(Attempt::Park(format!(
+            "identity conflict: the e-mail belongs to contact {email_contact_id} and the phone to contact {phone_contact_id}; nothing was written"
+        )));
+    }
+
+    // The upsert is idempotent; it runs on every attempt until the contact id is known.
+    if record.contact_id.is_none() {
+        let call = upsert_call(&outcome, &settings.location_id);
+        let request = match build_request(&call, &target) {
+            Ok(r) => r,
+            Err(e) => return Ok(Attempt::Park(e.to_string())),
+        };
+        let response = match send_within_budget(world, &request, "upsert").await? {
+            Ok(r) => r,
+            Err(attempt) => return Ok(attempt),
+        };
+        record.ghl_calls += 1;
+        let upserted: UpsertedContact = match call.parse(&response) {
+            Ok(u) => u,
+            Err(e) => return refused(world, e).await,
+        };
+        let cached = kept_identity(record, &keys, outcome.identity.phone.as_deref(), &upserted);
+        record.contact_id = Some(upserted.contact.id.clone());
+        record.action = Some(if upserted.new {
+            ContactAction::Created
+        } else {
+            ContactAction::Updated
+        });
+        world
+            .identity_put(cached, upserted.contact.id.clone())
+            .await?;
+        // A contact brought from Specter keeps its Specter person, for the
+        // rules that add contacts to Specter lists.
+        if let Some(person) = payload.get("person_id").and_then(Value::as_str) {
+            if record.source_id.starts_with("specter") {
+                let link = super::sync_back::specter_person_key(&upserted.contact.id);
+                world.kv_put(link, Value::from(person)).await?;
+            }
+        }
+        world.update(record.clone()).await?;
+    }
+
+    let contact_id = record.contact_id.clone().unwrap_or_default();
+    let steps = match follow_up_requests(&outcome, &contact_id, &settings.location_id, &target) {
+        Ok(s) => s,
+        Err(e) => return Ok(Attempt::Park(e.to_string())),
+    };
+    for step in steps.iter().skip(record.steps_done) {
+        if step.kind == "tags" {
+            // Known before they are added, so their webhook is an echo.
+            world
+                .tags_merge(contact_id.clone(), outcome.tags.clone())
+                .await?;
+        }
+        let response = match send_within_budget(world, &step.request, step.kind).await? {
+            Ok(r) => r,
+            Err(attempt) => return Ok(attempt),
+        };
+        record.ghl_calls += 1;
+        if !(200..300).contains(&response.status) {
+            return refused(world, GhlError::from_response(&response)).await;
+        }
+        record.steps_done = step.index + 1;
+        world.update(record.clone()).await?;
+    }
+    Ok(Attempt::Done)
+}
+
+/// The identity keys to remember for the upserted contact. GHL drops a phone
+/// that belongs to another contact without saying so: warn, and do not cache
+/// that phone as this contact's.
+fn kept_identity(
+    record: &mut EventRecord,
+    keys: &[String],
+    sent_phone: Option<&str>,
+    upserted: &UpsertedContact,
+) -> Vec<String> {
+    let mut cached = keys.to_vec();
+    let Some(sent) = sent_phone else {
+        return cached;
+    };
+    let kept = upserted.contact.phone.as_deref();
+    if kept != Some(sent) {
+        let id = &upserted.contact.id;
+        record.warnings.push(match kept {
+            Some(kept) => {
+                format!("GHL kept phone {kept} on contact {id}: {sent} belongs to another contact")
+            }
+            None => format!(
+                "GHL did not write phone {sent} on contact {id}: it belongs to another contact"
+            ),
+        });
+        cached.retain(|k| *k != format!("phone:{sent}"));
+    }
+    cached
+}

@@ -1,0 +1,353 @@
+//! The location store's protocol: every operation on a location's state is one
+//! request type with one answer type, declared once below. The Worker sends
+//! them to the location's Durable Object (which runs them on SQLite), tests to
+//! the in-memory store ([`super::memory::MemoryStore`]); the pipeline only sees
+//! the typed methods of [`Store`].
+//!
+//! On the wire a request is `{"op": "claim", ...fields}` (serde-tagged), the
+//! answer is the answer type as JSON. A request that does not deserialise is an
+//! error, never a default.
+
+use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept};
+use crate::ghl::oauth::OAuthTokens;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The world's own failure (storage, a binding, the transport to the store):
+/// not the event's fault, so the event is tried again, never parked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorldError(pub String);
+
+impl std::fmt::Display for WorldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WorldError {}
+
+impl From<serde_json::Error> for WorldError {
+    fn from(e: serde_json::Error) -> Self {
+        WorldError(format!("store protocol: {e}"))
+    }
+}
+
+/// One operation of the protocol and the type of its answer.
+pub trait StoreOp: Serialize + DeserializeOwned {
+    type Answer: Serialize + DeserializeOwned;
+    fn into_request(self) -> StoreRequest;
+}
+
+/// Carries a request to the location's store and brings its answer back.
+#[allow(async_fn_in_trait)] // single-threaded wasm: no `Send` bound wanted
+pub trait StoreTransport {
+    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError>;
+}
+
+/// Runs one request on a store backend (the Durable Object, the in-memory one).
+#[allow(async_fn_in_trait)]
+pub trait Handle<O: StoreOp> {
+    async fn handle(&self, op: O) -> Result<O::Answer, WorldError>;
+}
+
+/// Declares each operation once: its method on [`Store`], its request struct,
+/// its variant of [`StoreRequest`] and its answer type.
+macro_rules! store_ops {
+    ($( $(#[$doc:meta])* $method:ident => $name:ident { $($field:ident : $ty:ty),* $(,)? } -> $answer:ty; )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Serialize, Deserialize)]
+            #[serde(rename_all = "camelCase", deny_unknown_fields)]
+            pub struct $name { $(pub $field: $ty),* }
+
+            impl StoreOp for $name {
+                type Answer = $answer;
+                fn into_request(self) -> StoreRequest { StoreRequest::$name(self) }
+            }
+        )*
+
+        /// Every request, as it travels to the store.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(tag = "op", rename_all = "camelCase")]
+        pub enum StoreRequest { $($name($name)),* }
+
+        impl StoreRequest {
+            /// The operation's name on the wire, for logs and errors.
+            pub fn name(&self) -> &'static str {
+                match self { $(StoreRequest::$name(_) => stringify!($method)),* }
+            }
+        }
+
+        /// Runs a request on `backend` and answers with its JSON.
+        pub async fn dispatch<B>(backend: &B, request: StoreRequest) -> Result<Value, WorldError>
+        where
+            B: Sized $(+ Handle<$name>)*,
+        {
+            match request {
+                $(StoreRequest::$name(op) => {
+                    let answer: $answer = <B as Handle<$name>>::handle(backend, op).await?;
+                    Ok(serde_json::to_value(answer)?)
+                })*
+            }
+        }
+
+        /// The typed methods every store client has, one per operation.
+        #[allow(async_fn_in_trait)]
+        pub trait Store: StoreTransport {
+            $(
+                $(#[$doc])*
+                async fn $method(&self, $($field: $ty),*) -> Result<$answer, WorldError> {
+                    self.run($name { $($field),* }).await
+                }
+            )*
+        }
+
+        impl<T: StoreTransport> Store for T {}
+    };
+}
+
+store_ops! {
+    /// Records a new inbound event once; a second delivery is not accepted.
+    ingest => Ingest { record: EventRecord } -> Ingested;
+    /// Starts an attempt: `None` when the event is done, parked or unknown.
+    claim => Claim { key: String } -> Claimed<EventRecord>;
+    /// Saves an event's progress (and, with a contact, when the bridge wrote it).
+    update => Update { record: EventRecord } -> Ack;
+    /// A parked event back to queued; `None` when it is not parked.
+    replay => Replay { key: String } -> Option<EventRecord>;
+    /// A page of events, newest first.
+    events => Events { query: EventQuery } -> EventPage;
+    /// Events and syncs stuck queued or processing: touched, to be re-queued.
+    stale => Stale { older_than_ms: Option<u64> } -> Swept;
+    /// The contact ids known for identity keys (`email:...`, `phone:...`).
+    identity_get => IdentityGet { keys: Vec<String> } -> BTreeMap<String, String>;
+    identity_put => IdentityPut { keys: Vec<String>, contact_id: String } -> Ack;
+    mapping_get => MappingGet { source_id: String } -> Option<String>;
+    mapping_put => MappingPut { source_id: String, mapping: String } -> Ack;
+    mapping_delete => MappingDelete { source_id: String } -> bool;
+    /// One GHL call within the location's budget, or how long to wait.
+    rate_acquire => RateAcquire { limit: u32, window_ms: u64 } -> Grant;
+    /// GHL said 429: nobody calls for this location for `ms`.
+    rate_pause => RatePause { ms: u64 } -> Ack;
+    /// One GHL webhook: a redelivery, an echo, or a change (kept to sync on).
+    ghl_event => RecordGhlEvent { event: GhlEventIn } -> GhlRecorded;
+    ghl_event_claim => ClaimGhlEvent { webhook_id: String } -> Claimed<ClaimedGhlEvent>;
+    ghl_event_update => UpdateGhlEvent { entry: GhlEventEntry } -> Ack;
+    ghl_event_replay => ReplayGhlEvent { webhook_id: String } -> bool;
+    ghl_events => GhlEvents { limit: u32 } -> Vec<GhlEventEntry>;
+    /// The contact's tags now, answering the ones it had when last seen.
+    tags_swap => SwapTags { contact_id: String, tags: Vec<String> } -> Option<Vec<String>>;
+    /// Tags the bridge is about to add (their webhook is then an echo).
+    tags_merge => MergeTags { contact_id: String, tags: Vec<String> } -> Ack;
+    /// Small values kept per location (group ids, person links, fingerprints).
+    kv_get => KvGet { key: String } -> Option<Value>;
+    /// Stores a value (`null` deletes it) and answers the one it replaced.
+    kv_put => KvPut { key: String, value: Value } -> Option<Value>;
+    kv_delete => KvDelete { key: String } -> bool;
+    /// A short exclusive right to do one thing; it lapses by itself.
+    lease_acquire => LeaseAcquire { name: String, ttl_ms: u64 } -> bool;
+    lease_release => LeaseRelease { name: String } -> Ack;
+    oauth_put => PutOAuth { tokens: OAuthTokens } -> Ack;
+    /// A usable OAuth access token, refreshed (once at a time) when due.
+    oauth_access => OAuthAccess {} -> TokenAnswer;
+    /// Deletes what is older than the retention period, payloads first, as
+    /// of now (or of `as_of_ms`, to see what a later run will delete).
+    retain => Retain { retention_days: u32, as_of_ms: Option<u64> } -> RetentionReport;
+    /// Rows and bytes the location's storage holds.
+    storage_report => StorageReportRequest {} -> StorageReport;
+}
+
+/// An empty answer: the operation was done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ingested {
+    pub accepted: bool,
+    /// The record as stored: the new one, or the first delivery's.
+    pub record: EventRecord,
+}
+
+/// An attempt started on `record`, or why not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claimed<T> {
+    pub record: Option<T>,
+    /// Done or parked already, or `processing`: another attempt holds it.
+    pub skip: Option<EventStatus>,
+}
+
+impl<T> Claimed<T> {
+    pub fn started(record: T) -> Claimed<T> {
+        Claimed {
+            record: Some(record),
+            skip: None,
+        }
+    }
+
+    /// `None`: unknown.
+    pub fn refused(skip: Option<EventStatus>) -> Claimed<T> {
+        Claimed { record: None, skip }
+    }
+}
+
+/// Which events, and from where on (the cursor of the previous page).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventQuery {
+    pub status: Option<EventStatus>,
+    pub source_id: Option<String>,
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPage {
+    pub events: Vec<EventRecord>,
+    /// Pass it back for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A page position: the last event shown (newest-first order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor<'a> {
+    pub received_at_ms: u64,
+    pub key: &'a str,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn after(record: &'a EventRecord) -> Cursor<'a> {
+        Cursor {
+            received_at_ms: record.received_at_ms,
+            key: &record.key,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.received_at_ms, self.key)
+    }
+
+    pub fn decode(text: &'a str) -> Option<Cursor<'a>> {
+        let (at, key) = text.split_once(':')?;
+        Some(Cursor {
+            received_at_ms: at.parse().ok()?,
+            key,
+        })
+    }
+
+    /// Whether `record` comes after this position (older, or same time and
+    /// a smaller key): the order every backend pages in.
+    pub fn precedes(&self, record: &EventRecord) -> bool {
+        (record.received_at_ms, record.key.as_str()) < (self.received_at_ms, self.key)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    pub granted: bool,
+    pub wait_ms: u64,
+}
+
+/// A verified GHL webhook, as the store needs it to decide.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GhlEventIn {
+    pub webhook_id: String,
+    pub event_type: crate::ghl::webhooks::GhlEventType,
+    pub contact_id: Option<String>,
+    pub echo_window_ms: u64,
+    /// The sync-back rules can act on this kind of event.
+    pub syncable: bool,
+    /// Rules come from the deployment (`SYNC_RULES`), not only saved ones.
+    pub rules_from_env: bool,
+    /// The event's body, kept when it is to be synced on.
+    pub body: Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GhlRecorded {
+    pub outcome: GhlOutcome,
+    /// Queued to sync on to Spot-Hit and Specter.
+    pub queued: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimedGhlEvent {
+    pub entry: GhlEventEntry,
+    pub event: Value,
+}
+
+/// A GHL access token, or why there is none.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenAnswer {
+    pub access_token: Option<String>,
+    /// This call refreshed it.
+    #[serde(default)]
+    pub refreshed: bool,
+    pub error: Option<String>,
+    /// Trying later may help (GHL unreachable, a refresh in flight too long).
+    #[serde(default)]
+    pub retryable: bool,
+}
+
+impl TokenAnswer {
+    pub fn token(access_token: String, refreshed: bool) -> TokenAnswer {
+        TokenAnswer {
+            access_token: Some(access_token),
+            refreshed,
+            ..TokenAnswer::default()
+        }
+    }
+
+    pub fn failed(error: impl Into<String>, retryable: bool) -> TokenAnswer {
+        TokenAnswer {
+            error: Some(error.into()),
+            retryable,
+            ..TokenAnswer::default()
+        }
+    }
+}
+
+/// What one retention run deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionReport {
+    /// Payloads (inbound) and bodies (GHL) of settled events dropped.
+    pub payloads_dropped: u64,
+    pub events_deleted: u64,
+    pub ghl_events_deleted: u64,
+    /// Identity keys, echo marks, tag snapshots, leases and OAuth states.
+    pub other_deleted: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_travels_tagged_and_unknown_fields_are_refused() {
+        let wire = serde_json::to_value(Claim { key: "k1".into() }.into_request()).unwrap();
+        assert_eq!(wire, serde_json::json!({"op": "claim", "key": "k1"}));
+        let back: StoreRequest = serde_json::from_value(wire).unwrap();
+        assert_eq!(back.name(), "claim");
+        let missing = serde_json::from_value::<StoreRequest>(serde_json::json!({"op": "claim"}));
+        assert!(
+            missing.is_err(),
+            "a missing field is an error, not a default"
+        );
+        let unknown = serde_json::from_value::<StoreRequest>(serde_json::json!({"op": "nope"}));
+        assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_order_newest_first() {
+        let c = Cursor::decode("1700:abc").unwrap();
+        assert_eq!(c.encode(), "1700:abc");
+        assert!(Cursor::decode("x:abc").is_none());
+    }
+}

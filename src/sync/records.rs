@@ -1,0 +1,210 @@
+//! The life of an event record and of a GHL event's sync: queued, then one
+//! attempt at a time (claimed), then done or parked; a parked one goes back to
+//! queued by a replay; one stuck queued or processing is put back by the sweep.
+//! Every store backend applies these rules, so they are decided once, here.
+
+use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, OutboundState};
+use crate::mapping::PayloadFormat;
+
+/// What an attempt is tracked by, on inbound events and GHL syncs alike.
+pub trait Tracked {
+    fn status(&self) -> EventStatus;
+    fn set_status(&mut self, status: EventStatus);
+    fn attempts_mut(&mut self) -> &mut u32;
+    fn error_mut(&mut self) -> &mut Option<String>;
+    fn touch(&mut self, now_ms: u64);
+    /// The last change, or the arrival when there was none.
+    fn last_change_ms(&self) -> u64;
+}
+
+/// How long an attempt holds its event: a second claim inside it (the queue
+/// delivered the message twice) is refused, so two consumers never run one
+/// event at once. Every saved step renews it; after it, the holder is taken
+/// for dead and the event can be claimed again.
+pub const CLAIM_LEASE_MS: u64 = 120_000;
+
+/// Starts an attempt unless the record is settled or another attempt holds
+/// it. `Err` is the status that stopped it (`Processing`: try after the lease).
+pub fn claim<T: Tracked>(record: &mut T, now_ms: u64) -> Result<(), EventStatus> {
+    let held = record.status() == EventStatus::Processing
+        && now_ms.saturating_sub(record.last_change_ms()) < CLAIM_LEASE_MS;
+    match record.status() {
+        status @ (EventStatus::Done | EventStatus::Parked) => Err(status),
+        EventStatus::Processing if held => Err(EventStatus::Processing),
+        EventStatus::Queued | EventStatus::Processing => {
+            record.set_status(EventStatus::Processing);
+            *record.attempts_mut() += 1;
+            record.touch(now_ms);
+            Ok(())
+        }
+    }
+}
+
+/// A parked record back to queued with a clean slate; `false` if not parked.
+pub fn replay<T: Tracked>(record: &mut T, now_ms: u64) -> bool {
+    if record.status() != EventStatus::Parked {
+        return false;
+    }
+    record.set_status(EventStatus::Queued);
+    *record.attempts_mut() = 0;
+    *record.error_mut() = None;
+    record.touch(now_ms);
+    true
+}
+
+/// Queued or processing with no change for longer than `older_than_ms`: the
+/// queue lost its message (or its consumer died).
+pub fn is_stale<T: Tracked>(record: &T, now_ms: u64, older_than_ms: u64) -> bool {
+    matches!(
+        record.status(),
+        EventStatus::Queued | EventStatus::Processing
+    ) && now_ms.saturating_sub(record.last_change_ms()) > older_than_ms
+}
+
+impl Tracked for EventRecord {
+    fn status(&self) -> EventStatus {
+        self.status
+    }
+    fn set_status(&mut self, status: EventStatus) {
+        self.status = status;
+    }
+    fn attempts_mut(&mut self) -> &mut u32 {
+        &mut self.attempts
+    }
+    fn error_mut(&mut self) -> &mut Option<String> {
+        &mut self.error
+    }
+    fn touch(&mut self, now_ms: u64) {
+        self.updated_at_ms = now_ms;
+    }
+    fn last_change_ms(&self) -> u64 {
+        self.updated_at_ms.max(self.received_at_ms)
+    }
+}
+
+/// Touches a stale record (so one sweep takes it once) and says if it was.
+pub fn take_if_stale<T: Tracked>(record: &mut T, now_ms: u64, older_than_ms: u64) -> bool {
+    let stale = is_stale(record, now_ms, older_than_ms);
+    if stale {
+        record.touch(now_ms);
+    }
+    stale
+}
+
+/// A GHL event's sync seen as a [`Tracked`] record; `None` when the event is
+/// not to be synced.
+pub fn sync_of(entry: &mut GhlEventEntry) -> Option<SyncOf<'_>> {
+    let received_at_ms = entry.received_at_ms;
+    entry.sync.as_mut().map(|state| SyncOf {
+        state,
+        received_at_ms,
+    })
+}
+
+/// A GHL sync's record carries its arrival outside the state.
+pub struct SyncOf<'a> {
+    pub state: &'a mut OutboundState,
+    pub received_at_ms: u64,
+}
+
+impl Tracked for SyncOf<'_> {
+    fn status(&self) -> EventStatus {
+        self.state.status
+    }
+    fn set_status(&mut self, status: EventStatus) {
+        self.state.status = status;
+    }
+    fn attempts_mut(&mut self) -> &mut u32 {
+        &mut self.state.attempts
+    }
+    fn error_mut(&mut self) -> &mut Option<String> {
+        &mut self.state.error
+    }
+    fn touch(&mut self, now_ms: u64) {
+        self.state.updated_at_ms = now_ms;
+    }
+    fn last_change_ms(&self) -> u64 {
+        self.state.updated_at_ms.max(self.received_at_ms)
+    }
+}
+
+/// A new inbound event, queued.
+pub fn received(
+    key: String,
+    source_id: &str,
+    event_id: Option<String>,
+    format: PayloadFormat,
+    payload: String,
+    now_ms: u64,
+) -> EventRecord {
+    EventRecord {
+        key,
+        source_id: source_id.to_string(),
+        event_id,
+        received_at_ms: now_ms,
+        format,
+        payload,
+        status: EventStatus::Queued,
+        attempts: 0,
+        steps_done: 0,
+        contact_id: None,
+        action: None,
+        error: None,
+        ghl_calls: 0,
+        warnings: Vec::new(),
+        updated_at_ms: now_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> EventRecord {
+        received(
+            "k".into(),
+            "demo",
+            None,
+            PayloadFormat::Json,
+            "{}".into(),
+            1_000,
+        )
+    }
+
+    #[test]
+    fn settled_records_are_not_claimed_and_claims_count_attempts() {
+        let mut r = record();
+        assert_eq!(claim(&mut r, 2_000), Ok(()));
+        assert_eq!(
+            (r.status, r.attempts, r.updated_at_ms),
+            (EventStatus::Processing, 1, 2_000)
+        );
+        assert_eq!(claim(&mut r, 3_000), Err(EventStatus::Processing), "held");
+        assert_eq!(
+            claim(&mut r, 2_000 + CLAIM_LEASE_MS),
+            Ok(()),
+            "holder presumed dead"
+        );
+        r.status = EventStatus::Done;
+        assert_eq!(claim(&mut r, 3_000), Err(EventStatus::Done));
+        assert_eq!(r.attempts, 2);
+    }
+
+    #[test]
+    fn only_parked_records_replay_and_stuck_ones_are_stale() {
+        let mut r = record();
+        assert!(!replay(&mut r, 2_000));
+        r.status = EventStatus::Parked;
+        r.attempts = 8;
+        r.error = Some("x".into());
+        assert!(replay(&mut r, 2_000));
+        assert_eq!(
+            (r.status, r.attempts, r.error.clone()),
+            (EventStatus::Queued, 0, None)
+        );
+        assert!(!is_stale(&r, 2_500, 1_000));
+        assert!(is_stale(&r, 3_001, 1_000));
+        r.status = EventStatus::Done;
+        assert!(!is_stale(&r, 9_000, 1_000));
+    }
+}

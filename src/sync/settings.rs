@@ -1,0 +1,41 @@
+//! What the pipeline needs to know about a location: where GHL is and how to
+//! reach it, the phone region, the echo window, the rules from the deployment,
+//! and the Spot-Hit and Specter accounts.
+
+use crate::ghl::oauth::OAuthClient;
+use crate::specter::SpecterTarget;
+use crate::spothit::SpotHitTarget;
+
+#[derive(Debug, Clone)]
+pub struct LocationSettings {
+    pub location_id: String,
+    pub ghl_base_url: String,
+    /// A private-integration or location token; else the OAuth install's.
+    pub ghl_token: Option<String>,
+    /// To refresh an OAuth install's token.
+    pub oauth: Option<OAuthClient>,
+    pub default_phone_region: Option<String>,
+    /// GHL webhooks about a contact the bridge wrote this recently are echoes.
+    pub echo_window_ms: u64,
+    /// The sync-back rules when none were saved through the admin API (JSON).
+    pub sync_rules: Option<String>,
+    pub spothit: Option<SpotHitTarget>,
+    pub specter: Option<SpecterTarget>,
+}
+
+impl LocationSettings {
+    /// A location on `ghl_base_url` with nothing else configured.
+    pub fn new(location_id: &str, ghl_base_url: &str) -> LocationSettings {
+        LocationSettings {
+            location_id: location_id.to_string(),
+            ghl_base_url: ghl_base_url.to_string(),
+            ghl_token: None,
+            oauth: None,
+            default_phone_region: None,
+            echo_window_ms: 60_000,
+            sync_rules: None,
+            spothit: None,
+            specter: None,
+        }
+    }
+}

@@ -1,0 +1,456 @@
+//! Sync back from GHL: a verified GHL webhook is recorded (a redelivery, an
+//! echo of the bridge's own write, or a change), and a change the rules can act
+//! on is planned once (the contact's tag diff is read-and-written in one store
+//! step, so a redelivery cannot see a tag as new twice) and carried out in
+//! Spot-Hit and Specter one action at a time, resumable, with the inbound
+//! path's retries and dead letters. A retry never re-decides.
+
+use super::attempt::{settle, Attempt, Run};
+use super::ghl_access::{ghl_target, refused, send_within_budget, Step};
+use super::protocol::{GhlEventIn, GhlRecorded, WorldError};
+use super::queue::QueuedEvent;
+use super::settings::LocationSettings;
+use super::world::World;
+use crate::admin_api::GhlEventEntry;
+use crate::ghl::contacts::GetContact;
+use crate::ghl::webhooks::{GhlEvent, GhlEventType};
+use crate::ghl::{build_request, Call};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::outbound::{plan_event, ContactView, OutboundAction, PlannedAction, SyncRules};
+use crate::{specter, spothit};
+use serde_json::{json, Value};
+
+/// Where the sync-back rules saved through the admin API are kept.
+pub const SYNC_RULES_KEY: &str = "sync-rules";
+
+/// The contact's Specter person, when the bridge knows it.
+pub fn specter_person_key(contact_id: &str) -> String {
+    format!("specter-person:{contact_id}")
+}
+
+/// Who the bridge imported into a Spot-Hit group (phone, else e-mail).
+fn member_key(group: &str, who: &str) -> String {
+    format!("spothit-member:{}:{who}", group.to_lowercase())
+}
+
+/// The location's rules: saved through the admin API, else the deployment's.
+pub async fn load_rules<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<Option<Result<SyncRules, String>>, WorldError> {
+    let stored = world.kv_get(SYNC_RULES_KEY.into()).await?;
+    let text = stored
+        .as_ref()
+        .and_then(Value::as_str)
+        .map(String::from)
+        .or_else(|| settings.sync_rules.clone());
+    Ok(text.map(|t| SyncRules::parse(&t).map_err(|e| e.to_string())))
+}
+
+/// Records a verified GHL webhook and queues it when it is to be synced on.
+pub async fn accept<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    event: GhlEvent,
+) -> Result<GhlRecorded, WorldError> {
+    let contact_id = event.contact_id().map(String::from);
+    let recorded = world
+        .ghl_event(GhlEventIn {
+            webhook_id: event.webhook_id.clone(),
+            syncable: event.event_type.is_syncable(),
+            event_type: event.event_type,
+            contact_id,
+            echo_window_ms: settings.echo_window_ms,
+            rules_from_env: settings.sync_rules.is_some(),
+            body: Value::Object(event.data),
+        })
+        .await?;
+    if recorded.queued {
+        world
+            .enqueue(QueuedEvent::ghl(&settings.location_id, &event.webhook_id))
+            .await?;
+    }
+    Ok(recorded)
+}
+
+/// One attempt at syncing the GHL event `webhook_id` on.
+pub async fn run<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    webhook_id: &str,
+) -> Result<Run<GhlEventEntry>, WorldError> {
+    let claimed = world.ghl_event_claim(webhook_id.to_string()).await?;
+    let Some(claimed) = claimed.record else {
+        return Ok(Run::not_claimed(claimed.skip));
+    };
+    let mut entry = claimed.entry;
+    let attempt = process(world, settings, &mut entry, &claimed.event).await?;
+    let Some(sync) = entry.sync.as_mut() else {
+        return Ok(Run::Skipped);
+    };
+    let settled = settle(attempt, sync.attempts, world.random());
+    sync.status = settled.status;
+    sync.error = settled.error.clone();
+    world.ghl_event_update(entry.clone()).await?;
+    Ok(Run::Attempted(entry, settled))
+}
+
+async fn process<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    entry: &mut GhlEventEntry,
+    event: &Value,
+) -> Result<Attempt, WorldError> {
+    let rules = match load_rules(world, settings).await? {
+        None => return Ok(Attempt::Done),
+        Some(Err(e)) => return Ok(Attempt::Park(e)),
+        Some(Ok(r)) => r,
+    };
+    let plan = match entry.sync.as_ref().and_then(|s| s.plan.clone()) {
+        Some(plan) => plan,
+        None => {
+            let plan = match make_plan(world, settings, entry, event, &rules).await? {
+                Ok(p) => p,
+                Err(attempt) => return Ok(attempt),
+            };
+            if let Some(sync) = entry.sync.as_mut() {
+                sync.plan = Some(plan.clone());
+            }
+            world.ghl_event_update(entry.clone()).await?;
+            plan
+        }
+    };
+    let done = entry.sync.as_ref().map_or(0, |s| s.steps_done);
+    let actions = Actions {
+        world,
+        settings,
+        rules: &rules,
+    };
+    for (index, step) in plan.iter().enumerate().skip(done) {
+        let line = match actions.perform(step).await? {
+            Ok(line) => line,
+            Err(attempt) => return Ok(attempt),
+        };
+        if let Some(sync) = entry.sync.as_mut() {
+            sync.results.push(line);
+            sync.steps_done = index + 1;
+        }
+        world.ghl_event_update(entry.clone()).await?;
+    }
+    Ok(Attempt::Done)
+}
+
+/// The contact (from the event, or read from GHL for a task) and the plan.
+async fn make_plan<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    entry: &GhlEventEntry,
+    event: &Value,
+    rules: &SyncRules,
+) -> Result<Step<Vec<PlannedAction>>, WorldError> {
+    let kind = &entry.event_type;
+    if entry.event_type == GhlEventType::TaskComplete {
+        let Some(contact_id) = entry.contact_id.clone() else {
+            return Ok(Err(Attempt::Park("the task has no contactId".into())));
+        };
+        let contact = match read_contact(world, settings, &contact_id).await? {
+            Ok(c) => c,
+            Err(attempt) => return Ok(Err(attempt)),
+        };
+        return Ok(Ok(plan_event(rules, kind, &contact, None, Some(event))));
+    }
+    let Some(contact) = ContactView::from_ghl(event) else {
+        return Ok(Err(Attempt::Park("the event carries no contact id".into())));
+    };
+    let before = world
+        .tags_swap(contact.id.clone(), contact.tags.clone())
+        .await?;
+    Ok(Ok(plan_event(
+        rules,
+        kind,
+        &contact,
+        before.as_deref(),
+        None,
+    )))
+}
+
+async fn read_contact<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    contact_id: &str,
+) -> Result<Step<ContactView>, WorldError> {
+    let target = match ghl_target(world, settings).await? {
+        Ok(t) => t,
+        Err(attempt) => return Ok(Err(attempt)),
+    };
+    let call = GetContact {
+        contact_id: contact_id.to_string(),
+    };
+    let request = match build_request(&call, &target) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(Attempt::Park(e.to_string()))),
+    };
+    let response = match send_within_budget(world, &request, "contact read").await? {
+        Ok(r) => r,
+        Err(attempt) => return Ok(Err(attempt)),
+    };
+    match call.parse(&response) {
+        Ok(found) => {
+            let value = serde_json::to_value(&found.contact).unwrap_or(Value::Null);
+            Ok(ContactView::from_ghl(&value)
+                .ok_or_else(|| Attempt::Park("GHL returned a contact without id".into())))
+        }
+        Err(e) => Ok(Err(refused(world, e).await?)),
+    }
+}
+
+fn not_configured(app: &str, secret: &str) -> Attempt {
+    Attempt::Park(format!(
+        "a rule needs {app}, which is not configured (set {secret})"
+    ))
+}
+
+/// Carries out planned actions for one location.
+struct Actions<'a, W> {
+    world: &'a W,
+    settings: &'a LocationSettings,
+    rules: &'a SyncRules,
+}
+
+impl<W: World> Actions<'_, W> {
+    /// One action: the line that says what happened, or why not now.
+    async fn perform(&self, step: &PlannedAction) -> Result<Step<String>, WorldError> {
+        let because = &step.because;
+        match &step.action {
+            OutboundAction::Skipped { reason } => Ok(Ok(format!("{because}: skipped, {reason}"))),
+            OutboundAction::SpotHitLeaveGroupManually { group, contact } => {
+                // Forget the membership, so tagging the contact again imports
+                // it again (after the person has removed it in Spot-Hit).
+                self.world.kv_delete(member_key(group, contact)).await?;
+                Ok(Ok(format!(
+                    "{because}: remove {contact} from Spot-Hit group `{group}` by hand (Spot-Hit's API cannot)"
+                )))
+            }
+            OutboundAction::SpotHitJoinGroup {
+                group,
+                mobile,
+                email,
+                ..
+            } => {
+                let who = mobile.clone().or_else(|| email.clone()).unwrap_or_default();
+                let contact = step.action.spothit_contact().unwrap_or_default();
+                self.join_group(because, group, &who, contact).await
+            }
+            OutboundAction::SpotHitSms {
+                message,
+                number,
+                sender,
+            } => {
+                let Some(target) = &self.settings.spothit else {
+                    return Ok(Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY")));
+                };
+                let request = spothit::send_sms(
+                    target,
+                    message,
+                    std::slice::from_ref(number),
+                    sender.as_deref(),
+                );
+                Ok(self.spothit_call(&request).await.map(|answer| {
+                    format!(
+                        "{because}: SMS sent to {number} (Spot-Hit message {})",
+                        answer["id"]
+                    )
+                }))
+            }
+            OutboundAction::SpecterAddToList {
+                list_id,
+                contact_id,
+                email,
+            } => {
+                self.add_to_list(because, list_id, contact_id, email.as_deref())
+                    .await
+            }
+        }
+    }
+
+    /// Spot-Hit's import may append rather than update: a person is imported
+    /// into a group once, whatever redeliveries or tag churn happen.
+    async fn join_group(
+        &self,
+        because: &str,
+        group: &str,
+        who: &str,
+        contact: spothit::SpotHitContact,
+    ) -> Result<Step<String>, WorldError> {
+        let Some(target) = &self.settings.spothit else {
+            return Ok(Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY")));
+        };
+        let member = member_key(group, who);
+        if self.world.kv_get(member.clone()).await?.is_some() {
+            return Ok(Ok(format!(
+                "{because}: {who} is already in Spot-Hit group `{group}`"
+            )));
+        }
+        let group_id = match self.spothit_group(target, group).await? {
+            Ok(id) => id,
+            Err(a) => return Ok(Err(a)),
+        };
+        let request = spothit::import_contacts(target, &group_id, &[contact]);
+        match self.spothit_call(&request).await {
+            Ok(_) => {
+                self.world.kv_put(member, json!(group_id)).await?;
+                Ok(Ok(format!(
+                    "{because}: imported into Spot-Hit group `{group}` ({group_id})"
+                )))
+            }
+            Err(a) => Ok(Err(a)),
+        }
+    }
+
+    async fn add_to_list(
+        &self,
+        because: &str,
+        list_id: &str,
+        contact_id: &str,
+        email: Option<&str>,
+    ) -> Result<Step<String>, WorldError> {
+        let Some(target) = &self.settings.specter else {
+            return Ok(Err(not_configured("Specter", "SPECTER_API_KEY")));
+        };
+        let person = match self.specter_person(target, contact_id, email).await? {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                let why = if self.rules.specter.lookup_by_email {
+                    " (none matches its e-mail)"
+                } else {
+                    " (lookupByEmail is off)"
+                };
+                return Ok(Ok(format!(
+                    "{because}: skipped, no Specter person is known for this contact{why}"
+                )));
+            }
+            Err(a) => return Ok(Err(a)),
+        };
+        let request = specter::add_to_list(target, list_id, std::slice::from_ref(&person));
+        Ok(self
+            .specter_call(&request)
+            .await
+            .map(|_| format!("{because}: Specter person {person} added to list {list_id}")))
+    }
+
+    /// Sends one call to Spot-Hit or Specter: unreachable or a retryable
+    /// answer retries the event, any other refusal parks it with the reason.
+    async fn app_call<T, E: std::fmt::Display>(
+        &self,
+        app: &str,
+        request: &HttpRequest,
+        parse: impl Fn(&HttpResponse) -> Result<T, E>,
+        retryable: impl Fn(&E) -> bool,
+    ) -> Step<T> {
+        let response = self
+            .world
+            .send(request)
+            .await
+            .map_err(|e| Attempt::retry(format!("{app} unreachable: {e}"), None))?;
+        parse(&response).map_err(|e| {
+            if retryable(&e) {
+                Attempt::retry(e.to_string(), Some(1_000))
+            } else {
+                Attempt::Park(e.to_string())
+            }
+        })
+    }
+
+    async fn spothit_call(&self, request: &HttpRequest) -> Step<Value> {
+        self.app_call("Spot-Hit", request, spothit::parse_answer, |e| {
+            e.is_retryable()
+        })
+        .await
+    }
+
+    async fn specter_call(&self, request: &HttpRequest) -> Step<Option<Value>> {
+        self.app_call("Specter", request, specter::parse_answer, |e| {
+            e.is_retryable()
+        })
+        .await
+    }
+
+    /// The Spot-Hit group's id: remembered, else found by name, else created.
+    /// Two consumers meeting a new group at once would both create it, so the
+    /// find-or-create runs under a short lease; the other waits and reads the
+    /// id the first one stored.
+    async fn spothit_group(
+        &self,
+        target: &spothit::SpotHitTarget,
+        name: &str,
+    ) -> Result<Step<String>, WorldError> {
+        // Case-blind, like `find_group`: GHL lowercases the tags names come from.
+        let key = format!("spothit-group:{}", name.to_lowercase());
+        let mut waited_ms = 0;
+        loop {
+            if let Some(id) = self.world.kv_get(key.clone()).await? {
+                return Ok(Ok(id.as_str().map(String::from).unwrap_or_default()));
+            }
+            if self.world.lease_acquire(key.clone(), 30_000).await? {
+                break;
+            }
+            if waited_ms >= 10_000 {
+                return Ok(Err(Attempt::retry(
+                    format!("Spot-Hit group `{name}` is being created by another event"),
+                    Some(5_000),
+                )));
+            }
+            self.world.sleep(200).await;
+            waited_ms += 200;
+        }
+        let found = match self.spothit_call(&spothit::list_groups(target)).await {
+            Ok(groups) => match spothit::find_group(&groups, name) {
+                Some(id) => Ok(id),
+                None => self
+                    .spothit_call(&spothit::create_group(target, name))
+                    .await
+                    .map(|created| match &created["id"] {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    }),
+            },
+            Err(a) => Err(a),
+        };
+        if let Ok(id) = &found {
+            self.world.kv_put(key.clone(), json!(id)).await?;
+        }
+        self.world.lease_release(key).await?;
+        Ok(found)
+    }
+
+    /// The contact's Specter person: linked when the bridge brought it from
+    /// Specter, else (if allowed, 1 credit) found by e-mail.
+    async fn specter_person(
+        &self,
+        target: &specter::SpecterTarget,
+        contact_id: &str,
+        email: Option<&str>,
+    ) -> Result<Step<Option<String>>, WorldError> {
+        let key = specter_person_key(contact_id);
+        if let Some(id) = self.world.kv_get(key.clone()).await? {
+            return Ok(Ok(id.as_str().map(String::from)));
+        }
+        let Some(email) = email.filter(|_| self.rules.specter.lookup_by_email) else {
+            return Ok(Ok(None));
+        };
+        match self
+            .specter_call(&specter::person_by_email(target, email))
+            .await
+        {
+            Ok(Some(found)) => {
+                let id = found["id"].as_str().map(String::from);
+                if let Some(id) = &id {
+                    self.world.kv_put(key, json!(id)).await?;
+                }
+                Ok(Ok(id))
+            }
+            Ok(None) => Ok(Ok(None)),
+            Err(a) => Ok(Err(a)),
+        }
+    }
+}

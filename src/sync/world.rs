@@ -1,0 +1,19 @@
+//! Everything the pipeline needs from outside, as one trait (Typst's `World`):
+//! the location's store, HTTP, the clock, randomness, sleeping and the queue.
+//! The Worker implements it with workers-rs; tests with memory and a sandbox.
+
+use super::protocol::{Store, WorldError};
+use super::queue::QueuedEvent;
+use crate::http::{HttpRequest, HttpResponse};
+
+#[allow(async_fn_in_trait)] // single-threaded wasm: no `Send` bound wanted
+pub trait World: Store {
+    /// Unix milliseconds.
+    fn now_ms(&self) -> u64;
+    /// In [0, 1), for jitter.
+    fn random(&self) -> f64;
+    async fn sleep(&self, ms: u64);
+    /// One HTTP exchange; `Err` when no answer came (network, DNS, reset).
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, String>;
+    async fn enqueue(&self, event: QueuedEvent) -> Result<(), WorldError>;
+}

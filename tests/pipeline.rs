@@ -1,0 +1,775 @@
+//! The whole pipeline, inbound and sync back, against an in-memory world
+//! (the core's `MemoryStore`, a virtual clock, a queue in a `Vec`) and the
+//! real sandbox (its GHL, Spot-Hit and Specter, on a loopback port): the
+//! duplicate rule, the silently dropped phone, 429s with GHL's headers, 5xx
+//! and 422 are the sandbox's own. Seconds under a plain `cargo test`.
+
+use ghl_bridge::admin_api::{ContactAction, EventRecord, EventStatus, GhlOutcome};
+use ghl_bridge::ghl::webhooks::GhlEvent;
+use ghl_bridge::http::{HttpRequest, HttpResponse, Method};
+use ghl_bridge::mapping::{builtin_template, parse_payload, PayloadFormat};
+use ghl_bridge::specter::SpecterTarget;
+use ghl_bridge::spothit::SpotHitTarget;
+use ghl_bridge::sync::memory::MemoryStore;
+use ghl_bridge::sync::protocol::{EventQuery, StoreOp, StoreTransport, WorldError};
+use ghl_bridge::sync::sweep::sweep;
+use ghl_bridge::sync::{
+    inbound, specter_poll, sync_back, Disposition, LocationSettings, QueuedEvent, QueuedKind, Run,
+    Store, World,
+};
+use ghl_bridge_sandbox::Settings;
+use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+const LOCATION: &str = "dev-location";
+const TOKEN: &str = "sandbox-location-token";
+const START_MS: u64 = 1_795_000_000_000;
+const RULES: &str = r#"{"version": 1,
+  "spotHit": {"tagGroups": {"vip": "Clients VIP"}},
+  "specter": {"poll": [{"list": "6f1c2b1e-9a4d-4c36-8a55-2d1b6b0f7a01"}], "fetchEmails": true}}"#;
+
+/// The sandbox on a free loopback port, for one test.
+struct Sandbox {
+    url: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Sandbox {
+    fn start(settings: Settings) -> Sandbox {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (addr, _) = runtime
+            .block_on(ghl_bridge_sandbox::spawn(
+                "127.0.0.1:0".parse().unwrap(),
+                settings,
+            ))
+            .unwrap();
+        Sandbox {
+            url: format!("http://{addr}"),
+            _runtime: runtime,
+        }
+    }
+
+    fn get(&self, path: &str) -> Value {
+        let r = http(&request(Method::Get, &format!("{}{path}", self.url), None));
+        serde_json::from_str(&r.unwrap().body).unwrap()
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        let req = request(
+            Method::Post,
+            &format!("{}{path}", self.url),
+            Some(body.to_string()),
+        );
+        serde_json::from_str(&http(&req).unwrap().body).unwrap_or(Value::Null)
+    }
+
+    fn contacts(&self) -> Vec<Value> {
+        let all = self.get("/__sandbox/ghl/contacts")["contacts"].clone();
+        serde_json::from_value(all).unwrap()
+    }
+
+    /// GHL calls the sandbox logged whose path contains `part`.
+    fn calls(&self, part: &str) -> usize {
+        self.get("/__sandbox/requests")["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["path"].as_str().unwrap_or_default().contains(part))
+            .count()
+    }
+
+    fn faults(&self, faults: Value) {
+        self.post("/__sandbox/faults", faults);
+    }
+
+    /// A contact made in GHL by a person, not by the bridge.
+    fn person_creates(&self, body: Value) -> String {
+        let mut req = request(
+            Method::Post,
+            &format!("{}/ghl/contacts/", self.url),
+            Some(body.to_string()),
+        );
+        req.headers
+            .push(("Authorization".into(), format!("Bearer {TOKEN}")));
+        req.headers.push(("Version".into(), "2021-07-28".into()));
+        let answer: Value = serde_json::from_str(&http(&req).unwrap().body).unwrap();
+        answer["contact"]["id"].as_str().unwrap().to_string()
+    }
+}
+
+fn request(method: Method, url: &str, body: Option<String>) -> HttpRequest {
+    HttpRequest {
+        method,
+        url: url.to_string(),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body,
+    }
+}
+
+/// Sends a request with ureq: statuses are data, no answer is an `Err`.
+fn http(request: &HttpRequest) -> Result<HttpResponse, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut builder = ureq::http::Request::builder()
+        .method(request.method.as_str())
+        .uri(&request.url);
+    for (k, v) in &request.headers {
+        builder = builder.header(k, v);
+    }
+    let body = request.body.clone().unwrap_or_default();
+    let sent = match request.method {
+        Method::Get => agent.run(builder.body(()).map_err(|e| e.to_string())?),
+        _ => agent.run(builder.body(body).map_err(|e| e.to_string())?),
+    };
+    let mut response = sent.map_err(|e| e.to_string())?;
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    Ok(HttpResponse {
+        status: response.status().as_u16(),
+        headers,
+        body: response.body_mut().read_to_string().unwrap_or_default(),
+    })
+}
+
+/// The in-memory world: the store, a virtual clock that sleeping advances, a
+/// queue of messages, each GHL call's virtual time.
+struct TestWorld {
+    clock: Rc<Cell<u64>>,
+    store: MemoryStore,
+    queue: RefCell<Vec<QueuedEvent>>,
+    calls_at: RefCell<Vec<u64>>,
+}
+
+impl TestWorld {
+    fn new() -> TestWorld {
+        let clock = Rc::new(Cell::new(START_MS));
+        TestWorld {
+            store: MemoryStore::new(clock.clone()),
+            clock,
+            queue: RefCell::new(Vec::new()),
+            calls_at: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn advance(&self, ms: u64) {
+        self.clock.set(self.clock.get() + ms);
+    }
+}
+
+impl StoreTransport for TestWorld {
+    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
+        self.store.run(op).await
+    }
+}
+
+impl World for TestWorld {
+    fn now_ms(&self) -> u64 {
+        self.clock.get()
+    }
+    fn random(&self) -> f64 {
+        0.5
+    }
+    async fn sleep(&self, ms: u64) {
+        self.advance(ms);
+    }
+    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
+        if request.url.contains("/ghl/") {
+            self.calls_at.borrow_mut().push(self.now_ms());
+        }
+        http(request)
+    }
+    async fn enqueue(&self, event: QueuedEvent) -> Result<(), WorldError> {
+        self.queue.borrow_mut().push(event);
+        Ok(())
+    }
+}
+
+/// Runs a future to its end: nothing in this world ever waits for a wake-up
+/// (HTTP blocks, sleeping moves the clock).
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+struct Bridge {
+    sandbox: Sandbox,
+    world: TestWorld,
+    settings: LocationSettings,
+}
+
+impl Bridge {
+    fn new() -> Bridge {
+        Bridge::with(Settings::default())
+    }
+
+    fn with(settings: Settings) -> Bridge {
+        let sandbox = Sandbox::start(settings);
+        let mut location = LocationSettings::new(LOCATION, &format!("{}/ghl", sandbox.url));
+        location.ghl_token = Some(TOKEN.into());
+        location.default_phone_region = Some("FR".into());
+        location.sync_rules = Some(RULES.into());
+        location.spothit = Some(SpotHitTarget {
+            base_url: format!("{}/spothit/api", sandbox.url),
+            key: "sandbox-spothit-key".into(),
+        });
+        location.specter = Some(SpecterTarget {
+            base_url: format!("{}/specter/api/v1", sandbox.url),
+            key: "sandbox-specter-key".into(),
+        });
+        Bridge {
+            sandbox,
+            world: TestWorld::new(),
+            settings: location,
+        }
+    }
+
+    /// A web-form delivery, as the form route hands it to the pipeline.
+    fn form(&self, event_id: &str, payload: Value) -> ghl_bridge::admin_api::Accepted {
+        let text = payload.to_string();
+        block_on(inbound::accept(
+            &self.world,
+            LOCATION,
+            "demo",
+            Some(event_id.into()),
+            PayloadFormat::Json,
+            text,
+            &payload,
+        ))
+        .unwrap()
+    }
+
+    /// One queue message, as the consumer runs it; answers its disposition.
+    fn deliver(&self, message: &QueuedEvent) -> Disposition {
+        match message.kind {
+            QueuedKind::Inbound => {
+                block_on(inbound::run(&self.world, &self.settings, &message.key))
+                    .unwrap()
+                    .disposition()
+            }
+            QueuedKind::Ghl => block_on(sync_back::run(&self.world, &self.settings, &message.key))
+                .unwrap()
+                .disposition(),
+        }
+    }
+
+    /// Runs the queue until it is empty, as Cloudflare Queues would: a
+    /// message put back waits its delay (the clock moves on). Answers the
+    /// delays asked for, in order.
+    fn drain(&self) -> Vec<u32> {
+        let mut delays = Vec::new();
+        for _ in 0..200 {
+            let Some(message) = self.world.queue.borrow_mut().pop() else {
+                return delays;
+            };
+            match self.deliver(&message) {
+                Disposition::Ack => {}
+                Disposition::RetryAfterSeconds(s) => {
+                    delays.push(s);
+                    self.world.advance(s as u64 * 1000);
+                    self.world.queue.borrow_mut().insert(0, message);
+                }
+            }
+        }
+        panic!("the queue never emptied");
+    }
+
+    fn event(&self, key: &str) -> EventRecord {
+        let page = block_on(self.world.events(EventQuery {
+            limit: 1000,
+            ..EventQuery::default()
+        }))
+        .unwrap();
+        page.events.into_iter().find(|e| e.key == key).unwrap()
+    }
+
+    /// A GHL webhook as the hook route hands it on, once verified.
+    fn ghl_webhook(&self, id: &str, kind: &str, data: Value) -> GhlOutcome {
+        let mut body = data;
+        body["type"] = json!(kind);
+        body["locationId"] = json!(LOCATION);
+        body["webhookId"] = json!(id);
+        body["timestamp"] = json!("2026-11-20T10:00:00.000Z");
+        let event: GhlEvent = serde_json::from_value(body).unwrap();
+        block_on(sync_back::accept(&self.world, &self.settings, event))
+            .unwrap()
+            .outcome
+    }
+}
+
+fn lead(email: &str, phone: &str) -> Value {
+    json!({"first_name": "Jeanne", "last_name": "Martin", "email": email, "phone": phone,
+           "message": "Bonjour, je voudrais un devis.", "utm_source": "google"})
+}
+
+#[test]
+fn a_form_lead_becomes_one_contact_with_its_tags_and_note() {
+    let b = Bridge::new();
+    let accepted = b.form("f-1", lead("jeanne@example.fr", "06 12 34 56 78"));
+    assert_eq!(accepted.status, "queued");
+    assert_eq!(b.drain(), Vec::<u32>::new());
+    let record = b.event(&accepted.event_id);
+    assert_eq!(record.status, EventStatus::Done, "{record:?}");
+    assert_eq!(record.action, Some(ContactAction::Created));
+    let contacts = b.sandbox.contacts();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0]["phone"], "+33612345678");
+    assert_eq!(contacts[0]["email"], "jeanne@example.fr");
+    assert_eq!(contacts[0]["notes"].as_array().unwrap().len(), 1);
+    assert_eq!(record.ghl_calls, b.sandbox.calls("/ghl/") as u32);
+}
+
+#[test]
+fn a_redelivered_webhook_is_a_duplicate_and_costs_no_call() {
+    let b = Bridge::new();
+    let first = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    let again = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    assert_eq!(again.status, "duplicate");
+    assert_eq!(again.event_id, first.event_id);
+    assert_eq!(b.world.queue.borrow().len(), 1, "queued once");
+    b.drain();
+    let late = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    assert_eq!(late.outcome, Some(EventStatus::Done));
+    assert_eq!(b.sandbox.calls("/contacts/upsert"), 1);
+    assert_eq!(b.sandbox.contacts().len(), 1);
+}
+
+#[test]
+fn a_message_delivered_twice_runs_one_attempt_at_a_time() {
+    let b = Bridge::new();
+    let accepted = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    let key = accepted.event_id;
+    // Two consumers got the same message: the first claim holds the event.
+    let first = block_on(b.world.claim(key.clone())).unwrap();
+    assert!(first.record.is_some());
+    let second = block_on(inbound::run(&b.world, &b.settings, &key)).unwrap();
+    assert_eq!(second, Run::HeldElsewhere, "a racing claim must not run");
+    assert_eq!(b.sandbox.calls("/ghl/"), 0);
+    // The first consumer died: after the claim lease the event runs once.
+    b.world.advance(ghl_bridge::sync::records::CLAIM_LEASE_MS);
+    let third = block_on(inbound::run(&b.world, &b.settings, &key)).unwrap();
+    assert!(matches!(third, Run::Attempted(ref r, _) if r.status == EventStatus::Done));
+    let contacts = b.sandbox.contacts();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(
+        contacts[0]["notes"].as_array().unwrap().len(),
+        1,
+        "one note"
+    );
+    let again = block_on(inbound::run(&b.world, &b.settings, &key)).unwrap();
+    assert_eq!(again, Run::Skipped);
+}
+
+#[test]
+fn server_errors_and_429s_are_retried_with_backoff_then_succeed() {
+    let b = Bridge::new();
+    // Two 429s with GHL's headers, then 503s on the note for a while.
+    b.sandbox.faults(json!({"storm429": 2}));
+    let accepted = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    let delays = b.drain();
+    assert_eq!(delays.len(), 2, "{delays:?}");
+    assert!(
+        delays.iter().all(|d| *d >= 1),
+        "never sooner than GHL asked"
+    );
+    let record = b.event(&accepted.event_id);
+    assert_eq!((record.status, record.attempts), (EventStatus::Done, 3));
+
+    b.sandbox
+        .faults(json!({"errorRate": 1.0, "errorStatus": 503, "pathContains": "/notes"}));
+    let second = b.form("f-2", lead("paul@example.fr", "0622222222"));
+    for _ in 0..3 {
+        let message = b.world.queue.borrow_mut().pop().unwrap();
+        let Disposition::RetryAfterSeconds(delay) = b.deliver(&message) else {
+            panic!("a 503 is retried")
+        };
+        b.world.advance(delay as u64 * 1000);
+        b.world.queue.borrow_mut().push(message);
+    }
+    let record = b.event(&second.event_id);
+    assert_eq!(record.status, EventStatus::Queued);
+    assert!(
+        record.error.as_deref().unwrap().contains("503"),
+        "{record:?}"
+    );
+    assert_eq!(record.steps_done, 1, "the tags step is done, not redone");
+    b.sandbox.faults(json!({}));
+    b.drain();
+    let record = b.event(&second.event_id);
+    assert_eq!((record.status, record.attempts), (EventStatus::Done, 4));
+    assert_eq!(
+        b.sandbox.calls("/contacts/upsert"),
+        3 + 1,
+        "upserted once after the 429s"
+    );
+    let paul = b
+        .sandbox
+        .contacts()
+        .into_iter()
+        .find(|c| c["email"] == "paul@example.fr")
+        .unwrap();
+    assert_eq!(paul["notes"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_call_budget_holds_every_window_and_a_pause_calls_no_one() {
+    let b = Bridge::with(Settings {
+        burst_limit: 100_000,
+        ..Settings::default()
+    });
+    for i in 0..40 {
+        b.form(
+            &format!("f-{i}"),
+            lead(&format!("p{i}@example.fr"), &format!("06123456{i:02}")),
+        );
+    }
+    b.drain();
+    let at = b.world.calls_at.borrow().clone();
+    assert_eq!(at.len(), 120, "3 calls per lead");
+    for (i, t) in at.iter().enumerate() {
+        let in_window = at[i..].iter().take_while(|u| **u < t + 10_000).count();
+        assert!(
+            in_window <= 90,
+            "{in_window} calls within 10 s from call {i}"
+        );
+    }
+    // GHL said 429 elsewhere: the location is paused longer than an attempt
+    // may wait, so the event goes back on the queue without calling GHL.
+    block_on(b.world.rate_pause(30_000)).unwrap();
+    let before = b.sandbox.calls("/ghl/");
+    b.form("f-late", lead("late@example.fr", "0699999999"));
+    let message = b.world.queue.borrow_mut().pop().unwrap();
+    assert!(matches!(b.deliver(&message), Disposition::RetryAfterSeconds(s) if s >= 10));
+    assert_eq!(b.sandbox.calls("/ghl/"), before, "no call while paused");
+}
+
+#[test]
+fn a_refusal_parks_the_event_and_a_replay_resumes_after_the_done_steps() {
+    let b = Bridge::new();
+    b.sandbox
+        .faults(json!({"errorRate": 1.0, "errorStatus": 422, "pathContains": "/notes"}));
+    let accepted = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    b.drain();
+    let record = b.event(&accepted.event_id);
+    assert_eq!(record.status, EventStatus::Parked);
+    assert!(
+        record.error.as_deref().unwrap().starts_with("GHL refused"),
+        "{record:?}"
+    );
+    let parked = block_on(b.world.events(EventQuery {
+        status: Some(EventStatus::Parked),
+        limit: 10,
+        ..EventQuery::default()
+    }))
+    .unwrap();
+    assert_eq!(parked.events.len(), 1, "a dead letter");
+
+    b.sandbox.faults(json!({}));
+    assert!(block_on(b.world.replay(accepted.event_id.clone()))
+        .unwrap()
+        .is_some());
+    assert!(block_on(b.world.replay(accepted.event_id.clone()))
+        .unwrap()
+        .is_none());
+    b.world.enqueue_now(&accepted.event_id);
+    b.drain();
+    let record = b.event(&accepted.event_id);
+    assert_eq!(record.status, EventStatus::Done);
+    assert_eq!(b.sandbox.calls("/contacts/upsert"), 1, "not upserted again");
+    assert_eq!(b.sandbox.calls("/tags"), 1, "tags not added again");
+    assert_eq!(
+        b.sandbox.contacts()[0]["notes"].as_array().unwrap().len(),
+        1
+    );
+}
+
+trait EnqueueNow {
+    fn enqueue_now(&self, key: &str);
+}
+
+impl EnqueueNow for TestWorld {
+    fn enqueue_now(&self, key: &str) {
+        block_on(self.enqueue(QueuedEvent::inbound(LOCATION, key))).unwrap();
+    }
+}
+
+#[test]
+fn an_email_and_a_phone_of_two_known_contacts_park_without_a_write() {
+    let b = Bridge::new();
+    b.form("a", lead("anne@example.fr", "0611111111"));
+    b.form("b", lead("bruno@example.fr", "0622222222"));
+    b.drain();
+    let mixed = b.form("c", lead("anne@example.fr", "0622222222"));
+    let before = b.sandbox.calls("/ghl/");
+    b.drain();
+    let record = b.event(&mixed.event_id);
+    assert_eq!(record.status, EventStatus::Parked);
+    assert!(record.error.unwrap().starts_with("identity conflict"));
+    assert_eq!(b.sandbox.calls("/ghl/"), before, "nothing was written");
+}
+
+#[test]
+fn a_phone_ghl_drops_is_reported_and_not_cached() {
+    let b = Bridge::new();
+    // Made in GHL by people: the bridge's cache knows neither.
+    b.sandbox
+        .person_creates(json!({"locationId": LOCATION, "email": "anne@example.fr"}));
+    let bruno = b
+        .sandbox
+        .person_creates(json!({"locationId": LOCATION, "phone": "+33622222222"}));
+    let accepted = b.form("c", lead("anne@example.fr", "0622222222"));
+    b.drain();
+    let record = b.event(&accepted.event_id);
+    assert_eq!(record.status, EventStatus::Done);
+    assert_eq!(record.action, Some(ContactAction::Updated));
+    assert!(
+        record
+            .warnings
+            .iter()
+            .any(|w| w.contains("+33622222222") && w.contains("belongs to another contact")),
+        "{:?} {:?}",
+        record.warnings,
+        b.sandbox.contacts()
+    );
+    let known = block_on(b.world.identity_get(vec![
+        "email:anne@example.fr".into(),
+        "phone:+33622222222".into(),
+    ]))
+    .unwrap();
+    assert_eq!(
+        known.len(),
+        1,
+        "only the e-mail is this contact's: {known:?}"
+    );
+    assert_eq!(b.sandbox.contacts().len(), 2);
+    assert!(!known.values().any(|id| *id == bruno));
+}
+
+#[test]
+fn the_bridges_own_write_is_an_echo_and_a_persons_tag_is_a_change() {
+    let b = Bridge::new();
+    let payload = json!({"first_name": "Jeanne", "email": "jeanne@example.fr", "tags": "vip"});
+    let text = payload.to_string();
+    let accepted = block_on(inbound::accept(
+        &b.world,
+        LOCATION,
+        "demo",
+        None,
+        PayloadFormat::Json,
+        text,
+        &payload,
+    ))
+    .unwrap();
+    b.drain();
+    let contact = b.event(&accepted.event_id).contact_id.unwrap();
+    let tags: Vec<String> = b.sandbox.contacts()[0]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    assert!(!tags.is_empty(), "the mapping tagged the contact");
+    let echo = b.ghl_webhook(
+        "w-1",
+        "ContactTagUpdate",
+        json!({"id": contact, "tags": tags}),
+    );
+    assert_eq!(echo, GhlOutcome::Echo);
+    assert!(
+        b.world.queue.borrow().is_empty(),
+        "an echo is not synced back"
+    );
+    b.world.advance(1_000);
+    let mut changed = tags.clone();
+    changed.push("vip".into());
+    changed.push("relance".into());
+    let change = b.ghl_webhook(
+        "w-2",
+        "ContactTagUpdate",
+        json!({"id": contact, "tags": changed}),
+    );
+    assert_eq!(
+        change,
+        GhlOutcome::Recorded,
+        "a tag a person added is a change"
+    );
+    assert_eq!(b.world.queue.borrow().len(), 1);
+    assert_eq!(
+        b.ghl_webhook("w-2", "ContactTagUpdate", json!({"id": contact})),
+        GhlOutcome::Duplicate
+    );
+    // Long after the write, the same tags are a change too.
+    b.world.advance(120_000);
+    let later = b.ghl_webhook("w-3", "ContactUpdate", json!({"id": contact, "tags": tags}));
+    assert_eq!(later, GhlOutcome::Recorded);
+}
+
+#[test]
+fn a_spothit_group_is_found_or_created_once_and_each_person_imported_once() {
+    let b = Bridge::new();
+    for (i, phone) in ["+33611111111", "+33622222222"].iter().enumerate() {
+        let outcome = b.ghl_webhook(
+            &format!("w-{i}"),
+            "ContactTagUpdate",
+            json!({"id": format!("c-{i}"), "tags": ["VIP"], "phone": phone, "firstName": "Ana"}),
+        );
+        assert_eq!(outcome, GhlOutcome::Recorded);
+    }
+    // The first contact tagged again (a redelivered change): no second import.
+    b.ghl_webhook(
+        "w-again",
+        "ContactUpdate",
+        json!({"id": "c-0", "tags": ["vip", "x"], "phone": "+33611111111"}),
+    );
+    b.drain();
+    let spothit = b.sandbox.get("/__sandbox/spothit");
+    assert_eq!(spothit["groups"].as_array().unwrap().len(), 1, "{spothit}");
+    assert_eq!(
+        spothit["contacts"].as_array().unwrap().len(),
+        2,
+        "{spothit}"
+    );
+    let entries = block_on(b.world.ghl_events(10)).unwrap();
+    let lines: Vec<String> = entries
+        .iter()
+        .flat_map(|e| e.sync.clone().unwrap().results)
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.contains("imported into Spot-Hit group"))
+            .count()
+            == 2,
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn specter_polls_queue_only_new_or_changed_people() {
+    let b = Bridge::new();
+    let first = block_on(specter_poll::poll(&b.world, &b.settings)).unwrap();
+    assert_eq!(first.sources[0].queued, 1, "{first:?}");
+    b.drain();
+    assert_eq!(b.sandbox.contacts().len(), 1);
+    let second = block_on(specter_poll::poll(&b.world, &b.settings)).unwrap();
+    assert_eq!(
+        (second.sources[0].queued, second.sources[0].unchanged),
+        (0, 1)
+    );
+    b.sandbox.post(
+        "/__sandbox/specter",
+        json!({"people": [{"person_id": "per_000000000000000000000001", "first_name": "Camille",
+            "last_name": "Martin", "current_position_title": "CEO", "current_position_company_name": "Nouvelle SAS",
+            "last_updated": "2026-11-20T10:00:00.000Z"}]}),
+    );
+    let third = block_on(specter_poll::poll(&b.world, &b.settings)).unwrap();
+    assert_eq!(third.sources[0].queued, 1, "the job change: {third:?}");
+    b.drain();
+    let contacts = b.sandbox.contacts();
+    assert_eq!(contacts.len(), 1, "still one contact");
+    assert_eq!(contacts[0]["companyName"], "Nouvelle SAS");
+}
+
+#[test]
+fn a_lost_message_is_swept_back_and_still_syncs_once() {
+    let b = Bridge::new();
+    let accepted = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    b.world.queue.borrow_mut().clear(); // the queue lost it
+    assert!(block_on(sweep(&b.world, LOCATION, None))
+        .unwrap()
+        .inbound
+        .is_empty());
+    b.world.advance(16 * 60 * 1000);
+    let swept = block_on(sweep(&b.world, LOCATION, None)).unwrap();
+    assert_eq!(swept.inbound, vec![accepted.event_id.clone()]);
+    // A second sweep right after does not take it again.
+    assert!(block_on(sweep(&b.world, LOCATION, None))
+        .unwrap()
+        .inbound
+        .is_empty());
+    b.drain();
+    assert_eq!(b.event(&accepted.event_id).status, EventStatus::Done);
+    assert_eq!(b.sandbox.contacts().len(), 1);
+}
+
+#[test]
+fn events_page_newest_first_by_cursor_and_retention_drops_payloads_first() {
+    let b = Bridge::new();
+    for i in 0..25 {
+        b.form(
+            &format!("f-{i}"),
+            lead(&format!("p{i}@example.fr"), "0612345678"),
+        );
+        b.world.advance(1_000);
+    }
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = block_on(b.world.events(EventQuery {
+            limit: 10,
+            cursor: cursor.clone(),
+            ..EventQuery::default()
+        }))
+        .unwrap();
+        seen.extend(page.events.iter().map(|e| e.received_at_ms));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first, no repeats"
+    );
+
+    b.drain();
+    const DAY: u64 = 24 * 3600 * 1000;
+    b.world.advance(8 * DAY);
+    let report = block_on(b.world.retain(30, None)).unwrap();
+    assert_eq!((report.payloads_dropped, report.events_deleted), (25, 0));
+    b.world.advance(23 * DAY);
+    let report = block_on(b.world.retain(30, None)).unwrap();
+    assert_eq!(report.events_deleted, 25);
+    let left = block_on(b.world.storage_report()).unwrap();
+    assert_eq!((left.events, left.payloads), (0, 0));
+}
+
+#[test]
+fn a_template_sample_runs_through_unchanged_mappings() {
+    // Every built-in inbound template's sample lands as one done event.
+    let b = Bridge::new();
+    for name in ["web-form", "spothit-reply", "spothit-stop"] {
+        let t = builtin_template(name).unwrap();
+        let payload = parse_payload(t.sample, t.format).unwrap();
+        let accepted = block_on(inbound::accept(
+            &b.world,
+            LOCATION,
+            name,
+            None,
+            t.format,
+            t.sample.to_string(),
+            &payload,
+        ))
+        .unwrap();
+        b.drain();
+        let record = b.event(&accepted.event_id);
+        assert_eq!(record.status, EventStatus::Done, "{name}: {record:?}");
+    }
+}
