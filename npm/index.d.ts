@@ -295,11 +295,34 @@ export interface BridgeError extends Error {
   details?: MappingError[];
 }
 
+/** A page of events, newest first. */
+export interface EventPage {
+  events: EventRecord[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** What a location's storage holds. */
+export interface StorageReport {
+  /** The SQLite database's size. */
+  bytes: number;
+  events: number;
+  /** Events whose payload is still kept. */
+  payloads: number;
+  ghlEvents: number;
+  identityKeys: number;
+  otherRows: number;
+}
+
 /** A typed client of a ghl-bridge Worker's admin API. Rejects with a BridgeError. */
 export class BridgeClient {
   /** Throws if the URL is not http(s) or the token is empty. */
   constructor(baseUrl: string, adminToken: string);
-  events(limit?: number | null): Promise<{ events: EventRecord[] }>;
+  events(limit?: number | null): Promise<EventPage>;
+  /** One page, newest first; pass `nextCursor` back as `cursor` for the next. */
+  eventsPage(query?: { status?: EventStatus; source?: string; limit?: number; cursor?: string } | null): Promise<EventPage>;
+  /** The location's storage: rows and SQLite bytes. */
+  storage(): Promise<StorageReport>;
   deadLetters(): Promise<{ deadLetters: EventRecord[] }>;
   ghlEvents(): Promise<{ events: GhlEventEntry[] }>;
   replay(eventId: string): Promise<Accepted>;

@@ -56,3 +56,25 @@ test("every admin call returns the Worker's typed answer", async () => {
   const posted = await postForm(stack, { email: "client-form@exemple.fr" });
   assert.equal(posted.status, 202);
 });
+
+test("events page newest first by cursor, filtered by status and source; the storage report", async () => {
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await client.sendTestEvent("page-test", `mail=page${i}%40exemple.fr`, "form")).status, "queued");
+  }
+  await eventually(async () => {
+    const page = await client.eventsPage({ source: "page-test", status: "done" });
+    return page.events.length === 3 ? page : null;
+  }, { what: "the three test events done" });
+  const first = await client.eventsPage({ source: "page-test", limit: 2 });
+  assert.equal(first.events.length, 2);
+  assert.ok(first.nextCursor, "a cursor to the next page");
+  assert.ok(first.events[0].receivedAtMs >= first.events[1].receivedAtMs, "newest first");
+  const second = await client.eventsPage({ source: "page-test", limit: 2, cursor: first.nextCursor });
+  assert.equal(second.events.length, 1);
+  assert.equal(second.nextCursor, undefined, "the last page has no cursor");
+  assert.equal(new Set([...first.events, ...second.events].map((e) => e.key)).size, 3, "no event twice");
+  assert.deepEqual((await client.eventsPage({ source: "page-test", status: "parked" })).events, []);
+  await assert.rejects(client.eventsPage({ status: "lost" }), (e) => e.code === "bad_status" && e.status === 400);
+  const storage = await client.storage();
+  assert.ok(storage.events >= 3 && storage.bytes > 0, JSON.stringify(storage));
+});

@@ -9,7 +9,8 @@
 use crate::to_js;
 use ghl_bridge::admin_api::{
     routes, Accepted, ApiError, DeadLetters, EventList, GhlConnection, GhlEventList, GhlReplayed,
-    MappingDeleted, MappingSaved, Saved, SpecterPollReport, StoredMapping, Swept, SyncRulesAnswer,
+    MappingDeleted, MappingSaved, Saved, SpecterPollReport, StorageReport, StoredMapping, Swept,
+    SyncRulesAnswer,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -115,6 +116,37 @@ impl BridgeClient {
             builder = builder.query([("limit", limit.to_string())]);
         }
         read::<EventList>(self.send(builder.build()).await?).await
+    }
+
+    /// One page of events, newest first: `{events, nextCursor?}`. `query`:
+    /// `{status?, source?, limit?, cursor?}` (the previous page's `nextCursor`).
+    #[wasm_bindgen(js_name = eventsPage)]
+    pub async fn events_page(&self, query: JsValue) -> Result<JsValue, JsValue> {
+        let query: EventsQuery = if query.is_undefined() || query.is_null() {
+            EventsQuery::default()
+        } else {
+            serde_wasm_bindgen::from_value(query)
+                .map_err(|e| JsValue::from(js_sys::Error::new(&format!("bad query: {e}"))))?
+        };
+        let pairs: Vec<(&str, String)> = [
+            ("status", query.status),
+            ("source", query.source),
+            ("limit", query.limit.map(|l| l.to_string())),
+            ("cursor", query.cursor),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        let builder = self
+            .authed(Request::get(&self.url(routes::EVENTS)))
+            .query(pairs);
+        read::<EventList>(self.send(builder.build()).await?).await
+    }
+
+    /// The location's storage: rows and SQLite bytes.
+    pub async fn storage(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.url(routes::STORAGE)));
+        read::<StorageReport>(self.send(request.build()).await?).await
     }
 
     /// Parked events: `{deadLetters: EventRecord[]}`.
@@ -236,4 +268,14 @@ impl BridgeClient {
         let request = self.authed(Request::get(&self.url(routes::GHL_CONNECTION)));
         read::<GhlConnection>(self.send(request.build()).await?).await
     }
+}
+
+/// What `eventsPage` filters by.
+#[derive(Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct EventsQuery {
+    status: Option<String>,
+    source: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
 }
