@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping bench-page load clean
+.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping bench-page bench-storage load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
@@ -14,6 +14,7 @@ help:
 	@echo "make build-npm - the npm package in npm/ (wasm, Node and browser entries, types)"
 	@echo "make bench-mapping - mapping throughput: native, wasm vs JSONata vs plain JS, wasm size"
 	@echo "make bench-page - the tester in Chromium: keystroke to preview, a 10,000-row CSV"
+	@echo "make bench-storage - one location's storage after 10,000 and 20,000 events, retention"
 	@echo "make load  - load and fault run: Worker + sandbox, webhooks/s, latency, exactly-once, backfill"
 
 setup:
@@ -69,6 +70,10 @@ bench-mapping: setup
 # The page in headless Chromium: keystroke-to-preview and a 10,000-row CSV.
 bench-page: build
 	node bench/page.mjs
+
+# One location's storage after 10,000 / 20,000 events, retention, first page.
+bench-storage: build
+	node bench/storage.mjs
 
 # The load and fault run against the sandbox (minutes; EVENTS, CONCURRENCY, BACKFILL).
 load: build
