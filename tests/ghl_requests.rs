@@ -420,6 +420,16 @@ fn every_catalogue_endpoint_builds_exactly() {
         Some(json!({"tags": ["vip", "spothit:replied"]})),
     ));
 
+    // locations
+    check(expect(
+        ghl_bridge::ghl::custom_fields::ListCustomFields {
+            location_id: s("loc1"),
+        },
+        Method::Get,
+        "/locations/loc1/customFields?model=contact",
+        None,
+    ));
+
     let catalogue: BTreeSet<&str> = CATALOGUE.iter().map(|e| e.id).collect();
     assert_eq!(
         covered, catalogue,
@@ -493,5 +503,5 @@ fn catalogue_entries_are_well_formed() {
             );
         }
     }
-    assert_eq!(CATALOGUE.len(), 24);
+    assert_eq!(CATALOGUE.len(), 25);
 }

@@ -332,7 +332,12 @@ fn a_form_lead_becomes_one_contact_with_its_tags_and_note() {
     assert_eq!(contacts[0]["phone"], "+33612345678");
     assert_eq!(contacts[0]["email"], "jeanne@example.fr");
     assert_eq!(contacts[0]["notes"].as_array().unwrap().len(), 1);
-    assert_eq!(record.ghl_calls, b.sandbox.calls("/ghl/") as u32);
+    assert_eq!(record.ghl_calls, b.sandbox.calls("/ghl/contacts/") as u32);
+    assert_eq!(
+        b.sandbox.calls("/customFields"),
+        1,
+        "and the location's custom fields"
+    );
 }
 
 #[test]
@@ -380,7 +385,8 @@ fn a_message_delivered_twice_runs_one_attempt_at_a_time() {
 fn server_errors_and_429s_are_retried_with_backoff_then_succeed() {
     let b = Bridge::new();
     // Two 429s with GHL's headers, then 503s on the note for a while.
-    b.sandbox.faults(json!({"storm429": 2}));
+    b.sandbox
+        .faults(json!({"storm429": 2, "pathContains": "/contacts/upsert"}));
     let accepted = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
     let delays = b.drain();
     assert_eq!(delays.len(), 2, "{delays:?}");
@@ -441,7 +447,11 @@ fn the_call_budget_holds_every_window_and_a_pause_calls_no_one() {
     }
     b.drain();
     let at = b.world.calls_at.borrow().clone();
-    assert_eq!(at.len(), 120, "3 calls per lead");
+    assert_eq!(
+        at.len(),
+        1 + 120,
+        "the custom fields once, then 3 calls per lead"
+    );
     for (i, t) in at.iter().enumerate() {
         let in_window = at[i..].iter().take_while(|u| **u < t + 10_000).count();
         assert!(
@@ -772,4 +782,89 @@ fn a_template_sample_runs_through_unchanged_mappings() {
         let record = b.event(&accepted.event_id);
         assert_eq!(record.status, EventStatus::Done, "{name}: {record:?}");
     }
+}
+
+#[test]
+fn custom_fields_are_written_by_id_and_an_unknown_one_parks_naming_the_closest() {
+    let b = Bridge::new();
+    let first = b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    b.form("f-2", lead("paul@example.fr", "0622222222"));
+    b.drain();
+    assert_eq!(b.event(&first.event_id).status, EventStatus::Done);
+    let log = b.sandbox.get("/__sandbox/requests")["requests"].clone();
+    let upserts: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with("/contacts/upsert"))
+        .collect();
+    assert_eq!(upserts.len(), 2);
+    for upsert in &upserts {
+        let items = upsert["body"]["customFields"].as_array().unwrap();
+        assert!(!items.is_empty());
+        assert!(
+            items
+                .iter()
+                .all(|i| i["id"].is_string() && i.get("key").is_none()),
+            "{items:?}"
+        );
+    }
+    assert_eq!(
+        b.sandbox.calls("/customFields"),
+        1,
+        "the list is read once and kept"
+    );
+    assert_eq!(
+        b.event(&first.event_id).ghl_calls,
+        3,
+        "the list is the location's, not the event's"
+    );
+
+    let mapping = r#"{"version": 1, "fields": [{"to": "email", "from": "email"},
+        {"to": "customField.Budjet", "from": "budget"}, {"to": "customField.tier", "from": "tier"}]}"#;
+    block_on(b.world.mapping_put("demo".into(), mapping.into())).unwrap();
+    let typo = b.form(
+        "f-3",
+        json!({"email": "anne@example.fr", "budget": "1 500 €", "tier": "gold"}),
+    );
+    b.drain();
+    let record = b.event(&typo.event_id);
+    assert_eq!(record.status, EventStatus::Parked);
+    assert_eq!(
+        record.error.as_deref(),
+        Some("custom field `Budjet` does not exist in location dev-location; closest: `contact.budget` \"Budget\"")
+    );
+    assert_eq!(
+        b.sandbox.calls("/contacts/upsert"),
+        2,
+        "nothing was written"
+    );
+
+    let fixed = r#"{"version": 1, "fields": [{"to": "email", "from": "email"},
+        {"to": "customField.Budget", "from": "budget"}, {"to": "customField.tier", "from": "tier"}]}"#;
+    block_on(b.world.mapping_put("demo".into(), fixed.into())).unwrap();
+    block_on(b.world.replay(typo.event_id.clone()))
+        .unwrap()
+        .unwrap();
+    b.world.enqueue_now(&typo.event_id);
+    b.drain();
+    assert_eq!(b.event(&typo.event_id).status, EventStatus::Done);
+    let anne = b
+        .sandbox
+        .contacts()
+        .into_iter()
+        .find(|c| c["email"] == "anne@example.fr")
+        .unwrap();
+    let mut values: Vec<String> = anne["customFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{}={}", f["id"].as_str().unwrap(), f["value"]))
+        .collect();
+    values.sort();
+    assert_eq!(
+        values,
+        ["cf010=1500.0", "cf011=\"Gold\""],
+        "a number, and the option as GHL spells it"
+    );
 }

@@ -18,6 +18,8 @@ pub enum Family {
     Notes,
     Appointments,
     Tags,
+    /// A location's settings the bridge reads (its custom fields).
+    Locations,
 }
 
 /// One endpoint, as data any transport can send.
@@ -390,6 +392,20 @@ pub const REMOVE_TAGS: Endpoint = Endpoint {
     ..CONTACTS_API
 };
 
+// ---- locations ----
+pub const LIST_CUSTOM_FIELDS: Endpoint = Endpoint {
+    id: "locations.customFields.list",
+    operation_id: "get-custom-fields",
+    family: Locations,
+    method: Get,
+    path: "/locations/{locationId}/customFields",
+    scope: "locations/customFields.readonly",
+    response: "CustomFieldList",
+    summary: "A location's custom fields (`?model=contact`): id, name, fieldKey, dataType, options; no paging",
+    uncertain: Some("the locations spec gives only `TEXT` as a dataType example; the other types come from the custom-fields spec"),
+    ..CONTACTS_API
+};
+
 /// Every endpoint, in catalogue order.
 pub const CATALOGUE: &[&Endpoint] = &[
     &GET_CONTACT,
@@ -416,4 +432,5 @@ pub const CATALOGUE: &[&Endpoint] = &[
     &CREATE_APPOINTMENT,
     &ADD_TAGS,
     &REMOVE_TAGS,
+    &LIST_CUSTOM_FIELDS,
 ];

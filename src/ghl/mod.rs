@@ -11,6 +11,7 @@ pub mod appointments;
 mod call;
 pub mod catalogue;
 pub mod contacts;
+pub mod custom_fields;
 mod error;
 pub mod notes;
 pub mod oauth;

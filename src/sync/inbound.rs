@@ -5,6 +5,7 @@
 //! done, retried with backoff, or parked with its reason.
 
 use super::attempt::{settle, Attempt, Run};
+use super::field_cache;
 use super::ghl_access::{ghl_target, refused, send_within_budget};
 use super::plan::{follow_up_requests, upsert_call};
 use super::protocol::WorldError;
@@ -15,8 +16,10 @@ use super::world::World;
 use crate::admin_api::{Accepted, ContactAction, EventRecord};
 use crate::dedupe::{decide, idempotency_key, IdentityDecision};
 use crate::ghl::contacts::UpsertedContact;
-use crate::ghl::{build_request, Call, GhlError};
-use crate::mapping::{builtin_template, parse_payload, ApplyOptions, Mapping, PayloadFormat};
+use crate::ghl::{build_request, Call, GhlError, GhlTarget};
+use crate::mapping::{
+    builtin_template, parse_payload, ApplyOptions, Mapping, MappingOutcome, PayloadFormat,
+};
 use serde_json::Value;
 
 /// The shared door of every inbound event (webhooks, test events, the Specter
@@ -117,7 +120,7 @@ async fn process<W: World>(
         Ok(p) => p,
         Err(e) => return Ok(Attempt::Park(e.to_string())),
     };
-    let outcome = mapping.apply(
+    let mut outcome = mapping.apply(
         &payload,
         &ApplyOptions {
             now_unix: (record.received_at_ms / 1000) as i64,
@@ -152,6 +155,11 @@ async fn process<W: World>(
 
     // The upsert is idempotent; it runs on every attempt until the contact id is known.
     if record.contact_id.is_none() {
+        if let Err(attempt) =
+            write_custom_fields_by_id(world, settings, &target, &mut outcome).await?
+        {
+            return Ok(attempt);
+        }
         let call = upsert_call(&outcome, &settings.location_id);
         let request = match build_request(&call, &target) {
             Ok(r) => r,
@@ -211,6 +219,35 @@ async fn process<W: World>(
         world.update(record.clone()).await?;
     }
     Ok(Attempt::Done)
+}
+
+/// GHL writes a custom field by `id`: each one the mapping names (by key,
+/// name or id) is resolved against the location's fields and its value
+/// converted to the field's type. One that matches nothing parks the event
+/// with the closest fields, before anything is written.
+async fn write_custom_fields_by_id<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    target: &GhlTarget,
+    outcome: &mut MappingOutcome,
+) -> Result<Result<(), Attempt>, WorldError> {
+    let Some(items) = outcome.contact.fields.custom_fields.take() else {
+        return Ok(Ok(()));
+    };
+    if items.is_empty() {
+        return Ok(Ok(()));
+    }
+    let catalog = match field_cache::catalog(world, &settings.location_id, target, &items).await? {
+        Ok(c) => c,
+        Err(attempt) => return Ok(Err(attempt)),
+    };
+    match catalog.resolve(&items) {
+        Ok(resolved) => {
+            outcome.contact.fields.custom_fields = Some(resolved);
+            Ok(Ok(()))
+        }
+        Err(e) => Ok(Err(Attempt::Park(e.to_string()))),
+    }
 }
 
 /// The identity keys to remember for the upserted contact. GHL drops a phone

@@ -14,6 +14,7 @@
 pub mod attempt;
 pub mod budget;
 pub mod echo;
+pub mod field_cache;
 pub mod ghl_access;
 pub mod inbound;
 pub mod memory;

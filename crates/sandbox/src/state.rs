@@ -202,24 +202,35 @@ impl State {
     /// The fixed starting point: one location, a full and a read-only token, an
     /// authorisation code for the OAuth flow, and a few custom fields.
     fn seed(&mut self) {
-        let fields = [
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-            "utm_term",
-            "utm_content",
-            "linkedin_url",
-            "job_title",
-            "specter_person_id",
-            "seniority",
-            "budget",
-            "tier",
+        // As GHL lists them: id, name, fieldKey `contact.xxx`, dataType.
+        let fields: [(&str, &str, &str, &[&str]); 11] = [
+            ("utm_source", "UTM Source", "TEXT", &[]),
+            ("utm_medium", "UTM Medium", "TEXT", &[]),
+            ("utm_campaign", "UTM Campaign", "TEXT", &[]),
+            ("utm_term", "UTM Term", "TEXT", &[]),
+            ("utm_content", "UTM Content", "TEXT", &[]),
+            ("linkedin_url", "LinkedIn URL", "TEXT", &[]),
+            ("job_title", "Job Title", "TEXT", &[]),
+            ("specter_person_id", "Specter Person Id", "TEXT", &[]),
+            ("seniority", "Seniority", "TEXT", &[]),
+            ("budget", "Budget", "MONETORY", &[]),
+            (
+                "tier",
+                "Tier",
+                "SINGLE_OPTIONS",
+                &["Gold", "Silver", "Bronze"],
+            ),
         ];
         let custom_fields = fields
             .iter()
             .enumerate()
-            .map(|(i, key)| {
-                serde_json::json!({"id": format!("cf{:03}", i + 1), "fieldKey": format!("contact.{key}"), "name": key, "dataType": "TEXT"})
+            .map(|(i, (key, name, data_type, options))| {
+                let mut field = serde_json::json!({"id": format!("cf{:03}", i + 1), "fieldKey": format!("contact.{key}"),
+                    "name": name, "dataType": data_type, "model": "contact", "locationId": DEV_LOCATION});
+                if !options.is_empty() {
+                    field["picklistOptions"] = serde_json::json!(options);
+                }
+                field
             })
             .collect();
         self.locations.insert(

@@ -158,8 +158,8 @@ fn unknown_properties_and_custom_fields_are_422() {
 
     let mut call = create(Some("cf@example.fr"), None);
     call.body.fields.custom_fields = Some(vec![CustomFieldInput {
-        id: None,
-        key: Some("contact.no_such_field".into()),
+        id: Some("no_such_field".into()),
+        key: None,
         field_value: json!("x"),
     }]);
     let (res, _) = sb.call(&call, TOKEN);
@@ -169,9 +169,9 @@ fn unknown_properties_and_custom_fields_are_422() {
         }
         other => panic!("{other:?}"),
     }
-    // A known key is stored by id, read back as {id, value}.
+    // A known id is stored, read back as {id, value}.
     call.body.fields.custom_fields = Some(vec![CustomFieldInput {
-        id: None,
+        id: Some("cf001".into()),
         key: Some("contact.utm_source".into()),
         field_value: json!("google"),
     }]);
@@ -560,4 +560,57 @@ fn another_location_is_off_limits() {
         sb.call(&call, TOKEN).0,
         Err(GhlError::Forbidden { .. })
     ));
+}
+
+#[test]
+fn custom_fields_are_listed_as_ghl_has_them_and_written_by_id_only() {
+    let sb = Sandbox::start();
+    let (listed, _) = sb.call(
+        &ghl_bridge::ghl::custom_fields::ListCustomFields {
+            location_id: LOCATION.into(),
+        },
+        TOKEN,
+    );
+    let fields = listed.unwrap().custom_fields;
+    let budget = fields
+        .iter()
+        .find(|f| f.field_key == "contact.budget")
+        .unwrap();
+    assert_eq!(
+        (budget.name.as_str(), budget.data_type.as_str()),
+        ("Budget", "MONETORY")
+    );
+    let tier = fields.iter().find(|f| f.name == "Tier").unwrap();
+    assert_eq!(tier.picklist_options, ["Gold", "Silver", "Bronze"]);
+
+    let upsert = |items: serde_json::Value| {
+        raw(
+            &sb.url,
+            "POST",
+            "/ghl/contacts/upsert",
+            &[
+                ("Authorization", "Bearer sandbox-location-token"),
+                ("Version", "2021-07-28"),
+                ("content-type", "application/json"),
+            ],
+            Some(
+                serde_json::json!({"locationId": LOCATION, "email": "cf@example.fr", "customFields": items})
+                    .to_string(),
+            ),
+        )
+    };
+    // A key without an id is refused, as every item schema of the spec requires `id`.
+    let key_only = upsert(serde_json::json!([{"key": "utm_source", "field_value": "google"}]));
+    assert_eq!(key_only.status, 422, "{}", key_only.body);
+    assert!(
+        key_only.body.contains("customFields.0.id is required"),
+        "{}",
+        key_only.body
+    );
+    let unknown = upsert(serde_json::json!([{"id": "nope", "field_value": "x"}]));
+    assert_eq!(unknown.status, 422);
+    let by_id =
+        upsert(serde_json::json!([{"id": budget.id, "key": "budget", "field_value": 1200}]));
+    assert_eq!(by_id.status, 200, "{}", by_id.body);
+    assert!(by_id.body.contains(r#""value":1200"#), "{}", by_id.body);
 }

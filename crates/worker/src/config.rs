@@ -74,7 +74,7 @@ impl Config {
                 "https://marketplace.leadconnectorhq.com/oauth/chooselocation".into()
             }),
             ghl_oauth_scopes: read(env, "GHL_OAUTH_SCOPES").unwrap_or_else(|| {
-                "contacts.readonly contacts.write calendars/events.write".into()
+                "contacts.readonly contacts.write calendars/events.write locations/customFields.readonly".into()
             }),
             retention_days: read(env, "RETENTION_DAYS")
                 .and_then(|s| s.parse().ok())

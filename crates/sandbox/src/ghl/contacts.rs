@@ -102,20 +102,10 @@ fn normalise(location: &Location, body: &mut Map<String, Value>) -> Result<(), V
     if let Some(Value::Array(items)) = body.get("customFields").cloned() {
         let mut stored = Vec::new();
         for item in items {
-            let by_id = item.get("id").and_then(Value::as_str);
-            let by_key = item.get("key").and_then(Value::as_str);
-            let def = location.custom_fields.iter().find(|d| {
-                by_id.is_some_and(|id| d["id"] == id)
-                    || by_key.is_some_and(|k| {
-                        d["fieldKey"] == k || d["fieldKey"] == format!("contact.{k}")
-                    })
-            });
-            match def {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or("?");
+            match location.custom_fields.iter().find(|d| d["id"] == id) {
                 Some(d) => stored.push(json!({"id": d["id"], "value": item["field_value"]})),
-                None => errors.push(format!(
-                    "Custom field {} does not exist in this location",
-                    by_id.or(by_key).unwrap_or("?")
-                )),
+                None => errors.push(format!("Custom field {id} does not exist in this location")),
             }
         }
         body.insert("customFields".into(), Value::Array(stored));

@@ -157,17 +157,22 @@ pub fn contact_fields(body: &Map<String, Value>) -> Vec<String> {
         match cfs.as_array() {
             None => errors.push("customFields must be an array".into()),
             Some(items) => {
+                // The spec's item schemas (TextField ... FileField) all
+                // require `id`; `key` may ride along but does not replace it.
                 for (i, cf) in items.iter().enumerate() {
-                    let ok = cf.as_object().is_some_and(|o| {
-                        (o.get("id").is_some_and(Value::is_string)
-                            || o.get("key").is_some_and(Value::is_string))
-                            && o.contains_key("field_value")
-                            && o.keys()
-                                .all(|k| ["id", "key", "field_value"].contains(&k.as_str()))
-                    });
-                    if !ok {
+                    let Some(o) = cf.as_object() else {
+                        errors.push(format!("customFields.{i} must be an object"));
+                        continue;
+                    };
+                    if !o.get("id").is_some_and(Value::is_string) {
+                        errors.push(format!("customFields.{i}.id is required (a string)"));
+                    }
+                    let known = o
+                        .keys()
+                        .all(|k| ["id", "key", "field_value"].contains(&k.as_str()));
+                    if !o.contains_key("field_value") || !known {
                         errors.push(format!(
-                            "customFields.{i} must be {{id or key, field_value}}"
+                            "customFields.{i} must be {{id, key?, field_value}}"
                         ));
                     }
                 }

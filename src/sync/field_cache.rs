@@ -1,0 +1,93 @@
+//! The location's custom fields, kept in its store: read from GHL when a
+//! mapping first writes a custom field, again when the copy is an hour old,
+//! and on a miss (a field created in GHL since) at most once a minute, so a
+//! mapping naming a field that does not exist cannot make every event call GHL.
+
+use super::attempt::Attempt;
+use super::ghl_access::{refused, send_within_budget, Step};
+use super::protocol::WorldError;
+use super::world::World;
+use crate::ghl::contacts::CustomFieldInput;
+use crate::ghl::custom_fields::{CustomField, FieldCatalog, ListCustomFields};
+use crate::ghl::{build_request, Call, GhlError, GhlTarget};
+use serde::{Deserialize, Serialize};
+
+/// Where the copy is kept in the location's store.
+pub const CUSTOM_FIELDS_KEY: &str = "custom-fields";
+pub const MAX_AGE_MS: u64 = 60 * 60 * 1000;
+pub const MISS_REFRESH_MS: u64 = 60 * 1000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Kept {
+    fetched_at_ms: u64,
+    fields: Vec<CustomField>,
+}
+
+/// The fields to resolve `wanted` against.
+pub async fn catalog<W: World>(
+    world: &W,
+    location_id: &str,
+    target: &GhlTarget,
+    wanted: &[CustomFieldInput],
+) -> Result<Step<FieldCatalog>, WorldError> {
+    let kept: Option<Kept> = world
+        .kv_get(CUSTOM_FIELDS_KEY.into())
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok());
+    if let Some(kept) = kept {
+        let age = world.now_ms().saturating_sub(kept.fetched_at_ms);
+        let catalog = FieldCatalog {
+            location_id: location_id.to_string(),
+            fields: kept.fields,
+        };
+        let all_known = wanted.iter().all(|w| {
+            let name = w.id.as_deref().or(w.key.as_deref()).unwrap_or_default();
+            catalog.find(name).is_some()
+        });
+        let due = age > MAX_AGE_MS || (!all_known && age > MISS_REFRESH_MS);
+        if !due {
+            return Ok(Ok(catalog));
+        }
+    }
+    fetch(world, location_id, target).await
+}
+
+async fn fetch<W: World>(
+    world: &W,
+    location_id: &str,
+    target: &GhlTarget,
+) -> Result<Step<FieldCatalog>, WorldError> {
+    let call = ListCustomFields {
+        location_id: location_id.to_string(),
+    };
+    let request = match build_request(&call, target) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(Attempt::Park(e.to_string()))),
+    };
+    let response = match send_within_budget(world, &request, "custom fields").await? {
+        Ok(r) => r,
+        Err(attempt) => return Ok(Err(attempt)),
+    };
+    let list = match call.parse(&response) {
+        Ok(list) => list,
+        Err(e @ GhlError::Forbidden { .. }) => {
+            return Ok(Err(Attempt::Park(format!(
+                "cannot read the location's custom fields (the token needs the scope \
+                 locations/customFields.readonly): {e}"
+            ))))
+        }
+        Err(e) => return Ok(Err(refused(world, e).await?)),
+    };
+    let kept = Kept {
+        fetched_at_ms: world.now_ms(),
+        fields: list.custom_fields,
+    };
+    world
+        .kv_put(CUSTOM_FIELDS_KEY.into(), serde_json::to_value(&kept)?)
+        .await?;
+    Ok(Ok(FieldCatalog {
+        location_id: location_id.to_string(),
+        fields: kept.fields,
+    }))
+}
