@@ -43,12 +43,24 @@ fn web_form_sample() {
     assert_eq!(c.email.as_deref(), Some("jean-pierre.delatour@example.fr"));
     assert_eq!(c.phone.as_deref(), Some("+33612345678"));
     assert_eq!(c.first_name.as_deref(), Some("Jean-Pierre"));
-    assert_eq!(c.last_name.as_deref(), Some("De La Tour"));
+    assert_eq!(c.last_name.as_deref(), Some("de la Tour"));
     assert_eq!(
         out.contact.company_name.as_deref(),
         Some("Atelier Delatour")
     );
     assert_eq!(c.source.as_deref(), Some("Web form"));
+    assert_eq!(c.address1.as_deref(), Some("12 rue des Lilas"));
+    assert_eq!(c.postal_code.as_deref(), Some("97400"));
+    assert_eq!(c.city.as_deref(), Some("Saint-Denis"));
+    assert_eq!(
+        c.country.as_deref(),
+        Some("RE"),
+        "a country name becomes its code"
+    );
+    assert_eq!(
+        serde_json::to_value(&c.date_of_birth).unwrap(),
+        serde_json::json!("1990-09-25")
+    );
     assert_eq!(custom(&out, "utm_source"), Some("google".into()));
     assert_eq!(custom(&out, "utm_campaign"), Some("Printemps-2026".into()));
     assert_eq!(
@@ -224,4 +236,35 @@ fn spothit_csv_export_sample_shows_every_kind_of_row() {
         (5, 2, 1, 1, 1)
     );
     assert_eq!(batch.rows[2].first_line, Some(2));
+}
+
+#[test]
+fn the_web_form_reads_address_state_country_and_birth_date_as_forms_send_them() {
+    let t = builtin_template("web-form").unwrap();
+    let mapping = Mapping::parse(t.mapping).unwrap();
+    let payload = serde_json::json!({"email": "a@b.fr", "street_address": "3 avenue Foch",
+        "state": " Bretagne ", "country": "belgique", "birthdate": "1990-09-25"});
+    let out = mapping.apply(&payload, &ApplyOptions { now_unix: NOW });
+    let c = &out.contact.fields;
+    assert_eq!(c.address1.as_deref(), Some("3 avenue Foch"));
+    assert_eq!(c.state.as_deref(), Some("Bretagne"));
+    assert_eq!(c.country.as_deref(), Some("BE"));
+    assert_eq!(
+        serde_json::to_value(&c.date_of_birth).unwrap(),
+        serde_json::json!("1990-09-25")
+    );
+    // A country the table does not know is refused, and said so.
+    let unknown = mapping.apply(
+        &serde_json::json!({"email": "a@b.fr", "pays": "Atlantide"}),
+        &ApplyOptions { now_unix: NOW },
+    );
+    assert!(unknown.contact.fields.country.is_none());
+    assert!(
+        unknown
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("Atlantide")),
+        "{:?}",
+        unknown.warnings
+    );
 }

@@ -295,14 +295,42 @@ pub fn text_of(value: &Value) -> String {
     }
 }
 
+/// Capitalised words, with French particles as French writes them: `de`,
+/// `du`, `des` and `d'` stay lower case, and so do `la`/`le` after `de`
+/// ("Jean-Pierre de la Tour", "d'Aubigné"); an article that starts a name
+/// keeps its capital ("Le Guen", "La Fontaine").
 fn title_case(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut previous = String::new();
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let lower = word.to_lowercase();
+        let particle = matches!(lower.as_str(), "de" | "du" | "des")
+            || (matches!(lower.as_str(), "la" | "le" | "l'") && previous == "de");
+        if particle {
+            out.push_str(&lower);
+        } else if let Some(rest) = lower.strip_prefix("d'").filter(|r| !r.is_empty()) {
+            out.push_str("d'");
+            out.push_str(&capitalise_parts(rest));
+        } else {
+            out.push_str(&capitalise_parts(&lower));
+        }
+        previous = lower;
+    }
+    out
+}
+
+/// Upper case after the start, a hyphen or an apostrophe: "jean-pierre o'neil".
+fn capitalise_parts(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
     let mut start = true;
-    for c in text.chars() {
+    for c in word.chars() {
         if start {
             out.extend(c.to_uppercase());
         } else {
-            out.extend(c.to_lowercase());
+            out.push(c);
         }
         start = c.is_whitespace() || c == '-' || c == '\'';
     }
@@ -646,6 +674,23 @@ mod tests {
             run(json!("titleCase"), json!("jean-pierre o'NEIL")),
             Ok(Some(json!("Jean-Pierre O'Neil")))
         );
+        for (written, french) in [
+            ("jean-pierre DE LA TOUR", "Jean-Pierre de la Tour"),
+            ("de la tour", "de la Tour"),
+            ("agrippa d'aubigné", "Agrippa d'Aubigné"),
+            ("D'AUBIGNÉ", "d'Aubigné"),
+            ("le guen", "Le Guen"),
+            ("yann le guen", "Yann Le Guen"),
+            ("jean de la fontaine", "Jean de la Fontaine"),
+            ("la fontaine", "La Fontaine"),
+            ("marie du bois-joly", "Marie du Bois-Joly"),
+        ] {
+            assert_eq!(
+                run(json!("titleCase"), json!(written)),
+                Ok(Some(json!(french))),
+                "{written}"
+            );
+        }
         assert_eq!(
             run(json!("collapseSpaces"), json!(" a \n\t b ")),
             Ok(Some(json!("a b")))
