@@ -16,6 +16,7 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/ghl/contacts", get(contacts))
         .route("/ghl/locations/{id}", post(location_settings))
+        .route("/ghl/uninstall", post(uninstall))
         .route("/requests", get(requests))
         .route("/faults", get(get_faults).post(set_faults))
         .route("/config", get(get_config).post(set_config))
@@ -27,12 +28,19 @@ pub fn router() -> Router<Shared> {
         .route("/specter", get(specter).post(edit_specter))
 }
 
-/// Every contact with its notes, tasks and appointments.
-async fn contacts(Extract(s): Extract<Shared>) -> Json<Value> {
+/// Every contact with its notes, tasks and appointments (`?locationId=`: of one location).
+async fn contacts(
+    Extract(s): Extract<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Value> {
     let state = s.lock();
+    let location = q.get("locationId");
     let contacts: Vec<Value> = state
         .contacts
         .iter()
+        .filter(|(_, c)| {
+            location.is_none_or(|l| c.get("locationId").and_then(Value::as_str) == Some(l))
+        })
         .map(|(id, c)| {
             let mut v = crate::ghl::public_contact(c);
             v["notes"] = json!(state.notes.get(id).cloned().unwrap_or_default());
@@ -136,6 +144,13 @@ async fn webhooks(Extract(s): Extract<Shared>) -> Json<Value> {
 async fn keys() -> Json<Value> {
     let (raw, spki) = crate::webhooks::public_key();
     Json(json!({"webhookPublicKey": {"ed25519Raw": raw, "spkiDer": spki}}))
+}
+
+/// The app uninstalled from a location: its tokens stop working.
+async fn uninstall(Extract(s): Extract<Shared>, Json(body): Json<Value>) -> Json<Value> {
+    let location = body["locationId"].as_str().unwrap_or_default().to_string();
+    let was = crate::ghl::oauth::uninstall(&mut s.lock(), &location);
+    Json(json!({"uninstalled": was, "locationId": location}))
 }
 
 async fn reset(Extract(s): Extract<Shared>) -> Json<Value> {

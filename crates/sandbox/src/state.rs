@@ -9,6 +9,11 @@ use std::time::{Duration, Instant};
 
 /// Fixed development credentials, documented in the README.
 pub const DEV_LOCATION: &str = "dev-location";
+/// The sandbox's agency and its sub-accounts (a bulk install covers all three).
+pub const DEV_COMPANY: &str = "dev-company";
+pub const DEV_LOCATIONS: [&str; 3] = [DEV_LOCATION, "dev-location-2", "dev-location-3"];
+/// Scopes of an agency (company) token: it can list installs and mint location tokens.
+pub const COMPANY_SCOPES: &[&str] = &["oauth.readonly", "oauth.write"];
 pub const DEV_TOKEN: &str = "sandbox-location-token";
 pub const DEV_READONLY_TOKEN: &str = "sandbox-readonly-token";
 pub const OAUTH_CLIENT_ID: &str = "sandbox-client";
@@ -59,6 +64,7 @@ impl Default for Settings {
 #[serde(rename_all = "camelCase")]
 pub struct Location {
     pub id: String,
+    pub name: String,
     pub allow_duplicate_contact: bool,
     /// Region for phone numbers written without a country code.
     pub country: String,
@@ -66,16 +72,36 @@ pub struct Location {
     pub custom_fields: Vec<Value>,
 }
 
+/// Who a token or an authorisation code speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grantee {
+    Location(String),
+    /// An agency: its token lists installs and mints location tokens.
+    Company(String),
+}
+
+impl Grantee {
+    /// The location, for a location grant ("" for a company: no contact call passes).
+    pub fn location_id(&self) -> &str {
+        match self {
+            Grantee::Location(id) => id,
+            Grantee::Company(_) => "",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AccessToken {
+    /// "" for a company token.
     pub location_id: String,
+    pub company_id: Option<String>,
     pub scopes: Vec<String>,
     pub expires_at: Option<Instant>,
 }
 
 #[derive(Debug, Clone)]
 pub struct RefreshToken {
-    pub location_id: String,
+    pub grantee: Grantee,
     pub scopes: Vec<String>,
     /// Refresh tokens rotate: once used, one is dead.
     pub used: bool,
@@ -143,7 +169,10 @@ pub struct State {
     pub locations: HashMap<String, Location>,
     pub tokens: HashMap<String, AccessToken>,
     pub refresh_tokens: HashMap<String, RefreshToken>,
-    pub auth_codes: HashMap<String, String>,
+    pub auth_codes: HashMap<String, Grantee>,
+    /// Agency -> its locations, and where the app is installed.
+    pub companies: HashMap<String, Vec<String>>,
+    pub installed: std::collections::BTreeSet<String>,
     /// Contacts by id, as GHL returns them (camelCase JSON objects).
     pub contacts: BTreeMap<String, Map<String, Value>>,
     /// Notes, tasks and appointments by contact id.
@@ -176,6 +205,8 @@ impl State {
             tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             auth_codes: HashMap::new(),
+            companies: HashMap::new(),
+            installed: Default::default(),
             contacts: BTreeMap::new(),
             notes: HashMap::new(),
             tasks: HashMap::new(),
@@ -221,7 +252,7 @@ impl State {
                 &["Gold", "Silver", "Bronze"],
             ),
         ];
-        let custom_fields = fields
+        let custom_fields: Vec<Value> = fields
             .iter()
             .enumerate()
             .map(|(i, (key, name, data_type, options))| {
@@ -233,20 +264,39 @@ impl State {
                 field
             })
             .collect();
-        self.locations.insert(
-            DEV_LOCATION.into(),
-            Location {
-                id: DEV_LOCATION.into(),
-                allow_duplicate_contact: false,
-                country: "FR".into(),
-                custom_fields,
-            },
+        // Each location its own data, duplicate rule and rate budget.
+        let names = ["Dev Location", "Dev Location 2", "Dev Location 3"];
+        for (i, id) in DEV_LOCATIONS.iter().enumerate() {
+            let fields: Vec<Value> = custom_fields
+                .iter()
+                .map(|f: &Value| {
+                    let mut f = f.clone();
+                    f["locationId"] = Value::from(*id);
+                    f
+                })
+                .collect();
+            self.locations.insert(
+                id.to_string(),
+                Location {
+                    id: id.to_string(),
+                    name: names[i].into(),
+                    // The second allows duplicates, as some agencies' sub-accounts do.
+                    allow_duplicate_contact: i == 1,
+                    country: "FR".into(),
+                    custom_fields: fields,
+                },
+            );
+        }
+        self.companies.insert(
+            DEV_COMPANY.into(),
+            DEV_LOCATIONS.iter().map(|l| l.to_string()).collect(),
         );
         let scopes: Vec<String> = ALL_SCOPES.iter().map(|s| s.to_string()).collect();
         self.tokens.insert(
             DEV_TOKEN.into(),
             AccessToken {
                 location_id: DEV_LOCATION.into(),
+                company_id: None,
                 scopes: scopes.clone(),
                 expires_at: None,
             },
@@ -255,12 +305,15 @@ impl State {
             DEV_READONLY_TOKEN.into(),
             AccessToken {
                 location_id: DEV_LOCATION.into(),
+                company_id: None,
                 scopes: vec![READ.into()],
                 expires_at: None,
             },
         );
-        self.auth_codes
-            .insert("sandbox-auth-code".into(), DEV_LOCATION.into());
+        self.auth_codes.insert(
+            "sandbox-auth-code".into(),
+            Grantee::Location(DEV_LOCATION.into()),
+        );
     }
 
     /// Back to the seeded state; settings (URLs, limits) are kept.

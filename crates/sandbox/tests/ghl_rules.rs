@@ -614,3 +614,130 @@ fn custom_fields_are_listed_as_ghl_has_them_and_written_by_id_only() {
     assert_eq!(by_id.status, 200, "{}", by_id.body);
     assert!(by_id.body.contains(r#""value":1200"#), "{}", by_id.body);
 }
+
+#[test]
+fn an_agency_bulk_install_gives_a_company_token_that_mints_location_tokens() {
+    let sb = Sandbox::start();
+    let no_redirects: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let chooser = no_redirects
+        .get(format!(
+            "{}/ghl/oauth/chooselocation?client_id=sandbox-client&redirect_uri=http://app/cb&state=s1",
+            sb.url
+        ))
+        .call()
+        .unwrap();
+    assert_eq!(chooser.status().as_u16(), 303);
+    let to = chooser.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with("http://app/cb?code=") && to.ends_with("&state=s1"),
+        "{to}"
+    );
+    let code = to
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let post = |path: &str, token: Option<&str>, body: String| {
+        let auth = token.map(|t| format!("Bearer {t}")).unwrap_or_default();
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        if token.is_some() {
+            headers.push(("Authorization", auth.as_str()));
+        }
+        raw(&sb.url, "POST", path, &headers, Some(body))
+    };
+    let exchanged = post(
+        "/ghl/oauth/token",
+        None,
+        format!("client_id=sandbox-client&client_secret=sandbox-secret&grant_type=authorization_code&code={code}&user_type=Company"),
+    );
+    let company: serde_json::Value = serde_json::from_str(&exchanged.body).unwrap();
+    assert_eq!(company["userType"], "Company");
+    assert_eq!(company["isBulkInstallation"], true);
+    assert_eq!(company["companyId"], "dev-company");
+    let company_token = company["access_token"].as_str().unwrap().to_string();
+    assert!(company["refresh_token"].is_string());
+
+    // A company token cannot touch contacts.
+    let (denied, _) = sb.call(
+        &ListContacts {
+            location_id: LOCATION.into(),
+            ..Default::default()
+        },
+        &company_token,
+    );
+    assert!(denied.is_err());
+
+    let installed = raw(
+        &sb.url,
+        "GET",
+        "/ghl/oauth/installedLocations?companyId=dev-company&appId=sandbox-app&isInstalled=true",
+        &[("Authorization", &format!("Bearer {company_token}"))],
+        None,
+    );
+    let listed: serde_json::Value = serde_json::from_str(&installed.body).unwrap();
+    let ids: Vec<&str> = listed["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "{listed}");
+    assert!(ids.contains(&"dev-location-2"));
+
+    let minted = post(
+        "/ghl/oauth/locationToken",
+        Some(&company_token),
+        "companyId=dev-company&locationId=dev-location-2".into(),
+    );
+    assert_eq!(minted.status, 200, "{}", minted.body);
+    let location: serde_json::Value = serde_json::from_str(&minted.body).unwrap();
+    assert_eq!(location["locationId"], "dev-location-2");
+    assert!(
+        location.get("refresh_token").is_none(),
+        "v2: no refresh token"
+    );
+    let token = location["access_token"].as_str().unwrap();
+    let (own, _) = sb.call(
+        &ListContacts {
+            location_id: "dev-location-2".into(),
+            ..Default::default()
+        },
+        token,
+    );
+    assert!(own.is_ok(), "{own:?}");
+    let (other, _) = sb.call(
+        &ListContacts {
+            location_id: LOCATION.into(),
+            ..Default::default()
+        },
+        token,
+    );
+    assert!(other.is_err(), "a location token reads only its location");
+    let foreign = post(
+        "/ghl/oauth/locationToken",
+        Some(&company_token),
+        "companyId=dev-company&locationId=elsewhere".into(),
+    );
+    assert_eq!(foreign.status, 400);
+
+    // Uninstalled: its token stops working and it is no longer listed.
+    sb.post_json(
+        "/__sandbox/ghl/uninstall",
+        serde_json::json!({"locationId": "dev-location-2"}),
+    );
+    let (after, _) = sb.call(
+        &ListContacts {
+            location_id: "dev-location-2".into(),
+            ..Default::default()
+        },
+        token,
+    );
+    assert!(after.is_err());
+}

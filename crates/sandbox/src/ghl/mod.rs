@@ -3,7 +3,7 @@
 
 mod contacts;
 pub use contacts::public as public_contact;
-mod oauth;
+pub(crate) mod oauth;
 mod subresources;
 pub mod validate;
 
@@ -103,6 +103,8 @@ pub fn router(state: Shared) -> Router<Shared> {
     Router::new()
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/chooselocation", get(oauth::choose_location))
+        .route("/oauth/installedLocations", get(oauth::installed_locations))
+        .route("/oauth/locationToken", post(oauth::location_token))
         .merge(api)
 }
 
