@@ -306,6 +306,98 @@ pub struct SpecterPollReport {
     pub note: Option<String>,
 }
 
+/// One location the deployment serves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationEntry {
+    pub id: String,
+    pub name: String,
+    /// The bridge can call GHL for it.
+    pub connected: bool,
+    /// `oauth` (an install), `token` (a private-integration token an admin
+    /// set, or `GHL_TOKEN`), `none`.
+    pub auth: String,
+    /// The agency it was installed from, for a bulk install.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+}
+
+/// `GET /v1/admin/locations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LocationList {
+    pub locations: Vec<LocationEntry>,
+}
+
+/// `PUT /v1/admin/locations/{locationId}`: what to change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LocationUpdate {
+    pub name: Option<String>,
+    /// A private-integration or location token (never answered back).
+    pub ghl_token: Option<String>,
+    pub phone_region: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// What a location keeps about itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationProfile {
+    pub name: Option<String>,
+    pub ghl_token: Option<String>,
+    pub phone_region: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// `PUT /v1/admin/locations/{locationId}/sources/{sourceId}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SourceUpdate {
+    pub kind: SourceKind,
+    /// `whsec_...`; generated (and answered once) when absent.
+    pub signing_secret: Option<String>,
+    /// The mapping document; the web-form template when absent.
+    pub mapping: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SourceKind {
+    /// A form or any webhook, signed per Standard Webhooks.
+    Form,
+}
+
+/// A source as a location keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormSource {
+    pub id: String,
+    pub kind: SourceKind,
+    pub signing_secret: String,
+}
+
+/// A source as the admin API shows it: the secret never, only whether set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceAnswer {
+    pub source_id: String,
+    pub location_id: String,
+    pub kind: SourceKind,
+    /// Where the source posts.
+    pub url_path: String,
+    pub signing_secret_last4: String,
+    /// Only in the answer that generated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
+    pub mapping: Option<String>,
+}
+
+/// `POST /v1/admin/locations/{locationId}/tokens`: shown once, kept hashed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MintedToken {
+    pub token: String,
+}
+
 /// Every error: `{"error": {"code", "message", "details"?}}` with a 4xx/5xx.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiError {

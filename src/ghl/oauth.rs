@@ -7,17 +7,43 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// What a location keeps for an OAuth install.
+/// Whom a token speaks for: one location, or an agency (a bulk install).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserType {
+    #[default]
+    Location,
+    Company,
+}
+
+impl UserType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Location => "Location",
+            UserType::Company => "Company",
+        }
+    }
+}
+
+/// What a location (or an agency) keeps for an OAuth install.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuthTokens {
     pub access_token: String,
-    pub refresh_token: String,
+    /// Absent on a location token minted from a company token (GHL's v2
+    /// `locationToken` gives none): a new one is minted instead.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
     pub expires_at_ms: u64,
     #[serde(default)]
     pub issued_at_ms: u64,
+    #[serde(default)]
     pub location_id: String,
     pub scope: String,
+    #[serde(default)]
+    pub user_type: UserType,
+    /// The agency, for a company token or a location token minted from one.
+    #[serde(default)]
+    pub company_id: Option<String>,
 }
 
 impl OAuthTokens {
@@ -29,19 +55,31 @@ impl OAuthTokens {
         self.expires_at_ms > now_ms + margin
     }
 
-    /// From GHL's token answer.
+    /// From GHL's token answer (the token endpoint's or `locationToken`'s).
     pub fn from_answer(answer: &Value, now_ms: u64) -> Option<OAuthTokens> {
+        let text = |k: &str| answer[k].as_str().map(String::from);
         Some(OAuthTokens {
-            access_token: answer["access_token"].as_str()?.to_string(),
-            refresh_token: answer["refresh_token"].as_str()?.to_string(),
+            access_token: text("access_token")?,
+            refresh_token: text("refresh_token"),
             expires_at_ms: now_ms + answer["expires_in"].as_u64().unwrap_or(3600) * 1000,
             issued_at_ms: now_ms,
-            location_id: answer["locationId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            scope: answer["scope"].as_str().unwrap_or_default().to_string(),
+            location_id: text("locationId").unwrap_or_default(),
+            scope: text("scope").unwrap_or_default(),
+            user_type: if answer["userType"] == "Company" {
+                UserType::Company
+            } else {
+                UserType::Location
+            },
+            company_id: text("companyId"),
         })
+    }
+
+    /// A location token to mint again from its agency's token when it expires.
+    pub fn minted_from_company(&self) -> Option<&str> {
+        match (&self.refresh_token, self.user_type) {
+            (None, UserType::Location) => self.company_id.as_deref(),
+            _ => None,
+        }
     }
 }
 
@@ -84,12 +122,123 @@ impl OAuthClient {
         }
     }
 
-    pub fn refresh_request(&self, tokens: &OAuthTokens) -> HttpRequest {
-        self.token_request(&[
+    /// `None` when the tokens have no refresh token.
+    pub fn refresh_request(&self, tokens: &OAuthTokens) -> Option<HttpRequest> {
+        Some(self.token_request(&[
             ("grant_type", "refresh_token"),
-            ("refresh_token", &tokens.refresh_token),
-            ("user_type", "Location"),
+            ("refresh_token", tokens.refresh_token.as_deref()?),
+            ("user_type", tokens.user_type.as_str()),
+        ]))
+    }
+
+    /// GHL's app id, as its SDK derives it from the client id.
+    pub fn app_id(&self) -> &str {
+        self.client_id.split('-').next().unwrap_or(&self.client_id)
+    }
+
+    fn agency_call(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        company_token: &str,
+    ) -> HttpRequest {
+        HttpRequest {
+            method,
+            url: format!("{}{path_and_query}", self.base_url.trim_end_matches('/')),
+            headers: vec![
+                ("Authorization".into(), format!("Bearer {company_token}")),
+                ("Version".into(), crate::ghl::CONTACTS_API_VERSION.into()),
+                ("Accept".into(), "application/json".into()),
+            ],
+            body: None,
+        }
+    }
+
+    /// `GET /oauth/installedLocations`: where the agency installed the app.
+    pub fn installed_locations_request(
+        &self,
+        company_id: &str,
+        company_token: &str,
+    ) -> HttpRequest {
+        let query = serde_urlencoded::to_string([
+            ("companyId", company_id),
+            ("appId", self.app_id()),
+            ("isInstalled", "true"),
+            ("limit", "500"),
         ])
+        .unwrap_or_default();
+        self.agency_call(
+            Method::Get,
+            &format!("/oauth/installedLocations?{query}"),
+            company_token,
+        )
+    }
+
+    /// `POST /oauth/locationToken`: a location token from the agency's token.
+    pub fn location_token_request(
+        &self,
+        company_id: &str,
+        location_id: &str,
+        company_token: &str,
+    ) -> HttpRequest {
+        let mut request = self.agency_call(Method::Post, "/oauth/locationToken", company_token);
+        request.headers.push((
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        ));
+        request.body =
+            serde_urlencoded::to_string([("companyId", company_id), ("locationId", location_id)])
+                .ok();
+        request
+    }
+}
+
+/// One location of an agency install.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledLocation {
+    pub id: String,
+    pub name: String,
+}
+
+/// Reads `installedLocations`' answer.
+pub fn installed_locations(response: &HttpResponse) -> Result<Vec<InstalledLocation>, String> {
+    if response.status != 200 {
+        return Err(format!(
+            "GHL refused to list the installed locations (HTTP {}): {}",
+            response.status, response.body
+        ));
+    }
+    let answer: Value = serde_json::from_str(&response.body).map_err(|e| e.to_string())?;
+    Ok(answer["locations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| {
+            Some(InstalledLocation {
+                id: l["_id"].as_str()?.to_string(),
+                name: l["name"].as_str().unwrap_or_default().to_string(),
+            })
+        })
+        .collect())
+}
+
+/// Reads `locationToken`'s answer: the location's tokens, tied to the agency.
+pub fn minted_location_token(response: &HttpResponse, company_id: &str, now_ms: u64) -> Refreshed {
+    let answer: Value = serde_json::from_str(&response.body).unwrap_or_default();
+    match OAuthTokens::from_answer(&answer, now_ms) {
+        Some(mut t) if response.status == 200 => {
+            t.company_id = Some(company_id.to_string());
+            t.user_type = UserType::Location;
+            Refreshed::Tokens(t)
+        }
+        _ if response.status >= 500 || response.status == 429 => Refreshed::Retry(format!(
+            "minting a location token: GHL answered {}",
+            response.status
+        )),
+        _ => Refreshed::Refused(format!(
+            "GHL refused a location token (HTTP {}): {}; the app may have been uninstalled",
+            response.status, response.body
+        )),
     }
 }
 
@@ -146,11 +295,13 @@ mod tests {
     fn tokens(issued: u64, expires: u64) -> OAuthTokens {
         OAuthTokens {
             access_token: "a".into(),
-            refresh_token: "r".into(),
+            refresh_token: Some("r".into()),
             expires_at_ms: expires,
             issued_at_ms: issued,
             location_id: "loc".into(),
             scope: String::new(),
+            user_type: UserType::Location,
+            company_id: None,
         }
     }
 

@@ -52,6 +52,11 @@ fn mac(
 }
 
 /// The `webhook-signature` value a sender computes (used by tests and tools).
+/// Standard base64 (the `whsec_` secret's encoding).
+pub fn base64_of(bytes: &[u8]) -> String {
+    B64.encode(bytes)
+}
+
 pub fn sign(
     secret: &str,
     id: &str,

@@ -360,6 +360,26 @@ handle!(KvDelete, |s, op| s
     .remove(&op.key)
     .is_some());
 
+handle!(KvPutIfAbsent, |s, op| {
+    let mut d = s.data.borrow_mut();
+    match d.kv.get(&op.key) {
+        Some(held) => Some(held.clone()),
+        None => {
+            d.kv.insert(op.key, op.value);
+            None
+        }
+    }
+});
+
+handle!(KvList, |s, op| s
+    .data
+    .borrow()
+    .kv
+    .range(op.prefix.clone()..)
+    .take_while(|(k, _)| k.starts_with(&op.prefix))
+    .map(|(k, v)| (k.clone(), v.clone()))
+    .collect::<Vec<_>>());
+
 handle!(LeaseAcquire, |s, op| {
     let now = s.now();
     let mut d = s.data.borrow_mut();

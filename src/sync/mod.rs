@@ -13,10 +13,12 @@
 
 pub mod attempt;
 pub mod budget;
+pub mod directory;
 pub mod echo;
 pub mod field_cache;
 pub mod ghl_access;
 pub mod inbound;
+pub mod location;
 pub mod memory;
 pub mod plan;
 pub mod protocol;

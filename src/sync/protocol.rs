@@ -146,6 +146,10 @@ store_ops! {
     /// Stores a value (`null` deletes it) and answers the one it replaced.
     kv_put => KvPut { key: String, value: Value } -> Option<Value>;
     kv_delete => KvDelete { key: String } -> bool;
+    /// Stores a value only if the key is free; answers the one holding it.
+    kv_put_if_absent => KvPutIfAbsent { key: String, value: Value } -> Option<Value>;
+    /// Every value whose key starts with `prefix`, by key.
+    kv_list => KvList { prefix: String } -> Vec<(String, Value)>;
     /// A short exclusive right to do one thing; it lapses by itself.
     lease_acquire => LeaseAcquire { name: String, ttl_ms: u64 } -> bool;
     lease_release => LeaseRelease { name: String } -> Ack;

@@ -17,37 +17,23 @@ use ghl_bridge::sync::{specter_poll, QueuedEvent, World};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
-pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Result<Response> {
-    let Some(expected) = cfg.admin_token.as_deref() else {
-        return json_error(
-            503,
-            "not_configured",
-            "admin routes are off: set ADMIN_TOKEN",
-        );
-    };
-    let given = req.headers().get("authorization")?.unwrap_or_default();
-    match given.strip_prefix("Bearer ") {
-        None => {
-            return json_error(
-                401,
-                "missing_token",
-                "send `Authorization: Bearer <ADMIN_TOKEN>`",
-            )
-        }
-        Some(t) if !crate::hooks::same_secret(t.trim(), expected) => {
-            return json_error(403, "bad_token", "the admin token is wrong")
-        }
-        Some(_) => {}
-    }
-    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
-    let segments: Vec<&str> = path.trim_start_matches("/v1/admin/").split('/').collect();
+/// The per-location routes (`/v1/admin/locations/{id}/...`, and the older
+/// `/v1/admin/...` ones for the default location) after the caller was let in.
+pub async fn location_route(
+    mut req: Request,
+    env: &Env,
+    cfg: &Config,
+    location: &str,
+    segments: &[&str],
+) -> Result<Response> {
+    let world = WorkerWorld::for_location(env, location)?;
     let url = req.url()?;
     let param = |name: &str| {
         url.query_pairs()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.to_string())
     };
-    match (req.method(), segments.as_slice()) {
+    match (req.method(), segments) {
         (Method::Get, ["events"]) => {
             let status = match param("status") {
                 None => None,
@@ -106,7 +92,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 );
             }
             world
-                .enqueue(QueuedEvent::inbound(&cfg.ghl_location_id, key))
+                .enqueue(QueuedEvent::inbound(location, key))
                 .await
                 .map_err(from_world)?;
             let answer = Accepted {
@@ -160,7 +146,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             })
         }
         (Method::Post, ["sources", source, "test-event"]) => {
-            test_event(req, env, cfg, source).await
+            test_event(req, env, location, source).await
         }
         (Method::Get, ["sync-rules"]) => {
             let stored = world
@@ -200,7 +186,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
                 );
             }
             world
-                .enqueue(QueuedEvent::ghl(&cfg.ghl_location_id, id))
+                .enqueue(QueuedEvent::ghl(location, id))
                 .await
                 .map_err(from_world)?;
             let answer = GhlReplayed {
@@ -212,7 +198,8 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
         (Method::Get, ["ghl-connection"]) => {
             // Gets a usable token the way the consumer does (refreshing an
             // OAuth one when due), and says how GHL is reached. Never the token.
-            if cfg.ghl_token.is_some() {
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            if settings.ghl_token.is_some() {
                 return json_ok(&GhlConnection {
                     connected: true,
                     via: Some("GHL_TOKEN".into()),
@@ -236,16 +223,15 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
             })
         }
         (Method::Post, ["specter", "poll"]) => {
-            let report = specter_poll::poll(&world, &cfg.location())
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            let report = specter_poll::poll(&world, &settings)
                 .await
                 .map_err(from_world)?;
             json_ok(&report)
         }
         (Method::Post, ["sweep"]) => {
             let older = param("olderThanMs").and_then(|v| v.parse::<u64>().ok());
-            let swept = sweep(&world, &cfg.ghl_location_id, older)
-                .await
-                .map_err(from_world)?;
+            let swept = sweep(&world, location, older).await.map_err(from_world)?;
             json_ok(&swept)
         }
         (Method::Get, ["storage"]) => json_ok(&world.storage_report().await.map_err(from_world)?),
@@ -259,7 +245,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
         _ => json_error(
             404,
             "not_found",
-            &format!("no admin route for {} {path}", req.method()),
+            &format!("no admin route for {} {}", req.method(), req.path()),
         ),
     }
 }
@@ -267,7 +253,7 @@ pub async fn route(mut req: Request, env: &Env, cfg: &Config, path: &str) -> Res
 /// `POST /v1/admin/sources/{sourceId}/test-event`: the body goes through the
 /// same pipeline as a real delivery from that source (same idempotency key,
 /// mapping and GHL calls), so sending the same test twice is a `duplicate`.
-async fn test_event(mut req: Request, env: &Env, cfg: &Config, source: &str) -> Result<Response> {
+async fn test_event(mut req: Request, env: &Env, location: &str, source: &str) -> Result<Response> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     let format = if content_type.contains("x-www-form-urlencoded") {
         PayloadFormat::Form
@@ -281,5 +267,5 @@ async fn test_event(mut req: Request, env: &Env, cfg: &Config, source: &str) -> 
         );
     };
     let text = req.text().await?;
-    crate::hooks::ingest(env, cfg, source, None, format, text).await
+    crate::hooks::ingest(env, location, source, None, format, text).await
 }

@@ -13,8 +13,13 @@
 use crate::config::Config;
 use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
+use crate::store_client::StoreClient;
 use crate::world::WorkerWorld;
-use ghl_bridge::ghl::oauth::OAuthTokens;
+use ghl_bridge::admin_api::LocationEntry;
+use ghl_bridge::ghl::oauth::{
+    installed_locations, minted_location_token, OAuthTokens, Refreshed, UserType,
+};
+use ghl_bridge::sync::directory::{self, company_store, DIRECTORY};
 use ghl_bridge::sync::protocol::Store;
 use serde_json::json;
 use worker::{Env, Request, Response, Result};
@@ -133,22 +138,97 @@ pub async fn callback(req: Request, env: &Env, cfg: &Config) -> Result<Response>
             &format!("GHL refused the code (HTTP {}): {why}", response.status),
         );
     };
-    if tokens.location_id != cfg.ghl_location_id {
-        return json_error(
-            400,
-            "wrong_location",
-            &format!(
-                "the app was installed on location {}, but this Worker syncs {} (GHL_LOCATION_ID)",
-                tokens.location_id, cfg.ghl_location_id
-            ),
-        );
-    }
-    world.oauth_put(tokens.clone()).await.map_err(from_world)?;
-    json_ok(&json!({"installed": true, "locationId": tokens.location_id, "scope": tokens.scope}))
+    let installed = match tokens.user_type {
+        UserType::Location => {
+            install_location(env, &tokens, None).await?;
+            vec![tokens.location_id.clone()]
+        }
+        UserType::Company => match install_agency(env, cfg, tokens).await? {
+            Ok(ids) => ids,
+            Err(why) => return json_error(502, "bulk_install_failed", &why),
+        },
+    };
+    // The deployment's own location when it is among them, for the one-location case.
+    let location_id = installed
+        .iter()
+        .find(|id| **id == cfg.ghl_location_id)
+        .or(installed.first())
+        .cloned()
+        .unwrap_or_default();
+    json_ok(&json!({"installed": true, "locationId": location_id, "locations": installed}))
 }
 
-/// Hex of `bytes` bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
-fn random_hex(bytes: u32) -> Result<String> {
+/// Keeps a location's tokens in its store and lists it in the directory.
+async fn install_location(env: &Env, tokens: &OAuthTokens, name: Option<String>) -> Result<()> {
+    let world = WorkerWorld::for_location(env, &tokens.location_id)?;
+    world.oauth_put(tokens.clone()).await.map_err(from_world)?;
+    let dir = StoreClient::for_location(env, DIRECTORY)?;
+    let known = directory::location(&dir, &tokens.location_id)
+        .await
+        .map_err(from_world)?;
+    let entry = LocationEntry {
+        id: tokens.location_id.clone(),
+        name: name
+            .or(known.map(|k| k.name))
+            .unwrap_or_else(|| tokens.location_id.clone()),
+        connected: true,
+        auth: "oauth".into(),
+        company_id: tokens.company_id.clone(),
+    };
+    directory::register_location(&dir, &entry)
+        .await
+        .map_err(from_world)
+}
+
+/// A bulk install (GHL's mandatory mode for new Marketplace apps): the code
+/// gave the agency's token. It is kept in the agency's store; every location
+/// the app is installed on gets a location token minted from it.
+async fn install_agency(
+    env: &Env,
+    cfg: &Config,
+    company: OAuthTokens,
+) -> Result<std::result::Result<Vec<String>, String>> {
+    let (Some(client), Some(company_id)) = (cfg.oauth_client(), company.company_id.clone()) else {
+        return Ok(Err("the agency token carries no companyId".into()));
+    };
+    let agency = StoreClient::for_location(env, &company_store(&company_id))?;
+    agency
+        .oauth_put(company.clone())
+        .await
+        .map_err(from_world)?;
+    let listed = crate::ghl_http::send(
+        &client.installed_locations_request(&company_id, &company.access_token),
+    )
+    .await?;
+    let locations = match installed_locations(&listed) {
+        Ok(l) => l,
+        Err(why) => return Ok(Err(why)),
+    };
+    let mut installed = Vec::new();
+    for location in locations {
+        let request =
+            client.location_token_request(&company_id, &location.id, &company.access_token);
+        let response = crate::ghl_http::send(&request).await?;
+        let now = worker::Date::now().as_millis();
+        match minted_location_token(&response, &company_id, now) {
+            Refreshed::Tokens(mut tokens) => {
+                tokens.location_id = location.id.clone();
+                install_location(env, &tokens, Some(location.name)).await?;
+                installed.push(location.id);
+            }
+            Refreshed::Retry(_) | Refreshed::Refused(_) => {
+                return Ok(Err(format!(
+                    "GHL refused a token for location {} (HTTP {}); install again",
+                    location.id, response.status
+                )))
+            }
+        }
+    }
+    Ok(Ok(installed))
+}
+
+/// `bytes` bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
+fn random_bytes(bytes: u32) -> Result<Vec<u8>> {
     use wasm_bindgen::JsCast;
     let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())?;
     let fill: js_sys::Function = js_sys::Reflect::get(&crypto, &"getRandomValues".into())?
@@ -156,5 +236,20 @@ fn random_hex(bytes: u32) -> Result<String> {
         .map_err(|_| worker::Error::RustError("no crypto.getRandomValues".into()))?;
     let buffer = js_sys::Uint8Array::new_with_length(bytes);
     fill.call1(&crypto, &buffer)?;
-    Ok(buffer.to_vec().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(buffer.to_vec())
+}
+
+/// Hex of `bytes` random bytes.
+pub(crate) fn random_hex(bytes: u32) -> Result<String> {
+    Ok(random_bytes(bytes)?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Standard base64 of `bytes` random bytes (a Standard Webhooks secret).
+pub(crate) fn random_base64(bytes: u32) -> Result<String> {
+    Ok(ghl_bridge::sources::standard_webhooks::base64_of(
+        &random_bytes(bytes)?,
+    ))
 }

@@ -12,10 +12,21 @@ use worker::{
 };
 
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
-    let settings = Config::from_env(env).location();
+    let cfg = Config::from_env(env);
     for message in batch.messages()? {
         let event = message.body().clone();
         let world = WorkerWorld::for_location(env, &event.location)?;
+        let settings = match world.settings(&cfg, &event.location).await {
+            Ok(s) => s,
+            Err(e) => {
+                console_log!(
+                    "{}",
+                    json!({"level": "error", "event": event.key, "msg": e.to_string()})
+                );
+                retry(&message, 5);
+                continue;
+            }
+        };
         // One log line per attempt, naming its event.
         let ran = match event.kind {
             QueuedKind::Inbound => inbound::run(&world, &settings, &event.key)

@@ -8,12 +8,16 @@
 
 use crate::config::Config;
 use crate::respond::json_error;
+use crate::store_client::StoreClient;
 use ghl_bridge::admin_api::{
     EventRecord, EventStatus, GhlEventEntry, GhlOutcome, OutboundState, StorageReport, Swept,
     STALE_AFTER_MS,
 };
-use ghl_bridge::ghl::oauth::{refresh_outcome, OAuthTokens, Refreshed, NOT_CONNECTED};
+use ghl_bridge::ghl::oauth::{
+    minted_location_token, refresh_outcome, OAuthClient, OAuthTokens, Refreshed, NOT_CONNECTED,
+};
 use ghl_bridge::sync::budget::CallWindow;
+use ghl_bridge::sync::directory::company_store;
 use ghl_bridge::sync::echo::{is_echo, merge_tags};
 use ghl_bridge::sync::protocol::*;
 use ghl_bridge::sync::records::{claim, replay, sync_of, take_if_stale};
@@ -389,21 +393,56 @@ impl BridgeStore {
                 ));
             };
             self.refreshing.set(true);
-            let sent = crate::ghl_http::send(&client.refresh_request(&tokens))
-                .await
-                .map_err(|e| e.to_string());
-            let outcome =
-                refresh_outcome(sent.as_ref().map_err(String::as_str), &tokens, self.now());
-            let answer = match outcome {
-                Refreshed::Tokens(fresh) => self
-                    .kv_store(OAUTH_KEY, &fresh)
-                    .map(|()| TokenAnswer::token(fresh.access_token, true)),
-                Refreshed::Retry(why) => Ok(TokenAnswer::failed(why, true)),
-                Refreshed::Refused(why) => Ok(TokenAnswer::failed(why, false)),
-            };
+            let answer = self.renew(&client, &tokens).await;
             self.refreshing.set(false);
             return answer;
         }
+    }
+}
+
+impl BridgeStore {
+    /// New tokens for expired ones: a location token minted from an agency's
+    /// is minted again from the agency's (whose store refreshes that one,
+    /// single-flight too); any other is refreshed with its refresh token.
+    async fn renew(
+        &self,
+        client: &OAuthClient,
+        tokens: &OAuthTokens,
+    ) -> std::result::Result<TokenAnswer, WorldError> {
+        let now = self.now();
+        let outcome = if let Some(company) = tokens.minted_from_company() {
+            let agency = StoreClient::for_location(&self.env, &company_store(company))
+                .map_err(|e| WorldError(e.to_string()))?;
+            let access = agency.oauth_access().await?;
+            let Some(company_token) = access.access_token else {
+                return Ok(access);
+            };
+            let request =
+                client.location_token_request(company, &tokens.location_id, &company_token);
+            match crate::ghl_http::send(&request).await {
+                Err(e) => {
+                    Refreshed::Retry(format!("minting a location token: GHL unreachable: {e}"))
+                }
+                Ok(response) => minted_location_token(&response, company, now),
+            }
+        } else if let Some(request) = client.refresh_request(tokens) {
+            let sent = crate::ghl_http::send(&request)
+                .await
+                .map_err(|e| e.to_string());
+            refresh_outcome(sent.as_ref().map_err(String::as_str), tokens, now)
+        } else {
+            Refreshed::Refused(
+                "the OAuth token expired and has no refresh token: install the app again".into(),
+            )
+        };
+        Ok(match outcome {
+            Refreshed::Tokens(fresh) => {
+                self.kv_store(OAUTH_KEY, &fresh)?;
+                TokenAnswer::token(fresh.access_token, true)
+            }
+            Refreshed::Retry(why) => TokenAnswer::failed(why, true),
+            Refreshed::Refused(why) => TokenAnswer::failed(why, false),
+        })
     }
 }
 
@@ -800,6 +839,32 @@ handle!(KvPut, |s, op| {
 });
 
 handle!(KvDelete, |s, op| { s.kv_remove(&op.key)? });
+
+handle!(KvPutIfAbsent, |s, op| {
+    match s.kv_value::<Value>(&op.key)? {
+        Some(held) => Some(held),
+        None => {
+            s.kv_store(&op.key, &op.value)?;
+            None
+        }
+    }
+});
+
+handle!(KvList, |s, op| {
+    #[derive(Deserialize)]
+    struct Row {
+        key: String,
+        value: String,
+    }
+    // Keys of a prefix sort between it and it followed by the last character.
+    let rows = s.rows::<Row>(
+        "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key",
+        vec![text(&op.prefix), text(format!("{}\u{10ffff}", op.prefix))],
+    )?;
+    rows.into_iter()
+        .map(|r| Ok((r.key, serde_json::from_str(&r.value)?)))
+        .collect::<std::result::Result<Vec<(String, Value)>, WorldError>>()?
+});
 
 handle!(LeaseAcquire, |s, op| {
     let now = s.now();

@@ -6,10 +6,12 @@
 use crate::config::Config;
 use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
+use crate::store_client::StoreClient;
 use crate::world::WorkerWorld;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::sources::standard_webhooks;
-use ghl_bridge::sync::{inbound, sync_back};
+use ghl_bridge::sync::directory::{self, DIRECTORY};
+use ghl_bridge::sync::{inbound, location, sync_back};
 use serde_json::json;
 use worker::{Date, Env, Method, Request, Response, Result};
 
@@ -22,18 +24,20 @@ pub fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// `POST /v1/hooks/forms/{sourceId}`
+/// `POST /v1/hooks/forms/{sourceId}`: the deployment's own form source
+/// (`FORM_SOURCE_ID`, for the default location), or a source a location
+/// created (the directory says whose).
 pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) -> Result<Response> {
-    if source_id != cfg.form_source_id {
+    let Some((location, secret)) = form_source(env, cfg, source_id).await? else {
         return json_error(
             404,
             "unknown_source",
             &format!("no form source `{source_id}` is configured"),
         );
-    }
-    let Some(secret) = cfg.form_signing_secret.as_deref() else {
+    };
+    let Some(secret) = secret else {
         return json_error(
-            500,
+            503,
             "not_configured",
             "the form source has no signing secret (FORM_SIGNING_SECRET)",
         );
@@ -47,7 +51,7 @@ pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) ->
     );
     let now = (Date::now().as_millis() / 1000) as i64;
     if let Err(e) = standard_webhooks::verify(
-        secret,
+        &secret,
         id.as_deref(),
         ts.as_deref(),
         sig.as_deref(),
@@ -63,7 +67,33 @@ pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) ->
         PayloadFormat::Json
     };
     let text = String::from_utf8_lossy(&body).to_string();
-    ingest(env, cfg, source_id, id, format, text).await
+    ingest(env, &location, source_id, id, format, text).await
+}
+
+/// The location a form source belongs to, and its signing secret.
+async fn form_source(
+    env: &Env,
+    cfg: &Config,
+    source_id: &str,
+) -> Result<Option<(String, Option<String>)>> {
+    if source_id == cfg.form_source_id {
+        return Ok(Some((
+            cfg.ghl_location_id.clone(),
+            cfg.form_signing_secret.clone(),
+        )));
+    }
+    let dir = StoreClient::for_location(env, DIRECTORY)?;
+    let Some(owner) = directory::source_owner(&dir, source_id)
+        .await
+        .map_err(from_world)?
+    else {
+        return Ok(None);
+    };
+    let world = WorkerWorld::for_location(env, &owner)?;
+    let source = location::source(&world, source_id)
+        .await
+        .map_err(from_world)?;
+    Ok(source.map(|s| (owner, Some(s.signing_secret))))
 }
 
 /// `GET|POST /v1/hooks/spothit/{token}/{status|reply|stop}`: Spot-Hit cannot sign,
@@ -107,7 +137,7 @@ pub async fn spothit(
         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(String::from));
     ingest(
         env,
-        cfg,
+        &cfg.ghl_location_id,
         &format!("spothit-{kind}"),
         event_id,
         PayloadFormat::Form,
@@ -139,19 +169,25 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
         }
         Err(e) => return json_error(401, "bad_signature", &e.to_string()),
     };
-    if event.location_id != cfg.ghl_location_id {
-        return json_error(
-            404,
-            "unknown_location",
-            &format!(
-                "this Worker syncs location {}, not {}",
-                cfg.ghl_location_id, event.location_id
-            ),
-        );
+    // A location nobody installed costs nothing: answered, not recorded.
+    let known = event.location_id == cfg.ghl_location_id
+        || directory::location(
+            &StoreClient::for_location(env, DIRECTORY)?,
+            &event.location_id,
+        )
+        .await
+        .map_err(from_world)?
+        .is_some();
+    if !known {
+        return json_ok(&json!({"status": "ignored", "reason": "unknown location"}));
     }
     let world = WorkerWorld::for_location(env, &event.location_id)?;
+    let settings = world
+        .settings(cfg, &event.location_id)
+        .await
+        .map_err(from_world)?;
     let event_type = event.event_type.clone();
-    let recorded = sync_back::accept(&world, &cfg.location(), event)
+    let recorded = sync_back::accept(&world, &settings, event)
         .await
         .map_err(from_world)?;
     json_ok(&json!({"status": recorded.outcome, "type": event_type}))
@@ -161,7 +197,7 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
 /// `duplicate`, not queued; a payload that cannot be read is 400.
 pub(crate) async fn ingest(
     env: &Env,
-    cfg: &Config,
+    location: &str,
     source_id: &str,
     event_id: Option<String>,
     format: PayloadFormat,
@@ -171,7 +207,6 @@ pub(crate) async fn ingest(
         Ok(p) => p,
         Err(e) => return json_error(400, "bad_payload", &e.to_string()),
     };
-    let location = &cfg.ghl_location_id;
     let world = WorkerWorld::for_location(env, location)?;
     let accepted = inbound::accept(
         &world, location, source_id, event_id, format, text, &payload,

@@ -14,6 +14,7 @@ mod ghl_http;
 mod hooks;
 mod respond;
 mod store_client;
+mod tenants;
 mod world;
 
 use respond::{json_error, json_ok};
@@ -71,7 +72,7 @@ async fn route(req: Request, env: Env) -> Result<Response> {
         (_, p) if p.starts_with("/v1/hooks/forms/") => {
             json_error(405, "method_not_allowed", "webhooks are POSTed")
         }
-        (_, p) if p.starts_with("/v1/admin/") => admin::route(req, &env, &cfg, p).await,
+        (_, p) if p.starts_with("/v1/admin/") => tenants::route(req, &env, &cfg, p).await,
         _ => json_error(404, "not_found", &format!("no route for {method} {path}")),
     }
 }

@@ -1,11 +1,12 @@
 //! The core pipeline's world, made of workers-rs: the location's Durable
 //! Object, `fetch`, the clock, `Math.random`, timers and the queue.
 
+use crate::config::Config;
 use crate::ghl_http;
 use crate::store_client::StoreClient;
 use ghl_bridge::http::{HttpRequest, HttpResponse};
 use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
-use ghl_bridge::sync::{QueuedEvent, World};
+use ghl_bridge::sync::{location, LocationSettings, QueuedEvent, World};
 use worker::Env;
 
 pub struct WorkerWorld<'a> {
@@ -19,6 +20,23 @@ impl WorkerWorld<'_> {
             env,
             store: StoreClient::for_location(env, location_id)?,
         })
+    }
+}
+
+impl WorkerWorld<'_> {
+    /// The pipeline's settings for this world's location: the deployment's,
+    /// with what the location set for itself on top.
+    pub async fn settings(
+        &self,
+        cfg: &Config,
+        location_id: &str,
+    ) -> Result<LocationSettings, WorldError> {
+        let profile = location::profile(self).await?;
+        Ok(location::settings_for(
+            &cfg.location(),
+            location_id,
+            &profile,
+        ))
     }
 }
 

@@ -1,0 +1,101 @@
+//! Which location a source id, a location token or a company belongs to: a
+//! store of its own (the Durable Object named [`DIRECTORY`]), so that routing
+//! a webhook and checking a token are one lookup. A source id belongs to one
+//! location: claiming it is "put if absent".
+
+use super::protocol::{Store, WorldError};
+use crate::admin_api::LocationEntry;
+use serde_json::{json, Value};
+
+/// The store that holds the directory.
+pub const DIRECTORY: &str = "~directory";
+
+/// The store of an agency (its company token).
+pub fn company_store(company_id: &str) -> String {
+    format!("~company:{company_id}")
+}
+
+fn location_key(id: &str) -> String {
+    format!("location:{id}")
+}
+
+fn source_key(id: &str) -> String {
+    format!("source:{id}")
+}
+
+fn token_key(hash: &str) -> String {
+    format!("token:{hash}")
+}
+
+pub async fn register_location<S: Store>(dir: &S, entry: &LocationEntry) -> Result<(), WorldError> {
+    dir.kv_put(location_key(&entry.id), serde_json::to_value(entry)?)
+        .await?;
+    Ok(())
+}
+
+pub async fn location<S: Store>(dir: &S, id: &str) -> Result<Option<LocationEntry>, WorldError> {
+    Ok(dir
+        .kv_get(location_key(id))
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok()))
+}
+
+pub async fn locations<S: Store>(dir: &S) -> Result<Vec<LocationEntry>, WorldError> {
+    Ok(dir
+        .kv_list("location:".into())
+        .await?
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_value(v).ok())
+        .collect())
+}
+
+/// Gives `source_id` to `location_id`; `Err` names the location holding it.
+pub async fn claim_source<S: Store>(
+    dir: &S,
+    source_id: &str,
+    location_id: &str,
+) -> Result<Result<(), String>, WorldError> {
+    let held = dir
+        .kv_put_if_absent(source_key(source_id), json!(location_id))
+        .await?;
+    Ok(match held.as_ref().and_then(Value::as_str) {
+        Some(owner) if owner != location_id => Err(owner.to_string()),
+        _ => Ok(()),
+    })
+}
+
+pub async fn source_owner<S: Store>(
+    dir: &S,
+    source_id: &str,
+) -> Result<Option<String>, WorldError> {
+    Ok(dir
+        .kv_get(source_key(source_id))
+        .await?
+        .and_then(|v| v.as_str().map(String::from)))
+}
+
+pub async fn release_source<S: Store>(dir: &S, source_id: &str) -> Result<bool, WorldError> {
+    dir.kv_delete(source_key(source_id)).await
+}
+
+/// Remembers a location token by its hash (the token itself is never kept).
+pub async fn add_token<S: Store>(dir: &S, hash: &str, location_id: &str) -> Result<(), WorldError> {
+    dir.kv_put(token_key(hash), json!(location_id)).await?;
+    Ok(())
+}
+
+/// How a location token is kept: its SHA-256, in hex.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub async fn token_location<S: Store>(dir: &S, hash: &str) -> Result<Option<String>, WorldError> {
+    Ok(dir
+        .kv_get(token_key(hash))
+        .await?
+        .and_then(|v| v.as_str().map(String::from)))
+}

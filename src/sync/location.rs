@@ -1,0 +1,80 @@
+//! What a location keeps about itself in its own store: its profile (name,
+//! private-integration token, phone region, time zone) and its form sources.
+//! The pipeline's settings for a location are the deployment's defaults with
+//! the location's own on top.
+
+use super::protocol::{Store, WorldError};
+use super::settings::LocationSettings;
+use crate::admin_api::{FormSource, LocationProfile};
+
+const PROFILE_KEY: &str = "profile";
+
+fn source_key(id: &str) -> String {
+    format!("form-source:{id}")
+}
+
+pub async fn profile<S: Store>(store: &S) -> Result<LocationProfile, WorldError> {
+    Ok(store
+        .kv_get(PROFILE_KEY.into())
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+pub async fn put_profile<S: Store>(store: &S, profile: &LocationProfile) -> Result<(), WorldError> {
+    store
+        .kv_put(PROFILE_KEY.into(), serde_json::to_value(profile)?)
+        .await?;
+    Ok(())
+}
+
+pub async fn source<S: Store>(store: &S, id: &str) -> Result<Option<FormSource>, WorldError> {
+    Ok(store
+        .kv_get(source_key(id))
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok()))
+}
+
+pub async fn put_source<S: Store>(store: &S, source: &FormSource) -> Result<(), WorldError> {
+    store
+        .kv_put(source_key(&source.id), serde_json::to_value(source)?)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_source<S: Store>(store: &S, id: &str) -> Result<bool, WorldError> {
+    store.kv_delete(source_key(id)).await
+}
+
+/// The settings of `location_id`: the deployment's (`defaults`, which are the
+/// default location's) for what the location does not set. The deployment's
+/// `GHL_TOKEN`, rules and Spot-Hit/Specter accounts belong to the default
+/// location only; another location uses its own token, else its OAuth install.
+pub fn settings_for(
+    defaults: &LocationSettings,
+    location_id: &str,
+    profile: &LocationProfile,
+) -> LocationSettings {
+    if location_id == defaults.location_id {
+        let mut own = defaults.clone();
+        if profile.ghl_token.is_some() {
+            own.ghl_token = profile.ghl_token.clone();
+        }
+        if profile.phone_region.is_some() {
+            own.default_phone_region = profile.phone_region.clone();
+        }
+        return own;
+    }
+    LocationSettings {
+        location_id: location_id.to_string(),
+        ghl_token: profile.ghl_token.clone(),
+        default_phone_region: profile
+            .phone_region
+            .clone()
+            .or_else(|| defaults.default_phone_region.clone()),
+        sync_rules: None,
+        spothit: None,
+        specter: None,
+        ..defaults.clone()
+    }
+}

@@ -1,0 +1,96 @@
+// One deployment serving an agency: a bulk install of the sandbox agency's three
+// locations (company token, installed locations, a location token each), form
+// sources per location that land in their own location only, location tokens
+// that see one location, and location tokens minted again, once, on expiry.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { admin, eventually, postForm, sandbox, startStack } from "./support.mjs";
+
+const LOCATIONS = ["dev-location", "dev-location-2", "dev-location-3"];
+let stack;
+before(async () => {
+  stack = await startStack((sandboxUrl) => ({
+    GHL_TOKEN: null,
+    GHL_CLIENT_ID: "sandbox-client",
+    GHL_CLIENT_SECRET: "sandbox-secret",
+    GHL_OAUTH_AUTHORIZE_URL: `${sandboxUrl}/ghl/oauth/chooselocation`,
+  }));
+  await sandbox(stack, "/__sandbox/config", { accessTokenTtlSecs: 4 });
+});
+after(async () => stack?.stop());
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const lastSeq = async () => Math.max(0, ...(await sandbox(stack, "/__sandbox/requests")).requests.map((r) => r.seq));
+const withToken = async (token, path, init = {}) => {
+  const res = await fetch(`${stack.url}/v1/admin${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
+  return { status: res.status, body: await res.json() };
+};
+const contactsOf = async (location) => (await sandbox(stack, `/__sandbox/ghl/contacts?locationId=${location}`)).contacts;
+
+test("a bulk install connects every location of the agency", async () => {
+  const installed = await fetch(`${stack.url}/oauth/start`); // chooser -> callback, followed
+  const body = await installed.json();
+  assert.equal(installed.status, 200, JSON.stringify(body));
+  assert.equal(body.installed, true);
+  assert.deepEqual([...body.locations].sort(), LOCATIONS);
+  assert.ok(!JSON.stringify(body).includes("sbx-"), "no token in the answer");
+  const { body: list } = await admin(stack, "/locations");
+  for (const id of LOCATIONS) {
+    const entry = list.locations.find((l) => l.id === id);
+    assert.ok(entry, `${id} listed: ${JSON.stringify(list)}`);
+    assert.equal(entry.connected, true);
+    assert.equal(entry.auth, "oauth");
+  }
+  assert.equal(list.locations.find((l) => l.id === "dev-location-2").name, "Dev Location 2");
+});
+
+test("a form source of one location lands there only, and a source id belongs to one location", async () => {
+  const created = await admin(stack, "/locations/dev-location-2/sources/agency-form-2", { method: "PUT", body: JSON.stringify({ kind: "form" }) });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const secret = created.body.signingSecret;
+  assert.match(secret, /^whsec_/);
+  assert.equal(created.body.urlPath, "/v1/hooks/forms/agency-form-2");
+  const shown = await admin(stack, "/locations/dev-location-2/sources/agency-form-2");
+  assert.equal(shown.body.signingSecret, undefined, "the secret is answered once");
+  assert.equal(shown.body.signingSecretLast4, secret.slice(-4));
+  const taken = await admin(stack, "/locations/dev-location-3/sources/agency-form-2", { method: "PUT", body: JSON.stringify({ kind: "form" }) });
+  assert.equal(taken.status, 409);
+  assert.equal(taken.body.error.code, "source_taken");
+
+  const sent = await postForm(stack, { full_name: "Agnès Martin", email: "agence2@exemple.fr", tel: "0611223344" }, { source: "agency-form-2", secret });
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  const contact = await eventually(async () => (await contactsOf("dev-location-2")).find((c) => c.email === "agence2@exemple.fr"), { what: "the contact in dev-location-2" });
+  assert.equal(contact.firstName, "Agnès");
+  for (const other of ["dev-location", "dev-location-3"]) {
+    assert.ok(!(await contactsOf(other)).some((c) => c.email === "agence2@exemple.fr"), `nothing written in ${other}`);
+  }
+  const events = (await admin(stack, "/locations/dev-location-2/events")).body.events;
+  assert.equal(events.find((e) => e.key === sent.body.eventId)?.status, "done");
+  assert.ok(!(await admin(stack, "/events")).body.events.some((e) => e.key === sent.body.eventId), "not in the default location's events");
+  const wrong = await postForm(stack, { email: "x@exemple.fr" }, { source: "agency-form-2" });
+  assert.equal(wrong.status, 401, "signed with another secret");
+});
+
+test("a location token sees its location and nothing else", async () => {
+  const minted = await admin(stack, "/locations/dev-location-2/tokens", { method: "POST" });
+  assert.equal(minted.status, 201);
+  const { token } = minted.body;
+  assert.equal((await withToken(token, "/locations/dev-location-2/events")).status, 200);
+  for (const path of ["/locations/dev-location/events", "/locations", "/events", "/locations/dev-location-3/sources/x"]) {
+    const denied = await withToken(token, path);
+    assert.equal(denied.status, 403, path);
+  }
+  assert.equal((await withToken(token, "/locations/dev-location-2/tokens", { method: "POST" })).status, 403);
+  assert.equal((await withToken("loc_nope", "/locations/dev-location-2/events")).status, 403);
+});
+
+test("ten concurrent callers after a location token expired cause one new location token", async () => {
+  await sleep(4_500);
+  const since = await lastSeq();
+  const answers = await Promise.all(Array.from({ length: 10 }, () => admin(stack, "/locations/dev-location-3/ghl-connection")));
+  assert.ok(answers.every((a) => a.body.connected === true), JSON.stringify(answers.map((a) => a.body)));
+  const calls = (await sandbox(stack, `/__sandbox/requests?since=${since}`)).requests;
+  const minted = calls.filter((r) => r.path === "/ghl/oauth/locationToken");
+  assert.equal(minted.length, 1, JSON.stringify(calls));
+  assert.ok(calls.filter((r) => r.path === "/ghl/oauth/token").length <= 1, "the agency token refreshed once at most");
+});
