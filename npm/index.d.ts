@@ -218,7 +218,7 @@ export function csvRows(csv: string): Array<{ line: number; payload: Record<stri
 
 // ---- The Worker's admin API (admin_api, shared with the Worker) ----
 
-export type EventStatus = "queued" | "processing" | "done" | "parked";
+export type EventStatus = "queued" | "processing" | "done" | "parked" | "ignored";
 export interface EventRecord {
   /** The idempotency key, the event's id in the admin API. */
   key: string;

@@ -105,6 +105,8 @@ pub enum EventStatus {
     Done,
     /// A dead letter: it needs a person (see `error`), then a replay.
     Parked,
+    /// Recorded and not synced: its location uninstalled the app (see `error`).
+    Ignored,
 }
 
 /// `GET /v1/admin/events?limit=N&status=&source=&cursor=`, newest first.

@@ -63,6 +63,8 @@ pub struct GhlEvent {
     /// `ContactCreate`, `ContactTagUpdate`, `TaskComplete`, ...
     #[serde(rename = "type")]
     pub event_type: GhlEventType,
+    /// Absent on agency-level INSTALL and UNINSTALL events.
+    #[serde(default)]
     pub location_id: String,
     pub webhook_id: String,
     /// ISO 8601.

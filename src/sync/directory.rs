@@ -84,6 +84,25 @@ pub async fn add_token<S: Store>(dir: &S, hash: &str, location_id: &str) -> Resu
     Ok(())
 }
 
+fn company_key(id: &str) -> String {
+    format!("company:{id}")
+}
+
+/// An agency that bulk-installed the app (its token is in [`company_store`]).
+pub async fn register_company<S: Store>(dir: &S, company_id: &str) -> Result<(), WorldError> {
+    dir.kv_put(company_key(company_id), json!(true)).await?;
+    Ok(())
+}
+
+pub async fn companies<S: Store>(dir: &S) -> Result<Vec<String>, WorldError> {
+    Ok(dir
+        .kv_list("company:".into())
+        .await?
+        .into_iter()
+        .filter_map(|(k, _)| k.strip_prefix("company:").map(String::from))
+        .collect())
+}
+
 /// How a location token is kept: its SHA-256, in hex.
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;

@@ -13,7 +13,7 @@ use super::queue::QueuedEvent;
 use super::records::received;
 use super::settings::LocationSettings;
 use super::world::World;
-use crate::admin_api::{Accepted, ContactAction, EventRecord};
+use crate::admin_api::{Accepted, ContactAction, EventRecord, EventStatus};
 use crate::dedupe::{decide, idempotency_key, IdentityDecision};
 use crate::ghl::contacts::UpsertedContact;
 use crate::ghl::{build_request, Call, GhlError, GhlTarget};
@@ -56,6 +56,41 @@ pub async fn accept<W: World>(
         status: "queued".into(),
         event_id: key,
         outcome: None,
+    })
+}
+
+/// An event for a location that uninstalled the app: recorded as ignored
+/// (so an admin sees it arrived), never queued, no GHL call.
+pub async fn ignore<W: World>(
+    world: &W,
+    source_id: &str,
+    event_id: Option<String>,
+    format: PayloadFormat,
+    text: String,
+    payload: &Value,
+    reason: &str,
+) -> Result<Accepted, WorldError> {
+    let key = idempotency_key(source_id, event_id.as_deref(), payload);
+    let mut record = received(
+        key.clone(),
+        source_id,
+        event_id,
+        format,
+        text,
+        world.now_ms(),
+    );
+    record.status = EventStatus::Ignored;
+    record.error = Some(reason.to_string());
+    let ingested = world.ingest(record).await?;
+    Ok(Accepted {
+        status: if ingested.accepted {
+            "ignored"
+        } else {
+            "duplicate"
+        }
+        .into(),
+        event_id: key,
+        outcome: Some(ingested.record.status),
     })
 }
 

@@ -8,6 +8,32 @@ use super::settings::LocationSettings;
 use crate::admin_api::{FormSource, LocationProfile};
 
 const PROFILE_KEY: &str = "profile";
+const UNINSTALLED_KEY: &str = "uninstalled";
+/// Where a location's OAuth tokens are kept in its store (the Durable Object's).
+pub const OAUTH_KEY: &str = "~oauth";
+
+/// Why a location's events are ignored.
+pub const UNINSTALLED: &str =
+    "the app was uninstalled from this location: install it again to sync";
+
+pub async fn is_uninstalled<S: Store>(store: &S) -> Result<bool, WorldError> {
+    Ok(store.kv_get(UNINSTALLED_KEY.into()).await?.is_some())
+}
+
+/// Uninstalled: its tokens are deleted and its new events ignored; its
+/// settings, sources and mappings stay for a re-install.
+pub async fn uninstall<S: Store>(store: &S) -> Result<(), WorldError> {
+    store.kv_delete(OAUTH_KEY.into()).await?;
+    store
+        .kv_put(UNINSTALLED_KEY.into(), serde_json::json!(true))
+        .await?;
+    Ok(())
+}
+
+pub async fn reinstalled<S: Store>(store: &S) -> Result<(), WorldError> {
+    store.kv_delete(UNINSTALLED_KEY.into()).await?;
+    Ok(())
+}
 
 fn source_key(id: &str) -> String {
     format!("form-source:{id}")

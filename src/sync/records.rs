@@ -29,7 +29,7 @@ pub fn claim<T: Tracked>(record: &mut T, now_ms: u64) -> Result<(), EventStatus>
     let held = record.status() == EventStatus::Processing
         && now_ms.saturating_sub(record.last_change_ms()) < CLAIM_LEASE_MS;
     match record.status() {
-        status @ (EventStatus::Done | EventStatus::Parked) => Err(status),
+        status @ (EventStatus::Done | EventStatus::Parked | EventStatus::Ignored) => Err(status),
         EventStatus::Processing if held => Err(EventStatus::Processing),
         EventStatus::Queued | EventStatus::Processing => {
             record.set_status(EventStatus::Processing);

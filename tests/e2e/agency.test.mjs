@@ -42,6 +42,12 @@ test("a bulk install connects every location of the agency", async () => {
     assert.equal(entry.auth, "oauth");
   }
   assert.equal(list.locations.find((l) => l.id === "dev-location-2").name, "Dev Location 2");
+  // The sandbox sent an INSTALL per location before the code exchange: each answered 2xx.
+  const installs = await eventually(async () => {
+    const sent = (await sandbox(stack, "/__sandbox/webhooks")).webhooks.filter((w) => w.eventType === "INSTALL");
+    return sent.length === 3 && sent.every((w) => w.status) ? sent : null;
+  }, { what: "three INSTALL webhooks delivered" });
+  assert.ok(installs.every((w) => w.status === 200), JSON.stringify(installs));
 });
 
 test("a form source of one location lands there only, and a source id belongs to one location", async () => {
@@ -64,8 +70,7 @@ test("a form source of one location lands there only, and a source id belongs to
   for (const other of ["dev-location", "dev-location-3"]) {
     assert.ok(!(await contactsOf(other)).some((c) => c.email === "agence2@exemple.fr"), `nothing written in ${other}`);
   }
-  const events = (await admin(stack, "/locations/dev-location-2/events")).body.events;
-  assert.equal(events.find((e) => e.key === sent.body.eventId)?.status, "done");
+  await eventually(async () => (await admin(stack, "/locations/dev-location-2/events")).body.events.find((e) => e.key === sent.body.eventId && e.status === "done"), { what: "the event done in dev-location-2" });
   assert.ok(!(await admin(stack, "/events")).body.events.some((e) => e.key === sent.body.eventId), "not in the default location's events");
   const wrong = await postForm(stack, { email: "x@exemple.fr" }, { source: "agency-form-2" });
   assert.equal(wrong.status, 401, "signed with another secret");
@@ -93,4 +98,38 @@ test("ten concurrent callers after a location token expired cause one new locati
   const minted = calls.filter((r) => r.path === "/ghl/oauth/locationToken");
   assert.equal(minted.length, 1, JSON.stringify(calls));
   assert.ok(calls.filter((r) => r.path === "/ghl/oauth/token").length <= 1, "the agency token refreshed once at most");
+});
+
+test("an UNINSTALL stops every write; a re-install resumes with the location's settings intact", async () => {
+  await sandbox(stack, "/__sandbox/ghl/uninstall", { locationId: "dev-location-2" });
+  await eventually(async () => {
+    const { body } = await admin(stack, "/locations");
+    return body.locations.find((l) => l.id === "dev-location-2")?.connected === false;
+  }, { what: "dev-location-2 disconnected" });
+  const source = (await admin(stack, "/locations/dev-location-2/sources/agency-form-2")).body;
+  const since = await lastSeq();
+  // The source keeps its secret; the uninstall must not make this a 401.
+  const created = await admin(stack, "/locations/dev-location-2/sources/agency-form-2", { method: "PUT", body: JSON.stringify({ kind: "form", signingSecret: "whsec_Z2hsLWJyaWRnZS1hZ2VuY3ktc2VjcmV0" }) });
+  assert.equal(created.status, 200);
+  assert.equal(source.signingSecretLast4.length, 4);
+  const secret = "whsec_Z2hsLWJyaWRnZS1hZ2VuY3ktc2VjcmV0";
+  const ignored = await postForm(stack, { email: "apres-desinstallation@exemple.fr" }, { source: "agency-form-2", secret });
+  assert.equal(ignored.status, 200, JSON.stringify(ignored.body));
+  assert.equal(ignored.body.status, "ignored");
+  const recorded = (await admin(stack, "/locations/dev-location-2/events")).body.events.find((e) => e.key === ignored.body.eventId);
+  assert.equal(recorded.status, "ignored");
+  assert.match(recorded.error, /uninstalled/);
+  await sleep(500);
+  const calls = (await sandbox(stack, `/__sandbox/requests?since=${since}`)).requests;
+  assert.ok(!calls.some((r) => r.locationId === "dev-location-2" && r.path.startsWith("/ghl/contacts")), JSON.stringify(calls));
+
+  const again = await fetch(`${stack.url}/oauth/start`);
+  assert.equal(again.status, 200, await again.text());
+  await eventually(async () => {
+    const { body } = await admin(stack, "/locations");
+    return body.locations.find((l) => l.id === "dev-location-2")?.connected === true;
+  }, { what: "dev-location-2 connected again" });
+  const back = await postForm(stack, { email: "reinstalle@exemple.fr" }, { source: "agency-form-2", secret });
+  assert.equal(back.status, 202, JSON.stringify(back.body));
+  await eventually(async () => (await contactsOf("dev-location-2")).find((c) => c.email === "reinstalle@exemple.fr"), { what: "the contact after the re-install" });
 });

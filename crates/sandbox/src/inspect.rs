@@ -150,6 +150,7 @@ async fn keys() -> Json<Value> {
 async fn uninstall(Extract(s): Extract<Shared>, Json(body): Json<Value>) -> Json<Value> {
     let location = body["locationId"].as_str().unwrap_or_default().to_string();
     let was = crate::ghl::oauth::uninstall(&mut s.lock(), &location);
+    crate::webhooks::flush(&s);
     Json(json!({"uninstalled": was, "locationId": location}))
 }
 

@@ -19,6 +19,7 @@ use ghl_bridge::ghl::oauth::{
 use ghl_bridge::sync::budget::CallWindow;
 use ghl_bridge::sync::directory::company_store;
 use ghl_bridge::sync::echo::{is_echo, merge_tags};
+use ghl_bridge::sync::location::OAUTH_KEY;
 use ghl_bridge::sync::protocol::*;
 use ghl_bridge::sync::records::{claim, replay, sync_of, take_if_stale};
 use ghl_bridge::sync::retention::{next_run, Cutoffs};
@@ -60,7 +61,6 @@ const SCHEMA: &[&str] = &[
 
 /// Internal rows of the `kv` table (user keys never start with `~`).
 const WINDOW_KEY: &str = "~rate-window";
-const OAUTH_KEY: &str = "~oauth";
 
 #[durable_object]
 pub struct BridgeStore {

@@ -8,6 +8,7 @@ use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
 use crate::store_client::StoreClient;
 use crate::world::WorkerWorld;
+use ghl_bridge::ghl::webhooks::GhlEventType;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::sources::standard_webhooks;
 use ghl_bridge::sync::directory::{self, DIRECTORY};
@@ -169,6 +170,11 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
         }
         Err(e) => return json_error(401, "bad_signature", &e.to_string()),
     };
+    match event.event_type {
+        GhlEventType::Install => return crate::auth::on_install(env, cfg, &event).await,
+        GhlEventType::Uninstall => return crate::auth::on_uninstall(env, &event).await,
+        _ => {}
+    }
     // A location nobody installed costs nothing: answered, not recorded.
     let known = event.location_id == cfg.ghl_location_id
         || directory::location(
@@ -177,7 +183,7 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
         )
         .await
         .map_err(from_world)?
-        .is_some();
+        .is_some_and(|l| l.connected);
     if !known {
         return json_ok(&json!({"status": "ignored", "reason": "unknown location"}));
     }
@@ -208,10 +214,16 @@ pub(crate) async fn ingest(
         Err(e) => return json_error(400, "bad_payload", &e.to_string()),
     };
     let world = WorkerWorld::for_location(env, location)?;
-    let accepted = inbound::accept(
-        &world, location, source_id, event_id, format, text, &payload,
-    )
-    .await
+    let uninstalled = location::is_uninstalled(&world).await.map_err(from_world)?;
+    let accepted = if uninstalled {
+        let reason = location::UNINSTALLED;
+        inbound::ignore(&world, source_id, event_id, format, text, &payload, reason).await
+    } else {
+        inbound::accept(
+            &world, location, source_id, event_id, format, text, &payload,
+        )
+        .await
+    }
     .map_err(from_world)?;
     let status = if accepted.status == "queued" {
         202

@@ -202,6 +202,21 @@ pub async fn choose_location(
         Grantee::Location(id) => vec![id.clone()],
         Grantee::Company(id) => state.companies.get(id).cloned().unwrap_or_default(),
     };
+    let company = match &grantee {
+        Grantee::Company(id) => Some(id.clone()),
+        Grantee::Location(_) => Some(DEV_COMPANY.to_string()),
+    };
+    for location in &locations {
+        // One INSTALL per location, sent now: it reaches the app before the
+        // code exchange does (the race GHL has).
+        let mut payload = serde_json::Map::new();
+        payload.insert("appId".into(), json!("sandbox-app"));
+        payload.insert("companyId".into(), json!(company));
+        payload.insert("locationId".into(), json!(location));
+        payload.insert("userId".into(), json!("sandbox-user"));
+        payload.insert("installType".into(), json!("location"));
+        crate::webhooks::queue_event(&mut state, "INSTALL", payload);
+    }
     state.installed.extend(locations);
     let code = format!("sbx-code-{}", state.new_id());
     state.auth_codes.insert(code.clone(), grantee);
@@ -210,6 +225,8 @@ pub async fn choose_location(
         .get("state")
         .map(|s| format!("&state={}", s))
         .unwrap_or_default();
+    drop(state);
+    crate::webhooks::flush(&shared);
     Redirect::to(&format!("{redirect}{sep}code={code}{state_param}")).into_response()
 }
 
@@ -323,5 +340,12 @@ pub async fn location_token(
 /// `POST /__sandbox/ghl/uninstall` `{"locationId"}`: the app leaves a location.
 pub fn uninstall(state: &mut State, location_id: &str) -> bool {
     state.tokens.retain(|_, t| t.location_id != location_id);
-    state.installed.remove(location_id)
+    let was = state.installed.remove(location_id);
+    if was {
+        let mut payload = serde_json::Map::new();
+        payload.insert("appId".into(), json!("sandbox-app"));
+        payload.insert("locationId".into(), json!(location_id));
+        crate::webhooks::queue_event(state, "UNINSTALL", payload);
+    }
+    was
 }
