@@ -68,6 +68,9 @@ try {
   const { body: report } = await admin(stack, `/retention?asOfMs=${later}`, { method: "POST" });
   const after = (await admin(stack, "/storage")).body;
   console.log(`retention as of 31 days later: ${JSON.stringify(report)}; after: ${kb(after.bytes)}, rows ${JSON.stringify(after)}`);
+} catch (e) {
+  console.log(`failed: ${e.stack}\nthe Worker's last log lines:\n${stack.workerLogs().split("\n").slice(-40).join("\n")}`);
+  process.exitCode = 1;
 } finally {
   await stack.stop();
 }
