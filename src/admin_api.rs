@@ -258,6 +258,35 @@ pub struct GhlConnection {
     pub retryable: Option<bool>,
 }
 
+impl GhlConnection {
+    /// A private-integration or location token serves the location.
+    pub fn by_token() -> GhlConnection {
+        GhlConnection {
+            connected: true,
+            via: Some("GHL_TOKEN".into()),
+            ..Default::default()
+        }
+    }
+
+    /// What the location's OAuth install gave.
+    pub fn by_oauth(answer: crate::sync::protocol::TokenAnswer) -> GhlConnection {
+        match answer.access_token {
+            Some(_) => GhlConnection {
+                connected: true,
+                via: Some("oauth".into()),
+                refreshed: Some(answer.refreshed),
+                ..Default::default()
+            },
+            None => GhlConnection {
+                connected: false,
+                reason: answer.error,
+                retryable: Some(answer.retryable),
+                ..Default::default()
+            },
+        }
+    }
+}
+
 /// `POST /v1/admin/sweep`: the events put back on the queue.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Swept {
@@ -322,6 +351,24 @@ pub struct LocationEntry {
     /// The agency it was installed from, for a bulk install.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
+}
+
+impl LocationEntry {
+    /// The deployment's own location, from its variables.
+    pub fn deployments(id: &str, env_token: bool, oauth: bool) -> LocationEntry {
+        let (connected, auth) = match (env_token, oauth) {
+            (true, _) => (true, "token"),
+            (false, true) => (true, "oauth"),
+            (false, false) => (false, "none"),
+        };
+        LocationEntry {
+            id: id.to_string(),
+            name: id.to_string(),
+            connected,
+            auth: auth.into(),
+            company_id: None,
+        }
+    }
 }
 
 /// `GET /v1/admin/locations`.

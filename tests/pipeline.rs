@@ -147,19 +147,26 @@ fn http(request: &HttpRequest) -> Result<HttpResponse, String> {
 /// queue of messages, each GHL call's virtual time.
 struct TestWorld {
     clock: Rc<Cell<u64>>,
-    store: MemoryStore,
+    store: Rc<MemoryStore>,
+    /// Other stores by name (the directory, agencies, other locations).
+    named: RefCell<std::collections::HashMap<String, Rc<MemoryStore>>>,
     queue: RefCell<Vec<QueuedEvent>>,
     calls_at: RefCell<Vec<u64>>,
+    /// The queue refuses messages (a binding or an outage).
+    queue_down: Cell<bool>,
 }
 
 impl TestWorld {
     fn new() -> TestWorld {
         let clock = Rc::new(Cell::new(START_MS));
+        let store = Rc::new(MemoryStore::new(clock.clone()));
         TestWorld {
-            store: MemoryStore::new(clock.clone()),
+            named: RefCell::new([(LOCATION.to_string(), store.clone())].into()),
+            store,
             clock,
             queue: RefCell::new(Vec::new()),
             calls_at: RefCell::new(Vec::new()),
+            queue_down: Cell::new(false),
         }
     }
 
@@ -175,6 +182,16 @@ impl StoreTransport for TestWorld {
 }
 
 impl World for TestWorld {
+    type Named = Rc<MemoryStore>;
+
+    fn store_named(&self, name: &str) -> Result<Rc<MemoryStore>, WorldError> {
+        let mut named = self.named.borrow_mut();
+        let store = named
+            .entry(name.to_string())
+            .or_insert_with(|| Rc::new(MemoryStore::new(self.clock.clone())));
+        Ok(store.clone())
+    }
+
     fn now_ms(&self) -> u64 {
         self.clock.get()
     }
@@ -191,6 +208,9 @@ impl World for TestWorld {
         http(request)
     }
     async fn enqueue(&self, event: QueuedEvent) -> Result<(), WorldError> {
+        if self.queue_down.get() {
+            return Err(WorldError("queue: unavailable".into()));
+        }
         self.queue.borrow_mut().push(event);
         Ok(())
     }
@@ -867,4 +887,122 @@ fn custom_fields_are_written_by_id_and_an_unknown_one_parks_naming_the_closest()
         ["cf010=1500.0", "cf011=\"Gold\""],
         "a number, and the option as GHL spells it"
     );
+}
+
+#[test]
+fn an_event_recorded_while_the_queue_was_down_is_queued_by_the_senders_retry() {
+    let b = Bridge::new();
+    let payload = lead("jeanne@example.fr", "0612345678");
+    let text = payload.to_string();
+    b.world.queue_down.set(true);
+    let first = block_on(inbound::accept(
+        &b.world,
+        LOCATION,
+        "demo",
+        Some("f-1".into()),
+        PayloadFormat::Json,
+        text.clone(),
+        &payload,
+    ));
+    assert!(
+        first.is_err(),
+        "the Worker answers 429: the sender keeps the event"
+    );
+    b.world.queue_down.set(false);
+    let retry = b.form("f-1", payload);
+    assert_eq!(retry.status, "duplicate", "recorded once");
+    assert_eq!(b.world.queue.borrow().len(), 1, "and queued by the retry");
+    b.drain();
+    assert_eq!(b.event(&retry.event_id).status, EventStatus::Done);
+    assert_eq!(b.sandbox.contacts().len(), 1);
+    // A later redelivery of a done event queues nothing.
+    b.form("f-1", lead("jeanne@example.fr", "0612345678"));
+    assert!(b.world.queue.borrow().is_empty());
+}
+
+#[test]
+fn a_source_id_belongs_to_one_location_and_an_uninstalled_location_ignores_its_events() {
+    use ghl_bridge::admin_api::{SourceKind, SourceUpdate};
+    use ghl_bridge::sync::{install, location, tenancy};
+    let b = Bridge::new();
+    let form = || SourceUpdate {
+        kind: SourceKind::Form,
+        signing_secret: None,
+        mapping: None,
+    };
+    let saved = block_on(tenancy::put_source(
+        &b.world,
+        "dev-location-2",
+        "shop",
+        form(),
+        "whsec_c2VjcmV0LW9uZQ==".into(),
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        saved.signing_secret.as_deref(),
+        Some("whsec_c2VjcmV0LW9uZQ=="),
+        "a new secret is shown once"
+    );
+    assert_eq!(saved.signing_secret_last4, "ZQ==");
+    let again = block_on(tenancy::put_source(
+        &b.world,
+        "dev-location-2",
+        "shop",
+        form(),
+        "whsec_other".into(),
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        again.signing_secret, None,
+        "an existing secret is kept and not shown"
+    );
+    let taken = block_on(tenancy::put_source(
+        &b.world,
+        "dev-location-3",
+        "shop",
+        form(),
+        "whsec_x".into(),
+    ))
+    .unwrap();
+    assert!(
+        matches!(&taken, Err(tenancy::SourceRefused::Taken(owner)) if owner == "dev-location-2"),
+        "{taken:?}"
+    );
+    let routed = block_on(tenancy::form_source(&b.world, "shop")).unwrap();
+    assert_eq!(
+        routed,
+        Some(("dev-location-2".into(), "whsec_c2VjcmV0LW9uZQ==".into()))
+    );
+
+    let event: GhlEvent =
+        serde_json::from_value(json!({"type": "UNINSTALL", "locationId": LOCATION,
+        "webhookId": "w-u", "timestamp": "2026-11-20T10:00:00.000Z", "appId": "app"}))
+        .unwrap();
+    assert!(block_on(install::on_uninstall(&b.world, &event)).unwrap());
+    assert!(block_on(location::is_uninstalled(&b.world)).unwrap());
+    let payload = json!({"email": "apres@example.fr"});
+    let ignored = block_on(inbound::ignore(
+        &b.world,
+        "demo",
+        Some("m-1".into()),
+        PayloadFormat::Json,
+        payload.to_string(),
+        &payload,
+        location::UNINSTALLED,
+    ))
+    .unwrap();
+    assert_eq!(
+        (ignored.status.as_str(), ignored.outcome),
+        ("ignored", Some(EventStatus::Ignored))
+    );
+    assert!(b.world.queue.borrow().is_empty(), "nothing queued");
+    let claimed = block_on(b.world.claim(ignored.event_id)).unwrap();
+    assert_eq!(
+        claimed.skip,
+        Some(EventStatus::Ignored),
+        "an ignored event is settled"
+    );
+    assert_eq!(b.sandbox.calls("/ghl/"), 0, "no GHL call");
 }

@@ -22,6 +22,9 @@ use crate::mapping::{
 };
 use serde_json::Value;
 
+/// On a record the queue refused.
+const NOT_QUEUED: &str = "not queued yet: the queue refused it; the sender's retry queues it";
+
 /// The shared door of every inbound event (webhooks, test events, the Specter
 /// poller): recorded once in the location's store, then queued. A second
 /// delivery answers `duplicate` with where the first one stands.
@@ -34,29 +37,51 @@ pub async fn accept<W: World>(
     text: String,
     payload: &Value,
 ) -> Result<Accepted, WorldError> {
-    let key = idempotency_key(source_id, event_id.as_deref(), payload);
-    let record = received(
-        key.clone(),
-        source_id,
-        event_id,
-        format,
-        text,
-        world.now_ms(),
-    );
+    let record = arrival(world, source_id, event_id, format, text, payload);
+    let key = record.key.clone();
     let ingested = world.ingest(record).await?;
     if !ingested.accepted {
+        // Recorded by a delivery whose queueing failed (it was answered 429):
+        // this retry queues it, so nothing waits for the sweep.
+        let first = &ingested.record;
+        if first.status == EventStatus::Queued && first.error.as_deref() == Some(NOT_QUEUED) {
+            let mut queued = first.clone();
+            world.enqueue(QueuedEvent::inbound(location, &key)).await?;
+            queued.error = None;
+            world.update(queued).await?;
+        }
         return Ok(Accepted {
             status: "duplicate".into(),
             event_id: key,
             outcome: Some(ingested.record.status),
         });
     }
-    world.enqueue(QueuedEvent::inbound(location, &key)).await?;
+    if let Err(e) = world.enqueue(QueuedEvent::inbound(location, &key)).await {
+        // Said on the record, so the sender's retry queues it (best effort:
+        // the sweep puts back what is still queued after 15 minutes anyway).
+        let mut unqueued = ingested.record;
+        unqueued.error = Some(NOT_QUEUED.into());
+        let _ = world.update(unqueued).await;
+        return Err(e);
+    }
     Ok(Accepted {
         status: "queued".into(),
         event_id: key,
         outcome: None,
     })
+}
+
+/// The record of a delivery as it arrives, keyed by its idempotency key.
+fn arrival<W: World>(
+    world: &W,
+    source_id: &str,
+    event_id: Option<String>,
+    format: PayloadFormat,
+    text: String,
+    payload: &Value,
+) -> EventRecord {
+    let key = idempotency_key(source_id, event_id.as_deref(), payload);
+    received(key, source_id, event_id, format, text, world.now_ms())
 }
 
 /// An event for a location that uninstalled the app: recorded as ignored
@@ -70,15 +95,8 @@ pub async fn ignore<W: World>(
     payload: &Value,
     reason: &str,
 ) -> Result<Accepted, WorldError> {
-    let key = idempotency_key(source_id, event_id.as_deref(), payload);
-    let mut record = received(
-        key.clone(),
-        source_id,
-        event_id,
-        format,
-        text,
-        world.now_ms(),
-    );
+    let mut record = arrival(world, source_id, event_id, format, text, payload);
+    let key = record.key.clone();
     record.status = EventStatus::Ignored;
     record.error = Some(reason.to_string());
     let ingested = world.ingest(record).await?;

@@ -18,6 +18,7 @@ pub mod echo;
 pub mod field_cache;
 pub mod ghl_access;
 pub mod inbound;
+pub mod install;
 pub mod location;
 pub mod memory;
 pub mod plan;
@@ -30,6 +31,7 @@ pub mod settings;
 pub mod specter_poll;
 pub mod sweep;
 pub mod sync_back;
+pub mod tenancy;
 pub mod world;
 
 pub use attempt::{settle, Attempt, Disposition, Outcome, Run, Settled};

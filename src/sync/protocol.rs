@@ -46,6 +46,12 @@ pub trait StoreTransport {
     async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError>;
 }
 
+impl<T: StoreTransport> StoreTransport for std::rc::Rc<T> {
+    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
+        (**self).run(op).await
+    }
+}
+
 /// Runs one request on a store backend (the Durable Object, the in-memory one).
 #[allow(async_fn_in_trait)]
 pub trait Handle<O: StoreOp> {
@@ -204,6 +210,33 @@ pub struct EventQuery {
     pub source_id: Option<String>,
     pub limit: u32,
     pub cursor: Option<String>,
+}
+
+impl EventQuery {
+    /// From the admin route's query string (`limit` defaults to 200).
+    pub fn from_params(
+        status: Option<String>,
+        source: Option<String>,
+        limit: Option<String>,
+        cursor: Option<String>,
+    ) -> Result<EventQuery, String> {
+        let status = match status {
+            None => None,
+            Some(s) => Some(
+                serde_json::from_value(Value::String(s.clone())).map_err(|_| {
+                    format!(
+                        "`status` is one of queued, processing, done, parked, ignored, not `{s}`"
+                    )
+                })?,
+            ),
+        };
+        Ok(EventQuery {
+            status,
+            source_id: source,
+            limit: limit.and_then(|l| l.parse().ok()).unwrap_or(200),
+            cursor,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

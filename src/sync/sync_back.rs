@@ -47,6 +47,22 @@ pub async fn load_rules<W: World>(
     Ok(text.map(|t| SyncRules::parse(&t).map_err(|e| e.to_string())))
 }
 
+/// `GET /v1/admin/sync-rules`: the saved rules, else the deployment's.
+pub async fn rules_answer<W: World>(
+    world: &W,
+    from_env: Option<String>,
+) -> Result<crate::admin_api::SyncRulesAnswer, WorldError> {
+    let stored = world.kv_get(SYNC_RULES_KEY.into()).await?;
+    let (rules, from) = match stored.as_ref().and_then(Value::as_str) {
+        Some(t) => (Some(t.to_string()), "admin"),
+        None => (from_env, "SYNC_RULES"),
+    };
+    Ok(crate::admin_api::SyncRulesAnswer {
+        from: rules.as_ref().map(|_| from.to_string()),
+        rules,
+    })
+}
+
 /// Records a verified GHL webhook and queues it when it is to be synced on.
 pub async fn accept<W: World>(
     world: &W,

@@ -8,6 +8,9 @@ use crate::http::{HttpRequest, HttpResponse};
 
 #[allow(async_fn_in_trait)] // single-threaded wasm: no `Send` bound wanted
 pub trait World: Store {
+    /// A store of another name: a location's, the directory's, an agency's.
+    type Named: Store;
+    fn store_named(&self, name: &str) -> Result<Self::Named, WorldError>;
     /// Unix milliseconds.
     fn now_ms(&self) -> u64;
     /// In [0, 1), for jitter.

@@ -133,3 +133,14 @@ test("an UNINSTALL stops every write; a re-install resumes with the location's s
   assert.equal(back.status, 202, JSON.stringify(back.body));
   await eventually(async () => (await contactsOf("dev-location-2")).find((c) => c.email === "reinstalle@exemple.fr"), { what: "the contact after the re-install" });
 });
+
+test("the cron runs for every connected location, each on its own", async () => {
+  const res = await fetch(`${stack.url}/__scheduled?cron=*/10+*+*+*+*`);
+  assert.equal(res.status, 200);
+  const lines = await eventually(async () => {
+    const cron = stack.workerLogs().split("\n").filter((l) => l.includes('"cron":true'));
+    const seen = LOCATIONS.filter((id) => cron.some((l) => l.includes(`"location":"${id}"`)));
+    return seen.length === LOCATIONS.length ? cron : null;
+  }, { what: "a cron line per location" });
+  assert.ok(!lines.some((l) => l.includes('"level":"error"')), lines.join("\n"));
+});

@@ -6,13 +6,13 @@ use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
 use ghl_bridge::admin_api::{
     Accepted, ApiError, DeadLetters, EventList, EventStatus, GhlConnection, GhlEventList,
-    GhlReplayed, MappingDeleted, MappingSaved, Saved, StoredMapping, SyncRulesAnswer,
+    GhlReplayed, MappingDeleted, MappingSaved, Saved, StoredMapping,
 };
 use ghl_bridge::mapping::{Mapping, PayloadFormat};
 use ghl_bridge::outbound::SyncRules;
 use ghl_bridge::sync::protocol::{EventQuery, Store};
 use ghl_bridge::sync::sweep::sweep;
-use ghl_bridge::sync::sync_back::SYNC_RULES_KEY;
+use ghl_bridge::sync::sync_back::{self, SYNC_RULES_KEY};
 use ghl_bridge::sync::{specter_poll, QueuedEvent, World};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
@@ -35,26 +35,15 @@ pub async fn location_route(
     };
     match (req.method(), segments) {
         (Method::Get, ["events"]) => {
-            let status = match param("status") {
-                None => None,
-                Some(s) => match serde_json::from_value::<EventStatus>(json!(s)) {
-                    Ok(status) => Some(status),
-                    Err(_) => {
-                        return json_error(
-                            400,
-                            "bad_status",
-                            &format!(
-                                "`status` is one of queued, processing, done, parked, not `{s}`"
-                            ),
-                        )
-                    }
-                },
-            };
-            let query = EventQuery {
-                status,
-                source_id: param("source"),
-                limit: param("limit").and_then(|l| l.parse().ok()).unwrap_or(200),
-                cursor: param("cursor"),
+            let query = EventQuery::from_params(
+                param("status"),
+                param("source"),
+                param("limit"),
+                param("cursor"),
+            );
+            let query = match query {
+                Ok(q) => q,
+                Err(why) => return json_error(400, "bad_status", &why),
             };
             let page = world.events(query).await.map_err(from_world)?;
             json_ok(&EventList {
@@ -149,18 +138,8 @@ pub async fn location_route(
             test_event(req, env, location, source).await
         }
         (Method::Get, ["sync-rules"]) => {
-            let stored = world
-                .kv_get(SYNC_RULES_KEY.into())
-                .await
-                .map_err(from_world)?;
-            let (rules, from) = match stored.as_ref().and_then(|v| v.as_str()) {
-                Some(t) => (Some(t.to_string()), "admin"),
-                None => (cfg.sync_rules.clone(), "SYNC_RULES"),
-            };
-            json_ok(&SyncRulesAnswer {
-                from: rules.as_ref().map(|_| from.to_string()),
-                rules,
-            })
+            let answer = sync_back::rules_answer(&world, cfg.sync_rules.clone()).await;
+            json_ok(&answer.map_err(from_world)?)
         }
         (Method::Put, ["sync-rules"]) => {
             let text = req.text().await?;
@@ -200,27 +179,10 @@ pub async fn location_route(
             // OAuth one when due), and says how GHL is reached. Never the token.
             let settings = world.settings(cfg, location).await.map_err(from_world)?;
             if settings.ghl_token.is_some() {
-                return json_ok(&GhlConnection {
-                    connected: true,
-                    via: Some("GHL_TOKEN".into()),
-                    ..Default::default()
-                });
+                return json_ok(&GhlConnection::by_token());
             }
             let answer = world.oauth_access().await.map_err(from_world)?;
-            json_ok(&match answer.access_token {
-                Some(_) => GhlConnection {
-                    connected: true,
-                    via: Some("oauth".into()),
-                    refreshed: Some(answer.refreshed),
-                    ..Default::default()
-                },
-                None => GhlConnection {
-                    connected: false,
-                    reason: answer.error,
-                    retryable: Some(answer.retryable),
-                    ..Default::default()
-                },
-            })
+            json_ok(&GhlConnection::by_oauth(answer))
         }
         (Method::Post, ["specter", "poll"]) => {
             let settings = world.settings(cfg, location).await.map_err(from_world)?;

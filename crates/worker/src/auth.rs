@@ -13,15 +13,10 @@
 use crate::config::Config;
 use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
-use crate::store_client::StoreClient;
 use crate::world::WorkerWorld;
-use ghl_bridge::admin_api::LocationEntry;
-use ghl_bridge::ghl::oauth::{
-    installed_locations, minted_location_token, OAuthTokens, Refreshed, UserType,
-};
+use ghl_bridge::ghl::oauth::{OAuthTokens, UserType};
 use ghl_bridge::ghl::webhooks::GhlEvent;
-use ghl_bridge::sync::directory::{self, company_store, DIRECTORY};
-use ghl_bridge::sync::location;
+use ghl_bridge::sync::install::{self, InstallOutcome};
 use ghl_bridge::sync::protocol::Store;
 use serde_json::json;
 use worker::{Env, Request, Response, Result};
@@ -140,15 +135,23 @@ pub async fn callback(req: Request, env: &Env, cfg: &Config) -> Result<Response>
             &format!("GHL refused the code (HTTP {}): {why}", response.status),
         );
     };
-    let installed = match tokens.user_type {
-        UserType::Location => {
-            install_location(env, &tokens, None).await?;
+    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
+    let installed = match (tokens.user_type, cfg.oauth_client()) {
+        (UserType::Company, Some(client)) => {
+            match install::install_agency(&world, &client, tokens)
+                .await
+                .map_err(from_world)?
+            {
+                Ok(ids) => ids,
+                Err(why) => return json_error(502, "bulk_install_failed", &why),
+            }
+        }
+        _ => {
+            install::install_location(&world, &tokens, None)
+                .await
+                .map_err(from_world)?;
             vec![tokens.location_id.clone()]
         }
-        UserType::Company => match install_agency(env, cfg, tokens).await? {
-            Ok(ids) => ids,
-            Err(why) => return json_error(502, "bulk_install_failed", &why),
-        },
     };
     // The deployment's own location when it is among them, for the one-location case.
     let location_id = installed
@@ -160,158 +163,37 @@ pub async fn callback(req: Request, env: &Env, cfg: &Config) -> Result<Response>
     json_ok(&json!({"installed": true, "locationId": location_id, "locations": installed}))
 }
 
-/// Keeps a location's tokens in its store and lists it in the directory. A
-/// re-install keeps the location's settings, sources and mappings.
-async fn install_location(env: &Env, tokens: &OAuthTokens, name: Option<String>) -> Result<()> {
-    let world = WorkerWorld::for_location(env, &tokens.location_id)?;
-    world.oauth_put(tokens.clone()).await.map_err(from_world)?;
-    location::reinstalled(&world).await.map_err(from_world)?;
-    let dir = StoreClient::for_location(env, DIRECTORY)?;
-    let known = directory::location(&dir, &tokens.location_id)
-        .await
-        .map_err(from_world)?;
-    let entry = LocationEntry {
-        id: tokens.location_id.clone(),
-        name: name
-            .or(known.map(|k| k.name))
-            .unwrap_or_else(|| tokens.location_id.clone()),
-        connected: true,
-        auth: "oauth".into(),
-        company_id: tokens.company_id.clone(),
-    };
-    directory::register_location(&dir, &entry)
-        .await
-        .map_err(from_world)
-}
-
-/// An INSTALL webhook (idempotent). One for a location of an agency whose
-/// token the bridge has (a later install, or one "to future locations",
-/// which may carry no `companyId`) mints the location's token. One that
-/// arrives before the code exchange finished is answered and left to the
-/// exchange, which lists every installed location. A failure GHL may fix by
-/// retrying is a 429: Marketplace webhooks are retried only after a 429.
+/// An INSTALL webhook (core `sync::install`): 429 when GHL should send it
+/// again (Marketplace webhooks are retried only after a 429).
 pub async fn on_install(env: &Env, cfg: &Config, event: &GhlEvent) -> Result<Response> {
-    let location_id = event.location_id.clone();
-    if location_id.is_empty() {
-        return json_ok(&json!({"status": "ignored", "reason": "an agency-level install"}));
-    }
-    let world = WorkerWorld::for_location(env, &location_id)?;
-    let current = world.oauth_access().await.map_err(from_world)?;
-    if current.access_token.is_some() {
-        location::reinstalled(&world).await.map_err(from_world)?;
-        return json_ok(&json!({"status": "installed", "locationId": location_id}));
-    }
-    let Some(client) = cfg.oauth_client() else {
-        return json_ok(&json!({"status": "ignored", "reason": "OAuth is not configured"}));
-    };
-    let dir = StoreClient::for_location(env, DIRECTORY)?;
-    let named = event
-        .data
-        .get("companyId")
-        .and_then(|c| c.as_str())
-        .map(String::from);
-    let companies = match named {
-        Some(c) => vec![c],
-        None => directory::companies(&dir).await.map_err(from_world)?,
-    };
-    for company_id in companies {
-        let agency = StoreClient::for_location(env, &company_store(&company_id))?;
-        let access = agency.oauth_access().await.map_err(from_world)?;
-        let Some(company_token) = access.access_token else {
-            continue;
-        };
-        let request = client.location_token_request(&company_id, &location_id, &company_token);
-        let response = crate::ghl_http::send(&request).await?;
-        let now = worker::Date::now().as_millis();
-        match minted_location_token(&response, &company_id, now) {
-            Refreshed::Tokens(mut tokens) => {
-                tokens.location_id = location_id.clone();
-                install_location(env, &tokens, None).await?;
-                return json_ok(&json!({"status": "installed", "locationId": location_id}));
-            }
-            Refreshed::Retry(why) => {
-                let mut res = json_error(429, "try_later", &why)?;
-                res.headers_mut().set("retry-after", "60")?;
-                return Ok(res);
-            }
-            Refreshed::Refused(_) => continue,
-        }
-    }
-    // No agency token yet: the code exchange in flight will connect it.
-    json_ok(&json!({"status": "pending", "locationId": location_id}))
-}
-
-/// An UNINSTALL webhook (idempotent): the location's tokens are deleted and
-/// its new events ignored; its settings stay for a re-install.
-pub async fn on_uninstall(env: &Env, event: &GhlEvent) -> Result<Response> {
-    if event.location_id.is_empty() {
-        return json_ok(&json!({"status": "ignored", "reason": "an agency-level uninstall"}));
-    }
     let world = WorkerWorld::for_location(env, &event.location_id)?;
-    location::uninstall(&world).await.map_err(from_world)?;
-    let dir = StoreClient::for_location(env, DIRECTORY)?;
-    let known = directory::location(&dir, &event.location_id)
+    let client = cfg.oauth_client();
+    let outcome = install::on_install(&world, client.as_ref(), event)
         .await
         .map_err(from_world)?;
-    if let Some(mut entry) = known {
-        entry.connected = false;
-        entry.auth = "none".into();
-        directory::register_location(&dir, &entry)
-            .await
-            .map_err(from_world)?;
-    }
-    json_ok(&json!({"status": "uninstalled", "locationId": event.location_id}))
-}
-
-/// A bulk install (GHL's mandatory mode for new Marketplace apps): the code
-/// gave the agency's token. It is kept in the agency's store; every location
-/// the app is installed on gets a location token minted from it.
-async fn install_agency(
-    env: &Env,
-    cfg: &Config,
-    company: OAuthTokens,
-) -> Result<std::result::Result<Vec<String>, String>> {
-    let (Some(client), Some(company_id)) = (cfg.oauth_client(), company.company_id.clone()) else {
-        return Ok(Err("the agency token carries no companyId".into()));
-    };
-    let agency = StoreClient::for_location(env, &company_store(&company_id))?;
-    agency
-        .oauth_put(company.clone())
-        .await
-        .map_err(from_world)?;
-    let dir = StoreClient::for_location(env, DIRECTORY)?;
-    directory::register_company(&dir, &company_id)
-        .await
-        .map_err(from_world)?;
-    let listed = crate::ghl_http::send(
-        &client.installed_locations_request(&company_id, &company.access_token),
-    )
-    .await?;
-    let locations = match installed_locations(&listed) {
-        Ok(l) => l,
-        Err(why) => return Ok(Err(why)),
-    };
-    let mut installed = Vec::new();
-    for location in locations {
-        let request =
-            client.location_token_request(&company_id, &location.id, &company.access_token);
-        let response = crate::ghl_http::send(&request).await?;
-        let now = worker::Date::now().as_millis();
-        match minted_location_token(&response, &company_id, now) {
-            Refreshed::Tokens(mut tokens) => {
-                tokens.location_id = location.id.clone();
-                install_location(env, &tokens, Some(location.name)).await?;
-                installed.push(location.id);
-            }
-            Refreshed::Retry(_) | Refreshed::Refused(_) => {
-                return Ok(Err(format!(
-                    "GHL refused a token for location {} (HTTP {}); install again",
-                    location.id, response.status
-                )))
-            }
+    match outcome {
+        InstallOutcome::Installed(id) => json_ok(&json!({"status": "installed", "locationId": id})),
+        InstallOutcome::Pending(id) => json_ok(&json!({"status": "pending", "locationId": id})),
+        InstallOutcome::Ignored(why) => json_ok(&json!({"status": "ignored", "reason": why})),
+        InstallOutcome::RetryLater(why) => {
+            let mut res = json_error(429, "try_later", &why)?;
+            res.headers_mut().set("retry-after", "60")?;
+            Ok(res)
         }
     }
-    Ok(Ok(installed))
+}
+
+/// An UNINSTALL webhook (core `sync::install`).
+pub async fn on_uninstall(env: &Env, event: &GhlEvent) -> Result<Response> {
+    let world = WorkerWorld::for_location(env, &event.location_id)?;
+    if install::on_uninstall(&world, event)
+        .await
+        .map_err(from_world)?
+    {
+        json_ok(&json!({"status": "uninstalled", "locationId": event.location_id}))
+    } else {
+        json_ok(&json!({"status": "ignored", "reason": "an agency-level uninstall"}))
+    }
 }
 
 /// `bytes` bytes from the runtime's CSPRNG (`crypto.getRandomValues`).

@@ -6,13 +6,11 @@
 use crate::config::Config;
 use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
-use crate::store_client::StoreClient;
 use crate::world::WorkerWorld;
 use ghl_bridge::ghl::webhooks::GhlEventType;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::sources::standard_webhooks;
-use ghl_bridge::sync::directory::{self, DIRECTORY};
-use ghl_bridge::sync::{inbound, location, sync_back};
+use ghl_bridge::sync::{inbound, location, sync_back, tenancy};
 use serde_json::json;
 use worker::{Date, Env, Method, Request, Response, Result};
 
@@ -83,18 +81,11 @@ async fn form_source(
             cfg.form_signing_secret.clone(),
         )));
     }
-    let dir = StoreClient::for_location(env, DIRECTORY)?;
-    let Some(owner) = directory::source_owner(&dir, source_id)
-        .await
-        .map_err(from_world)?
-    else {
-        return Ok(None);
-    };
-    let world = WorkerWorld::for_location(env, &owner)?;
-    let source = location::source(&world, source_id)
+    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
+    let found = tenancy::form_source(&world, source_id)
         .await
         .map_err(from_world)?;
-    Ok(source.map(|s| (owner, Some(s.signing_secret))))
+    Ok(found.map(|(owner, secret)| (owner, Some(secret))))
 }
 
 /// `GET|POST /v1/hooks/spothit/{token}/{status|reply|stop}`: Spot-Hit cannot sign,
@@ -176,18 +167,11 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
         _ => {}
     }
     // A location nobody installed costs nothing: answered, not recorded.
-    let known = event.location_id == cfg.ghl_location_id
-        || directory::location(
-            &StoreClient::for_location(env, DIRECTORY)?,
-            &event.location_id,
-        )
-        .await
-        .map_err(from_world)?
-        .is_some_and(|l| l.connected);
-    if !known {
+    let world = WorkerWorld::for_location(env, &event.location_id)?;
+    let serves = tenancy::serves(&world, &cfg.ghl_location_id, &event.location_id);
+    if !serves.await.map_err(from_world)? {
         return json_ok(&json!({"status": "ignored", "reason": "unknown location"}));
     }
-    let world = WorkerWorld::for_location(env, &event.location_id)?;
     let settings = world
         .settings(cfg, &event.location_id)
         .await

@@ -47,6 +47,12 @@ impl StoreTransport for WorkerWorld<'_> {
 }
 
 impl World for WorkerWorld<'_> {
+    type Named = StoreClient;
+
+    fn store_named(&self, name: &str) -> Result<StoreClient, WorldError> {
+        StoreClient::for_location(self.env, name).map_err(|e| WorldError(e.to_string()))
+    }
+
     fn now_ms(&self) -> u64 {
         worker::Date::now().as_millis()
     }
