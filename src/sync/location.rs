@@ -16,6 +16,12 @@ pub const OAUTH_KEY: &str = "~oauth";
 pub const UNINSTALLED: &str =
     "the app was uninstalled from this location: install it again to sync";
 
+/// The keys whose values hold secrets (tokens, signing secrets): the store
+/// seals them at rest.
+pub fn holds_secrets(key: &str) -> bool {
+    key == OAUTH_KEY || key == PROFILE_KEY || key.starts_with("form-source:")
+}
+
 pub async fn is_uninstalled<S: Store>(store: &S) -> Result<bool, WorldError> {
     Ok(store.kv_get(UNINSTALLED_KEY.into()).await?.is_some())
 }

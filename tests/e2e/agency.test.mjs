@@ -3,11 +3,14 @@
 // sources per location that land in their own location only, location tokens
 // that see one location, and location tokens minted again, once, on expiry.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { admin, eventually, postForm, sandbox, startStack } from "./support.mjs";
 
 const LOCATIONS = ["dev-location", "dev-location-2", "dev-location-3"];
 let stack;
+let sourceSecret;
 before(async () => {
   stack = await startStack((sandboxUrl) => ({
     GHL_TOKEN: null,
@@ -55,6 +58,7 @@ test("a form source of one location lands there only, and a source id belongs to
   assert.equal(created.status, 200, JSON.stringify(created.body));
   const secret = created.body.signingSecret;
   assert.match(secret, /^whsec_/);
+  sourceSecret = secret;
   assert.equal(created.body.urlPath, "/v1/hooks/forms/agency-form-2");
   const shown = await admin(stack, "/locations/dev-location-2/sources/agency-form-2");
   assert.equal(shown.body.signingSecret, undefined, "the secret is answered once");
@@ -143,4 +147,22 @@ test("the cron runs for every connected location, each on its own", async () => 
     return seen.length === LOCATIONS.length ? cron : null;
   }, { what: "a cron line per location" });
   assert.ok(!lines.some((l) => l.includes('"level":"error"')), lines.join("\n"));
+});
+
+/** Every file under `dir`, as bytes. */
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [readFileSync(path)];
+  });
+}
+
+test("tokens and signing secrets are sealed at rest: none is readable in the Worker's storage", async () => {
+  const files = filesUnder(stack.stateDir);
+  assert.ok(files.length > 0, "the Worker's state was written");
+  const readable = (needle) => files.some((bytes) => bytes.includes(Buffer.from(needle)));
+  assert.ok(readable("dev-location-2"), "the files are readable at all (the location ids are there)");
+  for (const secret of ["sbx-at-", "sbx-rt-", sourceSecret, "whsec_Z2hsLWJyaWRnZS1hZ2VuY3ktc2VjcmV0"]) {
+    assert.ok(!readable(secret), `${secret} is stored in clear`);
+  }
 });

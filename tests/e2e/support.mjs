@@ -84,6 +84,7 @@ export async function startStack(extraVars = {}, options = {}) {
     GHL_BASE_URL: `${sandboxUrl}/ghl`, GHL_TOKEN: "sandbox-location-token", GHL_LOCATION_ID: "dev-location",
     DEFAULT_PHONE_REGION: "FR", SPOTHIT_PATH_TOKEN: SPOTHIT_TOKEN,
     GHL_WEBHOOK_PUBLIC_KEY: SANDBOX_WEBHOOK_KEY, ECHO_WINDOW_SECONDS: "3",
+    SECRETS_KEY: "ZTJlLXNlY3JldHMta2V5LW9mLTMyLWJ5dGVzLW9rISE=",
     SPOTHIT_API_KEY: "sandbox-spothit-key", SPOTHIT_BASE_URL: `${sandboxUrl}/spothit/api`,
     SPECTER_API_KEY: "sandbox-specter-key", SPECTER_BASE_URL: `${sandboxUrl}/specter/api/v1`,
     ...(typeof extraVars === "function" ? extraVars(sandboxUrl) : extraVars),
@@ -93,6 +94,8 @@ export async function startStack(extraVars = {}, options = {}) {
   return {
     url: worker.url,
     sandboxUrl,
+    /** Where wrangler keeps the Worker's local state (its Durable Objects' SQLite files). */
+    stateDir: worker.stateDir,
     logs: () => worker.log() + sandbox.log(),
     workerLogs: () => worker.log(),
     async stop() {
@@ -141,7 +144,7 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
       WRANGLER_HIDE_BANNER: "true", CI: "true" });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health`, worker.child, worker.log, 60_000);
-  return { url, log: worker.log, stop: worker.stop };
+  return { url, log: worker.log, stop: worker.stop, stateDir: state };
 }
 
 /** Debian's Chromium, headless, with the flags this offline machine needs. */

@@ -38,7 +38,7 @@ pub async fn start(req: Request, env: &Env, cfg: &Config) -> Result<Response> {
             "OAuth is off: set GHL_CLIENT_ID and GHL_CLIENT_SECRET",
         );
     };
-    let state = random_hex(16)?;
+    let state = crate::random::random_hex(16)?;
     let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
     world
         .kv_put(
@@ -194,31 +194,4 @@ pub async fn on_uninstall(env: &Env, event: &GhlEvent) -> Result<Response> {
     } else {
         json_ok(&json!({"status": "ignored", "reason": "an agency-level uninstall"}))
     }
-}
-
-/// `bytes` bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
-fn random_bytes(bytes: u32) -> Result<Vec<u8>> {
-    use wasm_bindgen::JsCast;
-    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())?;
-    let fill: js_sys::Function = js_sys::Reflect::get(&crypto, &"getRandomValues".into())?
-        .dyn_into()
-        .map_err(|_| worker::Error::RustError("no crypto.getRandomValues".into()))?;
-    let buffer = js_sys::Uint8Array::new_with_length(bytes);
-    fill.call1(&crypto, &buffer)?;
-    Ok(buffer.to_vec())
-}
-
-/// Hex of `bytes` random bytes.
-pub(crate) fn random_hex(bytes: u32) -> Result<String> {
-    Ok(random_bytes(bytes)?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
-/// Standard base64 of `bytes` random bytes (a Standard Webhooks secret).
-pub(crate) fn random_base64(bytes: u32) -> Result<String> {
-    Ok(ghl_bridge::sources::standard_webhooks::base64_of(
-        &random_bytes(bytes)?,
-    ))
 }

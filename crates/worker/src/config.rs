@@ -34,6 +34,8 @@ pub struct Config {
     pub ghl_oauth_scopes: String,
     /// Days event records are kept (`RETENTION_DAYS`).
     pub retention_days: u32,
+    /// Seals tokens and signing secrets at rest (`SECRETS_KEY`, 32 bytes base64).
+    pub secrets_key: Option<ghl_bridge::secrets::SecretsKey>,
 }
 
 fn read(env: &Env, name: &str) -> Option<String> {
@@ -79,6 +81,8 @@ impl Config {
             retention_days: read(env, "RETENTION_DAYS")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(DEFAULT_RETENTION_DAYS),
+            secrets_key: read(env, "SECRETS_KEY")
+                .and_then(|k| ghl_bridge::secrets::SecretsKey::from_base64(&k).ok()),
         }
     }
 

@@ -16,10 +16,11 @@ use ghl_bridge::admin_api::{
 use ghl_bridge::ghl::oauth::{
     minted_location_token, refresh_outcome, OAuthClient, OAuthTokens, Refreshed, NOT_CONNECTED,
 };
+use ghl_bridge::secrets::{sealed, unsealed};
 use ghl_bridge::sync::budget::CallWindow;
 use ghl_bridge::sync::directory::company_store;
 use ghl_bridge::sync::echo::{is_echo, merge_tags};
-use ghl_bridge::sync::location::OAUTH_KEY;
+use ghl_bridge::sync::location::{holds_secrets, OAUTH_KEY};
 use ghl_bridge::sync::protocol::*;
 use ghl_bridge::sync::records::{claim, replay, sync_of, take_if_stale};
 use ghl_bridge::sync::retention::{next_run, Cutoffs};
@@ -284,16 +285,30 @@ impl BridgeStore {
     ) -> std::result::Result<Option<T>, WorldError> {
         let stored: Option<String> =
             self.value("SELECT value AS v FROM kv WHERE key = ?", vec![text(key)])?;
-        stored
-            .map(|s| serde_json::from_str(&s).map_err(WorldError::from))
-            .transpose()
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        let secrets = Config::from_env(&self.env).secrets_key;
+        let plain = unsealed(secrets.as_ref(), stored).map_err(WorldError)?;
+        Ok(Some(serde_json::from_str(&plain)?))
     }
 
+    /// Stores a value; a secret is sealed first when `SECRETS_KEY` is set.
     fn kv_store<T: Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), WorldError> {
+        let mut json = serde_json::to_string(value)?;
+        let secrets = Config::from_env(&self.env).secrets_key;
+        if let (true, Some(secrets)) = (holds_secrets(key), secrets) {
+            let nonce = crate::random::random_bytes(12).map_err(sql_err)?;
+            json = sealed(&secrets, &nonce, &json);
+        }
+        self.kv_store_text(key, json)
+    }
+
+    fn kv_store_text(&self, key: &str, json: String) -> std::result::Result<(), WorldError> {
         self.exec(
             "INSERT INTO kv (key, value, updated_at_ms) VALUES (?, ?, ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms",
-            vec![text(key), text(serde_json::to_string(value)?), int(self.now())],
+            vec![text(key), text(json), int(self.now())],
         )
         .map_err(sql_err)
     }

@@ -12,6 +12,7 @@ mod durable;
 mod failure;
 mod ghl_http;
 mod hooks;
+mod random;
 mod respond;
 mod store_client;
 mod tenants;

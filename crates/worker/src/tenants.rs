@@ -79,7 +79,7 @@ async fn location_routes(
             }
         },
         (Method::Post, ["tokens"]) if operator => {
-            let token = format!("loc_{}", crate::auth::random_hex(24)?);
+            let token = format!("loc_{}", crate::random::random_hex(24)?);
             let dir = world.store_named(DIRECTORY).map_err(from_world)?;
             directory::add_token(&dir, &directory::token_hash(&token), id)
                 .await
@@ -111,7 +111,7 @@ async fn location_routes(
                 Ok(c) => c,
                 Err(e) => return json_error(400, "bad_source", &format!("the body: {e}")),
             };
-            let secret = format!("whsec_{}", crate::auth::random_base64(24)?);
+            let secret = format!("whsec_{}", crate::random::random_base64(24)?);
             let saved = tenancy::put_source(&world, id, source_id, change, secret)
                 .await
                 .map_err(from_world)?;
