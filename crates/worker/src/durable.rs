@@ -72,6 +72,8 @@ pub struct BridgeStore {
     refreshing: Cell<bool>,
     /// The retention alarm was checked since this instance started.
     alarm_checked: Cell<bool>,
+    /// `SECRETS_KEY`, read once: every kv read and write would otherwise read the env.
+    secrets: Option<ghl_bridge::secrets::SecretsKey>,
 }
 
 impl DurableObject for BridgeStore {
@@ -85,7 +87,9 @@ impl DurableObject for BridgeStore {
                 );
             }
         }
+        let secrets = Config::from_env(&env).secrets_key;
         Self {
+            secrets,
             state,
             env,
             refreshing: Cell::new(false),
@@ -288,18 +292,16 @@ impl BridgeStore {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        let secrets = Config::from_env(&self.env).secrets_key;
-        let plain = unsealed(secrets.as_ref(), stored).map_err(WorldError)?;
+        let plain = unsealed(self.secrets.as_ref(), stored).map_err(WorldError)?;
         Ok(Some(serde_json::from_str(&plain)?))
     }
 
     /// Stores a value; a secret is sealed first when `SECRETS_KEY` is set.
     fn kv_store<T: Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), WorldError> {
         let mut json = serde_json::to_string(value)?;
-        let secrets = Config::from_env(&self.env).secrets_key;
-        if let (true, Some(secrets)) = (holds_secrets(key), secrets) {
+        if let (true, Some(secrets)) = (holds_secrets(key), &self.secrets) {
             let nonce = crate::random::random_bytes(12).map_err(sql_err)?;
-            json = sealed(&secrets, &nonce, &json);
+            json = sealed(secrets, &nonce, &json);
         }
         self.kv_store_text(key, json)
     }
