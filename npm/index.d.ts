@@ -314,10 +314,80 @@ export interface StorageReport {
   otherRows: number;
 }
 
+/** One location the deployment serves. */
+export interface LocationEntry {
+  id: string;
+  name: string;
+  /** The bridge can call GHL for it. */
+  connected: boolean;
+  auth: "oauth" | "token" | "none";
+  /** The agency it was bulk-installed from. */
+  companyId?: string;
+}
+export interface LocationUpdate {
+  name?: string;
+  /** A private-integration token (never answered back). */
+  ghlToken?: string;
+  phoneRegion?: string;
+  timezone?: string;
+}
+export interface SourceUpdate {
+  kind: "form";
+  /** `whsec_...`; generated and answered once when absent. */
+  signingSecret?: string;
+  /** The mapping document; the web-form template when absent. */
+  mapping?: string;
+}
+export interface SourceAnswer {
+  sourceId: string;
+  locationId: string;
+  kind: "form";
+  /** Where the source posts: `/v1/hooks/forms/{sourceId}`. */
+  urlPath: string;
+  signingSecretLast4: string;
+  /** Only in the answer that generated it. */
+  signingSecret?: string;
+  mapping: string | null;
+}
+export type Service = "spothit" | "specter";
+export interface ConnectionAnswer {
+  service: Service;
+  connected: boolean;
+  apiKeyLast4?: string;
+  /** Spot-Hit, when connecting: the URLs to paste into Spot-Hit. */
+  callbackUrls?: { status: string; reply: string; stop: string };
+  /** Spot-Hit: the end of the callback URLs' token. */
+  pathTokenLast4?: string;
+}
+export interface UnknownLocation {
+  locationId: string;
+  events: number;
+  lastAtMs: number;
+}
+
 /** A typed client of a ghl-bridge Worker's admin API. Rejects with a BridgeError. */
 export class BridgeClient {
   /** Throws if the URL is not http(s) or the token is empty. */
   constructor(baseUrl: string, adminToken: string);
+  /** The same Worker and token for one location: every per-location call then
+   * uses `/v1/admin/locations/{locationId}/...` (unset: the default location). */
+  forLocation(locationId: string): BridgeClient;
+  readonly locationId: string | undefined;
+  /** Every location (operator token only). */
+  locations(): Promise<{ locations: LocationEntry[] }>;
+  /** GHL webhooks for locations nobody installed, counted (operator token only). */
+  unknownLocations(): Promise<{ locations: UnknownLocation[] }>;
+  /** The calls below need `forLocation` first. */
+  updateLocation(change: LocationUpdate): Promise<LocationEntry>;
+  /** A source id held by another location rejects with `source_taken` (409). */
+  putSource(sourceId: string, source: SourceUpdate): Promise<SourceAnswer>;
+  getSource(sourceId: string): Promise<SourceAnswer>;
+  deleteSource(sourceId: string): Promise<{ sourceId: string; deleted: boolean }>;
+  /** A token that sees only this location (operator token only), shown once. */
+  mintLocationToken(): Promise<{ token: string }>;
+  connections(): Promise<{ spothit: ConnectionAnswer; specter: ConnectionAnswer }>;
+  connect(service: Service, change: { apiKey: string; rotatePathToken?: boolean }): Promise<ConnectionAnswer>;
+  disconnect(service: Service): Promise<ConnectionAnswer>;
   events(limit?: number | null): Promise<EventPage>;
   /** One page, newest first; pass `nextCursor` back as `cursor` for the next. */
   eventsPage(query?: { status?: EventStatus; source?: string; limit?: number; cursor?: string } | null): Promise<EventPage>;

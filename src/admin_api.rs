@@ -22,6 +22,18 @@ pub mod routes {
     pub const STORAGE: &str = "/v1/admin/storage";
     /// POST: apply retention now (`?days=`, `?asOfMs=`).
     pub const RETENTION: &str = "/v1/admin/retention";
+    /// GET (operator): GHL webhooks for locations nobody installed, counted.
+    pub const UNKNOWN_LOCATIONS: &str = "/v1/admin/unknown-locations";
+    /// GET (operator): every location.
+    pub const LOCATIONS: &str = "/v1/admin/locations";
+
+    /// `rest` (a per-location route without `/v1/admin/`) for one location.
+    pub fn location(location_id: &str, rest: &str) -> String {
+        match rest {
+            "" => format!("/v1/admin/locations/{location_id}"),
+            rest => format!("/v1/admin/locations/{location_id}/{rest}"),
+        }
+    }
 
     /// POST: put a parked sync back of a GHL event on the queue again.
     pub fn replay_ghl_event(webhook_id: &str) -> String {
@@ -396,6 +408,123 @@ pub struct LocationProfile {
     pub ghl_token: Option<String>,
     pub phone_region: Option<String>,
     pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spothit: Option<SpotHitAccount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specter: Option<SpecterAccount>,
+}
+
+/// A location's Spot-Hit account: its API key, and the secret token in the
+/// callback URLs pasted into Spot-Hit (Spot-Hit cannot sign its callbacks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpotHitAccount {
+    pub api_key: String,
+    pub path_token: String,
+}
+
+/// A location's Specter account (the lists it polls are in its sync rules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpecterAccount {
+    pub api_key: String,
+}
+
+/// The services a location connects to besides GHL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    SpotHit,
+    Specter,
+}
+
+impl Service {
+    pub fn parse(name: &str) -> Option<Service> {
+        match name {
+            "spothit" => Some(Service::SpotHit),
+            "specter" => Some(Service::Specter),
+            _ => None,
+        }
+    }
+}
+
+/// `PUT /v1/admin/locations/{locationId}/connections/{spothit|specter}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionUpdate {
+    pub api_key: String,
+    /// Spot-Hit only: a new callback token (the old URLs stop working).
+    #[serde(default)]
+    pub rotate_path_token: bool,
+}
+
+/// A connection as the admin API shows it: never the key, only its end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionAnswer {
+    pub service: Service,
+    pub connected: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_last4: Option<String>,
+    /// Spot-Hit: the callback paths to paste into Spot-Hit (after the
+    /// Worker's origin), answered only when connecting; the token's end otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_urls: Option<SpotHitCallbacks>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_token_last4: Option<String>,
+}
+
+/// Where Spot-Hit posts delivery receipts, replies and STOPs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpotHitCallbacks {
+    pub status: String,
+    pub reply: String,
+    pub stop: String,
+}
+
+impl SpotHitCallbacks {
+    pub fn under(origin: &str, token: &str) -> SpotHitCallbacks {
+        let url = |kind: &str| format!("{origin}/v1/hooks/spothit/{token}/{kind}");
+        SpotHitCallbacks {
+            status: url("status"),
+            reply: url("reply"),
+            stop: url("stop"),
+        }
+    }
+}
+
+/// `GET /v1/admin/locations/{locationId}/connections`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Connections {
+    pub spothit: ConnectionAnswer,
+    pub specter: ConnectionAnswer,
+}
+
+/// The last four characters of a secret, the only part ever shown.
+pub fn last4(secret: &str) -> String {
+    let start = secret
+        .char_indices()
+        .rev()
+        .nth(3)
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    secret[start..].to_string()
+}
+
+/// GHL webhooks for a location the deployment does not serve: counted only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnknownLocation {
+    pub location_id: String,
+    pub events: u64,
+    pub last_at_ms: u64,
+}
+
+/// `GET /v1/admin/unknown-locations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnknownLocations {
+    pub locations: Vec<UnknownLocation>,
 }
 
 /// `PUT /v1/admin/locations/{locationId}/sources/{sourceId}`.

@@ -14,8 +14,8 @@ use ghl_bridge::sync::memory::MemoryStore;
 use ghl_bridge::sync::protocol::{EventQuery, StoreOp, StoreTransport, WorldError};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::{
-    inbound, specter_poll, sync_back, Disposition, LocationSettings, QueuedEvent, QueuedKind, Run,
-    Store, World,
+    directory, inbound, location, specter_poll, sync_back, tenancy, Disposition, LocationSettings,
+    QueuedEvent, QueuedKind, Run, Store, World,
 };
 use ghl_bridge_sandbox::Settings;
 use serde_json::{json, Value};
@@ -1005,4 +1005,141 @@ fn a_source_id_belongs_to_one_location_and_an_uninstalled_location_ignores_its_e
         "an ignored event is settled"
     );
     assert_eq!(b.sandbox.calls("/ghl/"), 0, "no GHL call");
+}
+
+fn connect(
+    world: &TestWorld,
+    location: &str,
+    service: ghl_bridge::admin_api::Service,
+    body: Value,
+    fresh: &str,
+) -> ghl_bridge::admin_api::ConnectionAnswer {
+    let change = serde_json::from_value(body).unwrap();
+    let origin = "https://bridge.example";
+    block_on(tenancy::connect(
+        world,
+        location,
+        service,
+        change,
+        fresh.into(),
+        origin,
+    ))
+    .unwrap()
+}
+
+fn spothit_owner(world: &TestWorld, token: &str) -> Option<String> {
+    let own = Some(("env-token", LOCATION));
+    block_on(tenancy::spothit_location(world, own, token, |a, b| a == b)).unwrap()
+}
+
+#[test]
+fn each_location_has_its_own_spothit_and_specter_accounts_and_callback_urls() {
+    use ghl_bridge::admin_api::Service;
+    let world = TestWorld::new();
+    let a = connect(
+        &world,
+        "loc-a",
+        Service::SpotHit,
+        json!({"apiKey": "key-aaaa-1111"}),
+        "tok-a",
+    );
+    connect(
+        &world,
+        "loc-b",
+        Service::SpotHit,
+        json!({"apiKey": "key-bbbb-2222"}),
+        "tok-b",
+    );
+    connect(
+        &world,
+        "loc-b",
+        Service::Specter,
+        json!({"apiKey": "spec-bbbb-3333"}),
+        "unused",
+    );
+    let urls = a
+        .callback_urls
+        .clone()
+        .expect("the callback URLs to paste into Spot-Hit");
+    assert_eq!(
+        urls.status,
+        "https://bridge.example/v1/hooks/spothit/tok-a/status"
+    );
+    assert_eq!(a.api_key_last4.as_deref(), Some("1111"));
+    assert!(!serde_json::to_string(&a).unwrap().contains("key-aaaa"));
+
+    assert_eq!(spothit_owner(&world, "tok-a").as_deref(), Some("loc-a"));
+    assert_eq!(spothit_owner(&world, "tok-b").as_deref(), Some("loc-b"));
+    assert_eq!(
+        spothit_owner(&world, "env-token").as_deref(),
+        Some(LOCATION)
+    );
+    assert_eq!(spothit_owner(&world, "tok-c"), None);
+
+    // The pipeline's settings: each location its own keys, none the deployment's.
+    let mut defaults = LocationSettings::new(LOCATION, "http://ghl");
+    defaults.spothit = Some(SpotHitTarget {
+        base_url: "http://spothit".into(),
+        key: "deployment-key".into(),
+    });
+    let settings = |id: &str| {
+        let profile = block_on(location::profile(&world.store_named(id).unwrap())).unwrap();
+        location::settings_for(&defaults, id, &profile)
+    };
+    assert_eq!(settings("loc-b").spothit.unwrap().key, "key-bbbb-2222");
+    assert_eq!(settings("loc-b").specter.unwrap().key, "spec-bbbb-3333");
+    assert_eq!(settings("loc-a").specter.map(|s| s.key), None);
+    assert_eq!(settings("loc-c").spothit.map(|s| s.key), None);
+    assert_eq!(settings(LOCATION).spothit.unwrap().key, "deployment-key");
+
+    // A new key keeps the URLs; rotating the token retires the old ones.
+    let rekeyed = connect(
+        &world,
+        "loc-a",
+        Service::SpotHit,
+        json!({"apiKey": "key-new-5555"}),
+        "tok-x",
+    );
+    assert_eq!(rekeyed.callback_urls.unwrap().status, urls.status);
+    let rotated = connect(
+        &world,
+        "loc-a",
+        Service::SpotHit,
+        json!({"apiKey": "key-new-5555", "rotatePathToken": true}),
+        "tok-a2",
+    );
+    assert!(rotated
+        .callback_urls
+        .unwrap()
+        .stop
+        .ends_with("/tok-a2/stop"));
+    assert_eq!(spothit_owner(&world, "tok-a"), None);
+    assert_eq!(spothit_owner(&world, "tok-a2").as_deref(), Some("loc-a"));
+
+    let gone = block_on(tenancy::disconnect(&world, "loc-a", Service::SpotHit)).unwrap();
+    assert!(!gone.connected);
+    assert_eq!(spothit_owner(&world, "tok-a2"), None);
+    let shown = block_on(tenancy::connections(&world, "loc-b")).unwrap();
+    assert!(shown.spothit.connected && shown.specter.connected);
+    assert_eq!(shown.spothit.path_token_last4.as_deref(), Some("ok-b"));
+    assert!(shown.spothit.callback_urls.is_none());
+}
+
+#[test]
+fn webhooks_for_unknown_locations_are_counted_in_one_row_each() {
+    let world = TestWorld::new();
+    let dir = world.store_named(directory::DIRECTORY).unwrap();
+    for _ in 0..3 {
+        block_on(directory::count_unknown(&dir, "stranger", world.now_ms())).unwrap();
+        world.advance(1_000);
+    }
+    block_on(directory::count_unknown(&dir, "other", world.now_ms())).unwrap();
+    let seen = block_on(directory::unknown_locations(&dir)).unwrap();
+    let stranger = seen.iter().find(|u| u.location_id == "stranger").unwrap();
+    assert_eq!(
+        (stranger.events, stranger.last_at_ms),
+        (3, START_MS + 2_000)
+    );
+    assert_eq!(seen.len(), 2);
+    assert_eq!(block_on(dir.kv_list("unknown:".into())).unwrap().len(), 2);
 }

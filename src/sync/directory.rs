@@ -3,8 +3,9 @@
 //! a webhook and checking a token are one lookup. A source id belongs to one
 //! location: claiming it is "put if absent".
 
+use super::protocol::Tally;
 use super::protocol::{Store, WorldError};
-use crate::admin_api::LocationEntry;
+use crate::admin_api::{LocationEntry, UnknownLocation};
 use serde_json::{json, Value};
 
 /// The store that holds the directory.
@@ -82,6 +83,62 @@ pub async fn release_source<S: Store>(dir: &S, source_id: &str) -> Result<bool, 
 pub async fn add_token<S: Store>(dir: &S, hash: &str, location_id: &str) -> Result<(), WorldError> {
     dir.kv_put(token_key(hash), json!(location_id)).await?;
     Ok(())
+}
+
+fn spothit_key(hash: &str) -> String {
+    format!("spothit:{hash}")
+}
+
+/// Routes Spot-Hit callbacks carrying the token (kept by its hash) to `location_id`.
+pub async fn add_spothit_token<S: Store>(
+    dir: &S,
+    hash: &str,
+    location_id: &str,
+) -> Result<(), WorldError> {
+    dir.kv_put(spothit_key(hash), json!(location_id)).await?;
+    Ok(())
+}
+
+pub async fn remove_spothit_token<S: Store>(dir: &S, hash: &str) -> Result<bool, WorldError> {
+    dir.kv_delete(spothit_key(hash)).await
+}
+
+pub async fn spothit_location<S: Store>(dir: &S, hash: &str) -> Result<Option<String>, WorldError> {
+    Ok(dir
+        .kv_get(spothit_key(hash))
+        .await?
+        .and_then(|v| v.as_str().map(String::from)))
+}
+
+fn unknown_key(location_id: &str) -> String {
+    format!("unknown:{location_id}")
+}
+
+/// Counts a GHL webhook for a location nobody installed: one row per such
+/// location, however many events it sends.
+pub async fn count_unknown<S: Store>(
+    dir: &S,
+    location_id: &str,
+    at_ms: u64,
+) -> Result<(), WorldError> {
+    dir.kv_tally(unknown_key(location_id), at_ms).await?;
+    Ok(())
+}
+
+pub async fn unknown_locations<S: Store>(dir: &S) -> Result<Vec<UnknownLocation>, WorldError> {
+    Ok(dir
+        .kv_list("unknown:".into())
+        .await?
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let tally: Tally = serde_json::from_value(value).ok()?;
+            Some(UnknownLocation {
+                location_id: key.strip_prefix("unknown:")?.to_string(),
+                events: tally.count,
+                last_at_ms: tally.last_at_ms,
+            })
+        })
+        .collect())
 }
 
 fn company_key(id: &str) -> String {

@@ -1,11 +1,14 @@
 //! What a location keeps about itself in its own store: its profile (name,
-//! private-integration token, phone region, time zone) and its form sources.
+//! private-integration token, phone region, time zone, Spot-Hit and Specter
+//! accounts) and its form sources.
 //! The pipeline's settings for a location are the deployment's defaults with
 //! the location's own on top.
 
 use super::protocol::{Store, WorldError};
 use super::settings::LocationSettings;
 use crate::admin_api::{FormSource, LocationProfile};
+use crate::specter::SpecterTarget;
+use crate::spothit::SpotHitTarget;
 
 const PROFILE_KEY: &str = "profile";
 const UNINSTALLED_KEY: &str = "uninstalled";
@@ -81,32 +84,42 @@ pub async fn delete_source<S: Store>(store: &S, id: &str) -> Result<bool, WorldE
 /// The settings of `location_id`: the deployment's (`defaults`, which are the
 /// default location's) for what the location does not set. The deployment's
 /// `GHL_TOKEN`, rules and Spot-Hit/Specter accounts belong to the default
-/// location only; another location uses its own token, else its OAuth install.
+/// location only; another location uses its own token, else its OAuth
+/// install, and its own Spot-Hit and Specter accounts.
 pub fn settings_for(
     defaults: &LocationSettings,
     location_id: &str,
     profile: &LocationProfile,
 ) -> LocationSettings {
-    if location_id == defaults.location_id {
-        let mut own = defaults.clone();
-        if profile.ghl_token.is_some() {
-            own.ghl_token = profile.ghl_token.clone();
+    let mut own = if location_id == defaults.location_id {
+        defaults.clone()
+    } else {
+        LocationSettings {
+            location_id: location_id.to_string(),
+            ghl_token: None,
+            sync_rules: None,
+            spothit: None,
+            specter: None,
+            ..defaults.clone()
         }
-        if profile.phone_region.is_some() {
-            own.default_phone_region = profile.phone_region.clone();
-        }
-        return own;
+    };
+    if profile.ghl_token.is_some() {
+        own.ghl_token = profile.ghl_token.clone();
     }
-    LocationSettings {
-        location_id: location_id.to_string(),
-        ghl_token: profile.ghl_token.clone(),
-        default_phone_region: profile
-            .phone_region
-            .clone()
-            .or_else(|| defaults.default_phone_region.clone()),
-        sync_rules: None,
-        spothit: None,
-        specter: None,
-        ..defaults.clone()
+    if profile.phone_region.is_some() {
+        own.default_phone_region = profile.phone_region.clone();
     }
+    if let Some(account) = &profile.spothit {
+        own.spothit = Some(SpotHitTarget {
+            base_url: own.spothit_base_url.clone(),
+            key: account.api_key.clone(),
+        });
+    }
+    if let Some(account) = &profile.specter {
+        own.specter = Some(SpecterTarget {
+            base_url: own.specter_base_url.clone(),
+            key: account.api_key.clone(),
+        });
+    }
+    own
 }

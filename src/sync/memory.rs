@@ -360,6 +360,13 @@ handle!(KvDelete, |s, op| s
     .remove(&op.key)
     .is_some());
 
+handle!(KvTally, |s, op| {
+    let mut d = s.data.borrow_mut();
+    let tally = Tally::counted_once_more(d.kv.get(&op.key), op.at_ms);
+    d.kv.insert(op.key, serde_json::to_value(tally)?);
+    tally
+});
+
 handle!(KvPutIfAbsent, |s, op| {
     let mut d = s.data.borrow_mut();
     match d.kv.get(&op.key) {

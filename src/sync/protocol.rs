@@ -154,6 +154,8 @@ store_ops! {
     kv_delete => KvDelete { key: String } -> bool;
     /// Stores a value only if the key is free; answers the one holding it.
     kv_put_if_absent => KvPutIfAbsent { key: String, value: Value } -> Option<Value>;
+    /// Counts one more occurrence under `key`, seen at `at_ms` (atomic).
+    kv_tally => KvTally { key: String, at_ms: u64 } -> Tally;
     /// Every value whose key starts with `prefix`, by key.
     kv_list => KvList { prefix: String } -> Vec<(String, Value)>;
     /// A short exclusive right to do one thing; it lapses by itself.
@@ -167,6 +169,27 @@ store_ops! {
     retain => Retain { retention_days: u32, as_of_ms: Option<u64> } -> RetentionReport;
     /// Rows and bytes the location's storage holds.
     storage_report => StorageReportRequest {} -> StorageReport;
+}
+
+/// How many times something was counted, and when last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    pub count: u64,
+    pub last_at_ms: u64,
+}
+
+impl Tally {
+    /// `held`: the value kept under the key so far (anything else counts as none).
+    pub fn counted_once_more(held: Option<&Value>, at_ms: u64) -> Tally {
+        let before: Tally = held
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default();
+        Tally {
+            count: before.count + 1,
+            last_at_ms: before.last_at_ms.max(at_ms),
+        }
+    }
 }
 
 /// An empty answer: the operation was done.

@@ -21,6 +21,9 @@ pub struct LocationSettings {
     pub sync_rules: Option<String>,
     pub spothit: Option<SpotHitTarget>,
     pub specter: Option<SpecterTarget>,
+    /// Where Spot-Hit and Specter are, for a location's own accounts.
+    pub spothit_base_url: String,
+    pub specter_base_url: String,
 }
 
 impl LocationSettings {
@@ -36,6 +39,8 @@ impl LocationSettings {
             sync_rules: None,
             spothit: None,
             specter: None,
+            spothit_base_url: crate::spothit::BASE_URL.into(),
+            specter_base_url: crate::specter::BASE_URL.into(),
         }
     }
 }

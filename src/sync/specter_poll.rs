@@ -46,7 +46,7 @@ pub async fn poll<W: World>(
         return Ok(report);
     }
     let Some(target) = &settings.specter else {
-        report.note = Some("Specter is not configured (set SPECTER_API_KEY)".into());
+        report.note = Some("Specter is not connected (PUT /v1/admin/locations/{id}/connections/specter, or SPECTER_API_KEY)".into());
         return Ok(report);
     };
     let mut poller = Poller {

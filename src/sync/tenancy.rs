@@ -1,13 +1,18 @@
 //! Locations as data, for the admin API: who a caller is (the operator, or a
 //! location token that sees one location), a location's settings and its form
-//! sources (a source id belongs to one location), and which location a form
-//! source posts into. The Worker only turns these answers into HTTP.
+//! sources (a source id belongs to one location), its Spot-Hit and Specter
+//! accounts, and which location a form source or a Spot-Hit callback posts
+//! into. The Worker only turns these answers into HTTP.
 
 use super::directory::{self, DIRECTORY};
 use super::location;
 use super::protocol::{Store, WorldError};
 use super::world::World;
-use crate::admin_api::{FormSource, LocationEntry, LocationUpdate, SourceAnswer, SourceUpdate};
+use crate::admin_api::{
+    last4, ConnectionAnswer, ConnectionUpdate, Connections, FormSource, LocationEntry,
+    LocationProfile, LocationUpdate, Service, SourceAnswer, SourceUpdate, SpecterAccount,
+    SpotHitAccount, SpotHitCallbacks,
+};
 use crate::mapping::{Mapping, MappingError};
 
 /// Who is calling the admin API.
@@ -98,13 +103,12 @@ pub enum SourceRefused {
 }
 
 fn answer(location_id: &str, source: &FormSource, mapping: Option<String>) -> SourceAnswer {
-    let secret = &source.signing_secret;
     SourceAnswer {
         source_id: source.id.clone(),
         location_id: location_id.to_string(),
         kind: source.kind,
         url_path: format!("/v1/hooks/forms/{}", source.id),
-        signing_secret_last4: secret[secret.len().saturating_sub(4)..].to_string(),
+        signing_secret_last4: last4(&source.signing_secret),
         signing_secret: None,
         mapping,
     }
@@ -195,4 +199,119 @@ pub async fn form_source<W: World>(
     };
     let source = location::source(&world.store_named(&owner)?, source_id).await?;
     Ok(source.map(|s| (owner, s.signing_secret)))
+}
+
+/// Connects (or re-keys) a location's Spot-Hit or Specter account. A Spot-Hit
+/// connection keeps its callback token unless `rotate_path_token`; a new one
+/// is `fresh_token`. The answer shows the callback URLs under `origin`.
+pub async fn connect<W: World>(
+    world: &W,
+    location_id: &str,
+    service: Service,
+    change: ConnectionUpdate,
+    fresh_token: String,
+    origin: &str,
+) -> Result<ConnectionAnswer, WorldError> {
+    let store = world.store_named(location_id)?;
+    let mut profile = location::profile(&store).await?;
+    match service {
+        Service::Specter => {
+            profile.specter = Some(SpecterAccount {
+                api_key: change.api_key,
+            });
+            location::put_profile(&store, &profile).await?;
+            Ok(connection_answer(&profile, service))
+        }
+        Service::SpotHit => {
+            let dir = world.store_named(DIRECTORY)?;
+            let kept = profile.spothit.take().map(|a| a.path_token);
+            let path_token = match kept {
+                Some(token) if !change.rotate_path_token => token,
+                old => {
+                    if let Some(old) = old {
+                        directory::remove_spothit_token(&dir, &directory::token_hash(&old)).await?;
+                    }
+                    fresh_token
+                }
+            };
+            directory::add_spothit_token(&dir, &directory::token_hash(&path_token), location_id)
+                .await?;
+            let callbacks = SpotHitCallbacks::under(origin, &path_token);
+            profile.spothit = Some(SpotHitAccount {
+                api_key: change.api_key,
+                path_token,
+            });
+            location::put_profile(&store, &profile).await?;
+            let mut answer = connection_answer(&profile, service);
+            answer.callback_urls = Some(callbacks);
+            Ok(answer)
+        }
+    }
+}
+
+/// Forgets a location's account (a Spot-Hit one's callback URLs stop working).
+pub async fn disconnect<W: World>(
+    world: &W,
+    location_id: &str,
+    service: Service,
+) -> Result<ConnectionAnswer, WorldError> {
+    let store = world.store_named(location_id)?;
+    let mut profile = location::profile(&store).await?;
+    match service {
+        Service::Specter => profile.specter = None,
+        Service::SpotHit => {
+            if let Some(account) = profile.spothit.take() {
+                let dir = world.store_named(DIRECTORY)?;
+                directory::remove_spothit_token(&dir, &directory::token_hash(&account.path_token))
+                    .await?;
+            }
+        }
+    }
+    location::put_profile(&store, &profile).await?;
+    Ok(connection_answer(&profile, service))
+}
+
+pub async fn connections<W: World>(
+    world: &W,
+    location_id: &str,
+) -> Result<Connections, WorldError> {
+    let profile = location::profile(&world.store_named(location_id)?).await?;
+    Ok(Connections {
+        spothit: connection_answer(&profile, Service::SpotHit),
+        specter: connection_answer(&profile, Service::Specter),
+    })
+}
+
+fn connection_answer(profile: &LocationProfile, service: Service) -> ConnectionAnswer {
+    let (api_key, path_token) = match service {
+        Service::SpotHit => (
+            profile.spothit.as_ref().map(|a| &a.api_key),
+            profile.spothit.as_ref().map(|a| last4(&a.path_token)),
+        ),
+        Service::Specter => (profile.specter.as_ref().map(|a| &a.api_key), None),
+    };
+    ConnectionAnswer {
+        service,
+        connected: api_key.is_some(),
+        api_key_last4: api_key.map(|k| last4(k)),
+        callback_urls: None,
+        path_token_last4: path_token,
+    }
+}
+
+/// The location a Spot-Hit callback's path token belongs to: the
+/// deployment's own token (`SPOTHIT_PATH_TOKEN`) is the default location's.
+pub async fn spothit_location<W: World>(
+    world: &W,
+    own: Option<(&str, &str)>,
+    given: &str,
+    same_secret: impl Fn(&str, &str) -> bool,
+) -> Result<Option<String>, WorldError> {
+    if let Some((token, location_id)) = own {
+        if same_secret(given, token) {
+            return Ok(Some(location_id.to_string()));
+        }
+    }
+    let dir = world.store_named(DIRECTORY)?;
+    directory::spothit_location(&dir, &directory::token_hash(given)).await
 }

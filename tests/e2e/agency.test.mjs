@@ -80,6 +80,43 @@ test("a form source of one location lands there only, and a source id belongs to
   assert.equal(wrong.status, 401, "signed with another secret");
 });
 
+test("a Spot-Hit account per location: its callback URLs land there, its key is never answered", async () => {
+  const key = "sh-location-2-key-9876";
+  const put = await admin(stack, "/locations/dev-location-2/connections/spothit", { method: "PUT", body: JSON.stringify({ apiKey: key }) });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.equal(put.body.connected, true);
+  assert.equal(put.body.apiKeyLast4, "9876");
+  assert.ok(!JSON.stringify(put.body).includes(key), "the key is not answered");
+  const { reply, status } = put.body.callbackUrls;
+  assert.match(reply, new RegExp(`^${stack.url}/v1/hooks/spothit/[0-9a-f]{32}/reply$`));
+  assert.equal(status.replace("/status", ""), reply.replace("/reply", ""));
+  const shown = await admin(stack, "/locations/dev-location-2/connections");
+  assert.equal(shown.body.spothit.callbackUrls, undefined, "the URLs are answered when connecting only");
+  assert.equal(shown.body.spothit.pathTokenLast4, reply.split("/").at(-2).slice(-4));
+  assert.equal(shown.body.specter.connected, false);
+  const specter = await admin(stack, "/locations/dev-location-2/connections/specter", { method: "PUT", body: JSON.stringify({ apiKey: "specter-loc2-5555" }) });
+  assert.equal(specter.body.apiKeyLast4, "5555");
+  const bad = await admin(stack, "/locations/dev-location-2/connections/mailchimp", { method: "PUT", body: "{}" });
+  assert.equal(bad.status, 404);
+
+  const callback = await fetch(`${reply}?numero=%2B33622334455&message=Bonjour%20agence&id=55001&date=1795341600`);
+  assert.equal(callback.status, 202, await callback.text());
+  const contact = await eventually(async () => (await contactsOf("dev-location-2")).find((c) => c.phone === "+33622334455" && c.notes?.length), { what: "the reply's contact and note in dev-location-2" });
+  assert.match(contact.notes[0].body, /Bonjour agence/);
+  for (const other of ["dev-location", "dev-location-3"]) {
+    assert.ok(!(await contactsOf(other)).some((c) => c.phone === "+33622334455"), `nothing written in ${other}`);
+  }
+  const events = (await admin(stack, "/locations/dev-location-2/events?source=spothit-reply")).body.events;
+  assert.equal(events.length, 1);
+
+  const off = await admin(stack, "/locations/dev-location-2/connections/spothit", { method: "DELETE" });
+  assert.equal(off.body.connected, false);
+  const refused = await fetch(`${reply}?numero=%2B33622334455&message=encore&id=55002`);
+  assert.equal(refused.status, 401, "a disconnected account's URLs stop working");
+  const again = await admin(stack, "/locations/dev-location-2/connections/spothit", { method: "PUT", body: JSON.stringify({ apiKey: key }) });
+  assert.notEqual(again.body.callbackUrls.reply, reply, "a new connection has new URLs");
+});
+
 test("a location token sees its location and nothing else", async () => {
   const minted = await admin(stack, "/locations/dev-location-2/tokens", { method: "POST" });
   assert.equal(minted.status, 201);
@@ -162,7 +199,7 @@ test("tokens and signing secrets are sealed at rest: none is readable in the Wor
   assert.ok(files.length > 0, "the Worker's state was written");
   const readable = (needle) => files.some((bytes) => bytes.includes(Buffer.from(needle)));
   assert.ok(readable("dev-location-2"), "the files are readable at all (the location ids are there)");
-  for (const secret of ["sbx-at-", "sbx-rt-", sourceSecret, "whsec_Z2hsLWJyaWRnZS1hZ2VuY3ktc2VjcmV0"]) {
+  for (const secret of ["sbx-at-", "sbx-rt-", sourceSecret, "sh-location-2-key-9876", "specter-loc2-5555", "whsec_Z2hsLWJyaWRnZS1hZ2VuY3ktc2VjcmV0"]) {
     assert.ok(!readable(secret), `${secret} is stored in clear`);
   }
 });

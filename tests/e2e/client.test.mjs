@@ -78,3 +78,37 @@ test("events page newest first by cursor, filtered by status and source; the sto
   const storage = await client.storage();
   assert.ok(storage.events >= 3 && storage.bytes > 0, JSON.stringify(storage));
 });
+
+test("forLocation scopes every call to one location; sources, connections and tokens are typed", async () => {
+  assert.throws(() => client.forLocation("a/b"), /not a location id/);
+  await assert.rejects(client.connections(), /forLocation/);
+  const { locations } = await client.locations();
+  assert.ok(locations.some((l) => l.id === "dev-location" && l.connected));
+
+  const other = client.forLocation("client-location");
+  assert.equal(other.locationId, "client-location");
+  const entry = await other.updateLocation({ name: "Client Location", phoneRegion: "BE" });
+  assert.deepEqual(entry, { id: "client-location", name: "Client Location", connected: false, auth: "none" });
+  const source = await other.putSource("client-loc-form", { kind: "form" });
+  assert.equal(source.locationId, "client-location");
+  assert.match(source.signingSecret, /^whsec_/);
+  assert.equal((await other.getSource("client-loc-form")).signingSecret, undefined);
+  await assert.rejects(client.forLocation("dev-location").putSource("client-loc-form", { kind: "form" }), (e) => e.code === "source_taken" && e.status === 409);
+  await assert.rejects(other.putSource("x", { kind: "fax" }), /bad source/);
+
+  const spothit = await other.connect("spothit", { apiKey: "client-spothit-key-4321" });
+  assert.equal(spothit.apiKeyLast4, "4321");
+  assert.match(spothit.callbackUrls.stop, /\/v1\/hooks\/spothit\/[0-9a-f]{32}\/stop$/);
+  const shown = await other.connections();
+  assert.equal(shown.spothit.connected, true);
+  assert.equal(shown.specter.connected, false);
+  await assert.rejects(other.connect("mailchimp", { apiKey: "k" }), /not a connection/);
+  assert.equal((await other.disconnect("spothit")).connected, false);
+
+  const { token } = await other.mintLocationToken();
+  const own = new BridgeClient(stack.url, token).forLocation("client-location");
+  assert.deepEqual((await own.eventsPage({ limit: 5 })).events, []);
+  await assert.rejects(new BridgeClient(stack.url, token).forLocation("dev-location").events(5), (e) => e.status === 403);
+  await assert.rejects(new BridgeClient(stack.url, token).locations(), (e) => e.status === 403);
+  assert.deepEqual(await other.deleteSource("client-loc-form"), { sourceId: "client-loc-form", deleted: true });
+});

@@ -47,6 +47,24 @@ describe("GHL webhooks", () => {
     assert.deepEqual(echoes.map((e) => e.type).sort(), ["ContactCreate", "ContactTagUpdate", "NoteCreate"]);
   });
 
+  test("webhooks for a location nobody installed are answered ignored and counted, never stored", async () => {
+    const event = (n) => ({
+      type: "ContactTagUpdate", locationId: "loc-nobody-installed", id: "c1", tags: ["x"],
+      timestamp: new Date().toISOString(), webhookId: `wh_stranger_${n}_${Date.now()}`,
+    });
+    for (const n of [1, 2, 3]) {
+      const answer = await deliver(event(n));
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.body, { status: "ignored", reason: "unknown location" });
+    }
+    const { status, body } = await admin(stack, "/unknown-locations");
+    assert.equal(status, 200, JSON.stringify(body));
+    const seen = body.locations.find((l) => l.locationId === "loc-nobody-installed");
+    assert.equal(seen?.events, 3, JSON.stringify(body));
+    assert.ok(seen.lastAtMs > Date.now() - 60_000);
+    assert.ok(!(await ghlEvents()).some((e) => e.webhookId?.startsWith("wh_stranger_")), "nothing recorded");
+  });
+
   test("a change made in GHL is recorded, a redelivery is a duplicate", async () => {
     const event = {
       type: "ContactTagUpdate", locationId: "dev-location", id: "someone-else", tags: ["vip"],

@@ -8,9 +8,11 @@
 
 use crate::to_js;
 use ghl_bridge::admin_api::{
-    routes, Accepted, ApiError, DeadLetters, EventList, GhlConnection, GhlEventList, GhlReplayed,
-    MappingDeleted, MappingSaved, Saved, SpecterPollReport, StorageReport, StoredMapping, Swept,
-    SyncRulesAnswer,
+    routes, Accepted, ApiError, ConnectionAnswer, ConnectionUpdate, Connections, DeadLetters,
+    EventList, GhlConnection, GhlEventList, GhlReplayed, LocationEntry, LocationList,
+    LocationUpdate, MappingDeleted, MappingSaved, MintedToken, Saved, Service, SourceAnswer,
+    SourceUpdate, SpecterPollReport, StorageReport, StoredMapping, Swept, SyncRulesAnswer,
+    UnknownLocations,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -21,6 +23,9 @@ use wasm_bindgen::prelude::*;
 pub struct BridgeClient {
     base_url: String,
     token: String,
+    /// Set by `forLocation`: every per-location route goes under
+    /// `/v1/admin/locations/{id}/`; unset, the older routes (the default location).
+    location: Option<String>,
 }
 
 /// A rejected call: `message` for people, plus the Worker's `code`, the HTTP
@@ -84,15 +89,157 @@ impl BridgeClient {
         Ok(BridgeClient {
             base_url: base_url.to_string(),
             token: admin_token.trim().to_string(),
+            location: None,
         })
+    }
+
+    /// The same Worker and token, for one location: every per-location call
+    /// (events, mappings, dead letters, ...) then reads and writes that one.
+    #[wasm_bindgen(js_name = forLocation)]
+    pub fn for_location(&self, location_id: &str) -> Result<BridgeClient, JsError> {
+        let id = location_id.trim();
+        if id.is_empty() || id.contains('/') {
+            return Err(JsError::new(&format!(
+                "`{location_id}` is not a location id"
+            )));
+        }
+        Ok(BridgeClient {
+            base_url: self.base_url.clone(),
+            token: self.token.clone(),
+            location: Some(id.to_string()),
+        })
+    }
+
+    /// The location `forLocation` chose, if any.
+    #[wasm_bindgen(getter, js_name = locationId)]
+    pub fn location_id(&self) -> Option<String> {
+        self.location.clone()
     }
 
     fn authed(&self, builder: RequestBuilder) -> RequestBuilder {
         builder.header("Authorization", &format!("Bearer {}", self.token))
     }
 
+    /// A per-location route, under the chosen location when there is one.
     fn url(&self, route: &str) -> String {
+        match (&self.location, route.strip_prefix("/v1/admin/")) {
+            (Some(id), Some(rest)) => format!("{}{}", self.base_url, routes::location(id, rest)),
+            _ => format!("{}{route}", self.base_url),
+        }
+    }
+
+    /// A route that is not per location (the list of locations).
+    fn deployment_url(&self, route: &str) -> String {
         format!("{}{route}", self.base_url)
+    }
+
+    /// A route only a chosen location has (sources, connections, tokens).
+    fn own_url(&self, rest: &str) -> Result<String, JsValue> {
+        let id = self.location.as_deref().ok_or_else(|| {
+            JsValue::from(js_sys::Error::new(
+                "choose the location first: client.forLocation(locationId)",
+            ))
+        })?;
+        Ok(format!("{}{}", self.base_url, routes::location(id, rest)))
+    }
+
+    fn json_body(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, JsValue> {
+        let text = serde_json::to_string(body)
+            .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))?;
+        builder
+            .header("Content-Type", "application/json")
+            .body(text)
+            .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+    }
+
+    fn from_js<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+        serde_wasm_bindgen::from_value(value)
+            .map_err(|e| JsValue::from(js_sys::Error::new(&format!("bad {what}: {e}"))))
+    }
+
+    /// Every location the deployment serves (operator token only).
+    pub async fn locations(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.deployment_url(routes::LOCATIONS)));
+        read::<LocationList>(self.send(request.build()).await?).await
+    }
+
+    /// GHL webhooks for locations nobody installed, counted (operator token only).
+    #[wasm_bindgen(js_name = unknownLocations)]
+    pub async fn unknown_locations(&self) -> Result<JsValue, JsValue> {
+        let url = self.deployment_url(routes::UNKNOWN_LOCATIONS);
+        let request = self.authed(Request::get(&url));
+        read::<UnknownLocations>(self.send(request.build()).await?).await
+    }
+
+    /// Changes the chosen location: `{name?, ghlToken?, phoneRegion?, timezone?}`.
+    #[wasm_bindgen(js_name = updateLocation)]
+    pub async fn update_location(&self, change: JsValue) -> Result<JsValue, JsValue> {
+        let change: LocationUpdate = Self::from_js(change, "location change")?;
+        let request = Self::json_body(self.authed(Request::put(&self.own_url("")?)), &change)?;
+        read::<LocationEntry>(self.send(Ok(request)).await?).await
+    }
+
+    /// Creates or changes a form source: `{kind: "form", signingSecret?, mapping?}`.
+    /// A generated secret is answered once, as `signingSecret`.
+    #[wasm_bindgen(js_name = putSource)]
+    pub async fn put_source(&self, source_id: &str, source: JsValue) -> Result<JsValue, JsValue> {
+        let source: SourceUpdate = Self::from_js(source, "source")?;
+        let url = self.own_url(&format!("sources/{source_id}"))?;
+        let request = Self::json_body(self.authed(Request::put(&url)), &source)?;
+        read::<SourceAnswer>(self.send(Ok(request)).await?).await
+    }
+
+    #[wasm_bindgen(js_name = getSource)]
+    pub async fn get_source(&self, source_id: &str) -> Result<JsValue, JsValue> {
+        let url = self.own_url(&format!("sources/{source_id}"))?;
+        read::<SourceAnswer>(self.send(self.authed(Request::get(&url)).build()).await?).await
+    }
+
+    #[wasm_bindgen(js_name = deleteSource)]
+    pub async fn delete_source(&self, source_id: &str) -> Result<JsValue, JsValue> {
+        let url = self.own_url(&format!("sources/{source_id}"))?;
+        let request = self.authed(Request::delete(&url)).build();
+        read::<serde_json::Value>(self.send(request).await?).await
+    }
+
+    /// A token that sees only the chosen location (operator token only); shown once.
+    #[wasm_bindgen(js_name = mintLocationToken)]
+    pub async fn mint_location_token(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::post(&self.own_url("tokens")?)).build();
+        read::<MintedToken>(self.send(request).await?).await
+    }
+
+    /// The chosen location's Spot-Hit and Specter accounts (never their keys).
+    pub async fn connections(&self) -> Result<JsValue, JsValue> {
+        let request = self
+            .authed(Request::get(&self.own_url("connections")?))
+            .build();
+        read::<Connections>(self.send(request).await?).await
+    }
+
+    /// Connects `service` ("spothit" or "specter"): `{apiKey, rotatePathToken?}`.
+    /// Spot-Hit's answer has the callback URLs to paste into Spot-Hit.
+    pub async fn connect(&self, service: &str, change: JsValue) -> Result<JsValue, JsValue> {
+        let change: ConnectionUpdate = Self::from_js(change, "connection")?;
+        let url = self.own_url(&format!("connections/{}", Self::service(service)?))?;
+        let request = Self::json_body(self.authed(Request::put(&url)), &change)?;
+        read::<ConnectionAnswer>(self.send(Ok(request)).await?).await
+    }
+
+    pub async fn disconnect(&self, service: &str) -> Result<JsValue, JsValue> {
+        let url = self.own_url(&format!("connections/{}", Self::service(service)?))?;
+        let request = self.authed(Request::delete(&url)).build();
+        read::<ConnectionAnswer>(self.send(request).await?).await
+    }
+
+    fn service(name: &str) -> Result<&str, JsValue> {
+        match Service::parse(name) {
+            Some(_) => Ok(name),
+            None => Err(js_sys::Error::new(&format!(
+                "`{name}` is not a connection: use \"spothit\" or \"specter\""
+            ))
+            .into()),
+        }
     }
 
     async fn send(&self, request: Result<Request, gloo_net::Error>) -> Result<Response, JsValue> {

@@ -104,6 +104,8 @@ impl Config {
                 base_url: self.specter_base_url.clone(),
                 key,
             }),
+            spothit_base_url: self.spothit_base_url.clone(),
+            specter_base_url: self.specter_base_url.clone(),
         }
     }
 

@@ -857,6 +857,12 @@ handle!(KvPut, |s, op| {
 
 handle!(KvDelete, |s, op| { s.kv_remove(&op.key)? });
 
+handle!(KvTally, |s, op| {
+    let tally = Tally::counted_once_more(s.kv_value::<Value>(&op.key)?.as_ref(), op.at_ms);
+    s.kv_store(&op.key, &serde_json::to_value(tally)?)?;
+    tally
+});
+
 handle!(KvPutIfAbsent, |s, op| {
     match s.kv_value::<Value>(&op.key)? {
         Some(held) => Some(held),

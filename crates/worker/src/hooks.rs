@@ -10,7 +10,8 @@ use crate::world::WorkerWorld;
 use ghl_bridge::ghl::webhooks::GhlEventType;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::sources::standard_webhooks;
-use ghl_bridge::sync::{inbound, location, sync_back, tenancy};
+use ghl_bridge::sync::directory::{self, DIRECTORY};
+use ghl_bridge::sync::{inbound, location, sync_back, tenancy, World};
 use serde_json::json;
 use worker::{Date, Env, Method, Request, Response, Result};
 
@@ -97,20 +98,19 @@ pub async fn spothit(
     token: &str,
     kind: &str,
 ) -> Result<Response> {
-    let Some(expected) = cfg.spothit_path_token.as_deref() else {
-        return json_error(
-            404,
-            "not_configured",
-            "Spot-Hit callbacks are off: set SPOTHIT_PATH_TOKEN",
-        );
-    };
-    if !same_secret(token, expected) {
+    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
+    let own = cfg
+        .spothit_path_token
+        .as_deref()
+        .map(|t| (t, cfg.ghl_location_id.as_str()));
+    let found = tenancy::spothit_location(&world, own, token, same_secret).await;
+    let Some(location) = found.map_err(from_world)? else {
         return json_error(
             401,
             "bad_token",
-            "the Spot-Hit callback URL's token is wrong",
+            "the Spot-Hit callback URL's token is wrong (connect Spot-Hit to the location for its URLs)",
         );
-    }
+    };
     if !["status", "reply", "stop"].contains(&kind) {
         return json_error(
             404,
@@ -129,7 +129,7 @@ pub async fn spothit(
         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(String::from));
     ingest(
         env,
-        &cfg.ghl_location_id,
+        &location,
         &format!("spothit-{kind}"),
         event_id,
         PayloadFormat::Form,
@@ -170,6 +170,10 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
     let world = WorkerWorld::for_location(env, &event.location_id)?;
     let serves = tenancy::serves(&world, &cfg.ghl_location_id, &event.location_id);
     if !serves.await.map_err(from_world)? {
+        let dir = world.store_named(DIRECTORY).map_err(from_world)?;
+        directory::count_unknown(&dir, &event.location_id, world.now_ms())
+            .await
+            .map_err(from_world)?;
         return json_ok(&json!({"status": "ignored", "reason": "unknown location"}));
     }
     let settings = world

@@ -7,7 +7,9 @@ use crate::config::Config;
 use crate::failure::from_world;
 use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
-use ghl_bridge::admin_api::{ApiError, LocationEntry, LocationList, MintedToken};
+use ghl_bridge::admin_api::{
+    ApiError, LocationEntry, LocationList, MintedToken, Service, UnknownLocations,
+};
 use ghl_bridge::sync::directory::{self, DIRECTORY};
 use ghl_bridge::sync::tenancy::{self, Caller, SourceRefused};
 use ghl_bridge::sync::{Store, World};
@@ -42,6 +44,13 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
         (_, Caller::Unknown) => json_error(403, "bad_token", "the admin token is wrong"),
         (["locations"], Caller::Location(_)) => forbidden("list every location"),
         (["locations"], _) if req.method() == Method::Get => list(&world, cfg).await,
+        (["unknown-locations"], Caller::Operator) if req.method() == Method::Get => {
+            let dir = world.store_named(DIRECTORY).map_err(from_world)?;
+            let locations = directory::unknown_locations(&dir).await;
+            json_ok(&UnknownLocations {
+                locations: locations.map_err(from_world)?,
+            })
+        }
         (["locations", id, ..], Caller::Location(own)) if id != own => json_error(
             403,
             "forbidden",
@@ -87,6 +96,30 @@ async fn location_routes(
             Ok(json_ok(&MintedToken { token })?.with_status(201))
         }
         (Method::Post, ["tokens"]) => forbidden("mint location tokens"),
+        (Method::Get, ["connections"]) => {
+            json_ok(&tenancy::connections(&world, id).await.map_err(from_world)?)
+        }
+        (method @ (Method::Put | Method::Delete), ["connections", name]) => {
+            let Some(service) = Service::parse(name) else {
+                return json_error(
+                    404,
+                    "unknown_service",
+                    &format!("`{name}` is not a connection: use spothit or specter"),
+                );
+            };
+            if method == Method::Delete {
+                let answer = tenancy::disconnect(&world, id, service).await;
+                return json_ok(&answer.map_err(from_world)?);
+            }
+            let change = match serde_json::from_str(&req.text().await?) {
+                Ok(c) => c,
+                Err(e) => return json_error(400, "bad_connection", &format!("the body: {e}")),
+            };
+            let token = crate::random::random_hex(16)?;
+            let origin = req.url()?.origin().ascii_serialization();
+            let answer = tenancy::connect(&world, id, service, change, token, &origin).await;
+            json_ok(&answer.map_err(from_world)?)
+        }
         (Method::Get, ["sources", source_id]) => {
             match tenancy::source(&world, id, source_id)
                 .await
