@@ -70,6 +70,29 @@ export function validateMapping(text: string): Validation;
 
 /** `+33612345678`; throws an Error saying why a number is refused. */
 export function normalisePhone(input: string, region?: string | null): string;
+/** A ready set-up: a mapping for one source plus the sync rules it needs. */
+export interface Recipe {
+  id: string;
+  name: string;
+  description: string;
+  /** The source whose mapping it sets. */
+  sourceId: string;
+  format: PayloadFormat;
+  mapping: string;
+  syncRules: string | null;
+  sample: string;
+  /** What is left to a person. */
+  byHand: string[];
+}
+export function recipes(): Recipe[];
+/** A location's sync rules with a recipe's added (the recipe's wins on the same tag). */
+export function mergeSyncRules(existing: string | null | undefined, added: string): string;
+/** "Suggest a mapping" for a sample payload, from the names real forms use (French and English). */
+export function suggestMapping(payload: string, format: PayloadFormat): { mapping: string; unmatched: string[] };
+/** A payload's top-level names (`[]` when it does not parse). */
+export function payloadFields(payload: string, format: PayloadFormat): string[];
+/** The standard targets a field rule can write (contact fields, DND and its channels). */
+export function mappingTargets(): { value: string; label: string }[];
 /** `jean@example.fr`; throws an Error saying why an address is refused. */
 export function normaliseEmail(input: string): string;
 
@@ -166,6 +189,8 @@ export interface Preview {
   mappingErrors: MappingError[];
   /** The payload (or the existing contacts) could not be read. */
   payloadError: string | null;
+  /** A custom field the location does not have (the Worker would park the event), given its `customFields`. */
+  customFieldError: string | null;
   outcome: MappingOutcome | null;
   idempotencyKey: string | null;
   identityKeys: string[];
@@ -179,7 +204,8 @@ export interface Preview {
  * `existing`: the location's contacts as JSON, a list of `{id, email, phone}`
  * or GHL's `{contacts: [...]}`; with it, `decision` says create or update.
  */
-export function previewEvent(mapping: string, payload: string, format: PayloadFormat, locationId: string, nowUnix: number, existing?: string | null): Preview;
+/** `customFields`: the location's (JSON, GHL's `{customFields}` answer or the list): custom fields are then written by id, and one it lacks is `customFieldError`. */
+export function previewEvent(mapping: string, payload: string, format: PayloadFormat, locationId: string, nowUnix: number, existing?: string | null, customFields?: string | null): Preview;
 
 export type RowAction = "create" | "update" | "duplicateInFile" | "conflict" | "invalid";
 export interface RowPreview {
@@ -314,6 +340,16 @@ export interface StorageReport {
   otherRows: number;
 }
 
+/** A custom field of a location, as GHL lists it. */
+export interface CustomField {
+  id: string;
+  name: string;
+  /** `contact.utm_source`. */
+  fieldKey: string;
+  dataType: string;
+  picklistOptions?: string[];
+}
+
 /** One location the deployment serves. */
 export interface LocationEntry {
   id: string;
@@ -393,6 +429,8 @@ export class BridgeClient {
   eventsPage(query?: { status?: EventStatus; source?: string; limit?: number; cursor?: string } | null): Promise<EventPage>;
   /** The location's storage: rows and SQLite bytes. */
   storage(): Promise<StorageReport>;
+  /** The location's custom fields as GHL lists them (cached by the Worker for an hour). */
+  customFields(): Promise<{ customFields: CustomField[] }>;
   deadLetters(): Promise<{ deadLetters: EventRecord[] }>;
   ghlEvents(): Promise<{ events: GhlEventEntry[] }>;
   replay(eventId: string): Promise<Accepted>;

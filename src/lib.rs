@@ -11,6 +11,7 @@ pub mod http;
 pub mod mapping;
 pub mod outbound;
 pub mod preview;
+pub mod recipes;
 pub mod secrets;
 pub mod sources;
 pub mod specter;

@@ -101,7 +101,7 @@ fn one_payload_shows_its_requests_and_the_decision() {
         KnownContacts::from_json(r#"[{"id": "old-1", "email": "jean@ex.fr"}]"#, None).unwrap();
     let payload = parse_payload("email=jean@ex.fr&prenom=Jean", PayloadFormat::Form)
         .map_err(|e| e.to_string());
-    let preview = preview_event(&mapping, payload, "loc-1", 0, Some(&known));
+    let preview = preview_event(&mapping, payload, "loc-1", 0, Some(&known), None);
     assert!(preview.ok);
     let urls: Vec<_> = preview.requests.iter().map(|r| r.url.as_str()).collect();
     assert_eq!(
@@ -119,7 +119,55 @@ fn one_payload_shows_its_requests_and_the_decision() {
     assert_eq!(decision["contactId"], "old-1");
 
     let broken = Mapping::parse(r#"{"version": 1, "fields": [{"to": "phon", "from": "x"}]}"#);
-    let preview = preview_event(&broken, Ok(serde_json::json!({})), "loc-1", 0, None);
+    let preview = preview_event(&broken, Ok(serde_json::json!({})), "loc-1", 0, None, None);
     assert!(!preview.ok);
     assert_eq!(preview.mapping_errors[0].line, 1);
+}
+
+#[test]
+fn with_the_locations_custom_fields_the_preview_writes_them_by_id_or_names_the_closest() {
+    use ghl_bridge::ghl::custom_fields::{CustomField, FieldCatalog};
+    let fields: Vec<CustomField> = serde_json::from_value(serde_json::json!([
+        {"id": "cf001", "name": "UTM Source", "fieldKey": "contact.utm_source", "dataType": "TEXT"},
+        {"id": "cf010", "name": "Budget", "fieldKey": "contact.budget", "dataType": "MONETORY"}
+    ]))
+    .unwrap();
+    let catalog = FieldCatalog {
+        location_id: "loc-1".into(),
+        fields,
+    };
+    let mapping = Mapping::parse(
+        r#"{"version": 1, "fields": [{"to": "email", "from": "email"},
+            {"to": "customField.utm_source", "from": "utm"}, {"to": "customField.Budget", "from": "b"}]}"#,
+    );
+    let payload = serde_json::json!({"email": "a@b.fr", "utm": "google", "b": "1 200,50"});
+    let p = preview_event(
+        &mapping,
+        Ok(payload.clone()),
+        "loc-1",
+        0,
+        None,
+        Some(&catalog),
+    );
+    assert!(p.ok, "{:?}", p.custom_field_error);
+    let body = serde_json::to_value(&p.requests[0]).unwrap()["body"]["customFields"].clone();
+    let ids: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["cf001", "cf010"], "every item by id: {body}");
+
+    let typo = Mapping::parse(
+        r#"{"version": 1, "fields": [{"to": "email", "from": "email"}, {"to": "customField.budjet", "from": "b"}]}"#,
+    );
+    let p = preview_event(&typo, Ok(payload), "loc-1", 0, None, Some(&catalog));
+    assert!(!p.ok);
+    assert!(p.requests.is_empty(), "nothing would be written");
+    let why = p.custom_field_error.unwrap();
+    assert!(
+        why.contains("budjet") && why.contains("contact.budget"),
+        "{why}"
+    );
 }

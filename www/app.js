@@ -1,10 +1,13 @@
 // The mapping tester page. Every value shown comes from the wasm core
 // (previewEvent, previewBatch, templates, catalogue); these modules only move
 // text around.
-import init, { catalogue, coreVersion, csvRows, previewBatch, previewEvent, templates } from "./pkg/ghl_bridge_web.js";
+import init, {
+  catalogue, coreVersion, csvRows, mappingTargets, payloadFields, previewBatch, previewEvent, recipes, suggestMapping, templates,
+} from "./pkg/ghl_bridge_web.js";
 import { renderCatalogue } from "./catalogue.js";
 import { hideBatch, renderBatch } from "./batch.js";
-import { $ } from "./dom.js";
+import { $, el } from "./dom.js";
+import { setUpMapper } from "./mapper.js";
 import { renderPreview } from "./preview.js";
 import { setUpWorkerPanel } from "./worker-panel.js";
 
@@ -27,6 +30,21 @@ const BLANK = {
 
 const now = () => Math.floor(Date.now() / 1000);
 const existing = () => $("existing").value.trim() || undefined;
+
+// The location's custom fields once loaded from a Worker (GHL's list); until
+// then the mapping's custom fields are shown as the mapping names them.
+let locationFields = null;
+const customFieldsText = () => (locationFields ? JSON.stringify(locationFields) : undefined);
+let mapper;
+
+/** The "GHL field" choices: the standard ones, then the location's custom fields. */
+function targetChoices() {
+  const custom = (locationFields ?? []).map((f) => ({
+    value: `customField.${f.fieldKey.replace(/^contact\./, "")}`,
+    label: `${f.name} (custom field, ${f.dataType.toLowerCase()})`,
+  }));
+  return [...mappingTargets(), ...custom];
+}
 
 // The CSV's rows, parsed once per text (the batch preview parses its own copy).
 let csvCache = { text: null, rows: [], error: null };
@@ -57,8 +75,9 @@ function singlePayload() {
 function updateSingle() {
   const started = performance.now();
   const { text, format, label } = singlePayload();
-  const preview = previewEvent($("mapping").value, text, format, $("location").value || "location", now(), existing());
+  const preview = previewEvent($("mapping").value, text, format, $("location").value || "location", now(), existing(), customFieldsText());
   renderPreview(preview, { rowLabel: label });
+  mapper?.showErrors(preview.mappingErrors);
   document.body.dataset.previewMs = (performance.now() - started).toFixed(2);
 }
 
@@ -84,7 +103,25 @@ function update() {
   else updateBatch();
 }
 
+function pretty(text) {
+  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
+}
+
+/** A recipe: its mapping and sample, and what it sets up besides. */
+function showRecipe(r) {
+  $("recipe-panel").hidden = !r;
+  if (!r) return;
+  $("recipe-title").textContent = `Recipe: ${r.name}`;
+  $("recipe-description").textContent = r.description;
+  $("recipe-source").textContent = r.sourceId;
+  $("recipe-rules-box").hidden = !r.syncRules;
+  $("recipe-rules").textContent = r.syncRules ?? "";
+  $("recipe-by-hand").replaceChildren(...r.byHand.map((step) => el("li", `By hand: ${step}`)));
+  $("worker-source").value = r.sourceId;
+}
+
 function loadTemplate(t) {
+  showRecipe(t.recipe ? t : null);
   $("mapping").value = t.mapping;
   $("format").value = t.format;
   $("payload").value = t.format === "json" ? JSON.stringify(JSON.parse(t.sample), null, 2) : t.sample.trim();
@@ -123,19 +160,51 @@ try {
   await init();
   const all = templates();
   const select = $("template");
-  for (const t of all) select.append(new Option(t.name, t.id));
+  const setUps = recipes().map((r) => ({ ...r, id: `recipe:${r.id}`, recipe: true }));
+  const group = (label, items) => {
+    const g = document.createElement("optgroup");
+    g.label = label;
+    for (const t of items) g.append(new Option(t.name, t.id));
+    return g;
+  };
+  select.append(group("Templates", all), group("Recipes (mapping + sync rules)", setUps));
   select.append(new Option("Blank mapping", BLANK.id));
-  select.addEventListener("change", () => loadTemplate(all.find((t) => t.id === select.value) ?? BLANK));
+  const choices = [...all, ...setUps];
+  select.addEventListener("change", () => loadTemplate(choices.find((t) => t.id === select.value) ?? BLANK));
   for (const id of ["payload", "mapping", "location", "existing"]) $(id).addEventListener("input", update);
   $("format").addEventListener("change", () => { pickedLine = null; update(); });
   $("save-mapping").addEventListener("click", saveMapping);
   $("load-mapping").addEventListener("change", (e) => loadFile(e.target, "mapping"));
   $("load-payload").addEventListener("change", (e) => loadFile(e.target, "payload"));
-  setUpWorkerPanel({ mappingText: () => $("mapping").value, payload: singlePayload });
+  mapper = setUpMapper({
+    textarea: $("mapping"),
+    targets: targetChoices,
+    payloadFields: () => {
+      const { text, format } = singlePayload();
+      return payloadFields(text, format);
+    },
+    suggest: () => {
+      const { text, format } = singlePayload();
+      return suggestMapping(text, format).mapping;
+    },
+  });
+  setUpWorkerPanel({
+    recipe: () => choices.find((t) => t.id === select.value && t.recipe),
+    mappingText: () => $("mapping").value,
+    payload: singlePayload,
+    locationId: () => $("location").value.trim(),
+    onFields: (fields) => { locationFields = fields; update(); },
+    onPayload: (text, format) => {
+      $("format").value = format;
+      $("payload").value = format === "json" ? pretty(text) : text;
+      pickedLine = null;
+      update();
+    },
+  });
   loadTemplate(all[0]);
   const entries = catalogue();
   renderCatalogue($("catalogue"), entries);
-  status.textContent = `Core ${coreVersion()} loaded · ${all.length} templates · ${entries.length} endpoints`;
+  status.textContent = `Core ${coreVersion()} loaded · ${all.length} templates · ${setUps.length} recipes · ${entries.length} endpoints`;
   status.classList.add("ok");
 } catch (err) {
   status.textContent = `The core failed to load: ${err}`;

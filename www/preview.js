@@ -38,6 +38,9 @@ export function renderPreview(preview, { rowLabel = "" } = {}) {
   } else if (preview.payloadError) {
     verdict.textContent = subject + preview.payloadError;
     verdict.classList.add("bad");
+  } else if (preview.customFieldError) {
+    verdict.textContent = `${subject}Would be parked: ${preview.customFieldError}`;
+    verdict.classList.add("bad");
   } else if (!preview.ok) {
     verdict.textContent = `${subject}Would not sync: ${preview.outcome.errors.map((e) => e.message).join("; ")}`;
     verdict.classList.add("bad");

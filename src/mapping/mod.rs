@@ -11,6 +11,7 @@ mod apply;
 pub mod dates;
 mod document;
 pub mod source;
+pub mod suggest;
 mod target;
 mod template;
 pub mod templates;

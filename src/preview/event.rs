@@ -2,6 +2,7 @@
 //! warnings, and (given the contacts a location has) create or update.
 
 use crate::dedupe::{idempotency_key, IdentityDecision, KnownContacts};
+use crate::ghl::custom_fields::FieldCatalog;
 use crate::ghl::{build_request, BuildError, GhlTarget, BASE_URL};
 use crate::http::HttpRequest;
 use crate::mapping::{ApplyOptions, Mapping, MappingError, MappingOutcome};
@@ -45,6 +46,8 @@ pub struct Preview {
     pub mapping_errors: Vec<MappingError>,
     /// The payload or the existing contacts could not be read.
     pub payload_error: Option<String>,
+    /// A custom field the location does not have (the Worker would park the event).
+    pub custom_field_error: Option<String>,
     pub outcome: Option<MappingOutcome>,
     pub idempotency_key: Option<String>,
     pub identity_keys: Vec<String>,
@@ -62,6 +65,7 @@ impl Preview {
             ok: false,
             mapping_errors,
             payload_error,
+            custom_field_error: None,
             outcome: None,
             idempotency_key: None,
             identity_keys: Vec::new(),
@@ -91,13 +95,17 @@ pub(crate) fn planned_requests(
 }
 
 /// Everything the Worker would do with one decoded payload. `known` are the
-/// location's contacts as the user pasted them (`None`: no simulation).
+/// location's contacts as the user pasted them (`None`: no simulation);
+/// `fields` its custom fields (`None`: written as the mapping names them):
+/// with them, each custom field is written by id with its value converted,
+/// and one the location does not have is an error naming the closest ones.
 pub fn preview_event(
     mapping: &Result<Mapping, Vec<MappingError>>,
     payload: Result<Value, String>,
     location_id: &str,
     now_unix: i64,
     known: Option<&KnownContacts>,
+    fields: Option<&FieldCatalog>,
 ) -> Preview {
     let mapping = match mapping {
         Ok(m) => m,
@@ -107,8 +115,15 @@ pub fn preview_event(
         Ok(p) => p,
         Err(e) => return Preview::failed(Vec::new(), Some(e)),
     };
-    let outcome = mapping.apply(&payload, &ApplyOptions { now_unix });
-    let ok = outcome.errors.is_empty();
+    let mut outcome = mapping.apply(&payload, &ApplyOptions { now_unix });
+    let mut custom_field_error = None;
+    if let (Some(catalog), Some(items)) = (fields, outcome.contact.fields.custom_fields.as_ref()) {
+        match catalog.resolve(items) {
+            Ok(resolved) => outcome.contact.fields.custom_fields = Some(resolved),
+            Err(e) => custom_field_error = Some(e.to_string()),
+        }
+    }
+    let ok = outcome.errors.is_empty() && custom_field_error.is_none();
     let requests = if ok {
         match planned_requests(&outcome, location_id) {
             Ok(r) => r,
@@ -121,6 +136,7 @@ pub fn preview_event(
         ok,
         mapping_errors: Vec::new(),
         payload_error: None,
+        custom_field_error,
         idempotency_key: Some(idempotency_key("preview", None, &payload)),
         identity_keys: outcome.identity.all(),
         decision: known.filter(|_| ok).map(|k| k.decide(&outcome.identity)),

@@ -14,6 +14,7 @@ use ghl_bridge::admin_api::{
     SourceUpdate, SpecterPollReport, StorageReport, StoredMapping, Swept, SyncRulesAnswer,
     UnknownLocations,
 };
+use ghl_bridge::ghl::custom_fields::CustomFieldList;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -288,6 +289,13 @@ impl BridgeClient {
             .authed(Request::get(&self.url(routes::EVENTS)))
             .query(pairs);
         read::<EventList>(self.send(builder.build()).await?).await
+    }
+
+    /// The location's custom fields, as GHL lists them: `{customFields: [...]}`.
+    #[wasm_bindgen(js_name = customFields)]
+    pub async fn custom_fields(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.url(routes::CUSTOM_FIELDS)));
+        read::<CustomFieldList>(self.send(request.build()).await?).await
     }
 
     /// The location's storage: rows and SQLite bytes.

@@ -3,6 +3,7 @@
 use crate::to_js;
 use ghl_bridge::dedupe::normalise::{normalise_email, normalise_phone};
 use ghl_bridge::dedupe::{idempotency_key, KnownContacts};
+use ghl_bridge::ghl::custom_fields::{CustomField, CustomFieldList, FieldCatalog};
 use ghl_bridge::mapping::{
     csv_rows, parse_payload, ApplyOptions, Mapping, MappingError, MappingOutcome, PayloadFormat,
 };
@@ -25,6 +26,20 @@ fn format_of(name: &str) -> Result<PayloadFormat, JsError> {
 #[wasm_bindgen]
 pub fn templates() -> Result<JsValue, JsError> {
     to_js(ghl_bridge::mapping::TEMPLATES)
+}
+
+/// The recipes: `{id, name, description, sourceId, format, mapping,
+/// syncRules, sample, byHand}`.
+#[wasm_bindgen]
+pub fn recipes() -> Result<JsValue, JsError> {
+    to_js(&ghl_bridge::recipes::recipes())
+}
+
+/// A location's sync rules (`existing`, JSON text or none) with a recipe's
+/// added; throws saying which of the two is invalid.
+#[wasm_bindgen(js_name = mergeSyncRules)]
+pub fn merge_sync_rules(existing: Option<String>, added: &str) -> Result<String, JsError> {
+    ghl_bridge::recipes::merge_rules(existing.as_deref(), added).map_err(|e| JsError::new(&e))
 }
 
 /// The mapping document's JSON Schema. The committed file is embedded (a test
@@ -52,6 +67,49 @@ pub fn validate_mapping(text: &str) -> Result<JsValue, JsError> {
         ok: errors.is_empty(),
         errors,
     })
+}
+
+/// "Suggest a mapping" for a sample payload: `{mapping, unmatched}` (the
+/// mapping as JSON text; the payload's names no rule reads).
+#[wasm_bindgen(js_name = suggestMapping)]
+pub fn suggest_mapping(payload: &str, format: &str) -> Result<JsValue, JsError> {
+    let payload =
+        parse_payload(payload, format_of(format)?).map_err(|e| JsError::new(&e.to_string()))?;
+    to_js(&ghl_bridge::mapping::suggest::suggest(&payload))
+}
+
+/// The top-level names of a payload (`[]` when it does not parse).
+#[wasm_bindgen(js_name = payloadFields)]
+pub fn payload_fields(payload: &str, format: &str) -> Result<JsValue, JsError> {
+    let names: Vec<String> = parse_payload(payload, format_of(format)?)
+        .ok()
+        .and_then(|p| p.as_object().map(|o| o.keys().cloned().collect()))
+        .unwrap_or_default();
+    to_js(&names)
+}
+
+/// The standard targets a field rule can write: `[{value, label}]`
+/// (contact fields, then DND and its channels).
+#[wasm_bindgen(js_name = mappingTargets)]
+pub fn mapping_targets() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Choice {
+        value: String,
+        label: String,
+    }
+    let fields = ghl_bridge::mapping::CONTACT_FIELDS.iter().map(|f| Choice {
+        value: f.to_string(),
+        label: f.to_string(),
+    });
+    let dnd = std::iter::once(Choice {
+        value: "dnd".into(),
+        label: "dnd (every channel)".into(),
+    });
+    let channels = ghl_bridge::mapping::DND_CHANNELS.iter().map(|c| Choice {
+        value: format!("dnd.{c}"),
+        label: format!("dnd.{c}"),
+    });
+    to_js(&fields.chain(dnd).chain(channels).collect::<Vec<_>>())
 }
 
 /// `+33612345678`, or throws with the reason.
@@ -157,7 +215,9 @@ fn known_contacts(
 /// Everything the Worker would do with one payload, without doing it: the
 /// mapping's errors, or the exact GHL requests (secrets masked), the keys, the
 /// provenance and the warnings. With `existing` contacts (JSON, optional):
-/// whether it would create, update or conflict.
+/// whether it would create, update or conflict. With the location's
+/// `customFields` (JSON: GHL's `{customFields: [...]}` or the list): each is
+/// written by id, and one the location lacks is `customFieldError`.
 #[wasm_bindgen(js_name = previewEvent)]
 pub fn preview_event(
     mapping: &str,
@@ -166,6 +226,7 @@ pub fn preview_event(
     location_id: &str,
     now_unix: f64,
     existing: Option<String>,
+    custom_fields: Option<String>,
 ) -> Result<JsValue, JsError> {
     let mapping = Mapping::parse(mapping);
     let payload = parse_payload(payload, format_of(format)?).map_err(|e| e.to_string());
@@ -178,13 +239,36 @@ pub fn preview_event(
         Ok(known) => (payload, known),
         Err(e) => (Err(e), None),
     };
+    let catalog = custom_fields
+        .as_deref()
+        .map(|text| field_catalog(location_id, text))
+        .transpose()?;
     to_js(&preview::preview_event(
         &mapping,
         payload,
         location_id,
         now_unix as i64,
         known.as_ref(),
+        catalog.as_ref(),
     ))
+}
+
+fn field_catalog(location_id: &str, text: &str) -> Result<FieldCatalog, JsError> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Listed {
+        Answer(CustomFieldList),
+        List(Vec<CustomField>),
+    }
+    let fields = match serde_json::from_str::<Listed>(text) {
+        Ok(Listed::Answer(a)) => a.custom_fields,
+        Ok(Listed::List(l)) => l,
+        Err(e) => return Err(JsError::new(&format!("the custom fields: {e}"))),
+    };
+    Ok(FieldCatalog {
+        location_id: location_id.to_string(),
+        fields,
+    })
 }
 
 /// The data rows of a CSV file: `[{line, payload}]`, or throws with the line.

@@ -109,6 +109,7 @@ fn preview_shows_the_exact_requests_with_the_token_masked() {
             "loc_1",
             1_795_341_600.0,
             Some(r#"[{"id": "c-9", "phone": "0692123456"}]"#.into()),
+            None,
         )
         .unwrap(),
     )
@@ -151,6 +152,7 @@ fn preview_shows_the_exact_requests_with_the_token_masked() {
             "json",
             "l",
             0.0,
+            None,
             None,
         )
         .unwrap(),

@@ -1,0 +1,350 @@
+// The visual mapping: one row per rule of the mapping JSON, which stays the one
+// truth. Rows are drawn from the JSON on every change to it, and every change
+// to a row rewrites the JSON at once (then the preview runs as if typed).
+// Broken JSON keeps the last good rows on screen, with the row at the error's
+// line flagged.
+import { $, el } from "./dom.js";
+
+const TRANSFORMS = [
+  "trim", "lowercase", "uppercase", "titleCase", "collapseSpaces", "email", "phone", "firstName", "lastName", "date",
+  // With options: added with a starting value the row then edits.
+  { phone: { region: "FR" } }, { date: { format: "auto", output: "date" } }, { template: "{value}" },
+  { default: "" }, { join: ", " }, { replace: { find: "", with: "" } }, { splitName: "first" },
+  { to: "number" }, { lookup: { table: {} } },
+];
+const OPERATORS = ["equals", "in", "contains", "exists"];
+const SECTIONS = [
+  { key: "fields", title: "Contact fields", blank: () => ({ to: "", from: "" }) },
+  { key: "tags", title: "Tags", blank: () => ({ value: "" }) },
+  { key: "notes", title: "Notes", blank: () => ({ template: "" }) },
+  { key: "tasks", title: "Tasks", blank: () => ({ title: "", dueIn: "1h" }) },
+];
+
+const nameOf = (t) => (typeof t === "string" ? t : Object.keys(t)[0]);
+
+/**
+ * `textarea`: the mapping JSON; `targets()`: the GHL fields to offer
+ * (`[{value, label}]`); `payloadFields()`: the sample payload's top-level
+ * names; `suggest()`: the core's suggested mapping for the payload (text).
+ */
+export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
+  const root = $("visual-mapping");
+  let doc = null;
+  let errors = [];
+
+  function write(next) {
+    doc = next;
+    textarea.value = JSON.stringify(next, null, 2);
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  /** Rewrites one rule (or removes it with `null`). */
+  const change = (section, index, rule) => {
+    const next = structuredClone(doc);
+    const list = next[section] ?? [];
+    if (rule === null) list.splice(index, 1);
+    else list[index] = rule;
+    next[section] = list;
+    write(next);
+  };
+
+  function render() {
+    let broken = null;
+    try {
+      doc = JSON.parse(textarea.value);
+      if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("the mapping is not a JSON object");
+    } catch (e) {
+      broken = e;
+    }
+    root.dataset.broken = broken ? "true" : "false";
+    $("mapper-json-error").textContent = broken
+      ? `The JSON does not parse (${broken.message}): the rows show its last good state; fix the JSON to edit them again.`
+      : "";
+    const body = $("mapper-rows");
+    body.replaceChildren();
+    if (!doc) return;
+    const lines = ruleLines(textarea.value);
+    for (const section of SECTIONS) {
+      const group = el("div", undefined, "mapper-section");
+      group.dataset.section = section.key;
+      const head = el("div", undefined, "mapper-section-head");
+      head.append(el("h4", section.title));
+      const add = el("button", `+ Add ${section.key === "fields" ? "a field" : section.key.slice(0, -1)}`, "small");
+      add.type = "button";
+      add.disabled = Boolean(broken);
+      add.addEventListener("click", () => change(section.key, (doc[section.key] ?? []).length, section.blank()));
+      head.append(add);
+      group.append(head);
+      (doc[section.key] ?? []).forEach((rule, index) => {
+        const row = drawRule(section.key, rule, index, targets(), change, Boolean(broken));
+        const pointer = `/${section.key}/${index}`;
+        const mine = errors.filter((e) => e.pointer === pointer || e.pointer.startsWith(`${pointer}/`)
+          || (!e.pointer && lineOf(lines, e.line)?.pointer === pointer));
+        if (mine.length) {
+          row.classList.add("invalid");
+          row.setAttribute("aria-invalid", "true");
+          const said = el("p", mine.map((e) => `line ${e.line}: ${e.message}`).join(" · "), "row-error");
+          row.append(said);
+        }
+        group.append(row);
+      });
+      body.append(group);
+    }
+    drawUnread(broken);
+  }
+
+  /** Payload fields no rule reads, offered as new rows. */
+  function drawUnread(broken) {
+    const box = $("mapper-unread");
+    box.replaceChildren();
+    const read = pathsRead(doc);
+    const unread = payloadFields().filter((f) => !read.has(f));
+    if (!unread.length) {
+      box.append(el("span", "Every field of the payload is read by a rule.", "hint"));
+      return;
+    }
+    box.append(el("span", "Not mapped yet: ", "hint"));
+    for (const field of unread) {
+      const b = el("button", `+ ${field}`, "small chip-button");
+      b.type = "button";
+      b.disabled = broken;
+      b.title = `Add a row that reads ${field}`;
+      b.addEventListener("click", () => {
+        const next = structuredClone(doc);
+        next.fields = [...(next.fields ?? []), { to: guessTarget(field, targets()), from: field }];
+        write(next);
+      });
+      box.append(b);
+    }
+  }
+
+  $("suggest-mapping").addEventListener("click", () => {
+    const suggested = JSON.parse(suggest());
+    const keep = doc && !Array.isArray(doc) ? doc : {};
+    write({ ...suggested, name: keep.name ?? suggested.name, settings: keep.settings ?? suggested.settings });
+  });
+
+  return {
+    render,
+    /** The preview's mapping errors: each shown at its row. */
+    showErrors(list) {
+      errors = list ?? [];
+      render();
+    },
+  };
+}
+
+/** A target for a payload field nobody maps yet: a custom field of that key if the location has one. */
+function guessTarget(field, targets) {
+  const key = `customField.${field}`;
+  return targets.some((t) => t.value === key) ? key : "";
+}
+
+/** Every top-level payload name the mapping reads (paths, placeholders, conditions). */
+function pathsRead(doc) {
+  const read = new Set();
+  const top = (path) => read.add(String(path).split(/[.[]/)[0]);
+  const placeholders = (text) => String(text ?? "").replace(/\{([^}]+)\}/g, (_, p) => { if (p !== "value") top(p); return ""; });
+  const visit = (rule) => {
+    if (!rule || typeof rule !== "object") return;
+    for (const p of [].concat(rule.from ?? [])) top(p);
+    if (rule.when?.path) top(rule.when.path);
+    for (const k of ["template", "title", "body"]) placeholders(rule[k]);
+    if (rule.start) visit(rule.start);
+  };
+  for (const section of ["fields", "tags", "notes", "tasks", "appointments"]) (doc?.[section] ?? []).forEach(visit);
+  return read;
+}
+
+/** The line each rule starts on, found by scanning the text (it works on broken JSON too). */
+function ruleLines(text) {
+  const found = [];
+  let depth = 0, line = 1, inString = false, escaped = false, key = null, lastString = "";
+  const stack = [];
+  for (const ch of text) {
+    if (ch === "\n") line++;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === "\\") escaped = true;
+      else if (ch === '"') inString = false;
+      else lastString += ch;
+      continue;
+    }
+    if (ch === '"') { inString = true; lastString = ""; continue; }
+    if (ch === ":") key = lastString;
+    if (ch === "[" || ch === "{") {
+      const parent = stack[stack.length - 1];
+      if (ch === "[" && depth === 1) stack.push({ section: key, index: -1 });
+      else if (ch === "{" && parent?.section && depth === 2) {
+        parent.index++;
+        found.push({ line, pointer: `/${parent.section}/${parent.index}` });
+        stack.push({});
+      } else stack.push({});
+      depth++;
+    } else if (ch === "]" || ch === "}") {
+      stack.pop();
+      depth--;
+    }
+  }
+  return found;
+}
+
+/** The rule whose text holds `line`: the last one starting at or before it. */
+function lineOf(lines, line) {
+  let hit = null;
+  for (const l of lines) if (l.line <= line) hit = l;
+  return hit;
+}
+
+// ----- One row ---------------------------------------------------------------
+
+function labelled(text, control) {
+  // Named by its own aria-label too: the wrapping label would add the value.
+  if (!control.hasAttribute("aria-label")) control.setAttribute("aria-label", text);
+  const label = el("label", undefined, "mapper-control");
+  label.append(el("span", text, "mapper-label"), control);
+  return label;
+}
+
+function input(value, onChange, { placeholder = "", size = 14 } = {}) {
+  const box = document.createElement("input");
+  box.value = value ?? "";
+  box.placeholder = placeholder;
+  box.size = size;
+  box.addEventListener("change", () => onChange(box.value));
+  return box;
+}
+
+function select(options, value, onChange) {
+  const list = document.createElement("select");
+  for (const o of options) list.append(new Option(o.label ?? o, o.value ?? o));
+  if (value !== undefined && ![...list.options].some((o) => o.value === value)) list.append(new Option(`${value} (not a known field)`, value));
+  list.value = value ?? "";
+  list.addEventListener("change", () => onChange(list.value));
+  return list;
+}
+
+function drawRule(section, rule, index, targets, change, locked) {
+  const row = el("div", undefined, "mapper-row");
+  row.dataset.pointer = `/${section}/${index}`;
+  const set = (patch) => change(section, index, clean({ ...rule, ...patch }));
+  if (section === "fields") {
+    const options = [{ value: "", label: "Choose a GHL field…" }, ...targets];
+    row.append(labelled("GHL field", select(options, rule.to, (to) => set({ to }))));
+  }
+  if (section === "fields" || section === "tags") row.append(...valueControls(rule, set));
+  if (section === "notes") row.append(labelled("Note", input(rule.template, (template) => set({ template }), { size: 30, placeholder: "Message: {message}" })));
+  if (section === "tasks") {
+    row.append(labelled("Task title", input(rule.title, (title) => set({ title }), { size: 22, placeholder: "Call {first_name}" })));
+    row.append(labelled("Due in", input(rule.dueIn, (dueIn) => set({ dueIn }), { size: 5, placeholder: "1h" })));
+  }
+  if (section === "fields" || section === "tags") row.append(transformControls(rule, set));
+  row.append(conditionControls(rule, set));
+  const remove = el("button", "Remove", "small danger");
+  remove.type = "button";
+  remove.setAttribute("aria-label", `Remove rule ${index + 1}`);
+  remove.addEventListener("click", () => change(section, index, null));
+  row.append(remove);
+  for (const c of row.querySelectorAll("input, select, button")) c.disabled = locked;
+  return row;
+}
+
+/** Drops the keys a row emptied, so the JSON stays as a person would write it. */
+function clean(rule) {
+  const out = {};
+  for (const [k, v] of Object.entries(rule)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v) && v.length === 0 && k === "transforms") continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Where the value comes from: payload path(s), a constant or a template. */
+function valueControls(rule, set) {
+  const kind = rule.value !== undefined ? "value" : rule.template !== undefined ? "template" : "from";
+  const text = kind === "from" ? [].concat(rule.from ?? []).join(", ") : kind === "value" ? String(rule.value) : rule.template;
+  const kinds = [{ value: "from", label: "Payload" }, { value: "value", label: "Fixed value" }, { value: "template", label: "Template" }];
+  const write = (k, t) => {
+    const patch = { from: undefined, value: undefined, template: undefined };
+    if (k === "from") {
+      const paths = t.split(",").map((p) => p.trim()).filter(Boolean);
+      patch.from = paths.length > 1 ? paths : paths[0] ?? "";
+    } else patch[k] = t;
+    set(patch);
+  };
+  const box = input(text, (t) => write(kind, t), { size: 16, placeholder: kind === "from" ? "email, mail" : "" });
+  return [labelled("From", select(kinds, kind, (k) => write(k, box.value))), labelled(kind === "from" ? "Path(s)" : kind === "value" ? "Value" : "Template", box)];
+}
+
+function transformControls(rule, set) {
+  const wrap = el("div", undefined, "mapper-transforms");
+  wrap.append(el("span", "Transforms", "mapper-label"));
+  const steps = rule.transforms ?? [];
+  steps.forEach((step, i) => {
+    const chip = el("span", undefined, "chip");
+    chip.append(el("span", nameOf(step)));
+    if (typeof step === "object") chip.append(optionControl(step, (next) => set({ transforms: steps.map((s, j) => (j === i ? next : s)) })));
+    const x = el("button", "×", "chip-remove");
+    x.type = "button";
+    x.setAttribute("aria-label", `Remove the ${nameOf(step)} transform`);
+    x.addEventListener("click", () => set({ transforms: steps.filter((_, j) => j !== i) }));
+    chip.append(x);
+    wrap.append(chip);
+  });
+  const options = [{ value: "", label: "+ transform…" }, ...TRANSFORMS.map((t, i) => ({ value: String(i), label: typeof t === "string" ? t : `${nameOf(t)} (with options)` }))];
+  const add = select(options, "", (i) => set({ transforms: [...steps, structuredClone(TRANSFORMS[Number(i)])] }));
+  add.setAttribute("aria-label", "Add a transform");
+  wrap.append(add);
+  return wrap;
+}
+
+/** A transform's option: a text box per setting (a lookup table as JSON). */
+function optionControl(step, onChange) {
+  const name = nameOf(step);
+  const setting = step[name];
+  if (typeof setting !== "object" || setting === null) {
+    const box = input(String(setting ?? ""), (v) => onChange({ [name]: v }), { size: 10 });
+    box.setAttribute("aria-label", `${name} option`);
+    return box;
+  }
+  if (name === "lookup") {
+    const box = input(JSON.stringify(setting.table ?? {}), (v) => {
+      try { onChange({ lookup: { ...setting, table: JSON.parse(v) } }); } catch { box.classList.add("invalid"); }
+    }, { size: 18 });
+    box.setAttribute("aria-label", "lookup table (JSON)");
+    return box;
+  }
+  const span = el("span", undefined, "chip-options");
+  for (const [k, v] of Object.entries(setting)) {
+    const box = input(String(v), (nv) => onChange({ [name]: { ...setting, [k]: nv } }), { size: 7 });
+    box.setAttribute("aria-label", `${name} ${k}`);
+    box.title = k;
+    span.append(box);
+  }
+  return span;
+}
+
+/** "Only when <path> <equals|in|contains|exists> <value>". */
+function conditionControls(rule, set) {
+  const when = rule.when;
+  const op = when ? OPERATORS.find((o) => o in when) ?? "exists" : "";
+  const wrap = el("div", undefined, "mapper-when");
+  const path = input(when?.path, (p) => write(p, opBox.value, valueBox.value), { size: 10, placeholder: "path" });
+  path.setAttribute("aria-label", "Condition path");
+  const opBox = select([{ value: "", label: "always" }, ...OPERATORS], op, (o) => write(path.value, o, valueBox.value));
+  opBox.setAttribute("aria-label", "Condition");
+  const shown = op === "in" ? (when.in ?? []).join(", ") : op === "exists" ? "" : when?.[op] ?? "";
+  const valueBox = input(String(shown), (v) => write(path.value, opBox.value, v), { size: 10, placeholder: "value" });
+  valueBox.setAttribute("aria-label", "Condition value");
+  valueBox.hidden = !op || op === "exists";
+  function write(p, o, v) {
+    if (!o) return set({ when: undefined });
+    const next = { path: p || when?.path || "" };
+    next[o] = o === "in" ? v.split(",").map((s) => s.trim()).filter(Boolean) : o === "exists" ? true : v;
+    set({ when: next });
+  }
+  wrap.append(el("span", "Only when", "mapper-label"), opBox, path, valueBox);
+  path.hidden = !op;
+  return wrap;
+}
