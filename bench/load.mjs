@@ -1,31 +1,39 @@
 // The load and fault run: the Worker on workerd against the GHL sandbox, driven
 // with signed form webhooks. Prints figures; asserts nothing (make load).
-// Env: EVENTS (default 200), CONCURRENCY (10), BACKFILL (2000; 0 skips it).
+// Env: EVENTS (default 200), CONCURRENCY (10), BACKFILL (2000; 0 skips it),
+// LOCATIONS (20) x PER_LOCATION (100) for the many-locations run (LOCATIONS=0
+// skips it), ONLY=many for that run alone.
 import { performance } from "node:perf_hooks";
 import { admin, postForm, sandbox, startStack } from "../tests/e2e/support.mjs";
 
 const EVENTS = Number(process.env.EVENTS ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
 const BACKFILL = Number(process.env.BACKFILL ?? 2000);
+const LOCATIONS = Number(process.env.LOCATIONS ?? 20);
+const PER_LOCATION = Number(process.env.PER_LOCATION ?? 100);
+const ONLY_MANY = process.env.ONLY === "many";
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function postAll(stack, payloads, concurrency) {
+/** `payloads`: `{payload, source?, secret?}` when `routed`, else bare payloads to the demo source. */
+async function postAll(stack, payloads, concurrency, routed = false) {
   const latencies = [];
   const ids = [];
+  const locations = [];
   let next = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < payloads.length) {
       const p = payloads[next++];
       const t = performance.now();
-      const r = await postForm(stack, p);
+      const r = routed ? await postForm(stack, p.payload, { source: p.source, secret: p.secret }) : await postForm(stack, p);
       latencies.push(performance.now() - t);
       if (r.status !== 202) throw new Error(`ack ${r.status}: ${JSON.stringify(r.body)}`);
       ids.push(r.body.eventId);
+      locations.push(p.location);
     }
   }));
-  return { ids, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - t0) / 1000 };
+  return { ids, locations, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - t0) / 1000 };
 }
 
 async function waitSettled(stack, ids, timeoutMs) {
@@ -84,12 +92,162 @@ async function phase(stack, name, faults, count, concurrency, people = null) {
   return tag;
 }
 
+/** The busiest 10-second window of these requests. */
+function busiestWindow(requests) {
+  const times = requests.map((r) => r.atMs).sort((a, b) => a - b);
+  let peak = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= 10_000) j++;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
+}
+
+/** Sandbox locations load-01.. with a private-integration token each, and a form source each. */
+async function addLocations(stack, count) {
+  const locations = [];
+  for (let i = 1; i <= count; i++) {
+    const id = `load-${String(i).padStart(2, "0")}`;
+    const token = `sbx-pit-${id}`;
+    await sandbox(stack, `/__sandbox/ghl/locations/${id}`, { name: `Load ${i}`, token });
+    const set = await admin(stack, `/locations/${id}`, { method: "PUT", body: JSON.stringify({ name: `Load ${i}`, ghlToken: token, phoneRegion: "FR" }) });
+    if (set.status !== 200) throw new Error(`location ${id}: ${JSON.stringify(set.body)}`);
+    const source = await admin(stack, `/locations/${id}/sources/form-${id}`, { method: "PUT", body: JSON.stringify({ kind: "form" }) });
+    if (source.status !== 200) throw new Error(`source of ${id}: ${JSON.stringify(source.body)}`);
+    locations.push({ id, source: `form-${id}`, secret: source.body.signingSecret });
+  }
+  return locations;
+}
+
+/** Waits until every id of each location is done or parked; answers the records. */
+async function settledIn(stack, byLocation, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  const records = new Map();
+  for (const [location, ids] of byLocation) {
+    const want = new Set(ids);
+    for (;;) {
+      let cursor;
+      const mine = [];
+      do {
+        const q = `limit=500&source=form-${location}${cursor ? `&cursor=${cursor}` : ""}`;
+        const { body } = await admin(stack, `/locations/${location}/events?${q}`);
+        mine.push(...body.events.filter((e) => want.has(e.key)));
+        cursor = body.nextCursor;
+      } while (cursor);
+      const open = mine.filter((e) => e.status !== "done" && e.status !== "parked");
+      if ((mine.length === want.size && open.length === 0) || Date.now() > deadline) {
+        records.set(location, mine);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  return records;
+}
+
+// Each run (tag) its own block of mobile numbers, so no lead matches an earlier one.
+const phoneBase = new Map();
+const leadOf = (location, tag, i) => {
+  if (!phoneBase.has(tag)) phoneBase.set(tag, 10_000_000 + phoneBase.size * 100_000);
+  return {
+    full_name: `Lead ${i}`, email: `${tag}.${location}.${i}@example.fr`,
+    tel: `07${String(phoneBase.get(tag) + i)}`, message: `lead ${i}`, utm_campaign: "many",
+  };
+};
+
+const timeToApplied = (records) => records.filter((e) => e.status === "done").map((e) => e.updatedAtMs - e.receivedAtMs).sort((a, b) => a - b);
+
+async function manyLocations(stack) {
+  const locations = await addLocations(stack, LOCATIONS);
+  const tag = `many${Date.now()}`;
+  const since = Math.max(0, ...(await sandbox(stack, "/__sandbox/requests")).requests.map((r) => r.seq));
+  // Interleaved, so every location's leads arrive together.
+  const sends = [];
+  for (let i = 0; i < PER_LOCATION; i++) for (const l of locations) sends.push({ payload: leadOf(l.id, tag, i), location: l.id, source: l.source, secret: l.secret });
+  const t0 = performance.now();
+  const posted = await postAll(stack, sends, 40, true);
+  const byLocation = new Map(locations.map((l) => [l.id, []]));
+  posted.ids.forEach((id, n) => byLocation.get(posted.locations[n]).push(id));
+  const records = await settledIn(stack, byLocation, 30 * 60_000);
+  const applied = (performance.now() - t0) / 1000;
+  const requests = (await sandbox(stack, `/__sandbox/requests?since=${since}`)).requests.filter((r) => r.path.startsWith("/ghl/"));
+  const contacts = (await sandbox(stack, "/__sandbox/ghl/contacts")).contacts.filter((c) => c.email?.startsWith(`${tag}.`));
+  let wrongPlace = 0, missing = 0, duplicates = 0, peak = 0, peakAt = "";
+  for (const l of locations) {
+    const here = contacts.filter((c) => c.locationId === l.id);
+    wrongPlace += here.filter((c) => !c.email.startsWith(`${tag}.${l.id}.`)).length;
+    const emails = new Set(here.map((c) => c.email));
+    duplicates += here.length - emails.size;
+    missing += PER_LOCATION - emails.size;
+    const w = busiestWindow(requests.filter((r) => r.locationId === l.id));
+    if (w > peak) [peak, peakAt] = [w, l.id];
+  }
+  const all = [...records.values()].flat();
+  const lat = timeToApplied(all);
+  const done = all.filter((e) => e.status === "done").length;
+  console.log(`\n== many locations (${LOCATIONS} locations x ${PER_LOCATION} new contacts, sent at once, 40 in flight)`);
+  console.log(`  acknowledged        ${(sends.length / posted.seconds).toFixed(1)} webhooks/s; ack p50 ${pct(posted.latencies, 50).toFixed(1)} ms, p99 ${pct(posted.latencies, 99).toFixed(1)} ms`);
+  console.log(`  all applied after   ${applied.toFixed(1)} s; time to applied p50 ${(pct(lat, 50) / 1000).toFixed(1)} s, p99 ${(pct(lat, 99) / 1000).toFixed(1)} s`);
+  console.log(`  events              done ${done}, parked ${all.length - done}, lost ${sends.length - all.length}`);
+  console.log(`  contacts            ${contacts.length} (expected ${sends.length}); missing ${missing}; duplicates ${duplicates}; in another location ${wrongPlace}`);
+  console.log(`  GHL calls           ${requests.length} (${(requests.length / sends.length).toFixed(2)} per contact); 429s ${requests.filter((r) => r.status === 429).length}; busiest 10 s window of one location ${peak} calls (${peakAt}; budget 90, GHL 100)`);
+  return locations;
+}
+
+const LIVE_EVERY_MS = 2000;
+
+/** Live leads to every location but the first, one each every LIVE_EVERY_MS, `rounds` times. */
+async function liveLeads(stack, locations, rounds, tag) {
+  const others = locations.slice(1);
+  const byLocation = new Map(others.map((l) => [l.id, []]));
+  for (let s = 0; s < rounds; s++) {
+    const started = performance.now();
+    await Promise.all(others.map(async (l) => {
+      const r = await postForm(stack, leadOf(l.id, tag, s), { source: l.source, secret: l.secret });
+      if (r.status !== 202) throw new Error(`live lead: ${r.status} ${JSON.stringify(r.body)}`);
+      byLocation.get(l.id).push(r.body.eventId);
+    }));
+    await new Promise((r) => setTimeout(r, Math.max(0, LIVE_EVERY_MS - (performance.now() - started))));
+  }
+  const lat = timeToApplied([...(await settledIn(stack, byLocation, 10 * 60_000)).values()].flat());
+  return { lat, count: others.length * rounds };
+}
+
+async function backfillBesideLiveLeads(stack, locations) {
+  const rounds = 15;
+  const quiet = await liveLeads(stack, locations, rounds, `quiet${Date.now()}`);
+  const first = locations[0];
+  const tag = `backfill${Date.now()}`;
+  const sends = Array.from({ length: BACKFILL }, (_, i) => ({ payload: leadOf(first.id, tag, i), location: first.id, source: first.source, secret: first.secret }));
+  const t0 = performance.now();
+  const backfill = postAll(stack, sends, 10, true);
+  await new Promise((r) => setTimeout(r, 5000)); // the backfill's queue fills first
+  const busy = await liveLeads(stack, locations, rounds, `busy${Date.now()}`);
+  const posted = await backfill;
+  const records = (await settledIn(stack, new Map([[first.id, posted.ids]]), 60 * 60_000)).get(first.id);
+  const applied = (performance.now() - t0) / 1000;
+  const done = records.filter((e) => e.status === "done").length;
+  const ms = (v) => `${(v / 1000).toFixed(1)} s`;
+  console.log(`\n== a ${BACKFILL}-contact backfill on ${first.id} beside live leads on the ${locations.length - 1} others (one per location every ${LIVE_EVERY_MS / 1000} s, ${rounds} times)`);
+  console.log(`  live leads alone        ${quiet.count}: time to applied p50 ${ms(pct(quiet.lat, 50))}, p99 ${ms(pct(quiet.lat, 99))}`);
+  console.log(`  live leads + backfill   ${busy.count}: time to applied p50 ${ms(pct(busy.lat, 50))}, p99 ${ms(pct(busy.lat, 99))} (${(pct(busy.lat, 99) / Math.max(1, pct(quiet.lat, 99))).toFixed(2)}x the quiet p99)`);
+  console.log(`  backfill                ${done} done of ${BACKFILL}, ${records.length - done} parked, ${BACKFILL - records.length} lost; all applied after ${applied.toFixed(1)} s`);
+}
+
 const stack = await startStack();
 try {
-  const people = await phase(stack, "no faults", {}, EVENTS, CONCURRENCY);
-  await phase(stack, "the same people again (updates)", {}, EVENTS, CONCURRENCY, people);
-  await phase(stack, "20% 5xx + 15 s 429 storm + 50 ms latency", { errorRate: 0.2, errorStatus: 500, storm429ForMs: 15_000, latencyMs: 50, seed: 3 }, EVENTS, CONCURRENCY);
-  if (BACKFILL > 0) await phase(stack, "bulk backfill", {}, BACKFILL, 20);
+  if (!ONLY_MANY) {
+    const people = await phase(stack, "no faults", {}, EVENTS, CONCURRENCY);
+    await phase(stack, "the same people again (updates)", {}, EVENTS, CONCURRENCY, people);
+    await phase(stack, "20% 5xx + 15 s 429 storm + 50 ms latency", { errorRate: 0.2, errorStatus: 500, storm429ForMs: 15_000, latencyMs: 50, seed: 3 }, EVENTS, CONCURRENCY);
+    if (BACKFILL > 0) await phase(stack, "bulk backfill", {}, BACKFILL, 20);
+  }
+  if (LOCATIONS > 1) {
+    await sandbox(stack, "/__sandbox/reset", {});
+    await sandbox(stack, "/__sandbox/faults", {});
+    const locations = await manyLocations(stack);
+    if (BACKFILL > 0) await backfillBesideLiveLeads(stack, locations);
+  }
 } catch (e) {
   // What the Worker said last, to explain a failure.
   console.error(stack.workerLogs().split("\n").filter((l) => !l.includes("POST /v1/hooks")).slice(-40).join("\n"));

@@ -24,6 +24,8 @@ pub mod routes {
     pub const RETENTION: &str = "/v1/admin/retention";
     /// GET (operator): GHL webhooks for locations nobody installed, counted.
     pub const UNKNOWN_LOCATIONS: &str = "/v1/admin/unknown-locations";
+    /// GET: the location's custom fields (cached for an hour).
+    pub const CUSTOM_FIELDS: &str = "/v1/admin/custom-fields";
     /// GET (operator): every location.
     pub const LOCATIONS: &str = "/v1/admin/locations";
 
@@ -82,6 +84,13 @@ pub struct EventRecord {
     /// Last change of this record (received, claimed, progressed, parked).
     #[serde(default)]
     pub updated_at_ms: u64,
+    /// Paced behind the location's backlog: queued to run from this time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub due_at_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What the upsert did to the contact.
@@ -603,4 +612,78 @@ impl ApiError {
             },
         }
     }
+}
+
+/// What an alert is about (one state per condition per location).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AlertCondition {
+    /// The location has events parked as dead letters.
+    EventParked,
+    /// GHL cannot be reached with the location's credentials (uninstalled,
+    /// a refresh refused).
+    GhlDisconnected,
+    /// Specter's credits left are under the location's floor.
+    SpecterCreditsLow,
+}
+
+/// An alert as sent: it fires, or it clears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AlertState {
+    Firing,
+    Resolved,
+}
+
+/// `PUT /v1/admin/locations/{locationId}/alerts`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlertsUpdate {
+    /// A Slack incoming webhook (Slack's body) or any URL (a signed Standard
+    /// Webhooks body).
+    pub webhook_url: String,
+    /// `whsec_...` to sign with; generated (and answered once) when absent.
+    pub signing_secret: Option<String>,
+    /// Alert when Specter's credits left go under this (default 100).
+    pub specter_credits_floor: Option<u64>,
+}
+
+/// Where a location's alerts go, as it keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertDestination {
+    pub webhook_url: String,
+    pub signing_secret: String,
+    pub specter_credits_floor: u64,
+}
+
+/// One alert sent (or tried).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertSent {
+    pub condition: AlertCondition,
+    pub state: AlertState,
+    pub at_ms: u64,
+    pub message: String,
+    /// The HTTP status the destination answered (none: unreachable).
+    pub status: Option<u16>,
+}
+
+/// `GET|PUT /v1/admin/locations/{locationId}/alerts`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertsAnswer {
+    /// `none` when the location has no destination (nor the deployment).
+    pub webhook_url: Option<String>,
+    /// `slack` or `standardWebhooks`.
+    pub format: Option<String>,
+    pub signing_secret_last4: Option<String>,
+    /// Only in the answer that generated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_secret: Option<String>,
+    pub specter_credits_floor: Option<u64>,
+    /// Conditions firing now.
+    pub firing: Vec<AlertCondition>,
+    /// The last alerts sent, newest first.
+    pub recent: Vec<AlertSent>,
 }

@@ -459,13 +459,25 @@ fn the_call_budget_holds_every_window_and_a_pause_calls_no_one() {
         burst_limit: 100_000,
         ..Settings::default()
     });
-    for i in 0..40 {
-        b.form(
-            &format!("f-{i}"),
-            lead(&format!("p{i}@example.fr"), &format!("06123456{i:02}")),
+    let keys: Vec<String> = (0..40)
+        .map(|i| {
+            let payload = lead(&format!("p{i}@example.fr"), &format!("06123456{i:02}"));
+            b.form(&format!("f-{i}"), payload).event_id
+        })
+        .collect();
+    let delays = b.drain();
+    assert!(
+        !delays.is_empty(),
+        "one waited for the budget away from the queue"
+    );
+    for key in &keys {
+        let e = b.event(key);
+        assert_eq!(
+            (e.status, e.attempts),
+            (EventStatus::Done, 1),
+            "waiting for the budget is not an attempt"
         );
     }
-    b.drain();
     let at = b.world.calls_at.borrow().clone();
     assert_eq!(
         at.len(),
@@ -485,8 +497,9 @@ fn the_call_budget_holds_every_window_and_a_pause_calls_no_one() {
     let before = b.sandbox.calls("/ghl/");
     b.form("f-late", lead("late@example.fr", "0699999999"));
     let message = b.world.queue.borrow_mut().pop().unwrap();
-    assert!(matches!(b.deliver(&message), Disposition::RetryAfterSeconds(s) if s >= 10));
+    assert!(matches!(b.deliver(&message), Disposition::RetryAfterSeconds(s) if s >= 30));
     assert_eq!(b.sandbox.calls("/ghl/"), before, "no call while paused");
+    assert_eq!(b.event(&message.key).attempts, 0);
 }
 
 #[test]
@@ -1142,4 +1155,45 @@ fn webhooks_for_unknown_locations_are_counted_in_one_row_each() {
     );
     assert_eq!(seen.len(), 2);
     assert_eq!(block_on(dir.kv_list("unknown:".into())).unwrap().len(), 2);
+}
+
+#[test]
+fn a_burst_bigger_than_the_budget_is_queued_spread_at_the_budgets_pace() {
+    let b = Bridge::new();
+    for i in 0..100 {
+        b.form(
+            &format!("burst-{i}"),
+            lead(&format!("burst{i}@example.fr"), &format!("0612{i:06}")),
+        );
+    }
+    let delays: Vec<u32> = b
+        .world
+        .queue
+        .borrow()
+        .iter()
+        .map(|m| m.delay_seconds)
+        .collect();
+    assert!(
+        delays[..31].iter().all(|d| *d == 0),
+        "a burst of 30 goes at once"
+    );
+    assert!(delays.windows(2).all(|w| w[0] <= w[1]), "{delays:?}");
+    // 100 events of 3 calls at 90 calls per 10 s: the last one after ~23 s.
+    assert_eq!(delays[99], 23, "{delays:?}");
+    let paced = b.event(&b.world.queue.borrow()[99].key);
+    assert!(paced.due_at_ms > START_MS, "the record says when it is due");
+    // A steady trickle, well under the budget, is never held.
+    b.world.advance(60_000);
+    for i in 0..5 {
+        b.world.advance(2_000);
+        b.form(
+            &format!("calm-{i}"),
+            lead(&format!("calm{i}@example.fr"), &format!("0699{i:06}")),
+        );
+    }
+    let calm: Vec<u32> = b.world.queue.borrow()[100..]
+        .iter()
+        .map(|m| m.delay_seconds)
+        .collect();
+    assert_eq!(calm, [0, 0, 0, 0, 0]);
 }

@@ -19,6 +19,11 @@ pub enum Attempt {
     },
     /// Will not work without a person: the reason says what to fix.
     Park(String),
+    /// Not a failure: the location's call budget is booked, come back then.
+    /// It does not count as an attempt.
+    Defer {
+        come_back_ms: u64,
+    },
 }
 
 impl Attempt {
@@ -53,6 +58,8 @@ pub enum Outcome {
     Done,
     Retry,
     Parked,
+    /// Waiting for the location's call budget.
+    Deferred,
 }
 
 /// Where an event stands after an attempt, for its record, the queue and the log.
@@ -98,7 +105,8 @@ impl<T> Run<T> {
     }
 }
 
-/// `attempts` counts this one; `jitter` in [0, 1) spreads retries.
+/// `attempts` counts this one (a deferral gives it back: see
+/// [`Attempt::counts`]); `jitter` in [0, 1) spreads retries.
 pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
     let parked = |error: String, detail: String| Settled {
         status: EventStatus::Parked,
@@ -132,6 +140,25 @@ pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
             reason,
         ),
         Attempt::Park(reason) => parked(reason.clone(), reason),
+        Attempt::Defer { come_back_ms } => {
+            let delay = come_back_ms.div_ceil(1000).max(1) as u32;
+            Settled {
+                status: EventStatus::Queued,
+                error: Some(format!(
+                    "waiting {delay}s for the location's GHL call budget"
+                )),
+                outcome: Outcome::Deferred,
+                detail: "call budget booked".into(),
+                disposition: Disposition::RetryAfterSeconds(delay),
+            }
+        }
+    }
+}
+
+impl Attempt {
+    /// Whether it uses up one of the event's attempts (a deferral does not).
+    pub fn counts(&self) -> bool {
+        !matches!(self, Attempt::Defer { .. })
     }
 }
 

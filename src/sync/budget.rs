@@ -8,8 +8,16 @@ use serde::{Deserialize, Serialize};
 /// Calls per location per window the bridge allows itself.
 pub const CALLS_PER_WINDOW: u32 = 90;
 pub const WINDOW_MS: u64 = 10_000;
-/// Longest wait inside one attempt; beyond it the event goes back on the queue.
-pub const MAX_WAIT_MS: u64 = 12_000;
+/// Longest wait inside one attempt; beyond it the event goes back on the
+/// queue for later, so one busy location never holds a consumer (and the
+/// other locations' events behind it) for long.
+pub const MAX_WAIT_MS: u64 = 1_500;
+/// A backlog this long (in the budget's time) runs without pacing: a burst of
+/// about 30 events goes on the queue at once.
+pub const HEADROOM_MS: u64 = 10_000;
+/// Calls a typical event makes (upsert, tags, note: measured 3.00 per new
+/// contact): events sent away are booked to come back this many slots apart.
+pub const CALLS_PER_EVENT: u64 = 3;
 
 /// What the store keeps of the window.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,31 +27,62 @@ pub struct CallWindow {
     pub recent: Vec<u64>,
     /// No call before this (after a 429).
     pub paused_until: u64,
+    /// Events sent away while the window was full are booked to come back
+    /// one after the other up to here, at the rate the window allows, so a
+    /// backlog returns spread out instead of all at once.
+    #[serde(default)]
+    pub booked_until: u64,
+    /// New events are admitted one event's calls apart up to here: a burst
+    /// bigger than the window can take is queued spread out, so it never
+    /// stands in front of other locations' events on the queue.
+    #[serde(default)]
+    pub admitted_until: u64,
 }
 
 impl CallWindow {
-    /// Grants a call if the window has room, else says how long until it will.
+    /// Grants a call if the window has room, else says how long until it
+    /// will (`wait_ms`) and, for an event sent away, when it is booked to
+    /// come back (`come_back_ms`, from now).
     pub fn acquire(&mut self, now_ms: u64, limit: u32, window_ms: u64) -> Grant {
-        if self.paused_until > now_ms {
-            return Grant {
-                granted: false,
-                wait_ms: self.paused_until - now_ms,
-            };
-        }
-        self.recent
-            .retain(|t| now_ms.saturating_sub(*t) < window_ms);
-        if self.recent.len() < limit as usize {
-            self.recent.push(now_ms);
-            return Grant {
-                granted: true,
-                wait_ms: 0,
-            };
-        }
-        let oldest = self.recent.first().copied().unwrap_or(now_ms);
+        let wait_ms = if self.paused_until > now_ms {
+            self.paused_until - now_ms
+        } else {
+            self.recent
+                .retain(|t| now_ms.saturating_sub(*t) < window_ms);
+            if self.recent.len() < limit as usize {
+                self.recent.push(now_ms);
+                return Grant {
+                    granted: true,
+                    wait_ms: 0,
+                    come_back_ms: 0,
+                };
+            }
+            let oldest = self.recent.first().copied().unwrap_or(now_ms);
+            window_ms.saturating_sub(now_ms.saturating_sub(oldest)) + 5
+        };
         Grant {
             granted: false,
-            wait_ms: window_ms.saturating_sub(now_ms.saturating_sub(oldest)) + 5,
+            wait_ms,
+            come_back_ms: self.book(now_ms, wait_ms, limit, window_ms),
         }
+    }
+
+    /// Books a return for one event sent away: after the ones booked before
+    /// it, one event's calls apart.
+    fn book(&mut self, now_ms: u64, wait_ms: u64, limit: u32, window_ms: u64) -> u64 {
+        let slot = window_ms / u64::from(limit.max(1)) * CALLS_PER_EVENT;
+        let at = self.booked_until.max(now_ms + wait_ms);
+        self.booked_until = at + slot;
+        at - now_ms
+    }
+
+    /// Admits one new event: how long the queue should hold it (0 while the
+    /// backlog is under `HEADROOM_MS` of the budget's time).
+    pub fn admit(&mut self, now_ms: u64, limit: u32, window_ms: u64) -> u64 {
+        let slot = window_ms / u64::from(limit.max(1)) * CALLS_PER_EVENT;
+        let at = self.admitted_until.max(now_ms);
+        self.admitted_until = at + slot;
+        (at - now_ms).saturating_sub(HEADROOM_MS)
     }
 
     /// Holds every caller of this location for `ms` from now.
@@ -64,10 +103,38 @@ mod tests {
         }
         let no = w.acquire(2_000, 3, 10_000);
         assert_eq!((no.granted, no.wait_ms), (false, 9_005));
+        assert_eq!(no.come_back_ms, 9_005);
         assert!(
             w.acquire(11_000, 3, 10_000).granted,
             "the oldest left the window"
         );
+    }
+
+    #[test]
+    fn events_sent_away_are_booked_to_come_back_spread_at_the_windows_rate() {
+        let mut w = CallWindow::default();
+        for i in 0..90 {
+            assert!(w.acquire(i, 90, 10_000).granted);
+        }
+        let returns: Vec<u64> = (0..4)
+            .map(|_| w.acquire(100, 90, 10_000).come_back_ms)
+            .collect();
+        // The window frees at 10 s; then one event's 3 calls (333 ms) apart.
+        assert_eq!(returns, [9_905, 10_238, 10_571, 10_904]);
+        // Once the booked ones are long past, a new backlog books from its own wait.
+        let later = w.acquire(60_000, 90, 10_000);
+        assert!(later.granted);
+    }
+
+    #[test]
+    fn a_burst_is_admitted_at_once_up_to_the_headroom_then_spread() {
+        let mut w = CallWindow::default();
+        let delays: Vec<u64> = (0..40).map(|_| w.admit(1_000, 90, 10_000)).collect();
+        assert!(delays[..31].iter().all(|d| *d == 0), "{delays:?}");
+        assert_eq!(delays[31..34], [323, 656, 989]);
+        // A steady trickle under the budget is never held.
+        let mut quiet = CallWindow::default();
+        assert!((0..50).all(|i| quiet.admit(i * 1_000, 90, 10_000) == 0));
     }
 
     #[test]

@@ -91,3 +91,32 @@ async fn fetch<W: World>(
         fields: kept.fields,
     }))
 }
+
+/// The location's custom fields for the admin API (the tester's "GHL field"
+/// list): the kept copy while under an hour old, else read from GHL. `Err`
+/// says why they could not be read.
+pub async fn for_admin<W: World>(
+    world: &W,
+    settings: &super::settings::LocationSettings,
+) -> Result<Result<Vec<CustomField>, String>, WorldError> {
+    let target = match super::ghl_access::ghl_target(world, settings).await? {
+        Ok(t) => t,
+        Err(attempt) => return Ok(Err(why(attempt))),
+    };
+    Ok(
+        match catalog(world, &settings.location_id, &target, &[]).await? {
+            Ok(catalog) => Ok(catalog.fields),
+            Err(attempt) => Err(why(attempt)),
+        },
+    )
+}
+
+fn why(attempt: Attempt) -> String {
+    match attempt {
+        Attempt::Park(reason) | Attempt::Retry { reason, .. } => reason,
+        Attempt::Defer { .. } => {
+            "the location's GHL call budget is used up: try again in a few seconds".into()
+        }
+        Attempt::Done => String::new(),
+    }
+}

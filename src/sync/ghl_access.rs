@@ -6,6 +6,7 @@ use super::budget::{CALLS_PER_WINDOW, MAX_WAIT_MS, WINDOW_MS};
 use super::protocol::WorldError;
 use super::settings::LocationSettings;
 use super::world::World;
+use crate::admin_api::AlertCondition;
 use crate::ghl::oauth::NOT_CONNECTED;
 use crate::ghl::{GhlError, GhlTarget};
 use crate::http::{HttpRequest, HttpResponse};
@@ -28,6 +29,8 @@ pub async fn ghl_target<W: World>(
                 Some(t) => t,
                 None => {
                     let reason = answer.error.unwrap_or_else(|| NOT_CONNECTED.into());
+                    let condition = AlertCondition::GhlDisconnected;
+                    super::alerts::observe(world, settings, condition, true, &reason).await?;
                     return Ok(Err(if answer.retryable {
                         Attempt::retry(reason, Some(5_000))
                     } else {
@@ -41,14 +44,6 @@ pub async fn ghl_target<W: World>(
         base_url: settings.ghl_base_url.clone(),
         token,
     }))
-}
-
-/// The budget stayed full too long: not GHL's fault, try the event later.
-pub fn budget_full() -> Attempt {
-    Attempt::retry(
-        "the location's call budget is used up for now",
-        Some(WINDOW_MS),
-    )
 }
 
 /// Sends one GHL call once the budget grants it. `what` names the step for
@@ -66,7 +61,9 @@ pub async fn send_within_budget<W: World>(
         }
         let wait = grant.wait_ms.max(50);
         if waited + wait > MAX_WAIT_MS {
-            return Ok(Err(budget_full()));
+            // Away until its booked turn: the consumer moves on to others.
+            let come_back_ms = grant.come_back_ms;
+            return Ok(Err(Attempt::Defer { come_back_ms }));
         }
         world.sleep(wait).await;
         waited += wait;

@@ -4,6 +4,7 @@
 //! duplicate rule), then the follow-up steps it has not done yet; settled as
 //! done, retried with backoff, or parked with its reason.
 
+use super::alerts;
 use super::attempt::{settle, Attempt, Run};
 use super::field_cache;
 use super::ghl_access::{ghl_target, refused, send_within_budget};
@@ -56,7 +57,8 @@ pub async fn accept<W: World>(
             outcome: Some(ingested.record.status),
         });
     }
-    if let Err(e) = world.enqueue(QueuedEvent::inbound(location, &key)).await {
+    let message = QueuedEvent::inbound(location, &key).after_ms(ingested.delay_ms);
+    if let Err(e) = world.enqueue(message).await {
         // Said on the record, so the sender's retry queues it (best effort:
         // the sweep puts back what is still queued after 15 minutes anyway).
         let mut unqueued = ingested.record;
@@ -123,10 +125,14 @@ pub async fn run<W: World>(
         return Ok(Run::not_claimed(claimed.skip));
     };
     let attempt = process(world, settings, &mut record).await?;
+    if !attempt.counts() {
+        record.attempts = record.attempts.saturating_sub(1);
+    }
     let settled = settle(attempt, record.attempts, world.random());
     record.status = settled.status;
     record.error = settled.error.clone();
     world.update(record.clone()).await?;
+    alerts::after_event(world, settings, record.status, record.error.as_deref()).await?;
     Ok(Run::Attempted(record, settled))
 }
 

@@ -22,7 +22,10 @@ pub const UNINSTALLED: &str =
 /// The keys whose values hold secrets (tokens, signing secrets): the store
 /// seals them at rest.
 pub fn holds_secrets(key: &str) -> bool {
-    key == OAUTH_KEY || key == PROFILE_KEY || key.starts_with("form-source:")
+    key == OAUTH_KEY
+        || key == PROFILE_KEY
+        || key == super::alerts::DESTINATION_KEY
+        || key.starts_with("form-source:")
 }
 
 pub async fn is_uninstalled<S: Store>(store: &S) -> Result<bool, WorldError> {

@@ -3,7 +3,7 @@
 //! round trip as the Worker's (see [`dispatch`]), so a field the protocol
 //! forgets to carry fails here first.
 
-use super::budget::CallWindow;
+use super::budget::{CallWindow, CALLS_PER_WINDOW, WINDOW_MS};
 use super::echo::{is_echo, merge_tags};
 use super::protocol::*;
 use super::records::{claim, replay, sync_of, take_if_stale};
@@ -74,17 +74,27 @@ macro_rules! handle {
 }
 
 handle!(Ingest, |s, op| {
+    let now = s.now();
     let mut d = s.data.borrow_mut();
     match d.events.get(&op.record.key) {
         Some(first) => Ingested {
             accepted: false,
             record: first.clone(),
+            delay_ms: 0,
         },
         None => {
-            d.events.insert(op.record.key.clone(), op.record.clone());
+            let mut record = op.record;
+            let queued = record.status == EventStatus::Queued;
+            let delay_ms = match queued {
+                true => d.window.admit(now, CALLS_PER_WINDOW, WINDOW_MS),
+                false => 0, // recorded only (ignored): never queued
+            };
+            record.due_at_ms = if delay_ms > 0 { now + delay_ms } else { 0 };
+            d.events.insert(record.key.clone(), record.clone());
             Ingested {
                 accepted: true,
-                record: op.record,
+                record,
+                delay_ms,
             }
         }
     }

@@ -11,6 +11,7 @@
 //! - the location store's typed protocol: [`protocol`], and an in-memory
 //!   store: [`memory`].
 
+pub mod alerts;
 pub mod attempt;
 pub mod budget;
 pub mod directory;

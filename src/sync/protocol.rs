@@ -201,6 +201,9 @@ pub struct Ingested {
     pub accepted: bool,
     /// The record as stored: the new one, or the first delivery's.
     pub record: EventRecord,
+    /// How long the queue should hold a new event (pacing the location's backlog).
+    #[serde(default)]
+    pub delay_ms: u64,
 }
 
 /// An attempt started on `record`, or why not.
@@ -310,6 +313,9 @@ impl<'a> Cursor<'a> {
 pub struct Grant {
     pub granted: bool,
     pub wait_ms: u64,
+    /// Refused: when an event sent away is booked to come back, from now.
+    #[serde(default)]
+    pub come_back_ms: u64,
 }
 
 /// A verified GHL webhook, as the store needs it to decide.

@@ -26,6 +26,10 @@ pub struct QueuedEvent {
     /// Absent on the wire for inbound events (as messages in flight have it).
     #[serde(default, skip_serializing_if = "QueuedKind::is_inbound")]
     pub kind: QueuedKind,
+    /// How long the queue holds the message before delivering it (a paced
+    /// backlog); not part of the message itself.
+    #[serde(skip)]
+    pub delay_seconds: u32,
 }
 
 impl QueuedEvent {
@@ -34,6 +38,15 @@ impl QueuedEvent {
             location: location.to_string(),
             key: key.to_string(),
             kind: QueuedKind::Inbound,
+            delay_seconds: 0,
+        }
+    }
+
+    /// Held by the queue for `delay_ms` (rounded up to whole seconds).
+    pub fn after_ms(self, delay_ms: u64) -> QueuedEvent {
+        QueuedEvent {
+            delay_seconds: delay_ms.div_ceil(1000) as u32,
+            ..self
         }
     }
 

@@ -77,8 +77,11 @@ impl Tracked for EventRecord {
     fn touch(&mut self, now_ms: u64) {
         self.updated_at_ms = now_ms;
     }
+    /// A paced event is not stale before it is due.
     fn last_change_ms(&self) -> u64 {
-        self.updated_at_ms.max(self.received_at_ms)
+        self.updated_at_ms
+            .max(self.received_at_ms)
+            .max(self.due_at_ms)
     }
 }
 
@@ -153,6 +156,7 @@ pub fn received(
         ghl_calls: 0,
         warnings: Vec::new(),
         updated_at_ms: now_ms,
+        due_at_ms: 0,
     }
 }
 

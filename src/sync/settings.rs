@@ -2,6 +2,7 @@
 //! reach it, the phone region, the echo window, the rules from the deployment,
 //! and the Spot-Hit and Specter accounts.
 
+use crate::admin_api::AlertDestination;
 use crate::ghl::oauth::OAuthClient;
 use crate::specter::SpecterTarget;
 use crate::spothit::SpotHitTarget;
@@ -24,6 +25,8 @@ pub struct LocationSettings {
     /// Where Spot-Hit and Specter are, for a location's own accounts.
     pub spothit_base_url: String,
     pub specter_base_url: String,
+    /// The deployment's alert destination, for locations without their own.
+    pub alerts: Option<AlertDestination>,
 }
 
 impl LocationSettings {
@@ -41,6 +44,7 @@ impl LocationSettings {
             specter: None,
             spothit_base_url: crate::spothit::BASE_URL.into(),
             specter_base_url: crate::specter::BASE_URL.into(),
+            alerts: None,
         }
     }
 }

@@ -75,6 +75,7 @@ pub async fn poll<W: World>(
             .push(poller.poll_source(&source, &tag).await?);
     }
     report.credits_remaining = poller.credits_remaining;
+    super::alerts::after_specter_poll(world, settings, report.credits_remaining).await?;
     Ok(report)
 }
 

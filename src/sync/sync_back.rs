@@ -104,10 +104,15 @@ pub async fn run<W: World>(
     let Some(sync) = entry.sync.as_mut() else {
         return Ok(Run::Skipped);
     };
+    if !attempt.counts() {
+        sync.attempts = sync.attempts.saturating_sub(1);
+    }
     let settled = settle(attempt, sync.attempts, world.random());
     sync.status = settled.status;
     sync.error = settled.error.clone();
+    let (status, error) = (sync.status, sync.error.clone());
     world.ghl_event_update(entry.clone()).await?;
+    super::alerts::after_event(world, settings, status, error.as_deref()).await?;
     Ok(Run::Attempted(entry, settled))
 }
 

@@ -26,6 +26,7 @@ pub fn router() -> Router<Shared> {
         .route("/spothit", get(spothit))
         .route("/spothit/callback", post(spothit_callback))
         .route("/specter", get(specter).post(edit_specter))
+        .route("/alerts", get(alerts).post(record_alert))
 }
 
 /// Every contact with its notes, tasks and appointments (`?locationId=`: of one location).
@@ -57,6 +58,40 @@ async fn contacts(
 struct LocationSettings {
     allow_duplicate_contact: Option<bool>,
     country: Option<String>,
+    /// Creates the location (in `dev-company`) when it does not exist, for load runs.
+    name: Option<String>,
+    /// A private-integration token with every scope for it.
+    token: Option<String>,
+}
+
+/// The alert sink: records what the bridge sends (its headers and body).
+async fn record_alert(
+    Extract(s): Extract<Shared>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Json<Value> {
+    let mut state = s.lock();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    let at_ms = state.now_ms();
+    state.alerts.push(json!({
+        "atMs": at_ms,
+        "webhookId": header("webhook-id"),
+        "webhookTimestamp": header("webhook-timestamp"),
+        "webhookSignature": header("webhook-signature"),
+        "body": parsed,
+    }));
+    Json(json!({"recorded": true}))
+}
+
+async fn alerts(Extract(s): Extract<Shared>) -> Json<Value> {
+    let state = s.lock();
+    Json(json!({"alerts": state.alerts, "count": state.alerts.len()}))
 }
 
 async fn location_settings(
@@ -65,10 +100,24 @@ async fn location_settings(
     Json(body): Json<LocationSettings>,
 ) -> Response {
     let mut state = s.lock();
+    if let Some(name) = body
+        .name
+        .as_deref()
+        .filter(|_| !state.locations.contains_key(&id))
+    {
+        state.add_location(&id, name, false);
+    }
+    if let Some(token) = body
+        .token
+        .as_deref()
+        .filter(|_| state.locations.contains_key(&id))
+    {
+        state.add_location_token(token, &id);
+    }
     let Some(loc) = state.locations.get_mut(&id) else {
         return (
             StatusCode::NOT_FOUND,
-            Json(json!({"error": "no such location"})),
+            Json(json!({"error": "no such location (send a `name` to create it)"})),
         )
             .into_response();
     };

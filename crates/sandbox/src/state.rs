@@ -163,6 +163,42 @@ pub struct RateWindow {
     pub day_count: u32,
 }
 
+/// The custom fields every sandbox location has, as GHL lists them: id,
+/// name, fieldKey `contact.xxx`, dataType (the templates' UTM fields among them).
+fn seeded_custom_fields(location_id: &str) -> Vec<Value> {
+    let fields: [(&str, &str, &str, &[&str]); 11] = [
+        ("utm_source", "UTM Source", "TEXT", &[]),
+        ("utm_medium", "UTM Medium", "TEXT", &[]),
+        ("utm_campaign", "UTM Campaign", "TEXT", &[]),
+        ("utm_term", "UTM Term", "TEXT", &[]),
+        ("utm_content", "UTM Content", "TEXT", &[]),
+        ("linkedin_url", "LinkedIn URL", "TEXT", &[]),
+        ("job_title", "Job Title", "TEXT", &[]),
+        ("specter_person_id", "Specter Person Id", "TEXT", &[]),
+        ("seniority", "Seniority", "TEXT", &[]),
+        ("budget", "Budget", "MONETORY", &[]),
+        (
+            "tier",
+            "Tier",
+            "SINGLE_OPTIONS",
+            &["Gold", "Silver", "Bronze"],
+        ),
+    ];
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, (key, name, data_type, options))| {
+            let mut field = serde_json::json!({"id": format!("cf{:03}", i + 1),
+                "fieldKey": format!("contact.{key}"), "name": name, "dataType": data_type,
+                "model": "contact", "locationId": location_id});
+            if !options.is_empty() {
+                field["picklistOptions"] = serde_json::json!(options);
+            }
+            field
+        })
+        .collect()
+}
+
 pub struct State {
     pub started: Instant,
     pub settings: Settings,
@@ -185,6 +221,8 @@ pub struct State {
     pub storm_until: Option<Instant>,
     pub requests: Vec<LoggedRequest>,
     pub webhooks: Vec<WebhookDelivery>,
+    /// What the alert sink received, in order.
+    pub alerts: Vec<Value>,
     pub outbox: crate::webhooks::Outbox,
     pub spothit: crate::spothit::SpotHitData,
     pub specter: crate::specter::SpecterData,
@@ -216,6 +254,7 @@ impl State {
             storm_until: None,
             requests: Vec::new(),
             webhooks: Vec::new(),
+            alerts: Vec::new(),
             outbox: Default::default(),
             spothit: Default::default(),
             specter: crate::specter::SpecterData::seeded(),
@@ -230,77 +269,16 @@ impl State {
         state
     }
 
-    /// The fixed starting point: one location, a full and a read-only token, an
-    /// authorisation code for the OAuth flow, and a few custom fields.
+    /// The fixed starting point: the agency's three locations, a full and a
+    /// read-only token, an authorisation code for the OAuth flow.
     fn seed(&mut self) {
-        // As GHL lists them: id, name, fieldKey `contact.xxx`, dataType.
-        let fields: [(&str, &str, &str, &[&str]); 11] = [
-            ("utm_source", "UTM Source", "TEXT", &[]),
-            ("utm_medium", "UTM Medium", "TEXT", &[]),
-            ("utm_campaign", "UTM Campaign", "TEXT", &[]),
-            ("utm_term", "UTM Term", "TEXT", &[]),
-            ("utm_content", "UTM Content", "TEXT", &[]),
-            ("linkedin_url", "LinkedIn URL", "TEXT", &[]),
-            ("job_title", "Job Title", "TEXT", &[]),
-            ("specter_person_id", "Specter Person Id", "TEXT", &[]),
-            ("seniority", "Seniority", "TEXT", &[]),
-            ("budget", "Budget", "MONETORY", &[]),
-            (
-                "tier",
-                "Tier",
-                "SINGLE_OPTIONS",
-                &["Gold", "Silver", "Bronze"],
-            ),
-        ];
-        let custom_fields: Vec<Value> = fields
-            .iter()
-            .enumerate()
-            .map(|(i, (key, name, data_type, options))| {
-                let mut field = serde_json::json!({"id": format!("cf{:03}", i + 1), "fieldKey": format!("contact.{key}"),
-                    "name": name, "dataType": data_type, "model": "contact", "locationId": DEV_LOCATION});
-                if !options.is_empty() {
-                    field["picklistOptions"] = serde_json::json!(options);
-                }
-                field
-            })
-            .collect();
         // Each location its own data, duplicate rule and rate budget.
         let names = ["Dev Location", "Dev Location 2", "Dev Location 3"];
         for (i, id) in DEV_LOCATIONS.iter().enumerate() {
-            let fields: Vec<Value> = custom_fields
-                .iter()
-                .map(|f: &Value| {
-                    let mut f = f.clone();
-                    f["locationId"] = Value::from(*id);
-                    f
-                })
-                .collect();
-            self.locations.insert(
-                id.to_string(),
-                Location {
-                    id: id.to_string(),
-                    name: names[i].into(),
-                    // The second allows duplicates, as some agencies' sub-accounts do.
-                    allow_duplicate_contact: i == 1,
-                    country: "FR".into(),
-                    custom_fields: fields,
-                },
-            );
+            // The second allows duplicates, as some agencies' sub-accounts do.
+            self.add_location(id, names[i], i == 1);
         }
-        self.companies.insert(
-            DEV_COMPANY.into(),
-            DEV_LOCATIONS.iter().map(|l| l.to_string()).collect(),
-        );
-        let scopes: Vec<String> = ALL_SCOPES.iter().map(|s| s.to_string()).collect();
-        self.tokens.insert(
-            DEV_TOKEN.into(),
-            AccessToken {
-                location_id: DEV_LOCATION.into(),
-                company_id: None,
-                scopes: scopes.clone(),
-                expires_at: None,
-            },
-        );
+        self.add_location_token(DEV_TOKEN, DEV_LOCATION);
         self.tokens.insert(
             DEV_READONLY_TOKEN.into(),
             AccessToken {
@@ -313,6 +291,38 @@ impl State {
         self.auth_codes.insert(
             "sandbox-auth-code".into(),
             Grantee::Location(DEV_LOCATION.into()),
+        );
+    }
+
+    /// A location of the agency `dev-company`, with the templates' custom fields.
+    pub fn add_location(&mut self, id: &str, name: &str, allow_duplicate_contact: bool) {
+        self.locations.insert(
+            id.to_string(),
+            Location {
+                id: id.to_string(),
+                name: name.into(),
+                allow_duplicate_contact,
+                country: "FR".into(),
+                custom_fields: seeded_custom_fields(id),
+            },
+        );
+        let agency = self.companies.entry(DEV_COMPANY.into()).or_default();
+        if !agency.iter().any(|l| l == id) {
+            agency.push(id.to_string());
+        }
+    }
+
+    /// A private-integration token with every scope, for location `id`.
+    pub fn add_location_token(&mut self, token: &str, id: &str) {
+        let scopes: Vec<String> = ALL_SCOPES.iter().map(|s| s.to_string()).collect();
+        self.tokens.insert(
+            token.into(),
+            AccessToken {
+                location_id: id.into(),
+                company_id: None,
+                scopes,
+                expires_at: None,
+            },
         );
     }
 

@@ -8,12 +8,13 @@ use ghl_bridge::admin_api::{
     Accepted, ApiError, DeadLetters, EventList, EventStatus, GhlConnection, GhlEventList,
     GhlReplayed, MappingDeleted, MappingSaved, Saved, StoredMapping,
 };
+use ghl_bridge::ghl::custom_fields::CustomFieldList;
 use ghl_bridge::mapping::{Mapping, PayloadFormat};
 use ghl_bridge::outbound::SyncRules;
 use ghl_bridge::sync::protocol::{EventQuery, Store};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::sync_back::{self, SYNC_RULES_KEY};
-use ghl_bridge::sync::{specter_poll, QueuedEvent, World};
+use ghl_bridge::sync::{alerts, field_cache, specter_poll, QueuedEvent, World};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
@@ -183,6 +184,37 @@ pub async fn location_route(
             }
             let answer = world.oauth_access().await.map_err(from_world)?;
             json_ok(&GhlConnection::by_oauth(answer))
+        }
+        (Method::Get, ["alerts"]) => {
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            json_ok(&alerts::shown(&world, &settings).await.map_err(from_world)?)
+        }
+        (Method::Put, ["alerts"]) => {
+            let change = match serde_json::from_str(&req.text().await?) {
+                Ok(c) => c,
+                Err(e) => return json_error(400, "bad_alerts", &format!("the body: {e}")),
+            };
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            let secret = format!("whsec_{}", crate::random::random_base64(24)?);
+            match alerts::configure(&world, &settings, change, secret)
+                .await
+                .map_err(from_world)?
+            {
+                Ok(answer) => json_ok(&answer),
+                Err(why) => json_error(400, "bad_alerts", &why),
+            }
+        }
+        (Method::Get, ["custom-fields"]) => {
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            match field_cache::for_admin(&world, &settings)
+                .await
+                .map_err(from_world)?
+            {
+                Ok(fields) => json_ok(&CustomFieldList {
+                    custom_fields: fields,
+                }),
+                Err(why) => json_error(502, "ghl_unavailable", &why),
+            }
         }
         (Method::Post, ["specter", "poll"]) => {
             let settings = world.settings(cfg, location).await.map_err(from_world)?;

@@ -1,6 +1,7 @@
 //! The Worker's settings, from `wrangler.toml` vars and secrets (`.dev.vars`
 //! locally). Secret values never leave this module except to where they are used.
 
+use ghl_bridge::admin_api::AlertDestination;
 use ghl_bridge::ghl::oauth::OAuthClient;
 use ghl_bridge::specter::SpecterTarget;
 use ghl_bridge::spothit::SpotHitTarget;
@@ -17,6 +18,8 @@ pub struct Config {
     pub ghl_location_id: String,
     pub default_phone_region: Option<String>,
     pub spothit_path_token: Option<String>,
+    /// Where alerts go for locations without their own destination.
+    pub alerts: Option<AlertDestination>,
     pub ghl_webhook_public_key: Option<String>,
     /// GHL webhooks about a contact the bridge wrote this recently are echoes.
     pub echo_window_ms: u64,
@@ -58,6 +61,11 @@ impl Config {
             ghl_location_id: read(env, "GHL_LOCATION_ID").unwrap_or_default(),
             default_phone_region: read(env, "DEFAULT_PHONE_REGION"),
             spothit_path_token: read(env, "SPOTHIT_PATH_TOKEN"),
+            alerts: read(env, "ALERT_WEBHOOK_URL").map(|url| AlertDestination {
+                webhook_url: url,
+                signing_secret: read(env, "ALERT_SIGNING_SECRET").unwrap_or_default(),
+                specter_credits_floor: ghl_bridge::sync::alerts::DEFAULT_CREDITS_FLOOR,
+            }),
             ghl_webhook_public_key: read(env, "GHL_WEBHOOK_PUBLIC_KEY"),
             echo_window_ms: read(env, "ECHO_WINDOW_SECONDS")
                 .and_then(|s| s.parse::<u64>().ok())
@@ -106,6 +114,7 @@ impl Config {
             }),
             spothit_base_url: self.spothit_base_url.clone(),
             specter_base_url: self.specter_base_url.clone(),
+            alerts: self.alerts.clone(),
         }
     }
 

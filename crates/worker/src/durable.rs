@@ -17,7 +17,7 @@ use ghl_bridge::ghl::oauth::{
     minted_location_token, refresh_outcome, OAuthClient, OAuthTokens, Refreshed, NOT_CONNECTED,
 };
 use ghl_bridge::secrets::{sealed, unsealed};
-use ghl_bridge::sync::budget::CallWindow;
+use ghl_bridge::sync::budget::{CallWindow, CALLS_PER_WINDOW, WINDOW_MS};
 use ghl_bridge::sync::directory::company_store;
 use ghl_bridge::sync::echo::{is_echo, merge_tags};
 use ghl_bridge::sync::location::{holds_secrets, OAUTH_KEY};
@@ -483,12 +483,25 @@ handle!(Ingest, |s, op| {
         Some(first) => Ingested {
             accepted: false,
             record: first,
+            delay_ms: 0,
         },
         None => {
-            s.save_event(&op.record)?;
+            let mut record = op.record;
+            // Only an event to queue takes a place in the backlog.
+            let delay_ms = if record.status == EventStatus::Queued {
+                let mut window: CallWindow = s.kv_value(WINDOW_KEY)?.unwrap_or_default();
+                let delay = window.admit(s.now(), CALLS_PER_WINDOW, WINDOW_MS);
+                s.kv_store(WINDOW_KEY, &window)?;
+                delay
+            } else {
+                0
+            };
+            record.due_at_ms = if delay_ms > 0 { s.now() + delay_ms } else { 0 };
+            s.save_event(&record)?;
             Ingested {
                 accepted: true,
-                record: op.record,
+                record,
+                delay_ms,
             }
         }
     }
@@ -661,9 +674,8 @@ handle!(MappingDelete, |s, op| {
 handle!(RateAcquire, |s, op| {
     let mut window: CallWindow = s.kv_value(WINDOW_KEY)?.unwrap_or_default();
     let grant = window.acquire(s.now(), op.limit, op.window_ms);
-    if grant.granted {
-        s.kv_store(WINDOW_KEY, &window)?;
-    }
+    // A refusal books a return: kept too.
+    s.kv_store(WINDOW_KEY, &window)?;
     grant
 });
 

@@ -7,7 +7,7 @@ use crate::store_client::StoreClient;
 use ghl_bridge::http::{HttpRequest, HttpResponse};
 use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
 use ghl_bridge::sync::{location, LocationSettings, QueuedEvent, World};
-use worker::Env;
+use worker::{Env, MessageBuilder};
 
 pub struct WorkerWorld<'a> {
     env: &'a Env,
@@ -74,8 +74,10 @@ impl World for WorkerWorld<'_> {
             .env
             .queue("EVENTS")
             .map_err(|e| WorldError(e.to_string()))?;
+        // The delay paces a location's backlog (see core `budget`).
+        let delay = event.delay_seconds;
         queue
-            .send(event)
+            .send(MessageBuilder::new(event).delay_seconds(delay).build())
             .await
             .map_err(|e| WorldError(format!("queue: {e}")))
     }

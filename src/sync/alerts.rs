@@ -1,0 +1,428 @@
+//! Alerts per location: a condition fires (an event parked, GHL disconnected,
+//! Specter's credits low) and clears; each change is told to the location's
+//! destination (its own, else the deployment's) as a Slack body to a Slack
+//! URL or a signed Standard Webhooks body elsewhere. At most one firing
+//! message per condition per location per hour, and a resolved message when
+//! a condition that was told clears. All the states are one value in the
+//! location's store, so a quiet location pays one read per settled event.
+
+use super::protocol::{EventQuery, Store, WorldError};
+use super::settings::LocationSettings;
+use super::world::World;
+use crate::admin_api::{
+    last4, AlertCondition, AlertDestination, AlertSent, AlertState, AlertsAnswer, AlertsUpdate,
+    EventStatus,
+};
+use crate::http::{HttpRequest, Method};
+use crate::sources::standard_webhooks;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Where the location's own destination is kept (sealed: it holds a secret).
+pub const DESTINATION_KEY: &str = "alert-destination";
+const STATES_KEY: &str = "alert-states";
+const LOG_KEY: &str = "alert-log";
+const LOG_LENGTH: usize = 50;
+pub const QUIET_MS: u64 = 60 * 60 * 1000;
+pub const DEFAULT_CREDITS_FLOOR: u64 = 100;
+
+/// One condition's state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionState {
+    pub firing: bool,
+    /// A firing message was sent and its resolution is owed.
+    pub told: bool,
+    pub last_told_ms: u64,
+}
+
+type States = BTreeMap<AlertCondition, ConditionState>;
+
+/// What a change of condition calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Send(AlertState),
+    Nothing,
+}
+
+/// The decision, apart from any I/O: `firing` is the condition now.
+pub fn decide(state: &mut ConditionState, firing: bool, now_ms: u64) -> Notice {
+    match (firing, state.firing) {
+        (true, _) => {
+            state.firing = true;
+            let quiet = now_ms.saturating_sub(state.last_told_ms) >= QUIET_MS;
+            if !state.told && (quiet || state.last_told_ms == 0) {
+                state.told = true;
+                state.last_told_ms = now_ms;
+                return Notice::Send(AlertState::Firing);
+            }
+            Notice::Nothing
+        }
+        (false, true) => {
+            state.firing = false;
+            if std::mem::take(&mut state.told) {
+                return Notice::Send(AlertState::Resolved);
+            }
+            Notice::Nothing
+        }
+        (false, false) => Notice::Nothing,
+    }
+}
+
+async fn states<S: Store>(store: &S) -> Result<States, WorldError> {
+    Ok(store
+        .kv_get(STATES_KEY.into())
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+async fn destination<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<Option<AlertDestination>, WorldError> {
+    let own = world
+        .kv_get(DESTINATION_KEY.into())
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok());
+    Ok(own.or_else(|| settings.alerts.clone()))
+}
+
+/// The condition is `firing` now; tells the destination when that is news.
+pub async fn observe<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    condition: AlertCondition,
+    firing: bool,
+    detail: &str,
+) -> Result<(), WorldError> {
+    let mut all = states(world).await?;
+    if !firing && !all.get(&condition).is_some_and(|s| s.firing) {
+        return Ok(()); // the usual case: nothing was wrong, nothing to write
+    }
+    let Some(dest) = destination(world, settings).await? else {
+        return Ok(());
+    };
+    let state = all.entry(condition).or_default();
+    let notice = decide(state, firing, world.now_ms());
+    world
+        .kv_put(STATES_KEY.into(), serde_json::to_value(&all)?)
+        .await?;
+    if let Notice::Send(state) = notice {
+        send(
+            world,
+            &settings.location_id,
+            &dest,
+            condition,
+            state,
+            detail,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// After an attempt: a parked event fires `EventParked`; a done one clears it
+/// once no event is parked any more, and clears `GhlDisconnected` (GHL answered).
+pub async fn after_event<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    status: EventStatus,
+    reason: Option<&str>,
+) -> Result<(), WorldError> {
+    match status {
+        EventStatus::Parked => {
+            let detail = reason.unwrap_or("an event was parked");
+            observe(world, settings, AlertCondition::EventParked, true, detail).await
+        }
+        EventStatus::Done => {
+            let all = states(world).await?;
+            let was = |c| all.get(&c).is_some_and(|s: &ConditionState| s.firing);
+            if was(AlertCondition::GhlDisconnected) {
+                let ok = "GHL answers again";
+                observe(world, settings, AlertCondition::GhlDisconnected, false, ok).await?;
+            }
+            if was(AlertCondition::EventParked) && !any_parked(world).await? {
+                let ok = "no event is parked any more";
+                observe(world, settings, AlertCondition::EventParked, false, ok).await?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn any_parked<W: World>(world: &W) -> Result<bool, WorldError> {
+    let page = world
+        .events(EventQuery {
+            status: Some(EventStatus::Parked),
+            limit: 1,
+            ..EventQuery::default()
+        })
+        .await?;
+    Ok(!page.events.is_empty())
+}
+
+fn message(location: &str, condition: AlertCondition, state: AlertState, detail: &str) -> String {
+    let what = match condition {
+        AlertCondition::EventParked => "an event was parked as a dead letter",
+        AlertCondition::GhlDisconnected => "GHL cannot be reached with its credentials",
+        AlertCondition::SpecterCreditsLow => "Specter's credits are running low",
+    };
+    match state {
+        AlertState::Firing => format!("ghl-bridge, location {location}: {what}: {detail}"),
+        AlertState::Resolved => format!("ghl-bridge, location {location}: resolved ({detail})"),
+    }
+}
+
+fn is_slack(url: &str) -> bool {
+    url.starts_with("https://hooks.slack.com/")
+}
+
+/// The HTTP request that tells `dest`; Slack gets its `{"text"}` body.
+pub fn alert_request(
+    dest: &AlertDestination,
+    location: &str,
+    condition: AlertCondition,
+    state: AlertState,
+    text: &str,
+    now_ms: u64,
+) -> HttpRequest {
+    let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+    let body = if is_slack(&dest.webhook_url) {
+        json!({ "text": text }).to_string()
+    } else {
+        let kind = match state {
+            AlertState::Firing => "alert.firing",
+            AlertState::Resolved => "alert.resolved",
+        };
+        let body = json!({"type": kind, "timestamp": now_ms / 1000,
+            "data": {"locationId": location, "condition": condition, "state": state, "message": text}})
+        .to_string();
+        let id = format!(
+            "alert_{location}_{}_{now_ms}",
+            serde_json::to_value(condition)
+                .unwrap_or_default()
+                .as_str()
+                .unwrap_or("")
+        );
+        let ts = (now_ms / 1000) as i64;
+        if let Ok(sig) = standard_webhooks::sign(&dest.signing_secret, &id, ts, body.as_bytes()) {
+            headers.push(("webhook-id".into(), id));
+            headers.push(("webhook-timestamp".into(), ts.to_string()));
+            headers.push(("webhook-signature".into(), sig));
+        }
+        body
+    };
+    HttpRequest {
+        method: Method::Post,
+        url: dest.webhook_url.clone(),
+        headers,
+        body: Some(body),
+    }
+}
+
+async fn send<W: World>(
+    world: &W,
+    location: &str,
+    dest: &AlertDestination,
+    condition: AlertCondition,
+    state: AlertState,
+    detail: &str,
+) -> Result<(), WorldError> {
+    let now = world.now_ms();
+    let text = message(location, condition, state, detail);
+    let request = alert_request(dest, location, condition, state, &text, now);
+    // Best effort: an unreachable destination is shown in the log, not retried.
+    let status = world.send(&request).await.ok().map(|r| r.status);
+    let mut log: Vec<AlertSent> = world
+        .kv_get(LOG_KEY.into())
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    log.insert(
+        0,
+        AlertSent {
+            condition,
+            state,
+            at_ms: now,
+            message: text,
+            status,
+        },
+    );
+    log.truncate(LOG_LENGTH);
+    world
+        .kv_put(LOG_KEY.into(), serde_json::to_value(&log)?)
+        .await?;
+    Ok(())
+}
+
+/// Sets the location's destination; `fresh_secret` when none is given or kept.
+pub async fn configure<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    change: AlertsUpdate,
+    fresh_secret: String,
+) -> Result<Result<AlertsAnswer, String>, WorldError> {
+    let url = change.webhook_url.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Ok(Err(format!(
+            "`webhookUrl` must be an http(s) URL, got `{url}`"
+        )));
+    }
+    let kept: Option<AlertDestination> = world
+        .kv_get(DESTINATION_KEY.into())
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok());
+    let generated = change.signing_secret.is_none() && kept.is_none();
+    let dest = AlertDestination {
+        webhook_url: url.to_string(),
+        signing_secret: change
+            .signing_secret
+            .or(kept.as_ref().map(|k| k.signing_secret.clone()))
+            .unwrap_or(fresh_secret),
+        specter_credits_floor: change
+            .specter_credits_floor
+            .or(kept.map(|k| k.specter_credits_floor))
+            .unwrap_or(DEFAULT_CREDITS_FLOOR),
+    };
+    world
+        .kv_put(DESTINATION_KEY.into(), serde_json::to_value(&dest)?)
+        .await?;
+    let mut answer = shown(world, settings).await?;
+    answer.signing_secret = generated.then(|| dest.signing_secret.clone());
+    Ok(Ok(answer))
+}
+
+/// The location's alerts as the admin API shows them (never the secret).
+pub async fn shown<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<AlertsAnswer, WorldError> {
+    let dest = destination(world, settings).await?;
+    let firing = states(world)
+        .await?
+        .into_iter()
+        .filter(|(_, s)| s.firing)
+        .map(|(c, _)| c)
+        .collect();
+    let recent = world
+        .kv_get(LOG_KEY.into())
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    Ok(AlertsAnswer {
+        webhook_url: dest.as_ref().map(|d| d.webhook_url.clone()),
+        format: dest.as_ref().map(|d| {
+            if is_slack(&d.webhook_url) {
+                "slack"
+            } else {
+                "standardWebhooks"
+            }
+            .to_string()
+        }),
+        signing_secret_last4: dest.as_ref().map(|d| last4(&d.signing_secret)),
+        signing_secret: None,
+        specter_credits_floor: dest.map(|d| d.specter_credits_floor),
+        firing,
+        recent,
+    })
+}
+
+/// Specter's credits after a poll, against the location's floor.
+pub async fn after_specter_poll<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    credits_remaining: Option<u64>,
+) -> Result<(), WorldError> {
+    let Some(left) = credits_remaining else {
+        return Ok(());
+    };
+    let floor = destination(world, settings)
+        .await?
+        .map_or(DEFAULT_CREDITS_FLOOR, |d| d.specter_credits_floor);
+    let detail = format!("{left} credits left (floor {floor})");
+    observe(
+        world,
+        settings,
+        AlertCondition::SpecterCreditsLow,
+        left < floor,
+        &detail,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_firing_message_an_hour_and_a_resolution_when_it_clears() {
+        let mut s = ConditionState::default();
+        let t = 1_000_000;
+        assert_eq!(decide(&mut s, true, t), Notice::Send(AlertState::Firing));
+        assert_eq!(
+            decide(&mut s, true, t + 60_000),
+            Notice::Nothing,
+            "still firing, told already"
+        );
+        assert_eq!(
+            decide(&mut s, false, t + 120_000),
+            Notice::Send(AlertState::Resolved)
+        );
+        assert_eq!(decide(&mut s, false, t + 130_000), Notice::Nothing);
+        assert_eq!(
+            decide(&mut s, true, t + 180_000),
+            Notice::Nothing,
+            "fired again within the hour: not told"
+        );
+        assert_eq!(
+            decide(&mut s, false, t + 200_000),
+            Notice::Nothing,
+            "nothing owed"
+        );
+        assert_eq!(
+            decide(&mut s, true, t + QUIET_MS + 1),
+            Notice::Send(AlertState::Firing)
+        );
+    }
+
+    #[test]
+    fn slack_gets_its_text_body_and_others_a_signed_standard_webhook() {
+        let dest = |url: &str| AlertDestination {
+            webhook_url: url.into(),
+            signing_secret: "whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0".into(),
+            specter_credits_floor: 100,
+        };
+        let slack = alert_request(
+            &dest("https://hooks.slack.com/services/T/B/x"),
+            "loc",
+            AlertCondition::EventParked,
+            AlertState::Firing,
+            "hello",
+            1_795_000_000_000,
+        );
+        assert_eq!(slack.body.as_deref(), Some(r#"{"text":"hello"}"#));
+        assert!(slack.header("webhook-signature").is_none());
+        let signed = alert_request(
+            &dest("https://ops.example/hook"),
+            "loc",
+            AlertCondition::EventParked,
+            AlertState::Resolved,
+            "ok",
+            1_795_000_000_000,
+        );
+        let body = signed.body.clone().unwrap();
+        assert!(body.contains(r#""type":"alert.resolved""#), "{body}");
+        let verified = standard_webhooks::verify(
+            "whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0",
+            signed.header("webhook-id"),
+            signed.header("webhook-timestamp"),
+            signed.header("webhook-signature"),
+            body.as_bytes(),
+            1_795_000_000,
+        );
+        assert!(verified.is_ok(), "{verified:?}");
+    }
+}
