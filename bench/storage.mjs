@@ -47,6 +47,19 @@ async function firstPage(stack) {
   return times[7];
 }
 
+/** Median of 15 health answers (the console's per-location query), in ms. */
+async function health(stack, hours) {
+  const times = [];
+  for (let i = 0; i < 15; i++) {
+    const t = performance.now();
+    const { status } = await admin(stack, `/health?hours=${hours}`);
+    if (status !== 200) throw new Error(`health: ${status}`);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[7];
+}
+
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const stack = await startStack({ GHL_TOKEN: null });
 try {
@@ -54,9 +67,13 @@ try {
   await settled(stack, 200);
   const small = await firstPage(stack);
   console.log(`200 events: first page of 50 in ${small.toFixed(1)} ms (median of 15)`);
+  const [h24, h168] = [await health(stack, 24), await health(stack, 168)];
+  console.log(`200 events: health (the console's query) ${h24.toFixed(1)} ms for 24 h, ${h168.toFixed(1)} ms for 7 days`);
   await send(stack, 200, 10_000);
   const at10k = await settled(stack, 10_000);
   console.log(`10,000 events: ${kb(at10k.bytes)} (${(at10k.bytes / 10_000).toFixed(0)} bytes/event), rows ${JSON.stringify(at10k)}`);
+  const [b24, b168] = [await health(stack, 24), await health(stack, 168)];
+  console.log(`10,000 events: health ${b24.toFixed(1)} ms for 24 h (${(b24 / h24).toFixed(2)}x 200 stored), ${b168.toFixed(1)} ms for 7 days`);
   await send(stack, 10_000, TOTAL);
   await settled(stack, TOTAL);
   const large = await firstPage(stack);

@@ -340,6 +340,41 @@ export interface StorageReport {
   otherRows: number;
 }
 
+/** Events of one hour (or a span), by what became of them. */
+export interface SeriesPoint {
+  atMs: number;
+  /** Done at the first attempt. */
+  done: number;
+  /** Done after retries. */
+  retried: number;
+  parked: number;
+  ignored: number;
+  pending: number;
+  ghlCalls: number;
+}
+export type AlertCondition = "eventParked" | "ghlDisconnected" | "specterCreditsLow";
+export interface LocationHealth {
+  locationId: string;
+  sinceMs: number;
+  totals: SeriesPoint;
+  /** Oldest first; hours without events are left out. */
+  hourly: SeriesPoint[];
+  /** Dead letters of all time. */
+  parked: number;
+  lastEventAtMs: number | null;
+  ghlCallsLastHour: number;
+  alertsFiring: AlertCondition[];
+}
+export interface AlertsAnswer {
+  webhookUrl: string | null;
+  format: "slack" | "standardWebhooks" | null;
+  signingSecretLast4: string | null;
+  signingSecret?: string;
+  specterCreditsFloor: number | null;
+  firing: AlertCondition[];
+  recent: { condition: AlertCondition; state: "firing" | "resolved"; atMs: number; message: string; status: number | null }[];
+}
+
 /** A custom field of a location, as GHL lists it. */
 export interface CustomField {
   id: string;
@@ -429,6 +464,11 @@ export class BridgeClient {
   eventsPage(query?: { status?: EventStatus; source?: string; limit?: number; cursor?: string } | null): Promise<EventPage>;
   /** The location's storage: rows and SQLite bytes. */
   storage(): Promise<StorageReport>;
+  /** The location's health over the last `hours` (24; at most 168). */
+  health(hours?: number | null): Promise<LocationHealth>;
+  alerts(): Promise<AlertsAnswer>;
+  /** A generated signing secret is answered once, as `signingSecret`. */
+  putAlerts(change: { webhookUrl: string; signingSecret?: string; specterCreditsFloor?: number }): Promise<AlertsAnswer>;
   /** The location's custom fields as GHL lists them (cached by the Worker for an hour). */
   customFields(): Promise<{ customFields: CustomField[] }>;
   deadLetters(): Promise<{ deadLetters: EventRecord[] }>;

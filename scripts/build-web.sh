@@ -13,3 +13,9 @@ if [[ -x "$wasm_opt" ]]; then
     --enable-sign-ext --enable-mutable-globals --enable-reference-types \
     --enable-multivalue www/pkg/ghl_bridge_web_bg.wasm -o www/pkg/ghl_bridge_web_bg.wasm
 fi
+
+# The console's chart library (uPlot, from the npm lock), minified, served beside it.
+mkdir -p www/console/vendor
+"$root/node_modules/.bin/esbuild" node_modules/uplot/dist/uPlot.esm.js --minify --format=esm \
+  --log-level=warning --outfile=www/console/vendor/uPlot.esm.js
+cp node_modules/uplot/dist/uPlot.min.css www/console/vendor/

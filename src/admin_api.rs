@@ -26,6 +26,10 @@ pub mod routes {
     pub const UNKNOWN_LOCATIONS: &str = "/v1/admin/unknown-locations";
     /// GET: the location's custom fields (cached for an hour).
     pub const CUSTOM_FIELDS: &str = "/v1/admin/custom-fields";
+    /// GET `?hours=` (24; at most 168): events per hour by outcome, dead letters, alerts.
+    pub const HEALTH: &str = "/v1/admin/health";
+    /// GET | PUT: where the location's alerts go, and the last ones sent.
+    pub const ALERTS: &str = "/v1/admin/alerts";
     /// GET (operator): every location.
     pub const LOCATIONS: &str = "/v1/admin/locations";
 
@@ -686,4 +690,23 @@ pub struct AlertsAnswer {
     pub firing: Vec<AlertCondition>,
     /// The last alerts sent, newest first.
     pub recent: Vec<AlertSent>,
+}
+
+/// `GET /v1/admin/locations/{locationId}/health?hours=`: what the console
+/// shows of a location.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationHealth {
+    pub location_id: String,
+    pub since_ms: u64,
+    /// Every event since `since_ms`, by outcome.
+    pub totals: crate::sync::protocol::SeriesPoint,
+    /// Per hour, oldest first (hours without events are left out).
+    pub hourly: Vec<crate::sync::protocol::SeriesPoint>,
+    /// Dead letters of all time.
+    pub parked: u64,
+    pub last_event_at_ms: Option<u64>,
+    /// GHL calls of the events received in the last hour.
+    pub ghl_calls_last_hour: u64,
+    pub alerts_firing: Vec<AlertCondition>,
 }

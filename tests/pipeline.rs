@@ -1197,3 +1197,31 @@ fn a_burst_bigger_than_the_budget_is_queued_spread_at_the_budgets_pace() {
         .collect();
     assert_eq!(calm, [0, 0, 0, 0, 0]);
 }
+
+#[test]
+fn a_locations_health_counts_its_events_per_hour_by_outcome() {
+    use ghl_bridge::sync::health;
+    let b = Bridge::new();
+    b.form("h-1", lead("h1@example.fr", "0611000001"));
+    b.form("h-2", lead("h2@example.fr", "0611000002"));
+    b.drain();
+    b.world.advance(2 * health::HOUR_MS);
+    b.form("h-3", lead("h1@example.fr", "0611000002")); // two known contacts: parked
+    b.drain();
+    let h = block_on(health::health(&b.world, &b.settings, 24)).unwrap();
+    assert_eq!((h.totals.done, h.totals.parked, h.parked), (2, 1, 1));
+    assert_eq!(h.hourly.len(), 2, "two hours with events: {:?}", h.hourly);
+    assert!(h.hourly[0].at_ms < h.hourly[1].at_ms, "oldest first");
+    assert_eq!(
+        h.hourly[0].ghl_calls, 6,
+        "3 calls for each of the first hour's leads"
+    );
+    assert_eq!(h.ghl_calls_last_hour, 0, "the parked one called nobody");
+    assert_eq!(h.last_event_at_ms, Some(b.world.now_ms()));
+    let week = block_on(health::health(&b.world, &b.settings, 10_000)).unwrap();
+    assert_eq!(
+        week.since_ms,
+        (b.world.now_ms() / health::HOUR_MS - 167) * health::HOUR_MS,
+        "at most a week"
+    );
+}

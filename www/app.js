@@ -103,6 +103,17 @@ function update() {
   else updateBatch();
 }
 
+/** `/#source=…&location=…` (the console's "open in the tester"): that source
+ * and location are set, and the Worker panel waits for the token. */
+function openedFromConsole() {
+  const asked = new URLSearchParams(location.hash.slice(1));
+  if (!asked.get("source")) return;
+  $("worker-source").value = asked.get("source");
+  if (asked.get("location")) $("location").value = asked.get("location");
+  $("worker-panel").open = true;
+  $("worker-result").textContent = `From the console: type the admin token, then "Load the location's fields and recent payloads" and pick the event's payload; fix the mapping, "Use this mapping for the source", and replay it from the console.`;
+}
+
 function pretty(text) {
   try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
 }
@@ -202,6 +213,7 @@ try {
     },
   });
   loadTemplate(all[0]);
+  openedFromConsole();
   const entries = catalogue();
   renderCatalogue($("catalogue"), entries);
   status.textContent = `Core ${coreVersion()} loaded · ${all.length} templates · ${setUps.length} recipes · ${entries.length} endpoints`;

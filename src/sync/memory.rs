@@ -154,6 +154,38 @@ handle!(Events, |s, op| {
     }
 });
 
+handle!(EventSummaryRequest, |s, op| {
+    let d = s.data.borrow();
+    let bucket_ms = op.bucket_ms.max(1);
+    let mut points: BTreeMap<u64, SeriesPoint> = BTreeMap::new();
+    for r in d
+        .events
+        .values()
+        .filter(|r| r.received_at_ms >= op.since_ms)
+    {
+        let at_ms = r.received_at_ms / bucket_ms * bucket_ms;
+        let point = points.entry(at_ms).or_insert(SeriesPoint {
+            at_ms,
+            ..SeriesPoint::default()
+        });
+        point.add(
+            r.status,
+            1,
+            u64::from(r.attempts > 1),
+            u64::from(r.ghl_calls),
+        );
+    }
+    EventSummary {
+        points: points.into_values().collect(),
+        parked_total: d
+            .events
+            .values()
+            .filter(|r| r.status == EventStatus::Parked)
+            .count() as u64,
+        last_event_at_ms: d.events.values().map(|r| r.received_at_ms).max(),
+    }
+});
+
 handle!(Stale, |s, op| {
     let now = s.now();
     let older = op.older_than_ms.unwrap_or(STALE_AFTER_MS);

@@ -18,6 +18,7 @@ pub mod directory;
 pub mod echo;
 pub mod field_cache;
 pub mod ghl_access;
+pub mod health;
 pub mod inbound;
 pub mod install;
 pub mod location;

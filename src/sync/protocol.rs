@@ -167,8 +167,54 @@ store_ops! {
     /// Deletes what is older than the retention period, payloads first, as
     /// of now (or of `as_of_ms`, to see what a later run will delete).
     retain => Retain { retention_days: u32, as_of_ms: Option<u64> } -> RetentionReport;
+    /// Events per time bucket by outcome since `since_ms`, the parked ones
+    /// of all time and the last arrival: the console's health of a location.
+    event_summary => EventSummaryRequest { since_ms: u64, bucket_ms: u64 } -> EventSummary;
     /// Rows and bytes the location's storage holds.
     storage_report => StorageReportRequest {} -> StorageReport;
+}
+
+/// Events of one time bucket, by what became of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesPoint {
+    /// The bucket's start.
+    pub at_ms: u64,
+    /// Done at the first attempt.
+    pub done: u64,
+    /// Done after retries.
+    pub retried: u64,
+    pub parked: u64,
+    pub ignored: u64,
+    /// Queued or processing still.
+    pub pending: u64,
+    /// GHL calls the bucket's events made.
+    pub ghl_calls: u64,
+}
+
+impl SeriesPoint {
+    /// Counts `n` events of `status` (of which `retried` took more than one attempt).
+    pub fn add(&mut self, status: EventStatus, n: u64, retried: u64, calls: u64) {
+        match status {
+            EventStatus::Done => {
+                self.done += n - retried.min(n);
+                self.retried += retried.min(n);
+            }
+            EventStatus::Parked => self.parked += n,
+            EventStatus::Ignored => self.ignored += n,
+            EventStatus::Queued | EventStatus::Processing => self.pending += n,
+        }
+        self.ghl_calls += calls;
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventSummary {
+    /// Oldest first; buckets without events are left out.
+    pub points: Vec<SeriesPoint>,
+    pub parked_total: u64,
+    pub last_event_at_ms: Option<u64>,
 }
 
 /// How many times something was counted, and when last.

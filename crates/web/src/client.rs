@@ -8,11 +8,11 @@
 
 use crate::to_js;
 use ghl_bridge::admin_api::{
-    routes, Accepted, ApiError, ConnectionAnswer, ConnectionUpdate, Connections, DeadLetters,
-    EventList, GhlConnection, GhlEventList, GhlReplayed, LocationEntry, LocationList,
-    LocationUpdate, MappingDeleted, MappingSaved, MintedToken, Saved, Service, SourceAnswer,
-    SourceUpdate, SpecterPollReport, StorageReport, StoredMapping, Swept, SyncRulesAnswer,
-    UnknownLocations,
+    routes, Accepted, AlertsAnswer, AlertsUpdate, ApiError, ConnectionAnswer, ConnectionUpdate,
+    Connections, DeadLetters, EventList, GhlConnection, GhlEventList, GhlReplayed, LocationEntry,
+    LocationHealth, LocationList, LocationUpdate, MappingDeleted, MappingSaved, MintedToken, Saved,
+    Service, SourceAnswer, SourceUpdate, SpecterPollReport, StorageReport, StoredMapping, Swept,
+    SyncRulesAnswer, UnknownLocations,
 };
 use ghl_bridge::ghl::custom_fields::CustomFieldList;
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -289,6 +289,34 @@ impl BridgeClient {
             .authed(Request::get(&self.url(routes::EVENTS)))
             .query(pairs);
         read::<EventList>(self.send(builder.build()).await?).await
+    }
+
+    /// The location's health over the last `hours` (24; at most 168): events
+    /// per hour by outcome, dead letters, the last arrival, alerts firing.
+    pub async fn health(&self, hours: Option<u32>) -> Result<JsValue, JsValue> {
+        let mut builder = self.authed(Request::get(&self.url(routes::HEALTH)));
+        if let Some(hours) = hours {
+            builder = builder.query([("hours", hours.to_string())]);
+        }
+        read::<LocationHealth>(self.send(builder.build()).await?).await
+    }
+
+    /// Where the location's alerts go and the last ones sent.
+    pub async fn alerts(&self) -> Result<JsValue, JsValue> {
+        let request = self.authed(Request::get(&self.url(routes::ALERTS)));
+        read::<AlertsAnswer>(self.send(request.build()).await?).await
+    }
+
+    /// Sets where the location's alerts go: `{webhookUrl, signingSecret?,
+    /// specterCreditsFloor?}` (a generated secret is answered once).
+    #[wasm_bindgen(js_name = putAlerts)]
+    pub async fn put_alerts(&self, change: JsValue) -> Result<JsValue, JsValue> {
+        let change: AlertsUpdate = Self::from_js(change, "alerts")?;
+        let request = Self::json_body(
+            self.authed(Request::put(&self.url(routes::ALERTS))),
+            &change,
+        )?;
+        read::<AlertsAnswer>(self.send(Ok(request)).await?).await
     }
 
     /// The location's custom fields, as GHL lists them: `{customFields: [...]}`.

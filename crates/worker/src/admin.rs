@@ -14,7 +14,7 @@ use ghl_bridge::outbound::SyncRules;
 use ghl_bridge::sync::protocol::{EventQuery, Store};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::sync_back::{self, SYNC_RULES_KEY};
-use ghl_bridge::sync::{alerts, field_cache, specter_poll, QueuedEvent, World};
+use ghl_bridge::sync::{alerts, field_cache, health, specter_poll, QueuedEvent, World};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
@@ -184,6 +184,15 @@ pub async fn location_route(
             }
             let answer = world.oauth_access().await.map_err(from_world)?;
             json_ok(&GhlConnection::by_oauth(answer))
+        }
+        (Method::Get, ["health"]) => {
+            let hours = param("hours").and_then(|h| h.parse().ok()).unwrap_or(24);
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            json_ok(
+                &health::health(&world, &settings, hours)
+                    .await
+                    .map_err(from_world)?,
+            )
         }
         (Method::Get, ["alerts"]) => {
             let settings = world.settings(cfg, location).await.map_err(from_world)?;

@@ -936,6 +936,45 @@ handle!(Retain, |s, op| {
     s.retain(op.retention_days, op.as_of_ms)?
 });
 
+handle!(EventSummaryRequest, |s, op| {
+    #[derive(Deserialize)]
+    struct Row {
+        bucket: u64,
+        status: String,
+        n: u64,
+        retried: u64,
+        calls: u64,
+    }
+    let bucket_ms = op.bucket_ms.max(1);
+    // One pass over the time index; attempts and calls live in the record.
+    let rows = s.rows::<Row>(
+        "SELECT CAST(received_at_ms / CAST(? AS INTEGER) AS INTEGER) AS bucket, status, COUNT(*) AS n,
+           SUM(CASE WHEN json_extract(record, '$.attempts') > 1 THEN 1 ELSE 0 END) AS retried,
+           COALESCE(SUM(json_extract(record, '$.ghlCalls')), 0) AS calls
+         FROM events WHERE received_at_ms >= ? GROUP BY bucket, status ORDER BY bucket",
+        vec![int(bucket_ms), int(op.since_ms)],
+    )?;
+    let mut points: Vec<SeriesPoint> = Vec::new();
+    for row in rows {
+        let status: EventStatus = serde_json::from_value(Value::String(row.status))?;
+        let at_ms = row.bucket * bucket_ms;
+        if points.last().is_none_or(|p| p.at_ms != at_ms) {
+            points.push(SeriesPoint {
+                at_ms,
+                ..SeriesPoint::default()
+            });
+        }
+        if let Some(point) = points.last_mut() {
+            point.add(status, row.n, row.retried, row.calls);
+        }
+    }
+    EventSummary {
+        points,
+        parked_total: s.count("SELECT COUNT(*) AS v FROM events WHERE status = 'parked'")?,
+        last_event_at_ms: s.value::<u64>("SELECT MAX(received_at_ms) AS v FROM events", vec![])?,
+    }
+});
+
 handle!(StorageReportRequest, |s, _op| {
     StorageReport {
         bytes: s.sql().database_size() as u64,

@@ -1,0 +1,93 @@
+// The operations console in a real headless Chromium, served by the Worker at
+// /console/: the locations with their health, one location's chart, a parked
+// event found by the filter, replayed, and seen done.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { ADMIN_TOKEN, admin, artifactPath, eventually, launchChromium, postForm, startStack } from "./support.mjs";
+
+let worker;
+let browser;
+let parkedKey;
+before(async () => {
+  worker = await startStack();
+  browser = await launchChromium();
+  // A few leads done, and one parked (a mapping naming a custom field the location lacks).
+  for (const i of [1, 2, 3]) assert.equal((await postForm(worker, { email: `console${i}@exemple.fr`, tel: `061122334${i}` })).status, 202);
+  const broken = '{"version": 1, "fields": [{"to": "email", "from": "email"}, {"to": "customField.budjet", "from": "b"}]}';
+  await admin(worker, "/mappings/console-src", { method: "PUT", body: broken });
+  const sent = await fetch(`${worker.url}/v1/admin/sources/console-src/test-event`, {
+    method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ email: "parked@exemple.fr", b: "3" }),
+  });
+  parkedKey = (await sent.json()).eventId;
+  await eventually(async () => (await admin(worker, "/dead-letters")).body.deadLetters.some((e) => e.key === parkedKey), { what: "the parked event" });
+  await eventually(async () => (await admin(worker, "/events?status=done")).body.events.length >= 3, { what: "three leads done" });
+});
+after(async () => {
+  await browser?.close();
+  await worker?.stop();
+});
+
+test("the console lists the locations with their health, opens one, finds, replays and sees a parked event done", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${worker.url}/console/`);
+  await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+  await page.getByRole("button", { name: "Open" }).click();
+  await page.waitForSelector("#locations tbody tr");
+  const row = page.locator('#locations tr[data-location="dev-location"]');
+  assert.match(await row.textContent(), /connected/);
+  assert.match(await row.textContent(), /3 done/);
+  assert.equal((await row.locator("td").nth(3).textContent()).trim(), "1", "one dead letter");
+  assert.ok(await row.evaluate((r) => r.classList.contains("unhealthy")), "a location with a dead letter is flagged");
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("ghl-bridge-admin-token")), ADMIN_TOKEN);
+  assert.ok(!page.url().includes(ADMIN_TOKEN), "never in the URL");
+  await page.screenshot({ path: artifactPath("console-locations.png") });
+
+  await row.locator("a").click();
+  await page.waitForSelector("#location-view:not([hidden])");
+  await page.waitForSelector("#chart canvas");
+  assert.equal(await page.locator("#chart").getAttribute("data-events"), "4", "the chart has this week's events");
+  assert.match(await page.textContent("#dead-letters"), /1 × .*budjet/);
+  await page.screenshot({ path: artifactPath("console-location.png"), fullPage: true });
+
+  // The parked event, by the status filter; its detail; replayed after a fix.
+  await page.selectOption("#filter-status", "parked");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 1);
+  await page.click(`#events tr[data-key="${parkedKey}"]`);
+  await page.waitForSelector("#event-detail:not([hidden])");
+  assert.match(await page.textContent("#event-payload"), /parked@exemple\.fr/);
+  await page.screenshot({ path: artifactPath("console-event.png"), fullPage: false });
+  await admin(worker, "/mappings/console-src", { method: "DELETE" });
+  await page.getByRole("button", { name: "Replay this event" }).click();
+  await eventually(async () => (await admin(worker, "/events?status=done")).body.events.some((e) => e.key === parkedKey), { what: "the replayed event done" });
+  await page.reload(); // the token is kept for the tab: the console opens where it was
+  await page.waitForSelector("#location-view:not([hidden])");
+  await page.waitForSelector("#chart canvas");
+  await page.selectOption("#filter-status", "done");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.waitForSelector(`#events tr[data-key="${parkedKey}"][data-status="done"]`);
+  assert.match(await page.textContent("#dead-letters"), /None/);
+
+  // By e-mail, as the core normalises it.
+  await page.selectOption("#filter-status", "");
+  await page.fill("#filter-contact", " Console2@Exemple.fr ");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 1);
+  assert.deepEqual(errors, []);
+});
+
+test("the console reads well at a phone's width", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${worker.url}/console/`);
+  await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+  await page.getByRole("button", { name: "Open" }).click();
+  await page.waitForSelector("#locations tbody tr").catch(async (e) => {
+    throw new Error(`${e.message}; the console said: ${await page.textContent("#console-status")}`);
+  });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no sideways scrolling of the page (${overflow}px)`);
+  await page.screenshot({ path: artifactPath("console-phone.png"), fullPage: true });
+});

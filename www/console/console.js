@@ -1,0 +1,324 @@
+// The operations console: locations and their health, one location's chart,
+// events, dead letters (grouped by reason, replayed) and alerts, all through
+// the npm module's typed BridgeClient. The admin token is kept in this tab's
+// sessionStorage only, never in a URL.
+import init, { BridgeClient, normaliseEmail, normalisePhone } from "../pkg/ghl_bridge_web.js";
+import uPlot from "./vendor/uPlot.esm.js";
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "ghl-bridge-admin-token";
+const OUTCOMES = [
+  { key: "done", label: "done", color: "#17692f" },
+  { key: "retried", label: "retried", color: "#2456d6" },
+  { key: "parked", label: "parked", color: "#c0392b" },
+  { key: "ignored", label: "ignored", color: "#9aa3b2" },
+];
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function say(text, kind = "") {
+  const s = $("console-status");
+  s.textContent = text;
+  s.className = `status ${kind}`;
+}
+
+const ago = (ms) => {
+  if (!ms) return "never";
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+};
+
+let client = null;
+const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
+
+// ----- Locations --------------------------------------------------------------
+
+/** Worse first: not connected, then parked events or alerts, then by name. */
+function badness(l) {
+  return (l.connected ? 0 : 4) + (l.health?.parked ? 2 : 0) + (l.health?.alertsFiring?.length ? 1 : 0);
+}
+
+async function showLocations() {
+  $("location-view").hidden = true;
+  const started = performance.now();
+  const { locations } = await client.locations();
+  const withHealth = await Promise.all(locations.map(async (l) => {
+    try {
+      return { ...l, health: await client.forLocation(l.id).health(24) };
+    } catch (e) {
+      return { ...l, health: null, error: e.message };
+    }
+  }));
+  withHealth.sort((a, b) => badness(b) - badness(a) || a.name.localeCompare(b.name));
+  const body = $("locations").querySelector("tbody");
+  body.replaceChildren();
+  for (const l of withHealth) {
+    const row = el("tr");
+    row.dataset.location = l.id;
+    row.classList.toggle("unhealthy", badness(l) > 0);
+    const name = el("td");
+    const link = el("a", l.name);
+    link.href = `#/location/${encodeURIComponent(l.id)}`;
+    name.append(link, el("div", l.id, "muted mono"));
+    const ghl = el("td");
+    ghl.append(el("span", l.connected ? "connected" : "not connected", `pill ${l.connected ? "create" : "conflict"}`));
+    ghl.append(el("div", l.auth === "none" ? "no credentials" : `by ${l.auth}`, "muted"));
+    const h = l.health;
+    const counts = el("td");
+    if (h) for (const o of OUTCOMES) counts.append(el("span", `${h.totals[o.key]} ${o.label}`, `mini ${o.key}`));
+    else counts.append(el("span", l.error ?? "unknown", "muted"));
+    row.append(name, ghl, counts,
+      el("td", String(h?.parked ?? "–"), h?.parked ? "bad-number" : ""),
+      el("td", ago(h?.lastEventAtMs)),
+      el("td", String(h?.ghlCallsLastHour ?? "–")),
+      el("td", h?.alertsFiring?.length ? h.alertsFiring.join(", ") : "none", h?.alertsFiring?.length ? "bad-number" : "muted"));
+    row.addEventListener("click", (e) => { if (e.target.tagName !== "A") location.hash = link.getAttribute("href"); });
+    body.append(row);
+  }
+  $("locations-view").hidden = false;
+  const ms = performance.now() - started;
+  document.body.dataset.firstScreenMs = ms.toFixed(0);
+  const unhealthy = withHealth.filter((l) => badness(l) > 0).length;
+  say(`${withHealth.length} locations, ${unhealthy} need attention · loaded in ${ms.toFixed(0)} ms`, unhealthy ? "error" : "ok");
+}
+
+// ----- One location -----------------------------------------------------------
+
+let chart = null;
+let eventsCursor = null;
+let shownEvents = [];
+
+async function showLocation(id) {
+  $("locations-view").hidden = true;
+  $("event-detail").hidden = true;
+  const one = client.forLocation(id);
+  const [health, { locations }] = await Promise.all([one.health(24 * 7), client.locations().catch(() => ({ locations: [] }))]);
+  const entry = locations.find((l) => l.id === id);
+  $("location-title").textContent = entry ? `${entry.name} (${id})` : id;
+  const counts = $("location-counts");
+  counts.replaceChildren();
+  const day = await one.health(24);
+  for (const o of OUTCOMES) {
+    const li = el("li", undefined, o.key);
+    li.append(el("strong", String(day.totals[o.key])), el("span", ` ${o.label} in 24 h`));
+    counts.append(li);
+  }
+  const parked = el("li", undefined, day.parked ? "conflict" : "");
+  parked.append(el("strong", String(day.parked)), el("span", " dead letters"));
+  const calls = el("li");
+  calls.append(el("strong", String(day.ghlCallsLastHour)), el("span", " GHL calls in the last hour (budget 90 per 10 s)"));
+  counts.append(parked, calls);
+  $("location-view").hidden = false; // shown first: the chart takes the box's width
+  drawChart(health);
+  await Promise.all([showDeadLetters(one), showAlerts(one), loadEvents(one, true)]);
+  say(`Location ${id} · last event ${ago(health.lastEventAtMs)}`, "ok");
+}
+
+function drawChart(health) {
+  const hours = [];
+  const start = health.sinceMs;
+  for (let t = start; t <= Date.now(); t += 3_600_000) hours.push(t);
+  const byHour = new Map(health.hourly.map((p) => [p.atMs, p]));
+  const data = [hours.map((t) => t / 1000), ...OUTCOMES.map((o) => hours.map((t) => byHour.get(t)?.[o.key] ?? 0))];
+  const box = $("chart");
+  box.dataset.points = String(health.hourly.length);
+  box.dataset.events = String(OUTCOMES.reduce((n, o) => n + health.totals[o.key], 0));
+  chart?.destroy();
+  const width = Math.max(280, box.clientWidth - 18);
+  chart = new uPlot({
+    width,
+    height: 220,
+    series: [{}, ...OUTCOMES.map((o) => ({ label: o.label, stroke: o.color, fill: `${o.color}22`, width: 1.5, points: { show: false } }))],
+    axes: [{}, { label: "events per hour", size: 50 }],
+    scales: { x: { time: true } },
+  }, data, box);
+}
+
+async function showDeadLetters(one) {
+  const box = $("dead-letters");
+  box.replaceChildren();
+  const { deadLetters } = await one.deadLetters();
+  if (!deadLetters.length) {
+    box.append(el("p", "None: nothing waits for a person.", "hint"));
+    return;
+  }
+  const groups = new Map();
+  for (const e of deadLetters) {
+    const reason = e.error ?? "no reason given";
+    groups.set(reason, [...(groups.get(reason) ?? []), e]);
+  }
+  for (const [reason, events] of groups) {
+    const g = el("div", undefined, "dead-group");
+    const head = el("div", undefined, "dead-head");
+    head.append(el("strong", `${events.length} × `), el("span", reason));
+    const all = el("button", events.length > 1 ? `Replay all ${events.length}` : "Replay", "small");
+    all.type = "button";
+    all.addEventListener("click", async () => {
+      for (const e of events) await one.replay(e.key);
+      say(`${events.length} event(s) put back on the queue`, "ok");
+      setTimeout(() => showLocation(one.locationId), 1500);
+    });
+    head.append(all);
+    g.append(head);
+    const list = el("ul", undefined, "dead-list");
+    for (const e of events.slice(0, 5)) {
+      const li = el("li");
+      const open = el("button", `${e.sourceId} · ${new Date(e.receivedAtMs).toLocaleString()}`, "linkish");
+      open.type = "button";
+      open.addEventListener("click", () => showEvent(one, e));
+      li.append(open);
+      list.append(li);
+    }
+    if (events.length > 5) list.append(el("li", `and ${events.length - 5} more`, "muted"));
+    g.append(list);
+    box.append(g);
+  }
+}
+
+async function showAlerts(one) {
+  const box = $("alerts");
+  box.replaceChildren();
+  const a = await one.alerts();
+  box.append(el("p", a.webhookUrl ? `Sent to ${a.webhookUrl} (${a.format === "slack" ? "Slack" : "signed webhook"})` : "No destination: PUT …/alerts {\"webhookUrl\"} to be told.", "hint"));
+  if (a.firing.length) box.append(el("p", `Firing now: ${a.firing.join(", ")}`, "bad-number"));
+  const list = el("ul", undefined, "alert-list");
+  for (const r of a.recent.slice(0, 8)) {
+    const li = el("li", undefined, r.state);
+    li.append(el("span", r.state === "firing" ? "FIRING" : "resolved", `pill ${r.state === "firing" ? "conflict" : "create"}`),
+      el("span", ` ${new Date(r.atMs).toLocaleString()} · ${r.message}`));
+    list.append(li);
+  }
+  if (!a.recent.length) list.append(el("li", "No alert sent yet.", "muted"));
+  box.append(list);
+}
+
+/** The search box matches e-mails and phones as the core normalises them. */
+function matchesContact(e, needle) {
+  if (!needle) return true;
+  let wanted = needle.trim().toLowerCase();
+  try { wanted = needle.includes("@") ? normaliseEmail(needle) : normalisePhone(needle, "FR"); } catch { /* as typed */ }
+  const text = (e.payload ?? "").toLowerCase();
+  const digits = wanted.replace(/^\+33/, "0").replace(/\D/g, "");
+  return text.includes(wanted) || (digits.length > 5 && text.replace(/\D/g, "").includes(digits.slice(-9)));
+}
+
+async function loadEvents(one, fresh) {
+  if (fresh) {
+    eventsCursor = null;
+    shownEvents = [];
+  }
+  const query = { limit: 50 };
+  if ($("filter-status").value) query.status = $("filter-status").value;
+  if ($("filter-source").value.trim()) query.source = $("filter-source").value.trim();
+  if (eventsCursor) query.cursor = eventsCursor;
+  const page = await one.eventsPage(query);
+  eventsCursor = page.nextCursor ?? null;
+  shownEvents.push(...page.events);
+  const needle = $("filter-contact").value;
+  const body = $("events").querySelector("tbody");
+  body.replaceChildren();
+  for (const e of shownEvents.filter((x) => matchesContact(x, needle))) {
+    const row = el("tr");
+    row.dataset.key = e.key;
+    row.dataset.status = e.status;
+    row.append(el("td", new Date(e.receivedAtMs).toLocaleString()), el("td", e.sourceId, "mono"),
+      el("td", e.status, `pill-cell ${e.status}`), el("td", String(e.attempts)), el("td", String(e.ghlCalls)),
+      el("td", e.contactId ?? "–", "mono"), el("td", e.error ?? "", "reason"));
+    row.addEventListener("click", () => showEvent(one, e));
+    body.append(row);
+  }
+  $("more-events").hidden = !eventsCursor;
+  $("more-events").onclick = () => loadEvents(one, false);
+}
+
+function showEvent(one, e) {
+  const box = $("event-detail");
+  $("event-title").textContent = `Event ${e.key}`;
+  const facts = $("event-facts");
+  facts.replaceChildren();
+  const fact = (k, v) => facts.append(el("dt", k), el("dd", v));
+  fact("Status", e.status);
+  fact("Source", e.sourceId);
+  fact("Received", new Date(e.receivedAtMs).toLocaleString());
+  fact("Attempts", String(e.attempts));
+  fact("GHL calls", String(e.ghlCalls));
+  if (e.error) fact("Reason", e.error);
+  if (e.warnings?.length) fact("Warnings", e.warnings.join("; "));
+  if (e.contactId) fact("Contact", `${e.contactId} (${e.action ?? "written"})`);
+  $("event-payload").textContent = pretty(e.payload);
+  const actions = $("event-actions");
+  actions.replaceChildren();
+  if (e.contactId) {
+    const link = el("a", "Open the contact in GHL");
+    link.href = `https://app.gohighlevel.com/v2/location/${encodeURIComponent(one.locationId)}/contacts/detail/${encodeURIComponent(e.contactId)}`;
+    link.target = "_blank";
+    link.rel = "noopener";
+    actions.append(link);
+  }
+  if (e.status === "parked") {
+    const replay = el("button", "Replay this event");
+    replay.type = "button";
+    replay.addEventListener("click", async () => {
+      await one.replay(e.key);
+      say(`Event ${e.key} put back on the queue`, "ok");
+      setTimeout(() => showLocation(one.locationId), 1500);
+    });
+    const fix = el("a", "Open its payload and mapping in the tester");
+    fix.href = `/#source=${encodeURIComponent(e.sourceId)}&location=${encodeURIComponent(one.locationId)}`;
+    actions.append(replay, fix);
+  }
+  box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
+}
+
+function pretty(text) {
+  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text ?? ""; }
+}
+
+// ----- Routing ---------------------------------------------------------------
+
+async function route() {
+  if (!client) return;
+  const match = location.hash.match(/^#\/location\/(.+)$/);
+  try {
+    if (match) await showLocation(decodeURIComponent(match[1]));
+    else await showLocations();
+  } catch (e) {
+    say(e.message, "error");
+  }
+}
+
+function open(tokenText) {
+  client = new BridgeClient(location.origin, tokenText);
+  sessionStorage.setItem(TOKEN_KEY, tokenText);
+  route();
+}
+
+await init();
+$("open").disabled = false; // the form works once the core is loaded
+$("login").addEventListener("submit", (e) => {
+  e.preventDefault();
+  try {
+    open($("admin-token").value);
+  } catch (err) {
+    say(err.message, "error");
+  }
+});
+$("event-filter").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const match = location.hash.match(/^#\/location\/(.+)$/);
+  if (match) loadEvents(client.forLocation(decodeURIComponent(match[1])), true).catch((err) => say(err.message, "error"));
+});
+window.addEventListener("hashchange", route);
+if (token()) {
+  $("admin-token").value = token();
+  open(token());
+}
