@@ -76,9 +76,19 @@ impl CallWindow {
         at - now_ms
     }
 
-    /// Admits one new event: how long the queue should hold it (0 while the
-    /// backlog is under `HEADROOM_MS` of the budget's time).
+    /// Admits one new event: how long the queue should hold it. Only while
+    /// the location is busy (half its window used, or events already sent
+    /// away for their turn) is a backlog counted, and it runs unpaced up to
+    /// `HEADROOM_MS` of the budget's time. A location making no calls (say,
+    /// not connected: its events park at once) is never paced.
     pub fn admit(&mut self, now_ms: u64, limit: u32, window_ms: u64) -> u64 {
+        self.recent
+            .retain(|t| now_ms.saturating_sub(*t) < window_ms);
+        let busy = self.recent.len() * 2 >= limit as usize || self.booked_until > now_ms;
+        if !busy {
+            self.admitted_until = now_ms;
+            return 0;
+        }
         let slot = window_ms / u64::from(limit.max(1)) * CALLS_PER_EVENT;
         let at = self.admitted_until.max(now_ms);
         self.admitted_until = at + slot;
@@ -127,14 +137,23 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_is_admitted_at_once_up_to_the_headroom_then_spread() {
+    fn a_burst_on_a_busy_location_is_admitted_at_once_up_to_the_headroom_then_spread() {
         let mut w = CallWindow::default();
+        for i in 0..45 {
+            assert!(w.acquire(500 + i, 90, 10_000).granted);
+        }
         let delays: Vec<u64> = (0..40).map(|_| w.admit(1_000, 90, 10_000)).collect();
         assert!(delays[..31].iter().all(|d| *d == 0), "{delays:?}");
         assert_eq!(delays[31..34], [323, 656, 989]);
-        // A steady trickle under the budget is never held.
+        // A location making no calls (not connected) is never paced.
+        let mut idle = CallWindow::default();
+        assert!((0..500).all(|_| idle.admit(1_000, 90, 10_000) == 0));
+        // Nor is a steady trickle under the budget.
         let mut quiet = CallWindow::default();
-        assert!((0..50).all(|i| quiet.admit(i * 1_000, 90, 10_000) == 0));
+        assert!((0..50).all(|i| {
+            quiet.acquire(i * 1_000, 90, 10_000);
+            quiet.admit(i * 1_000, 90, 10_000) == 0
+        }));
     }
 
     #[test]

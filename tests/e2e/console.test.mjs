@@ -3,7 +3,7 @@
 // event found by the filter, replayed, and seen done.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { ADMIN_TOKEN, admin, artifactPath, eventually, launchChromium, postForm, startStack } from "./support.mjs";
+import { ADMIN_TOKEN, admin, artifactPath, eventually, ghl, launchChromium, postForm, startStack } from "./support.mjs";
 
 let worker;
 let browser;
@@ -48,6 +48,7 @@ test("the console lists the locations with their health, opens one, finds, repla
   await row.locator("a").click();
   await page.waitForSelector("#location-view:not([hidden])");
   await page.waitForSelector("#chart canvas");
+  await page.waitForSelector("#dead-letters .dead-group");
   assert.equal(await page.locator("#chart").getAttribute("data-events"), "4", "the chart has this week's events");
   assert.match(await page.textContent("#dead-letters"), /1 × .*budjet/);
   await page.screenshot({ path: artifactPath("console-location.png"), fullPage: true });
@@ -69,7 +70,7 @@ test("the console lists the locations with their health, opens one, finds, repla
   await page.selectOption("#filter-status", "done");
   await page.getByRole("button", { name: "Filter" }).click();
   await page.waitForSelector(`#events tr[data-key="${parkedKey}"][data-status="done"]`);
-  assert.match(await page.textContent("#dead-letters"), /None/);
+  await page.waitForFunction(() => /None/.test(document.querySelector("#dead-letters").textContent));
 
   // By e-mail, as the core normalises it.
   await page.selectOption("#filter-status", "");
@@ -90,4 +91,27 @@ test("the console reads well at a phone's width", async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `no sideways scrolling of the page (${overflow}px)`);
   await page.screenshot({ path: artifactPath("console-phone.png"), fullPage: true });
+});
+
+test("sync back: each GHL change's actions, and what is left to a person as a checklist", async () => {
+  const rules = { version: 1, spotHit: { tagGroups: { vip: "Clients VIP" } } };
+  assert.equal((await admin(worker, "/sync-rules", { method: "PUT", body: JSON.stringify(rules) })).status, 200);
+  const made = await ghl(worker, "POST", "/contacts/", { locationId: "dev-location", firstName: "Zoé", email: "zoe@exemple.fr", phone: "+33622113344" });
+  const id = made.body.contact.id;
+  await ghl(worker, "POST", `/contacts/${id}/tags`, { tags: ["vip"] });
+  await eventually(async () => (await admin(worker, "/ghl-events")).body.events.find((e) => e.contactId === id && e.sync?.status === "done"), { what: "the tag synced" });
+  await ghl(worker, "DELETE", `/contacts/${id}/tags`, { tags: ["vip"] });
+  await eventually(async () => (await admin(worker, "/ghl-events")).body.events.find((e) => e.contactId === id && e.sync?.results?.some((r) => r.includes("by hand"))), { what: "the removal reported" });
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${worker.url}/console/#/location/dev-location`);
+  await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+  await page.getByRole("button", { name: "Open" }).click();
+  await page.waitForSelector("#sync-back li");
+  assert.match(await page.textContent("#sync-back"), /add \+33622113344 to the Spot-Hit group "Clients VIP"/);
+  const step = page.getByLabel(/remove \+33622113344 from the Spot-Hit group "Clients VIP" by hand/);
+  await step.check();
+  await page.reload();
+  await page.waitForSelector("#sync-back li");
+  assert.ok(await page.getByLabel(/remove \+33622113344 from the Spot-Hit group/).isChecked(), "the tick is kept");
 });

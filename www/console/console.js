@@ -118,7 +118,7 @@ async function showLocation(id) {
   counts.append(parked, calls);
   $("location-view").hidden = false; // shown first: the chart takes the box's width
   drawChart(health);
-  await Promise.all([showDeadLetters(one), showAlerts(one), loadEvents(one, true)]);
+  await Promise.all([showDeadLetters(one), showAlerts(one), showSyncBack(one), loadEvents(one, true)]);
   say(`Location ${id} · last event ${ago(health.lastEventAtMs)}`, "ok");
 }
 
@@ -197,6 +197,56 @@ async function showAlerts(one) {
     list.append(li);
   }
   if (!a.recent.length) list.append(el("li", "No alert sent yet.", "muted"));
+  box.append(list);
+}
+
+/** What an action asks for, in words. */
+function describeAction(a) {
+  switch (a.kind) {
+    case "spotHitJoinGroup": return `add ${a.mobile ?? a.email} to the Spot-Hit group "${a.group}"`;
+    case "spotHitLeaveGroupManually": return `remove ${a.contact} from the Spot-Hit group "${a.group}" by hand (Spot-Hit's API cannot)`;
+    case "spotHitSms": return `send an SMS to ${a.number}: "${a.message}"`;
+    case "specterAddToList": return `add the contact to the Specter list ${a.listId}`;
+    case "skipped": return `skipped: ${a.reason}`;
+    default: return a.kind;
+  }
+}
+
+/** GHL events that the rules acted on: each action and what came of it; the
+ * steps left to a person as a checklist (ticks kept in this browser). */
+async function showSyncBack(one) {
+  const box = $("sync-back");
+  box.replaceChildren();
+  const { events } = await one.ghlEvents();
+  const synced = events.filter((e) => e.sync?.plan?.length).slice(0, 20);
+  if (!synced.length) {
+    box.append(el("p", "No GHL change called for an action yet.", "hint"));
+    return;
+  }
+  const list = el("ul", undefined, "sync-list");
+  for (const e of synced) {
+    const li = el("li");
+    li.append(el("div", `${new Date(e.receivedAtMs).toLocaleString()} · ${e.type} · contact ${e.contactId ?? "?"} · ${e.sync.status}`, "muted"));
+    e.sync.plan.forEach((p, i) => {
+      const line = el("div", undefined, "sync-action");
+      if (p.kind === "spotHitLeaveGroupManually") {
+        const key = `ghl-bridge-done:${e.webhookId}:${i}`;
+        const tick = document.createElement("input");
+        tick.type = "checkbox";
+        tick.checked = localStorage.getItem(key) === "1";
+        tick.addEventListener("change", () => localStorage.setItem(key, tick.checked ? "1" : "0"));
+        const label = el("label", undefined, "by-hand");
+        label.append(tick, el("span", ` ${describeAction(p)}`));
+        line.append(label);
+      } else {
+        const result = e.sync.results[i];
+        line.append(el("span", `${describeAction(p)}${result ? ` → ${result}` : i < e.sync.stepsDone ? " → done" : ""}`));
+      }
+      li.append(line);
+    });
+    if (e.sync.error) li.append(el("div", e.sync.error, "reason"));
+    list.append(li);
+  }
   box.append(list);
 }
 
