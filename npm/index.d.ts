@@ -352,7 +352,7 @@ export interface SeriesPoint {
   pending: number;
   ghlCalls: number;
 }
-export type AlertCondition = "eventParked" | "ghlDisconnected" | "specterCreditsLow";
+export type AlertCondition = "eventParked" | "ghlDisconnected" | "specterCreditsLow" | "errorRate";
 export interface LocationHealth {
   locationId: string;
   sinceMs: number;
@@ -371,6 +371,7 @@ export interface AlertsAnswer {
   signingSecretLast4: string | null;
   signingSecret?: string;
   specterCreditsFloor: number | null;
+  errorRatePercent: number | null;
   firing: AlertCondition[];
   recent: { condition: AlertCondition; state: "firing" | "resolved"; atMs: number; message: string; status: number | null }[];
 }
@@ -468,7 +469,7 @@ export class BridgeClient {
   health(hours?: number | null): Promise<LocationHealth>;
   alerts(): Promise<AlertsAnswer>;
   /** A generated signing secret is answered once, as `signingSecret`. */
-  putAlerts(change: { webhookUrl: string; signingSecret?: string; specterCreditsFloor?: number }): Promise<AlertsAnswer>;
+  putAlerts(change: { webhookUrl: string; signingSecret?: string; specterCreditsFloor?: number; errorRatePercent?: number }): Promise<AlertsAnswer>;
   /** The location's custom fields as GHL lists them (cached by the Worker for an hour). */
   customFields(): Promise<{ customFields: CustomField[] }>;
   deadLetters(): Promise<{ deadLetters: EventRecord[] }>;

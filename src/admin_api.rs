@@ -629,6 +629,9 @@ pub enum AlertCondition {
     GhlDisconnected,
     /// Specter's credits left are under the location's floor.
     SpecterCreditsLow,
+    /// Over the last 15 minutes, more events parked or retried than the
+    /// location's threshold (checked by the cron).
+    ErrorRate,
 }
 
 /// An alert as sent: it fires, or it clears.
@@ -650,6 +653,9 @@ pub struct AlertsUpdate {
     pub signing_secret: Option<String>,
     /// Alert when Specter's credits left go under this (default 100).
     pub specter_credits_floor: Option<u64>,
+    /// Alert when over this share of the last 15 minutes' events (at least
+    /// 10) parked or needed a retry, in percent (default 20).
+    pub error_rate_percent: Option<u64>,
 }
 
 /// Where a location's alerts go, as it keeps it.
@@ -659,6 +665,12 @@ pub struct AlertDestination {
     pub webhook_url: String,
     pub signing_secret: String,
     pub specter_credits_floor: u64,
+    #[serde(default = "default_error_rate")]
+    pub error_rate_percent: u64,
+}
+
+fn default_error_rate() -> u64 {
+    20
 }
 
 /// One alert sent (or tried).
@@ -686,6 +698,7 @@ pub struct AlertsAnswer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_secret: Option<String>,
     pub specter_credits_floor: Option<u64>,
+    pub error_rate_percent: Option<u64>,
     /// Conditions firing now.
     pub firing: Vec<AlertCondition>,
     /// The last alerts sent, newest first.

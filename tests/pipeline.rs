@@ -1229,3 +1229,84 @@ fn a_locations_health_counts_its_events_per_hour_by_outcome() {
         "at most a week"
     );
 }
+
+#[test]
+fn too_many_failures_in_15_minutes_alert_the_locations_destination_once() {
+    use ghl_bridge::sync::alerts;
+    let b = Bridge::new();
+    let sink = format!("{}/__sandbox/alerts", b.sandbox.url);
+    let change =
+        serde_json::from_value(json!({"webhookUrl": sink, "errorRatePercent": 30})).unwrap();
+    block_on(alerts::configure(
+        &b.world,
+        &b.settings,
+        change,
+        "whsec_dGVzdC1zZWNyZXQ=".into(),
+    ))
+    .unwrap()
+    .unwrap();
+    for i in 0..6 {
+        b.form(
+            &format!("ok-{i}"),
+            lead(&format!("ok{i}@example.fr"), &format!("06200000{i:02}")),
+        );
+    }
+    b.drain();
+    // Four more, each with the e-mail of one contact and the phone of another: parked.
+    for i in 0..4 {
+        let payload = lead(
+            &format!("ok{i}@example.fr"),
+            &format!("06200000{:02}", i + 1),
+        );
+        b.form(&format!("bad-{i}"), payload);
+    }
+    b.drain();
+    let sent = |b: &Bridge| {
+        b.sandbox.get("/__sandbox/alerts")["alerts"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let parked_alerts = sent(&b).len();
+    assert_eq!(
+        parked_alerts,
+        1,
+        "the first parked event told once: {:?}",
+        sent(&b)
+    );
+    block_on(alerts::check_error_rate(&b.world, &b.settings)).unwrap();
+    let all = sent(&b);
+    let rate = all.last().unwrap();
+    assert_eq!(rate["body"]["data"]["condition"], "errorRate");
+    assert!(
+        rate["body"]["data"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("40% of 10 events"),
+        "{rate}"
+    );
+    block_on(alerts::check_error_rate(&b.world, &b.settings)).unwrap();
+    assert_eq!(
+        sent(&b).len(),
+        all.len(),
+        "still firing: not told again within the hour"
+    );
+    // A quarter of an hour later, the span is clean: resolved.
+    b.world.advance(alerts::ERROR_RATE_SPAN_MS + 1);
+    for i in 0..10 {
+        b.form(
+            &format!("new-{i}"),
+            lead(&format!("new{i}@example.fr"), &format!("06300000{i:02}")),
+        );
+    }
+    b.drain();
+    block_on(alerts::check_error_rate(&b.world, &b.settings)).unwrap();
+    let last = sent(&b).last().unwrap().clone();
+    assert_eq!(
+        (
+            last["body"]["type"].as_str(),
+            last["body"]["data"]["condition"].as_str()
+        ),
+        (Some("alert.resolved"), Some("errorRate"))
+    );
+}

@@ -6,7 +6,7 @@
 //! a condition that was told clears. All the states are one value in the
 //! location's store, so a quiet location pays one read per settled event.
 
-use super::protocol::{EventQuery, Store, WorldError};
+use super::protocol::{EventQuery, SeriesPoint, Store, WorldError};
 use super::settings::LocationSettings;
 use super::world::World;
 use crate::admin_api::{
@@ -26,6 +26,10 @@ const LOG_KEY: &str = "alert-log";
 const LOG_LENGTH: usize = 50;
 pub const QUIET_MS: u64 = 60 * 60 * 1000;
 pub const DEFAULT_CREDITS_FLOOR: u64 = 100;
+pub const DEFAULT_ERROR_RATE_PERCENT: u64 = 20;
+/// The error rate is over this span, and needs this many events to mean anything.
+pub const ERROR_RATE_SPAN_MS: u64 = 15 * 60 * 1000;
+pub const ERROR_RATE_MIN_EVENTS: u64 = 10;
 
 /// One condition's state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,6 +173,7 @@ fn message(location: &str, condition: AlertCondition, state: AlertState, detail:
         AlertCondition::EventParked => "an event was parked as a dead letter",
         AlertCondition::GhlDisconnected => "GHL cannot be reached with its credentials",
         AlertCondition::SpecterCreditsLow => "Specter's credits are running low",
+        AlertCondition::ErrorRate => "too many events failed in the last 15 minutes",
     };
     match state {
         AlertState::Firing => format!("ghl-bridge, location {location}: {what}: {detail}"),
@@ -284,8 +289,12 @@ pub async fn configure<W: World>(
             .unwrap_or(fresh_secret),
         specter_credits_floor: change
             .specter_credits_floor
-            .or(kept.map(|k| k.specter_credits_floor))
+            .or(kept.as_ref().map(|k| k.specter_credits_floor))
             .unwrap_or(DEFAULT_CREDITS_FLOOR),
+        error_rate_percent: change
+            .error_rate_percent
+            .or(kept.map(|k| k.error_rate_percent))
+            .unwrap_or(DEFAULT_ERROR_RATE_PERCENT),
     };
     world
         .kv_put(DESTINATION_KEY.into(), serde_json::to_value(&dest)?)
@@ -324,10 +333,44 @@ pub async fn shown<W: World>(
         }),
         signing_secret_last4: dest.as_ref().map(|d| last4(&d.signing_secret)),
         signing_secret: None,
-        specter_credits_floor: dest.map(|d| d.specter_credits_floor),
+        specter_credits_floor: dest.as_ref().map(|d| d.specter_credits_floor),
+        error_rate_percent: dest.map(|d| d.error_rate_percent),
         firing,
         recent,
     })
+}
+
+/// The share of the last 15 minutes' events that parked or needed a retry,
+/// against the location's threshold (the cron checks it). `None`: too few events.
+pub fn error_rate(points: &[SeriesPoint]) -> Option<(u64, u64)> {
+    let (mut failed, mut all) = (0, 0);
+    for p in points {
+        failed += p.parked + p.retried;
+        all += p.done + p.retried + p.parked;
+    }
+    (all >= ERROR_RATE_MIN_EVENTS).then_some((failed * 100 / all.max(1), all))
+}
+
+pub async fn check_error_rate<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<(), WorldError> {
+    let Some(dest) = destination(world, settings).await? else {
+        return Ok(());
+    };
+    let since = world.now_ms().saturating_sub(ERROR_RATE_SPAN_MS);
+    let summary = world.event_summary(since, ERROR_RATE_SPAN_MS).await?;
+    let (firing, detail) = match error_rate(&summary.points) {
+        Some((percent, all)) => (
+            percent > dest.error_rate_percent,
+            format!(
+                "{percent}% of {all} events parked or retried (threshold {}%)",
+                dest.error_rate_percent
+            ),
+        ),
+        None => (false, "too few events to judge".to_string()),
+    };
+    observe(world, settings, AlertCondition::ErrorRate, firing, &detail).await
 }
 
 /// Specter's credits after a poll, against the location's floor.
@@ -389,11 +432,25 @@ mod tests {
     }
 
     #[test]
+    fn the_error_rate_counts_parked_and_retried_events_and_needs_enough_of_them() {
+        let p = |done, retried, parked| SeriesPoint {
+            done,
+            retried,
+            parked,
+            ..SeriesPoint::default()
+        };
+        assert_eq!(error_rate(&[p(3, 1, 1)]), None, "5 events say nothing");
+        assert_eq!(error_rate(&[p(8, 1, 1), p(10, 0, 0)]), Some((10, 20)));
+        assert_eq!(error_rate(&[p(2, 4, 4)]), Some((80, 10)));
+    }
+
+    #[test]
     fn slack_gets_its_text_body_and_others_a_signed_standard_webhook() {
         let dest = |url: &str| AlertDestination {
             webhook_url: url.into(),
             signing_secret: "whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0".into(),
             specter_credits_floor: 100,
+            error_rate_percent: 20,
         };
         let slack = alert_request(
             &dest("https://hooks.slack.com/services/T/B/x"),

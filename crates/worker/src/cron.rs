@@ -7,7 +7,7 @@ use crate::failure::from_world;
 use crate::store_client::StoreClient;
 use crate::world::WorkerWorld;
 use ghl_bridge::sync::directory::{self, DIRECTORY};
-use ghl_bridge::sync::{specter_poll, sweep::sweep};
+use ghl_bridge::sync::{alerts, specter_poll, sweep::sweep};
 use serde_json::json;
 use worker::{console_log, Env, Result};
 
@@ -40,6 +40,9 @@ async fn run_location(env: &Env, cfg: &Config, location: &str) -> Result<()> {
     let world = WorkerWorld::for_location(env, location)?;
     let settings = world.settings(cfg, location).await.map_err(from_world)?;
     let swept = sweep(&world, location, None).await.map_err(from_world)?;
+    alerts::check_error_rate(&world, &settings)
+        .await
+        .map_err(from_world)?;
     // A location without Specter costs nothing more.
     let polled = match &settings.specter {
         Some(_) => Some(
