@@ -190,6 +190,7 @@ async function manyLocations(stack) {
   console.log(`  all applied after   ${applied.toFixed(1)} s; time to applied p50 ${(pct(lat, 50) / 1000).toFixed(1)} s, p99 ${(pct(lat, 99) / 1000).toFixed(1)} s`);
   console.log(`  events              done ${done}, parked ${all.length - done}, lost ${sends.length - all.length}`);
   console.log(`  contacts            ${contacts.length} (expected ${sends.length}); missing ${missing}; duplicates ${duplicates}; in another location ${wrongPlace}`);
+  console.log(`  Worker log so far   ${(stack.workerLogBytes() / 1e6).toFixed(1)} MB`);
   console.log(`  GHL calls           ${requests.length} (${(requests.length / sends.length).toFixed(2)} per contact); 429s ${requests.filter((r) => r.status === 429).length}; busiest 10 s window of one location ${peak} calls (${peakAt}; budget 90, GHL 100)`);
   return locations;
 }

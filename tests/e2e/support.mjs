@@ -42,12 +42,21 @@ async function waitFor(url, child, log, timeoutMs) {
 
 function startProcess(command, args, env, cwd = ROOT) {
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // A long run (make load) keeps its last 64 MB of output, not all of it.
+  const MAX_KEPT = 64 * 1024 * 1024;
   let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
+  let seen = 0;
+  const keep = (d) => {
+    seen += d.length;
+    output += d;
+    if (output.length > MAX_KEPT) output = output.slice(-MAX_KEPT / 2);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
   return {
     child,
     log: () => output,
+    bytesSeen: () => seen,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
@@ -98,6 +107,8 @@ export async function startStack(extraVars = {}, options = {}) {
     stateDir: worker.stateDir,
     logs: () => worker.log() + sandbox.log(),
     workerLogs: () => worker.log(),
+    /** How much the Worker printed in all (its log keeps only the end of a long run). */
+    workerLogBytes: () => worker.bytesSeen(),
     async stop() {
       await worker.stop();
       await sandbox.stop();
@@ -144,7 +155,7 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
       WRANGLER_HIDE_BANNER: "true", CI: "true" });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/health`, worker.child, worker.log, 60_000);
-  return { url, log: worker.log, stop: worker.stop, stateDir: state };
+  return { url, log: worker.log, bytesSeen: worker.bytesSeen, stop: worker.stop, stateDir: state };
 }
 
 /** Debian's Chromium, headless, with the flags this offline machine needs. */
