@@ -6,7 +6,7 @@ import init, {
 } from "./pkg/ghl_bridge_web.js";
 import { renderCatalogue } from "./catalogue.js";
 import { hideBatch, renderBatch } from "./batch.js";
-import { $, el } from "./dom.js";
+import { $, el, prettyJson } from "./dom.js";
 import { setUpMapper } from "./mapper.js";
 import { renderPreview } from "./preview.js";
 import { setUpWorkerPanel } from "./worker-panel.js";
@@ -114,10 +114,6 @@ function openedFromConsole() {
   $("worker-result").textContent = `From the console: type the admin token, then "Load the location's fields and recent payloads" and pick the event's payload; fix the mapping, "Use this mapping for the source", and replay it from the console.`;
 }
 
-function pretty(text) {
-  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
-}
-
 /** A recipe: its mapping and sample, and what it sets up besides. */
 function showRecipe(r) {
   $("recipe-panel").hidden = !r;
@@ -207,7 +203,7 @@ try {
     onFields: (fields) => { locationFields = fields; update(); },
     onPayload: (text, format) => {
       $("format").value = format;
-      $("payload").value = format === "json" ? pretty(text) : text;
+      $("payload").value = format === "json" ? prettyJson(text) : text;
       pickedLine = null;
       update();
     },

@@ -8,6 +8,11 @@ export function el(tag, text, className) {
   return node;
 }
 
+/** JSON text indented for reading; anything else as it is. */
+export function prettyJson(text) {
+  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text ?? ""; }
+}
+
 export const show = (v) => (typeof v === "string" ? v : JSON.stringify(v));
 
 /** Selects a whole line of a textarea (for "line N" links in error lists). */

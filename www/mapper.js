@@ -125,8 +125,7 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
   });
 
   return {
-    render,
-    /** The preview's mapping errors: each shown at its row. */
+    /** The preview's mapping errors: each shown at its row (the rows are redrawn). */
     showErrors(list) {
       errors = list ?? [];
       render();

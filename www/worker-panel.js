@@ -11,6 +11,12 @@ function say(text, ok) {
   out.className = `worker-result ${ok ? "good" : "bad"}`;
 }
 
+/** A refusal, with every mapping error at its line when there are some. */
+function sayRefused(e) {
+  const lines = (e.details ?? []).map((d) => `line ${d.line}: ${d.message}`);
+  say([e.message, ...lines].join("\n"), false);
+}
+
 /**
  * `locationId()`: the page's location; `onFields(list)`: its custom fields
  * loaded; `onPayload(text, format)`: a recent payload picked.
@@ -62,8 +68,7 @@ export function setUpWorkerPanel({ recipe, mappingText, payload, locationId, onF
       }
       say(`Applied "${r.name}" to ${locationId() || "the default location"}: source ${r.sourceId} uses its mapping${rules}.`, true);
     } catch (e) {
-      const lines = (e.details ?? []).map((d) => `line ${d.line}: ${d.message}`);
-      say([e.message, ...lines].join("\n"), false);
+      sayRefused(e);
     }
   });
   $("push-mapping").addEventListener("click", async () => {
@@ -72,8 +77,7 @@ export function setUpWorkerPanel({ recipe, mappingText, payload, locationId, onF
       await client().putMapping(source, mappingText());
       say(`Saved: source ${source} now uses this mapping.`, true);
     } catch (e) {
-      const lines = (e.details ?? []).map((d) => `line ${d.line}: ${d.message}`);
-      say([e.message, ...lines].join("\n"), false);
+      sayRefused(e);
     }
   });
   $("send-test").addEventListener("click", async () => {

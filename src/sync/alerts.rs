@@ -304,18 +304,23 @@ pub async fn configure<W: World>(
     Ok(Ok(answer))
 }
 
+/// The conditions firing now at the location.
+pub async fn firing<W: World>(world: &W) -> Result<Vec<AlertCondition>, WorldError> {
+    Ok(states(world)
+        .await?
+        .into_iter()
+        .filter(|(_, s)| s.firing)
+        .map(|(c, _)| c)
+        .collect())
+}
+
 /// The location's alerts as the admin API shows them (never the secret).
 pub async fn shown<W: World>(
     world: &W,
     settings: &LocationSettings,
 ) -> Result<AlertsAnswer, WorldError> {
     let dest = destination(world, settings).await?;
-    let firing = states(world)
-        .await?
-        .into_iter()
-        .filter(|(_, s)| s.firing)
-        .map(|(c, _)| c)
-        .collect();
+    let firing = firing(world).await?;
     let recent = world
         .kv_get(LOG_KEY.into())
         .await?

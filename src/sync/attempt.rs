@@ -106,7 +106,7 @@ impl<T> Run<T> {
 }
 
 /// `attempts` counts this one (a deferral gives it back: see
-/// [`Attempt::counts`]); `jitter` in [0, 1) spreads retries.
+/// [`settle_claimed`]); `jitter` in [0, 1) spreads retries.
 pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
     let parked = |error: String, detail: String| Settled {
         status: EventStatus::Parked,
@@ -155,11 +155,13 @@ pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
     }
 }
 
-impl Attempt {
-    /// Whether it uses up one of the event's attempts (a deferral does not).
-    pub fn counts(&self) -> bool {
-        !matches!(self, Attempt::Defer { .. })
+/// Settles an attempt on the count its claim raised: a deferral gives that
+/// attempt back, since waiting for the budget is not a failure.
+pub fn settle_claimed(attempt: Attempt, attempts: &mut u32, jitter: f64) -> Settled {
+    if matches!(attempt, Attempt::Defer { .. }) {
+        *attempts = attempts.saturating_sub(1);
     }
+    settle(attempt, *attempts, jitter)
 }
 
 #[cfg(test)]

@@ -39,6 +39,12 @@ pub struct CallWindow {
     pub admitted_until: u64,
 }
 
+/// The share of the window one typical event's calls take (333 ms of 10 s
+/// at 90 calls): paced and booked events are this far apart.
+fn event_slot_ms(limit: u32, window_ms: u64) -> u64 {
+    window_ms / u64::from(limit.max(1)) * CALLS_PER_EVENT
+}
+
 impl CallWindow {
     /// Grants a call if the window has room, else says how long until it
     /// will (`wait_ms`) and, for an event sent away, when it is booked to
@@ -70,9 +76,8 @@ impl CallWindow {
     /// Books a return for one event sent away: after the ones booked before
     /// it, one event's calls apart.
     fn book(&mut self, now_ms: u64, wait_ms: u64, limit: u32, window_ms: u64) -> u64 {
-        let slot = window_ms / u64::from(limit.max(1)) * CALLS_PER_EVENT;
         let at = self.booked_until.max(now_ms + wait_ms);
-        self.booked_until = at + slot;
+        self.booked_until = at + event_slot_ms(limit, window_ms);
         at - now_ms
     }
 
@@ -89,9 +94,8 @@ impl CallWindow {
             self.admitted_until = now_ms;
             return 0;
         }
-        let slot = window_ms / u64::from(limit.max(1)) * CALLS_PER_EVENT;
         let at = self.admitted_until.max(now_ms);
-        self.admitted_until = at + slot;
+        self.admitted_until = at + event_slot_ms(limit, window_ms);
         (at - now_ms).saturating_sub(HEADROOM_MS)
     }
 

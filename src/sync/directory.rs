@@ -65,14 +65,19 @@ pub async fn claim_source<S: Store>(
     })
 }
 
+/// The location id kept under `key` (a source, a token, a Spot-Hit token).
+async fn location_under<S: Store>(dir: &S, key: String) -> Result<Option<String>, WorldError> {
+    Ok(dir
+        .kv_get(key)
+        .await?
+        .and_then(|v| v.as_str().map(String::from)))
+}
+
 pub async fn source_owner<S: Store>(
     dir: &S,
     source_id: &str,
 ) -> Result<Option<String>, WorldError> {
-    Ok(dir
-        .kv_get(source_key(source_id))
-        .await?
-        .and_then(|v| v.as_str().map(String::from)))
+    location_under(dir, source_key(source_id)).await
 }
 
 pub async fn release_source<S: Store>(dir: &S, source_id: &str) -> Result<bool, WorldError> {
@@ -104,10 +109,7 @@ pub async fn remove_spothit_token<S: Store>(dir: &S, hash: &str) -> Result<bool,
 }
 
 pub async fn spothit_location<S: Store>(dir: &S, hash: &str) -> Result<Option<String>, WorldError> {
-    Ok(dir
-        .kv_get(spothit_key(hash))
-        .await?
-        .and_then(|v| v.as_str().map(String::from)))
+    location_under(dir, spothit_key(hash)).await
 }
 
 fn unknown_key(location_id: &str) -> String {
@@ -170,8 +172,5 @@ pub fn token_hash(token: &str) -> String {
 }
 
 pub async fn token_location<S: Store>(dir: &S, hash: &str) -> Result<Option<String>, WorldError> {
-    Ok(dir
-        .kv_get(token_key(hash))
-        .await?
-        .and_then(|v| v.as_str().map(String::from)))
+    location_under(dir, token_key(hash)).await
 }

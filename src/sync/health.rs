@@ -49,6 +49,6 @@ pub async fn health<W: World>(
         parked: summary.parked_total,
         last_event_at_ms: summary.last_event_at_ms,
         ghl_calls_last_hour,
-        alerts_firing: alerts::shown(world, settings).await?.firing,
+        alerts_firing: alerts::firing(world).await?,
     })
 }

@@ -5,7 +5,7 @@
 //! done, retried with backoff, or parked with its reason.
 
 use super::alerts;
-use super::attempt::{settle, Attempt, Run};
+use super::attempt::{settle_claimed, Attempt, Run};
 use super::field_cache;
 use super::ghl_access::{ghl_target, refused, send_within_budget};
 use super::plan::{follow_up_requests, upsert_call};
@@ -125,10 +125,7 @@ pub async fn run<W: World>(
         return Ok(Run::not_claimed(claimed.skip));
     };
     let attempt = process(world, settings, &mut record).await?;
-    if !attempt.counts() {
-        record.attempts = record.attempts.saturating_sub(1);
-    }
-    let settled = settle(attempt, record.attempts, world.random());
+    let settled = settle_claimed(attempt, &mut record.attempts, world.random());
     record.status = settled.status;
     record.error = settled.error.clone();
     world.update(record.clone()).await?;

@@ -3,10 +3,10 @@
 //! round trip as the Worker's (see [`dispatch`]), so a field the protocol
 //! forgets to carry fails here first.
 
-use super::budget::{CallWindow, CALLS_PER_WINDOW, WINDOW_MS};
+use super::budget::CallWindow;
 use super::echo::{is_echo, merge_tags};
 use super::protocol::*;
-use super::records::{claim, replay, sync_of, take_if_stale};
+use super::records::{admit, claim, replay, sync_of, take_if_stale};
 use super::retention::Cutoffs;
 use crate::admin_api::{
     EventRecord, EventStatus, GhlEventEntry, GhlOutcome, OutboundState, StorageReport, Swept,
@@ -84,12 +84,7 @@ handle!(Ingest, |s, op| {
         },
         None => {
             let mut record = op.record;
-            let queued = record.status == EventStatus::Queued;
-            let delay_ms = match queued {
-                true => d.window.admit(now, CALLS_PER_WINDOW, WINDOW_MS),
-                false => 0, // recorded only (ignored): never queued
-            };
-            record.due_at_ms = if delay_ms > 0 { now + delay_ms } else { 0 };
+            let delay_ms = admit(&mut record, &mut d.window, now);
             d.events.insert(record.key.clone(), record.clone());
             Ingested {
                 accepted: true,

@@ -3,6 +3,7 @@
 //! queued by a replay; one stuck queued or processing is put back by the sweep.
 //! Every store backend applies these rules, so they are decided once, here.
 
+use super::budget::{CallWindow, CALLS_PER_WINDOW, WINDOW_MS};
 use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, OutboundState};
 use crate::mapping::PayloadFormat;
 
@@ -50,6 +51,18 @@ pub fn replay<T: Tracked>(record: &mut T, now_ms: u64) -> bool {
     *record.error_mut() = None;
     record.touch(now_ms);
     true
+}
+
+/// A new event's place in its location's backlog ([`CallWindow::admit`]):
+/// how long the queue should hold it, also kept on the record as
+/// `due_at_ms`. An event only recorded (ignored) is never queued: no place.
+pub fn admit(record: &mut EventRecord, window: &mut CallWindow, now_ms: u64) -> u64 {
+    if record.status != EventStatus::Queued {
+        return 0;
+    }
+    let delay_ms = window.admit(now_ms, CALLS_PER_WINDOW, WINDOW_MS);
+    record.due_at_ms = if delay_ms > 0 { now_ms + delay_ms } else { 0 };
+    delay_ms
 }
 
 /// Queued or processing with no change for longer than `older_than_ms`: the

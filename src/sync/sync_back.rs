@@ -5,7 +5,7 @@
 //! Spot-Hit and Specter one action at a time, resumable, with the inbound
 //! path's retries and dead letters. A retry never re-decides.
 
-use super::attempt::{settle, Attempt, Run};
+use super::attempt::{settle_claimed, Attempt, Run};
 use super::ghl_access::{ghl_target, refused, send_within_budget, Step};
 use super::protocol::{GhlEventIn, GhlRecorded, WorldError};
 use super::queue::QueuedEvent;
@@ -104,10 +104,7 @@ pub async fn run<W: World>(
     let Some(sync) = entry.sync.as_mut() else {
         return Ok(Run::Skipped);
     };
-    if !attempt.counts() {
-        sync.attempts = sync.attempts.saturating_sub(1);
-    }
-    let settled = settle(attempt, sync.attempts, world.random());
+    let settled = settle_claimed(attempt, &mut sync.attempts, world.random());
     sync.status = settled.status;
     sync.error = settled.error.clone();
     let (status, error) = (sync.status, sync.error.clone());

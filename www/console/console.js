@@ -4,8 +4,8 @@
 // sessionStorage only, never in a URL.
 import init, { BridgeClient, normaliseEmail, normalisePhone } from "../pkg/ghl_bridge_web.js";
 import uPlot from "./vendor/uPlot.esm.js";
+import { $, el, prettyJson } from "../dom.js";
 
-const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "ghl-bridge-admin-token";
 const OUTCOMES = [
   { key: "done", label: "done", color: "#17692f" },
@@ -13,13 +13,6 @@ const OUTCOMES = [
   { key: "parked", label: "parked", color: "#c0392b" },
   { key: "ignored", label: "ignored", color: "#9aa3b2" },
 ];
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 function say(text, kind = "") {
   const s = $("console-status");
@@ -105,16 +98,19 @@ async function showLocation(id) {
   $("location-title").textContent = entry ? `${entry.name} (${id})` : id;
   const counts = $("location-counts");
   counts.replaceChildren();
-  const day = await one.health(24);
+  // The last 24 of the week's hours, as `health(24)` would count them.
+  const dayStart = health.sinceMs + (7 * 24 - 24) * 3_600_000;
+  const lastDay = health.hourly.filter((p) => p.atMs >= dayStart);
   for (const o of OUTCOMES) {
     const li = el("li", undefined, o.key);
-    li.append(el("strong", String(day.totals[o.key])), el("span", ` ${o.label} in 24 h`));
+    const n = lastDay.reduce((sum, p) => sum + p[o.key], 0);
+    li.append(el("strong", String(n)), el("span", ` ${o.label} in 24 h`));
     counts.append(li);
   }
-  const parked = el("li", undefined, day.parked ? "conflict" : "");
-  parked.append(el("strong", String(day.parked)), el("span", " dead letters"));
+  const parked = el("li", undefined, health.parked ? "conflict" : "");
+  parked.append(el("strong", String(health.parked)), el("span", " dead letters"));
   const calls = el("li");
-  calls.append(el("strong", String(day.ghlCallsLastHour)), el("span", " GHL calls in the last hour (budget 90 per 10 s)"));
+  calls.append(el("strong", String(health.ghlCallsLastHour)), el("span", " GHL calls in the last hour (budget 90 per 10 s)"));
   counts.append(parked, calls);
   $("location-view").hidden = false; // shown first: the chart takes the box's width
   drawChart(health);
@@ -303,7 +299,7 @@ function showEvent(one, e) {
   if (e.error) fact("Reason", e.error);
   if (e.warnings?.length) fact("Warnings", e.warnings.join("; "));
   if (e.contactId) fact("Contact", `${e.contactId} (${e.action ?? "written"})`);
-  $("event-payload").textContent = pretty(e.payload);
+  $("event-payload").textContent = prettyJson(e.payload);
   const actions = $("event-actions");
   actions.replaceChildren();
   if (e.contactId) {
@@ -329,9 +325,6 @@ function showEvent(one, e) {
   box.scrollIntoView({ block: "nearest" });
 }
 
-function pretty(text) {
-  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text ?? ""; }
-}
 
 // ----- Routing ---------------------------------------------------------------
 

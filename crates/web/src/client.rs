@@ -273,8 +273,7 @@ impl BridgeClient {
         let query: EventsQuery = if query.is_undefined() || query.is_null() {
             EventsQuery::default()
         } else {
-            serde_wasm_bindgen::from_value(query)
-                .map_err(|e| JsValue::from(js_sys::Error::new(&format!("bad query: {e}"))))?
+            Self::from_js(query, "query")?
         };
         let pairs: Vec<(&str, String)> = [
             ("status", query.status),

@@ -17,12 +17,12 @@ use ghl_bridge::ghl::oauth::{
     minted_location_token, refresh_outcome, OAuthClient, OAuthTokens, Refreshed, NOT_CONNECTED,
 };
 use ghl_bridge::secrets::{sealed, unsealed};
-use ghl_bridge::sync::budget::{CallWindow, CALLS_PER_WINDOW, WINDOW_MS};
+use ghl_bridge::sync::budget::CallWindow;
 use ghl_bridge::sync::directory::company_store;
 use ghl_bridge::sync::echo::{is_echo, merge_tags};
 use ghl_bridge::sync::location::{holds_secrets, OAUTH_KEY};
 use ghl_bridge::sync::protocol::*;
-use ghl_bridge::sync::records::{claim, replay, sync_of, take_if_stale};
+use ghl_bridge::sync::records::{admit, claim, replay, sync_of, take_if_stale};
 use ghl_bridge::sync::retention::{next_run, Cutoffs};
 use ghl_bridge::sync::sync_back::SYNC_RULES_KEY;
 use serde::de::DeserializeOwned;
@@ -487,16 +487,9 @@ handle!(Ingest, |s, op| {
         },
         None => {
             let mut record = op.record;
-            // Only an event to queue takes a place in the backlog.
-            let delay_ms = if record.status == EventStatus::Queued {
-                let mut window: CallWindow = s.kv_value(WINDOW_KEY)?.unwrap_or_default();
-                let delay = window.admit(s.now(), CALLS_PER_WINDOW, WINDOW_MS);
-                s.kv_store(WINDOW_KEY, &window)?;
-                delay
-            } else {
-                0
-            };
-            record.due_at_ms = if delay_ms > 0 { s.now() + delay_ms } else { 0 };
+            let mut window: CallWindow = s.kv_value(WINDOW_KEY)?.unwrap_or_default();
+            let delay_ms = admit(&mut record, &mut window, s.now());
+            s.kv_store(WINDOW_KEY, &window)?;
             s.save_event(&record)?;
             Ingested {
                 accepted: true,
