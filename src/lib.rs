@@ -10,6 +10,7 @@ pub mod ghl;
 pub mod http;
 pub mod mapping;
 pub mod outbound;
+pub mod phone;
 pub mod preview;
 pub mod recipes;
 pub mod secrets;

@@ -1,6 +1,6 @@
 //! Normalised e-mails and phone numbers: the form identity keys are built from.
 
-use std::str::FromStr;
+use crate::phone;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NormaliseError {
@@ -55,8 +55,8 @@ pub fn normalise_email(input: &str) -> Result<String, NormaliseError> {
     }
 }
 
-/// E.164 (`+262692123456`), through libphonenumber's metadata (the `phonenumber`
-/// crate), so French overseas numbers get their own country code, not +33.
+/// E.164 (`+262692123456`), through libphonenumber's metadata (`crate::phone`),
+/// so French overseas numbers get their own country code, not +33.
 /// `00` international prefixes are read as `+`. A national number needs `region`.
 pub fn normalise_phone(input: &str, region: Option<&str>) -> Result<String, NormaliseError> {
     let trimmed = input.trim();
@@ -66,10 +66,13 @@ pub fn normalise_phone(input: &str, region: Option<&str>) -> Result<String, Norm
         None => trimmed.to_string(),
     };
     let region_id = match region {
-        Some(code) => Some(
-            phonenumber::country::Id::from_str(&code.trim().to_uppercase())
-                .map_err(|_| NormaliseError::UnknownRegion(code.to_string()))?,
-        ),
+        Some(code) => {
+            let id = code.trim().to_uppercase();
+            if !phone::is_region(&id) {
+                return Err(NormaliseError::UnknownRegion(code.to_string()));
+            }
+            Some(id)
+        }
         None if international => None,
         None => return Err(NormaliseError::NoRegion(trimmed.to_string())),
     };
@@ -77,23 +80,21 @@ pub fn normalise_phone(input: &str, region: Option<&str>) -> Result<String, Norm
         input: trimmed.to_string(),
         region: region.map(str::to_string),
     };
-    let valid_in = |id: Option<phonenumber::country::Id>| {
-        phonenumber::parse(id, &text)
+    let valid_in = |id: Option<&str>| {
+        phone::parse(&text, id)
             .ok()
-            .filter(phonenumber::is_valid)
-            .map(|n| n.format().mode(phonenumber::Mode::E164).to_string())
+            .filter(phone::PhoneNumber::is_valid)
+            .map(|n| n.e164())
     };
-    if let Some(e164) = valid_in(region_id) {
+    if let Some(e164) = valid_in(region_id.as_deref()) {
         return Ok(e164);
     }
     // A French overseas number dialled nationally (0692..., 0696...) is not valid
     // as +33: try the overseas regions that share France's `0` trunk prefix. Their
     // number ranges do not overlap, so at most one accepts it.
-    if !international && region_id == Some(phonenumber::country::Id::FR) {
-        for code in FRENCH_OVERSEAS {
-            if let Some(e164) = valid_in(phonenumber::country::Id::from_str(code).ok()) {
-                return Ok(e164);
-            }
+    if !international && region_id.as_deref() == Some("FR") {
+        if let Some(e164) = FRENCH_OVERSEAS.iter().find_map(|code| valid_in(Some(code))) {
+            return Ok(e164);
         }
     }
     Err(bad())
@@ -105,7 +106,7 @@ const FRENCH_OVERSEAS: &[&str] = &["RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF
 
 /// Whether `code` is a region the phone metadata knows.
 pub fn is_known_region(code: &str) -> bool {
-    phonenumber::country::Id::from_str(&code.trim().to_uppercase()).is_ok()
+    phone::is_region(&code.trim().to_uppercase())
 }
 
 #[cfg(test)]
