@@ -2,10 +2,11 @@
 //! `dd/mm/yyyy`, ...) and writing them the way GHL takes them.
 
 use jiff::civil::{Date, DateTime};
-use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::zones::Zone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,11 +66,11 @@ pub fn convert(
     zone: Option<&str>,
     output: DateOutput,
 ) -> Result<String, String> {
-    let tz = match zone {
+    let zone = match zone {
         Some(name) => {
-            TimeZone::get(name).map_err(|_| format!("`{name}` is not a known time zone"))?
+            Some(Zone::named(name).ok_or_else(|| format!("`{name}` is not a known time zone"))?)
         }
-        None => TimeZone::UTC,
+        None => None,
     };
     let parsed = parse(value, format)?;
     let write_date = match output {
@@ -77,15 +78,26 @@ pub fn convert(
         DateOutput::Datetime => false,
         DateOutput::Auto => matches!(parsed, Parsed::Day(_)),
     };
-    let zoned = match parsed {
-        Parsed::Instant(ts) => ts.to_zoned(tz),
-        Parsed::Civil(dt) => dt.to_zoned(tz).map_err(|e| e.to_string())?,
-        Parsed::Day(d) => d.to_zoned(tz).map_err(|e| e.to_string())?,
+    let wall_in_utc = |wall: DateTime| {
+        wall.to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+    };
+    let instant = match (parsed, &zone) {
+        (Parsed::Instant(ts), _) => ts,
+        (Parsed::Civil(dt), Some(zone)) => zone.instant_of(dt)?,
+        (Parsed::Day(d), Some(zone)) => {
+            zone.instant_of(d.to_datetime(jiff::civil::Time::midnight()))?
+        }
+        (Parsed::Civil(dt), None) => wall_in_utc(dt).map_err(|e| e.to_string())?,
+        (Parsed::Day(d), None) => wall_in_utc(d.into()).map_err(|e| e.to_string())?,
     };
     Ok(if write_date {
-        zoned.date().to_string()
+        match &zone {
+            Some(zone) => zone.wall_time(instant)?.date().to_string(),
+            None => instant.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
+        }
     } else {
-        zoned.timestamp().to_string()
+        instant.to_string()
     })
 }
 
@@ -255,6 +267,29 @@ mod tests {
                 DateOutput::Auto
             ),
             "2026-01-15T06:30:00Z"
+        );
+    }
+
+    #[test]
+    fn skipped_and_repeated_times_and_dates_where_the_zone_is() {
+        let paris = |t: &str| {
+            c(
+                json!(t),
+                DateFormat::Auto,
+                Some("Europe/Paris"),
+                DateOutput::Auto,
+            )
+        };
+        assert_eq!(paris("2026-03-29 02:30:00"), "2026-03-29T01:30:00Z");
+        assert_eq!(paris("2026-10-25 02:30:00"), "2026-10-25T00:30:00Z");
+        assert_eq!(
+            c(
+                json!("2026-01-15T21:30:00Z"),
+                DateFormat::Auto,
+                Some("Indian/Reunion"),
+                DateOutput::Date
+            ),
+            "2026-01-16"
         );
     }
 

@@ -18,6 +18,7 @@ pub mod templates;
 mod text;
 pub mod transform;
 mod validate;
+pub mod zones;
 
 pub use apply::{
     ApplyOptions, AppointmentDraft, ContactDraft, MappingOutcome, NoteDraft, Provenance, TaskDraft,
