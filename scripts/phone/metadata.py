@@ -12,22 +12,123 @@ import phonenumbers
 from phonenumbers import PhoneMetadata, COUNTRY_CODE_TO_REGION_CODE
 from phonenumbers.phonenumberutil import SUPPORTED_REGIONS, COUNTRY_CODES_FOR_NON_GEO_REGIONS
 
+import re._constants as sre
+import re._parser as sre_parse
+
 OUT = pathlib.Path(__file__).resolve().parents[2] / "src" / "phone" / "metadata.rs"
 # The descriptions a valid number must match one of (libphonenumber's
-# `_number_type_helper`); which one does not matter for validity.
-TYPES = ["premium_rate", "toll_free", "shared_cost", "voip", "personal_number",
-         "pager", "uan", "voicemail", "fixed_line", "mobile"]
+# `_number_type_helper`); which one does not matter for validity,
+# so the common ones come first.
+TYPES = ["mobile", "fixed_line", "premium_rate", "toll_free", "shared_cost", "voip",
+         "personal_number", "pager", "uan", "voicemail"]
 
-patterns: list[str] = []
-index: dict[str, int] = {}
+# The patterns become programs for the small backtracking matcher in
+# src/phone/mod.rs, parsed here by Python's own regex parser: nothing is
+# compiled when a number is read. One instruction is a u32, the opcode in the
+# top 4 bits. Jumps are absolute indices into the one program array.
+DIGITS, SPLIT, SPLIT_LAZY, JUMP, SAVE, END, MATCH = range(7)
+ALL_DIGITS = (1 << 10) - 1
+
+program: list[int] = []
+patterns: list[tuple[int, int]] = []  # (start, capture groups)
+index: dict[tuple[str, bool], int] = {}
+
+
+def op(code: int, operand: int = 0) -> int:
+    assert operand < (1 << 28)
+    return (code << 28) | operand
+
+
+def digit_mask(items) -> int:
+    mask, negate = 0, False
+    for kind, value in items:
+        if kind is sre.LITERAL:
+            mask |= 1 << (value - 48) if 48 <= value <= 57 else 0
+        elif kind is sre.RANGE:
+            for ch in range(max(value[0], 48), min(value[1], 57) + 1):
+                mask |= 1 << (ch - 48)
+        elif kind is sre.CATEGORY and value is sre.CATEGORY_DIGIT:
+            mask |= ALL_DIGITS
+        elif kind is sre.NEGATE:
+            negate = True
+        else:
+            raise ValueError(f"unsupported class item {kind}")
+    return ALL_DIGITS & ~mask if negate else mask
+
+
+def emit(code: list[int], nodes) -> None:
+    """Appends `nodes` (a parsed pattern) to `code`, jumps relative to `code`'s
+    start; `link` turns them absolute."""
+    for kind, value in nodes:
+        if kind is sre.LITERAL:
+            code.append(op(DIGITS, digit_mask([(kind, value)])))
+        elif kind is sre.IN:
+            code.append(op(DIGITS, digit_mask(value)))
+        elif kind is sre.SUBPATTERN:
+            group, _, _, inner = value
+            if group is not None:
+                code.append(op(SAVE, 2 * group))
+            emit(code, inner)
+            if group is not None:
+                code.append(op(SAVE, 2 * group + 1))
+        elif kind is sre.BRANCH:
+            _, branches = value
+            exits = []
+            for i, branch in enumerate(branches):
+                last = i == len(branches) - 1
+                if not last:
+                    split = len(code)
+                    code.append(None)
+                emit(code, branch)
+                if not last:
+                    exits.append(len(code))
+                    code.append(None)
+                    code[split] = op(SPLIT, len(code))
+            for e in exits:
+                code[e] = op(JUMP, len(code))
+        elif kind in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, high, inner = value
+            split = SPLIT if kind is sre.MAX_REPEAT else SPLIT_LAZY
+            for _ in range(low):
+                emit(code, inner)
+            if high is sre.MAXREPEAT:
+                loop = len(code)
+                code.append(None)
+                emit(code, inner)
+                code.append(op(JUMP, loop))
+                code[loop] = op(split, len(code))
+            else:
+                holes = []
+                for _ in range(high - low):
+                    holes.append(len(code))
+                    code.append(None)
+                    emit(code, inner)
+                for h in holes:
+                    code[h] = op(split, len(code))
+        elif kind is sre.AT and value is sre.AT_END:
+            code.append(op(END))
+        else:
+            raise ValueError(f"unsupported regex node {kind}")
+
+
+def link(code: list[int], base: int) -> list[int]:
+    jumps = (SPLIT, SPLIT_LAZY, JUMP)
+    return [(i + base) if (i >> 28) in jumps else i for i in code]
 
 
 def pattern(text: str, full: bool) -> int:
-    anchored = f"^(?:{text})$" if full else f"^(?:{text})"
-    if anchored not in index:
-        index[anchored] = len(patterns)
-        patterns.append(anchored)
-    return index[anchored]
+    """The index of `text`'s program: anchored at the start, and at the end if `full`."""
+    if (text, full) not in index:
+        parsed = sre_parse.parse(text)
+        code: list[int] = []
+        emit(code, list(parsed))
+        if full:
+            code.append(op(END))
+        code.append(op(MATCH))
+        index[(text, full)] = len(patterns)
+        patterns.append((len(program), parsed.state.groups - 1))
+        program.extend(link(code, len(program)))
+    return index[(text, full)]
 
 
 def rust_str(text: str) -> str:
@@ -93,16 +194,23 @@ OUT.write_text(
     "use super::{Desc, Region};\n\n"
     f"pub const VERSION: &str = {rust_str(phonenumbers.__version__)};\n\n"
     f"/// Geographical regions sorted by id, then one entry per non-geographical code (`001`).\n"
+    "#[rustfmt::skip]\n"
     f"pub static REGIONS: [Region; {len(regions)}] = [\n{''.join(regions)}];\n\n"
     f"/// Number of geographical regions at the start of `REGIONS`.\n"
     f"pub const GEO_REGIONS: usize = {len(geo)};\n\n"
     f"/// Calling code → its regions (indices into `REGIONS`), the main one first.\n"
+    "#[rustfmt::skip]\n"
     f"pub static CODES: [(u16, &[u16]); {len(codes)}] = [\n{''.join(codes)}];\n\n"
-    f"pub const PATTERN_COUNT: usize = {len(patterns)};\n\n"
-    f"/// Every pattern, anchored (`^(?:…)$` for number patterns, `^(?:…)` for prefixes).\n"
-    f"pub static PATTERNS: [&str; PATTERN_COUNT] = [\n"
-    + "".join(f"    {rust_str(p)},\n" for p in patterns)
+    f"/// Each pattern's first instruction in `PROGRAM`, and its number of capture groups.\n"
+    "#[rustfmt::skip]\n"
+    f"pub static PATTERNS: [(u32, u8); {len(patterns)}] = [\n"
+    + "".join("    " + " ".join(f"({a}, {g})," for a, g in patterns[n:n + 10]) + "\n" for n in range(0, len(patterns), 10))
+    + "];\n\n"
+    f"/// Every pattern's instructions (see `Op` in mod.rs).\n"
+    "#[rustfmt::skip]\n"
+    f"pub static PROGRAM: [u32; {len(program)}] = [\n"
+    + "".join("    " + " ".join(f"{i:#x}," for i in program[n:n + 12]) + "\n" for n in range(0, len(program), 12))
     + "];\n"
 )
 subprocess.run(["rustfmt", "--edition", "2021", str(OUT)], check=True)
-print(f"{OUT}: {len(regions)} regions, {len(codes)} calling codes, {len(patterns)} patterns")
+print(f"{OUT}: {len(regions)} regions, {len(codes)} calling codes, {len(patterns)} patterns, {len(program)} instructions")

@@ -5,8 +5,9 @@
 //! Why not a libphonenumber port crate: `phonenumber` compiles all of the
 //! metadata's ~2,300 regular expressions, with Unicode tables, on first use
 //! (hundreds of milliseconds in wasm), and its code is most of our wasm. Here
-//! the patterns stay text until a number needs one, and `regex-lite` compiles
-//! that one in microseconds. The steps follow libphonenumber's `parse`,
+//! the patterns are compiled once, at generation time, by Python's own regex
+//! parser, into programs for the small backtracking matcher in `matcher.rs`:
+//! reading a number compiles nothing. The steps follow libphonenumber's `parse`,
 //! `is_valid_number` and `format(E164)`; `tests/phone_corpus.rs` holds them to
 //! Python's `phonenumbers` on 10,000+ numbers.
 //!
@@ -15,11 +16,10 @@
 //! prefix, `(0)`, `tel:`. Input with letters or `#` (vanity numbers, extensions,
 //! RFC 3966 parameters) is refused rather than guessed at.
 
+mod matcher;
 mod metadata;
 
-use std::sync::OnceLock;
-
-use regex_lite::Regex;
+use matcher::{full_match, prefix_match, Captures};
 
 pub use metadata::VERSION as METADATA_VERSION;
 
@@ -284,7 +284,7 @@ fn extract_calling_code(
 
 /// The digits after the international prefix, unless a 0 follows it.
 fn strip_idd(idd: u16, digits: &str) -> Option<&str> {
-    let end = compiled(idd).find(digits)?.end();
+    let end = prefix_match(idd, digits)?.end();
     let rest = &digits[end..];
     (!rest.starts_with('0')).then_some(rest)
 }
@@ -309,17 +309,14 @@ fn strip_national_prefix(number: &str, region: &Region) -> (String, bool) {
     let Some(prefix) = region.national_prefix.filter(|_| !number.is_empty()) else {
         return unchanged();
     };
-    let pattern = compiled(prefix);
-    let Some(captures) = pattern.captures(number) else {
+    let Some(captures) = prefix_match(prefix, number) else {
         return unchanged();
     };
-    let end = captures.get(0).map_or(0, |m| m.end());
+    let end = captures.end();
     let viable_before = full_match(region.general.pattern, number);
-    let last_group_matched = captures.len() > 1 && captures.get(captures.len() - 1).is_some();
     let result = match region.transform {
-        Some(rule) if last_group_matched => {
-            let mut transformed = String::new();
-            captures.expand(rule, &mut transformed);
+        Some(rule) if captures.last_group_matched() => {
+            let mut transformed = expand(rule, &captures, number);
             transformed.push_str(&number[end..]);
             transformed
         }
@@ -405,40 +402,31 @@ fn region_for_number(number: &PhoneNumber) -> Option<&'static Region> {
         return Some(region(only));
     }
     regions.iter().map(region).find(|r| match r.leading_digits {
-        Some(leading) => compiled(leading).is_match(&number.national),
+        Some(leading) => prefix_match(leading, &number.national).is_some(),
         None => has_type(&number.national, r),
     })
 }
 
-// --- Patterns ---------------------------------------------------------------
-
-/// Each pattern compiled the first time a number needs it.
-static COMPILED: [OnceLock<Regex>; metadata::PATTERN_COUNT] =
-    [const { OnceLock::new() }; metadata::PATTERN_COUNT];
-
-fn compiled(pattern: u16) -> &'static Regex {
-    let i = usize::from(pattern);
-    COMPILED[i].get_or_init(|| {
-        // The metadata's patterns are checked by `every_pattern_compiles`.
-        Regex::new(metadata::PATTERNS[i])
-            .unwrap_or_else(|_| Regex::new("$^").expect("a valid regex"))
-    })
-}
-
-fn full_match(pattern: u16, number: &str) -> bool {
-    compiled(pattern).is_match(number)
+/// A transform rule (`268${1}`) with its groups filled in from `number`.
+fn expand(rule: &str, captures: &Captures, number: &str) -> String {
+    let mut out = String::new();
+    let mut rest = rule;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let close = after.find('}').unwrap_or(after.len());
+        if let Some(group) = after[..close].parse().ok().and_then(|g| captures.group(g)) {
+            out.push_str(&number[group]);
+        }
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_pattern_compiles() {
-        for (i, p) in metadata::PATTERNS.iter().enumerate() {
-            assert!(Regex::new(p).is_ok(), "pattern {i} `{p}` does not compile");
-        }
-    }
 
     #[test]
     fn regions_and_codes_are_sorted_for_binary_search() {
