@@ -12,7 +12,7 @@ help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
 	@echo "make test  - lint + every test: native, wasm in headless Chromium, end to end on workerd"
 	@echo "make build-npm - the npm package in npm/ (wasm, Node and browser entries, types)"
-	@echo "make bench-mapping - mapping throughput: native, wasm vs JSONata vs plain JS, wasm size"
+	@echo "make bench-mapping - mapping throughput (native, wasm vs JSONata), the cold path vs libphonenumber-js, wasm sizes"
 	@echo "make bench-page - the tester in Chromium: keystroke to preview, a 10,000-row CSV"
 	@echo "make bench-storage - one location's storage after 10,000 and 20,000 events, retention"
 	@echo "make load  - load and fault run: Worker + sandbox, webhooks/s, latency, exactly-once, backfill"
@@ -64,7 +64,7 @@ test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
 
 # Not part of `make test`: prints figures and ratios, asserts nothing.
-bench-mapping: setup
+bench-mapping: build-web
 	@bash scripts/bench-mapping.sh
 
 # The page in headless Chromium: keystroke-to-preview and a 10,000-row CSV.

@@ -78,6 +78,10 @@ pub fn convert(
         DateOutput::Datetime => false,
         DateOutput::Auto => matches!(parsed, Parsed::Day(_)),
     };
+    if let (Parsed::Day(day), true) = (&parsed, write_date) {
+        // A calendar date is the same date in every zone.
+        return Ok(day.to_string());
+    }
     let wall_in_utc = |wall: DateTime| {
         wall.to_zoned(jiff::tz::TimeZone::UTC)
             .map(|z| z.timestamp())

@@ -7,6 +7,8 @@
 //! of the IANA database. Everything else, including how a time that a
 //! daylight-saving change skips or repeats is read, is decided here, once.
 
+use std::cell::RefCell;
+
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
@@ -18,9 +20,21 @@ pub struct Zone {
 }
 
 impl Zone {
-    /// `None` if the platform does not know `name`.
+    /// `None` if the platform does not know `name`. Looked up once per name
+    /// and kept: a mapping names the same zone for every event.
     pub fn named(name: &str) -> Option<Zone> {
-        platform::ZoneSource::named(name).map(|source| Zone { source })
+        KNOWN.with(|known| {
+            let mut known = known.borrow_mut();
+            if let Some((_, zone)) = known.iter().find(|(n, _)| n == name) {
+                return zone.clone();
+            }
+            let zone = platform::ZoneSource::named(name).map(|source| Zone { source });
+            if known.len() >= KEPT_ZONES {
+                known.clear();
+            }
+            known.push((name.to_string(), zone.clone()));
+            zone
+        })
     }
 
     /// The zone's offset from UTC at `at`, in seconds.
@@ -70,6 +84,13 @@ impl Zone {
         let offset = Offset::from_seconds(seconds).map_err(|e| e.to_string())?;
         Ok(offset.to_datetime(at))
     }
+}
+
+/// How many zone names are kept (a deployment's locations use a handful).
+const KEPT_ZONES: usize = 32;
+
+thread_local! {
+    static KNOWN: RefCell<Vec<(String, Option<Zone>)>> = const { RefCell::new(Vec::new()) };
 }
 
 #[cfg(not(target_arch = "wasm32"))]
