@@ -5,7 +5,7 @@
 use super::dates;
 use super::source::{is_empty_value, SourcePath};
 use super::target::Target;
-use super::transform::{text_of, Coercion, StepContext, Transform};
+use super::transform::{normalised_operand, text_of, Coercion, StepContext, Transform};
 use super::validate::{CompiledCondition, CompiledValue, Mapping, ValueSource};
 use crate::dedupe::IdentityKeys;
 use crate::ghl::contacts::{
@@ -505,18 +505,20 @@ fn evaluate(rule: &CompiledValue, ctx: &StepContext, automatic: Option<&Transfor
 fn condition_holds(when: Option<&CompiledCondition>, payload: &Value) -> bool {
     let Some(c) = when else { return true };
     let found = c.path.resolve(payload).filter(|v| !is_empty_value(v));
-    let norm = |v: &Value| text_of(v).trim().to_lowercase();
     let cond = &c.condition;
-    let holds = if let Some(expected) = &cond.equals {
-        found.is_some_and(|v| norm(v) == norm(expected))
-    } else if let Some(options) = &cond.one_of {
-        found.is_some_and(|v| options.iter().any(|o| norm(o) == norm(v)))
-    } else if let Some(needle) = &cond.contains {
-        found.is_some_and(|v| norm(v).contains(&needle.trim().to_lowercase()))
-    } else if let Some(exists) = cond.exists {
+    let holds = if let Some(exists) = cond.exists {
         found.is_some() == exists
+    } else if let Some(found) = found {
+        let found = normalised_operand(found);
+        if cond.contains.is_some() {
+            c.operands
+                .iter()
+                .any(|needle| found.contains(needle.as_str()))
+        } else {
+            c.operands.contains(&found)
+        }
     } else {
-        true
+        false
     };
     holds != cond.not
 }

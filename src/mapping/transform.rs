@@ -295,6 +295,11 @@ pub fn text_of(value: &Value) -> String {
     }
 }
 
+/// A value as conditions compare it: its text, trimmed, lower case.
+pub fn normalised_operand(value: &Value) -> String {
+    text_of(value).trim().to_lowercase()
+}
+
 /// Capitalised words, with French particles as French writes them: `de`,
 /// `du`, `des` and `d'` stay lower case, and so do `la`/`le` after `de`
 /// ("Jean-Pierre de la Tour", "d'Aubigné"); an article that starts a name

@@ -7,7 +7,7 @@ use super::source::SourcePath;
 use super::target::Target;
 use super::template::Template;
 use super::text::{self, Positions};
-use super::transform::{Kind, Transform};
+use super::transform::{normalised_operand, Kind, Transform};
 use crate::dedupe::normalise::is_known_region;
 use serde::Serialize;
 use serde_json::Value;
@@ -44,6 +44,9 @@ pub enum ValueSource {
 pub struct CompiledCondition {
     pub path: SourcePath,
     pub condition: Condition,
+    /// `equals`, `in` or `contains` operands, trimmed and lower-cased once here
+    /// rather than for every event.
+    pub operands: Vec<String>,
 }
 
 /// A checked value rule: source, steps, condition, and where it stands.
@@ -380,9 +383,17 @@ impl Checker<'_> {
             return None;
         }
         let path = self.path(&format!("{pointer}/path"), &cond.path)?;
+        let operands = cond
+            .equals
+            .iter()
+            .chain(cond.one_of.iter().flatten())
+            .map(normalised_operand)
+            .chain(cond.contains.iter().map(|n| n.trim().to_lowercase()))
+            .collect();
         Some(Some(CompiledCondition {
             path,
             condition: cond.clone(),
+            operands,
         }))
     }
 
