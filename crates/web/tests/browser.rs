@@ -211,36 +211,55 @@ fn time_zones_from_intl_give_the_native_answers() {
         convert(&Value::from(text), DateFormat::Auto, Some(zone), output).unwrap()
     };
     let moment = DateOutput::Auto;
-    assert_eq!(
-        at("2026-07-01 10:00:00", "Europe/Paris", moment),
-        "2026-07-01T08:00:00Z"
-    );
-    assert_eq!(
-        at("2026-01-15 10:00:00", "Europe/Paris", moment),
-        "2026-01-15T09:00:00Z"
-    );
-    // Skipped by the spring change, then repeated by the autumn one.
-    assert_eq!(
-        at("2026-03-29 02:30:00", "Europe/Paris", moment),
-        "2026-03-29T01:30:00Z"
-    );
-    assert_eq!(
-        at("2026-10-25 02:30:00", "Europe/Paris", moment),
-        "2026-10-25T00:30:00Z"
-    );
-    assert_eq!(
-        at("15/01/2026 10:30", "Indian/Reunion", moment),
-        "2026-01-15T06:30:00Z"
-    );
-    assert_eq!(
-        at("1990-09-25", "Europe/Paris", DateOutput::Datetime),
-        "1990-09-24T22:00:00Z"
-    );
-    // A moment's date where the zone is: already the next day in Réunion.
-    assert_eq!(
-        at("2026-01-15T21:30:00Z", "Indian/Reunion", DateOutput::Date),
-        "2026-01-16"
-    );
+    let cases = [
+        (
+            "2026-07-01 10:00:00",
+            "Europe/Paris",
+            moment,
+            "2026-07-01T08:00:00Z",
+        ),
+        (
+            "2026-01-15 10:00:00",
+            "Europe/Paris",
+            moment,
+            "2026-01-15T09:00:00Z",
+        ),
+        // Skipped by the spring change, then repeated by the autumn one.
+        (
+            "2026-03-29 02:30:00",
+            "Europe/Paris",
+            moment,
+            "2026-03-29T01:30:00Z",
+        ),
+        (
+            "2026-10-25 02:30:00",
+            "Europe/Paris",
+            moment,
+            "2026-10-25T00:30:00Z",
+        ),
+        (
+            "15/01/2026 10:30",
+            "Indian/Reunion",
+            moment,
+            "2026-01-15T06:30:00Z",
+        ),
+        (
+            "1990-09-25",
+            "Europe/Paris",
+            DateOutput::Datetime,
+            "1990-09-24T22:00:00Z",
+        ),
+        // A moment's date where the zone is: already the next day in Réunion.
+        (
+            "2026-01-15T21:30:00Z",
+            "Indian/Reunion",
+            DateOutput::Date,
+            "2026-01-16",
+        ),
+    ];
+    for (text, zone, output, expected) in cases {
+        assert_eq!(at(text, zone, output), expected, "{text} in {zone}");
+    }
     let unknown = convert(
         &Value::from("2026-01-01"),
         DateFormat::Auto,
