@@ -92,31 +92,27 @@ pub fn parse(text: &str, default_region: Option<&str>) -> Result<PhoneNumber, Pa
     if home.is_none() && !starts_with_plus(candidate) {
         return Err(ParseError::NoRegion);
     }
-    let (mut calling_code, mut national) = match extract_calling_code(candidate, home) {
+    let found = match extract_calling_code(candidate, home) {
         Err(ParseError::InvalidCountryCode) if starts_with_plus(candidate) => {
             // `+` followed by no calling code: read what follows the `+` nationally.
-            let (code, rest) = extract_calling_code(strip_plus(candidate), home)?;
-            if code == 0 {
-                return Err(ParseError::InvalidCountryCode);
-            }
-            (code, rest)
+            let found = extract_calling_code(strip_plus(candidate), home)?;
+            Some(found.ok_or(ParseError::InvalidCountryCode)?)
         }
         other => other?,
     };
-    let metadata = if calling_code != 0 {
-        main_region(calling_code)
-    } else {
-        national = digits_only(candidate);
-        let home = home.ok_or(ParseError::NoRegion)?;
-        calling_code = home.code;
-        Some(home)
+    let (calling_code, mut national, metadata) = match found {
+        Some((code, rest)) => (code, rest, main_region(code)),
+        None => {
+            let home = home.ok_or(ParseError::NoRegion)?;
+            (home.code, digits_only(candidate), Some(home))
+        }
     };
     if national.len() < MIN_NATIONAL {
         return Err(ParseError::TooShort);
     }
     if let Some(metadata) = metadata {
         // Keep the national prefix only if the number without it has a possible length.
-        let (stripped, _) = strip_national_prefix(&national, metadata);
+        let stripped = strip_national_prefix(&national, metadata);
         if !matches!(
             test_length(&stripped, &metadata.general),
             Length::TooShort | Length::LocalOnly | Length::Invalid
@@ -239,14 +235,14 @@ fn digits_only(text: &str) -> String {
 
 // --- Calling code -----------------------------------------------------------
 
-/// libphonenumber's `_maybe_extract_country_code`: `(0, "")` when the text has
-/// no calling code, else the code and the digits after it.
+/// libphonenumber's `_maybe_extract_country_code`: the calling code and the
+/// digits after it, `None` when the text has no calling code.
 fn extract_calling_code(
     number: &str,
     home: Option<&'static Region>,
-) -> Result<(u16, String), ParseError> {
+) -> Result<Option<(u16, String)>, ParseError> {
     if number.is_empty() {
-        return Ok((0, String::new()));
+        return Ok(None);
     }
     let (international, digits) = if starts_with_plus(number) {
         (true, digits_only(strip_plus(number)))
@@ -262,7 +258,7 @@ fn extract_calling_code(
             return Err(ParseError::TooShort);
         }
         return match split_calling_code(&digits) {
-            Some((code, rest)) => Ok((code, rest.to_string())),
+            Some((code, rest)) => Ok(Some((code, rest.to_string()))),
             None => Err(ParseError::InvalidCountryCode),
         };
     }
@@ -270,16 +266,16 @@ fn extract_calling_code(
         // The home calling code written without `+` (`33612345678` from France).
         let code = home.code.to_string();
         if let Some(after) = digits.strip_prefix(&code) {
-            let (stripped, _) = strip_national_prefix(after, home);
+            let stripped = strip_national_prefix(after, home);
             let general = home.general.pattern;
             if (!full_match(general, &digits) && full_match(general, &stripped))
                 || test_length(&digits, &home.general) == Length::TooLong
             {
-                return Ok((home.code, stripped));
+                return Ok(Some((home.code, stripped)));
             }
         }
     }
-    Ok((0, String::new()))
+    Ok(None)
 }
 
 /// The digits after the international prefix, unless a 0 follows it.
@@ -303,9 +299,9 @@ fn split_calling_code(digits: &str) -> Option<(u16, &str)> {
 // --- National prefix --------------------------------------------------------
 
 /// libphonenumber's `_maybe_strip_national_prefix_carrier_code`: the number
-/// without its national prefix (or transformed), and whether anything changed.
-fn strip_national_prefix(number: &str, region: &Region) -> (String, bool) {
-    let unchanged = || (number.to_string(), false);
+/// without its national prefix (or transformed), or as it was.
+fn strip_national_prefix(number: &str, region: &Region) -> String {
+    let unchanged = || number.to_string();
     let Some(prefix) = region.national_prefix.filter(|_| !number.is_empty()) else {
         return unchanged();
     };
@@ -325,7 +321,7 @@ fn strip_national_prefix(number: &str, region: &Region) -> (String, bool) {
     if viable_before && !full_match(region.general.pattern, &result) {
         return unchanged();
     }
-    (result, true)
+    result
 }
 
 // --- Lengths and types ------------------------------------------------------
