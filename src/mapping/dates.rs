@@ -2,6 +2,7 @@
 //! `dd/mm/yyyy`, ...) and writing them the way GHL takes them.
 
 use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -78,31 +79,32 @@ pub fn convert(
         DateOutput::Datetime => false,
         DateOutput::Auto => matches!(parsed, Parsed::Day(_)),
     };
-    if let (Parsed::Day(day), true) = (&parsed, write_date) {
+    let instant = match parsed {
         // A calendar date is the same date in every zone.
-        return Ok(day.to_string());
+        Parsed::Day(day) if write_date => return Ok(day.to_string()),
+        Parsed::Day(day) => place(day.into(), zone.as_ref())?,
+        Parsed::Civil(wall) => place(wall, zone.as_ref())?,
+        Parsed::Instant(ts) => ts,
+    };
+    if !write_date {
+        return Ok(instant.to_string());
     }
-    let wall_in_utc = |wall: DateTime| {
-        wall.to_zoned(jiff::tz::TimeZone::UTC)
+    let wall = match &zone {
+        Some(zone) => zone.wall_time(instant)?,
+        None => instant.to_zoned(TimeZone::UTC).datetime(),
+    };
+    Ok(wall.date().to_string())
+}
+
+/// The instant a wall-clock time means in `zone` (UTC if none).
+fn place(wall: DateTime, zone: Option<&Zone>) -> Result<Timestamp, String> {
+    match zone {
+        Some(zone) => zone.instant_of(wall),
+        None => wall
+            .to_zoned(TimeZone::UTC)
             .map(|z| z.timestamp())
-    };
-    let instant = match (parsed, &zone) {
-        (Parsed::Instant(ts), _) => ts,
-        (Parsed::Civil(dt), Some(zone)) => zone.instant_of(dt)?,
-        (Parsed::Day(d), Some(zone)) => {
-            zone.instant_of(d.to_datetime(jiff::civil::Time::midnight()))?
-        }
-        (Parsed::Civil(dt), None) => wall_in_utc(dt).map_err(|e| e.to_string())?,
-        (Parsed::Day(d), None) => wall_in_utc(d.into()).map_err(|e| e.to_string())?,
-    };
-    Ok(if write_date {
-        match &zone {
-            Some(zone) => zone.wall_time(instant)?.date().to_string(),
-            None => instant.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
-        }
-    } else {
-        instant.to_string()
-    })
+            .map_err(|e| e.to_string()),
+    }
 }
 
 fn parse(value: &Value, format: DateFormat) -> Result<Parsed, String> {

@@ -297,7 +297,12 @@ pub fn text_of(value: &Value) -> String {
 
 /// A value as conditions compare it: its text, trimmed, lower case.
 pub fn normalised_operand(value: &Value) -> String {
-    text_of(value).trim().to_lowercase()
+    normalised_text(&text_of(value))
+}
+
+/// Text as conditions compare it: trimmed, lower case.
+pub fn normalised_text(text: &str) -> String {
+    text.trim().to_lowercase()
 }
 
 /// Capitalised words, with French particles as French writes them: `de`,

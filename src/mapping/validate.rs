@@ -7,7 +7,8 @@ use super::source::SourcePath;
 use super::target::Target;
 use super::template::Template;
 use super::text::{self, Positions};
-use super::transform::{normalised_operand, Kind, Transform};
+use super::transform::{normalised_operand, normalised_text, Kind, Transform};
+use super::zones::Zone;
 use crate::dedupe::normalise::is_known_region;
 use serde::Serialize;
 use serde_json::Value;
@@ -175,19 +176,7 @@ impl Mapping {
             }
         }
         if let Some(zone) = &doc.settings.timezone {
-            if dates::convert(
-                &Value::from("2000-01-01"),
-                dates::DateFormat::Ymd,
-                Some(zone),
-                dates::DateOutput::Date,
-            )
-            .is_err()
-            {
-                c.err(
-                    "/settings/timezone",
-                    format!("`{zone}` is not a known time zone (expected IANA like Europe/Paris)"),
-                );
-            }
+            c.zone("/settings/timezone", zone);
         }
 
         let mut fields = Vec::new();
@@ -388,7 +377,7 @@ impl Checker<'_> {
             .iter()
             .chain(cond.one_of.iter().flatten())
             .map(normalised_operand)
-            .chain(cond.contains.iter().map(|n| n.trim().to_lowercase()))
+            .chain(cond.contains.iter().map(|n| normalised_text(n)))
             .collect();
         Some(Some(CompiledCondition {
             path,
@@ -459,6 +448,15 @@ impl Checker<'_> {
         })
     }
 
+    fn zone(&mut self, pointer: &str, zone: &str) {
+        if Zone::named(zone).is_none() {
+            self.err(
+                pointer,
+                format!("`{zone}` is not a known time zone (expected IANA like Europe/Paris)"),
+            );
+        }
+    }
+
     fn transform(&mut self, pointer: &str, t: &Transform) {
         match t {
             Transform::Phone { region: Some(r) } if !is_known_region(r) => self.err(
@@ -466,20 +464,9 @@ impl Checker<'_> {
                 format!("`{r}` is not a region code (expected ISO 3166 like FR, BE, RE)"),
             ),
             Transform::Date {
-                timezone: Some(z), ..
-            } if dates::convert(
-                &Value::from("2000-01-01"),
-                dates::DateFormat::Ymd,
-                Some(z),
-                dates::DateOutput::Date,
-            )
-            .is_err() =>
-            {
-                self.err(
-                    pointer,
-                    format!("`{z}` is not a known time zone (expected IANA like Europe/Paris)"),
-                )
-            }
+                timezone: Some(zone),
+                ..
+            } => self.zone(pointer, zone),
             Transform::Template(tpl) => {
                 for p in tpl.paths() {
                     self.path(pointer, p.as_str());
