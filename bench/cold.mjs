@@ -49,19 +49,17 @@ function median(values) {
   return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
 }
 
-function measure(name) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", probes[name]], { encoding: "utf8" });
-    runs.push(JSON.parse(out));
-  }
-  return Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]));
+function run(name) {
+  return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", probes[name]], { encoding: "utf8" }));
 }
 
-// Interleave the sides so machine noise falls on both.
-const ours = measure("ours");
-const theirs = measure("libphonenumber");
-const preview = measure("oursPreview");
+// The sides take turns, run after run, so machine noise falls on both.
+const runs = Object.fromEntries(Object.keys(probes).map((name) => [name, []]));
+for (let i = 0; i < RUNS; i++) for (const name of Object.keys(probes)) runs[name].push(run(name));
+const medians = (list) => Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list.map((r) => r[k]))]));
+const ours = medians(runs.ours);
+const theirs = medians(runs.libphonenumber);
+const preview = medians(runs.oursPreview);
 const version = JSON.parse(readFileSync(resolve(ROOT, "node_modules/libphonenumber-js/package.json"), "utf8")).version;
 const ms = (v) => `${v.toFixed(2).padStart(8)} ms`;
 console.log(`cold path in Node ${process.version}, median of ${RUNS} fresh processes each`);
