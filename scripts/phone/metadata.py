@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes src/phone/metadata.rs: libphonenumber's metadata, as Python's
 `phonenumbers` package ships it, reduced to what parsing, validation and E.164
-need (no formats, no example numbers). Patterns are stored anchored, as text:
-the Rust side compiles one the first time it is needed.
+need (no formats, no example numbers). Each pattern is stored compiled, as a
+program for the matcher in src/phone/matcher.rs, so reading a number at run
+time compiles nothing.
 
     pip install phonenumbers==9.0.43 && python3 scripts/phone/metadata.py
 """
