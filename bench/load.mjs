@@ -2,9 +2,11 @@
 // with signed form webhooks. Prints figures; asserts nothing (make load).
 // Env: EVENTS (default 200), CONCURRENCY (10), BACKFILL (2000; 0 skips it),
 // LOCATIONS (20) x PER_LOCATION (100) for the many-locations run (LOCATIONS=0
-// skips it), ONLY=many for that run alone.
+// skips it), ONLY=many for that run alone. RECEIPTS (10000; 0 skips it): a
+// Spot-Hit campaign's delivery receipts in one burst, with live leads sent
+// during it; ONLY=receipts for that run alone.
 import { performance } from "node:perf_hooks";
-import { admin, postForm, sandbox, startStack } from "../tests/e2e/support.mjs";
+import { admin, postForm, sandbox, SPOTHIT_TOKEN, startStack } from "../tests/e2e/support.mjs";
 
 const EVENTS = Number(process.env.EVENTS ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
@@ -12,6 +14,8 @@ const BACKFILL = Number(process.env.BACKFILL ?? 2000);
 const LOCATIONS = Number(process.env.LOCATIONS ?? 20);
 const PER_LOCATION = Number(process.env.PER_LOCATION ?? 100);
 const ONLY_MANY = process.env.ONLY === "many";
+const ONLY_RECEIPTS = process.env.ONLY === "receipts";
+const RECEIPTS = Number(process.env.RECEIPTS ?? 10_000);
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
@@ -235,15 +239,109 @@ async function backfillBesideLiveLeads(stack, locations) {
   console.log(`  backfill                ${done} done of ${BACKFILL}, ${records.length - done} parked, ${BACKFILL - records.length} lost; all applied after ${applied.toFixed(1)} s`);
 }
 
+/** Every event of `source` in the default location, all pages. */
+async function eventsOf(stack, source) {
+  const all = [];
+  let cursor;
+  do {
+    const { body } = await admin(stack, `/events?limit=2000&source=${source}${cursor ? `&cursor=${cursor}` : ""}`);
+    all.push(...body.events);
+    cursor = body.nextCursor;
+  } while (cursor);
+  return all;
+}
+
+/** One Spot-Hit status callback, straight to the Worker's hook (as Spot-Hit calls it). */
+async function postReceipt(stack, params) {
+  const res = await fetch(`${stack.url}/v1/hooks/spothit/${SPOTHIT_TOKEN}/status?${new URLSearchParams(params)}`);
+  const body = await res.json();
+  if (res.status >= 300) throw new Error(`receipt ${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/**
+ * A campaign's receipts in one burst. The first KNOWN numbers are contacts
+ * the bridge already made (leads sent first); the rest it has never seen.
+ * Live leads arrive during the burst: how long until each is applied.
+ */
+async function receiptBurst(stack) {
+  await sandbox(stack, "/__sandbox/reset", {});
+  await sandbox(stack, "/__sandbox/faults", {});
+  const KNOWN = Math.min(150, RECEIPTS);
+  const tag = `campaign${Date.now()}`;
+  const number = (i) => `+3367${String(1_000_000 + i).padStart(7, "0")}`;
+  const known = await postAll(stack, Array.from({ length: KNOWN }, (_, i) => ({
+    full_name: `Client ${i}`, email: `${tag}.${i}@example.fr`, tel: number(i), message: "client", utm_campaign: "clients",
+  })), 10);
+  await waitSettled(stack, known.ids, 10 * 60_000);
+  const since = Math.max(0, ...(await sandbox(stack, "/__sandbox/requests")).requests.map((r) => r.seq));
+  // Delivered mostly; one in 20 failed (statut 4), as campaigns go.
+  const receipts = Array.from({ length: RECEIPTS }, (_, i) => ({
+    id_accuse: `${tag}-${i}`, id_message: "777", numero: number(i), statut: i % 20 === 7 ? "4" : "1",
+    date_envoi: "1795341600", date_update: "1795341660", statut_code: "0", nom: "Soldes",
+  }));
+  const t0 = performance.now();
+  let next = 0;
+  const ackLatencies = [];
+  const burst = Promise.all(Array.from({ length: 20 }, async () => {
+    while (next < receipts.length) {
+      const r = receipts[next++];
+      const t = performance.now();
+      await postReceipt(stack, r);
+      ackLatencies.push(performance.now() - t);
+    }
+  })).then(() => (performance.now() - t0) / 1000);
+  await new Promise((r) => setTimeout(r, 5000)); // receipts pile up first
+  const leads = [];
+  const rounds = 15;
+  for (let s = 0; s < rounds; s++) {
+    const started = performance.now();
+    const r = await postForm(stack, { full_name: `Live ${s}`, email: `${tag}.live.${s}@example.fr`, tel: `07${String(20_000_000 + s)}`, message: "rappel svp" });
+    if (r.status !== 202) throw new Error(`live lead: ${r.status} ${JSON.stringify(r.body)}`);
+    leads.push(r.body.eventId);
+    await new Promise((r) => setTimeout(r, Math.max(0, LIVE_EVERY_MS - (performance.now() - started))));
+  }
+  // Listed by source: the receipts would push them off a page of all events.
+  let leadRecords = [];
+  for (const deadline = Date.now() + 10 * 60_000; Date.now() < deadline;) {
+    leadRecords = (await eventsOf(stack, "demo")).filter((e) => leads.includes(e.key));
+    if (leadRecords.length === leads.length && leadRecords.every((e) => e.status === "done" || e.status === "parked")) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const leadLat = timeToApplied(leadRecords);
+  const ackSeconds = await burst;
+  // Receipts keep going at their share; look once the leads are in and a minute more.
+  await new Promise((r) => setTimeout(r, 60_000));
+  const elapsed = (performance.now() - t0) / 1000;
+  const records = (await eventsOf(stack, "spothit-status")).filter((e) => e.key && e.status);
+  const done = records.filter((e) => e.status === "done");
+  const parked = records.filter((e) => e.status === "parked");
+  const matched = done.filter((e) => e.action === "matched");
+  const unknown = done.filter((e) => e.action !== "matched");
+  const avg = (list) => (list.reduce((n, e) => n + e.ghlCalls, 0) / Math.max(1, list.length)).toFixed(2);
+  const requests = (await sandbox(stack, `/__sandbox/requests?since=${since}`)).requests.filter((r) => r.path.startsWith("/ghl/"));
+  const ms = (v) => `${(v / 1000).toFixed(1)} s`;
+  ackLatencies.sort((a, b) => a - b);
+  console.log(`\n== a ${RECEIPTS}-receipt Spot-Hit campaign in one burst (${KNOWN} to contacts the bridge knows, ${RECEIPTS - KNOWN} to numbers it has never seen), live leads during it`);
+  console.log(`  receipts acknowledged  ${(RECEIPTS / ackSeconds).toFixed(1)} webhooks/s (all in ${ackSeconds.toFixed(1)} s); ack p50 ${pct(ackLatencies, 50).toFixed(1)} ms, p99 ${pct(ackLatencies, 99).toFixed(1)} ms`);
+  console.log(`  live leads             ${leadLat.length} of ${rounds} applied; time to applied p50 ${ms(pct(leadLat, 50))}, p99 ${ms(pct(leadLat, 99))}, max ${ms(leadLat[leadLat.length - 1] ?? 0)} (target 30 s)`);
+  console.log(`  receipts after ${elapsed.toFixed(0)} s   ${done.length} done (${(done.length / (elapsed / 60)).toFixed(0)} per minute), ${parked.length} parked, ${records.length - done.length - parked.length} still queued; lost ${RECEIPTS - records.length}`);
+  console.log(`  GHL calls per receipt  known contact ${avg(matched)} (${matched.length} done, no upsert); unknown number ${avg(unknown)} (${unknown.length} done, upsert + tag)`);
+  console.log(`  GHL                    ${requests.length} calls, 429s ${requests.filter((r) => r.status === 429).length}; busiest 10 s window ${busiestWindow(requests)} calls (budget 90: receipts at most 60, leads the rest)`);
+}
+
 const stack = await startStack();
 try {
-  if (!ONLY_MANY) {
+  if (ONLY_RECEIPTS) {
+    await receiptBurst(stack);
+  } else if (!ONLY_MANY) {
     const people = await phase(stack, "no faults", {}, EVENTS, CONCURRENCY);
     await phase(stack, "the same people again (updates)", {}, EVENTS, CONCURRENCY, people);
     await phase(stack, "20% 5xx + 15 s 429 storm + 50 ms latency", { errorRate: 0.2, errorStatus: 500, storm429ForMs: 15_000, latencyMs: 50, seed: 3 }, EVENTS, CONCURRENCY);
     if (BACKFILL > 0) await phase(stack, "bulk backfill", {}, BACKFILL, 20);
   }
-  if (LOCATIONS > 1) {
+  if (!ONLY_RECEIPTS && !ONLY_MANY && RECEIPTS > 0) await receiptBurst(stack);
+  if (!ONLY_RECEIPTS && LOCATIONS > 1) {
     await sandbox(stack, "/__sandbox/reset", {});
     await sandbox(stack, "/__sandbox/faults", {});
     const locations = await manyLocations(stack);

@@ -258,7 +258,8 @@ export interface EventRecord {
   stepsDone: number;
   /** The GHL contact it touched. */
   contactId: string | null;
-  action: "created" | "updated" | null;
+  /** `matched`: a contact the bridge knew, with nothing to write but its follow-ups (a delivery receipt). */
+  action: "created" | "updated" | "matched" | null;
   error: string | null;
   ghlCalls: number;
   warnings: string[];
@@ -352,7 +353,13 @@ export interface SeriesPoint {
   pending: number;
   ghlCalls: number;
 }
-export type AlertCondition = "eventParked" | "ghlDisconnected" | "specterCreditsLow" | "errorRate";
+export type AlertCondition = "eventParked" | "ghlDisconnected" | "specterCreditsLow" | "errorRate" | "dailyAllowanceLow" | "sourceSilent";
+/** GHL's daily allowance for a location, as its last answer at `atMs` said. */
+export interface DailyAllowance {
+  remaining: number;
+  limit: number;
+  atMs: number;
+}
 export interface LocationHealth {
   locationId: string;
   sinceMs: number;
@@ -363,6 +370,7 @@ export interface LocationHealth {
   parked: number;
   lastEventAtMs: number | null;
   ghlCallsLastHour: number;
+  ghlDaily: DailyAllowance | null;
   alertsFiring: AlertCondition[];
 }
 export interface AlertsAnswer {
@@ -372,6 +380,8 @@ export interface AlertsAnswer {
   signingSecret?: string;
   specterCreditsFloor: number | null;
   errorRatePercent: number | null;
+  /** Expected intervals by source id, in minutes. */
+  silentAfterMinutes: Record<string, number>;
   firing: AlertCondition[];
   recent: { condition: AlertCondition; state: "firing" | "resolved"; atMs: number; message: string; status: number | null }[];
 }
@@ -469,7 +479,7 @@ export class BridgeClient {
   health(hours?: number | null): Promise<LocationHealth>;
   alerts(): Promise<AlertsAnswer>;
   /** A generated signing secret is answered once, as `signingSecret`. */
-  putAlerts(change: { webhookUrl: string; signingSecret?: string; specterCreditsFloor?: number; errorRatePercent?: number }): Promise<AlertsAnswer>;
+  putAlerts(change: { webhookUrl: string; signingSecret?: string; specterCreditsFloor?: number; errorRatePercent?: number; silentAfterMinutes?: Record<string, number> }): Promise<AlertsAnswer>;
   /** The location's custom fields as GHL lists them (cached by the Worker for an hour). */
   customFields(): Promise<{ customFields: CustomField[] }>;
   deadLetters(): Promise<{ deadLetters: EventRecord[] }>;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Routes, relative to the Worker's origin.
 pub mod routes {
@@ -97,12 +98,15 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// What the upsert did to the contact.
+/// What the event did to the contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ContactAction {
     Created,
     Updated,
+    /// Already known to the bridge with nothing on it to write (a delivery
+    /// receipt): no upsert, only the follow-ups.
+    Matched,
 }
 
 /// What a GHL webhook was.
@@ -632,6 +636,11 @@ pub enum AlertCondition {
     /// Over the last 15 minutes, more events parked or retried than the
     /// location's threshold (checked by the cron).
     ErrorRate,
+    /// GHL's daily allowance for the location is under 10% (checked by the cron).
+    DailyAllowanceLow,
+    /// A source sent nothing for longer than its expected interval (checked
+    /// by the cron).
+    SourceSilent,
 }
 
 /// An alert as sent: it fires, or it clears.
@@ -656,6 +665,9 @@ pub struct AlertsUpdate {
     /// Alert when over this share of the last 15 minutes' events (at least
     /// 10) parked or needed a retry, in percent (default 20).
     pub error_rate_percent: Option<u64>,
+    /// Alert when a source sends nothing for longer than this, in minutes, by
+    /// source id (`{"demo": 60}`); replaces the kept ones when given.
+    pub silent_after_minutes: Option<BTreeMap<String, u64>>,
 }
 
 /// Where a location's alerts go, as it keeps it.
@@ -667,10 +679,29 @@ pub struct AlertDestination {
     pub specter_credits_floor: u64,
     #[serde(default = "default_error_rate")]
     pub error_rate_percent: u64,
+    #[serde(default)]
+    pub silent_after_minutes: BTreeMap<String, u64>,
 }
 
 fn default_error_rate() -> u64 {
     20
+}
+
+/// GHL's daily allowance for a location (`X-RateLimit-Limit-Daily`,
+/// `X-RateLimit-Daily-Remaining`), as an answer at `at_ms` said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DailyAllowance {
+    pub remaining: u32,
+    pub limit: u32,
+    pub at_ms: u64,
+}
+
+impl DailyAllowance {
+    /// Under a tenth of the day's calls left.
+    pub fn is_low(&self) -> bool {
+        u64::from(self.remaining) * 10 < u64::from(self.limit)
+    }
 }
 
 /// One alert sent (or tried).
@@ -699,6 +730,8 @@ pub struct AlertsAnswer {
     pub signing_secret: Option<String>,
     pub specter_credits_floor: Option<u64>,
     pub error_rate_percent: Option<u64>,
+    /// Expected intervals by source id, in minutes.
+    pub silent_after_minutes: BTreeMap<String, u64>,
     /// Conditions firing now.
     pub firing: Vec<AlertCondition>,
     /// The last alerts sent, newest first.
@@ -721,5 +754,7 @@ pub struct LocationHealth {
     pub last_event_at_ms: Option<u64>,
     /// GHL calls of the events received in the last hour.
     pub ghl_calls_last_hour: u64,
+    /// GHL's daily allowance as its last answers said (none: no call yet).
+    pub ghl_daily: Option<DailyAllowance>,
     pub alerts_firing: Vec<AlertCondition>,
 }

@@ -142,11 +142,15 @@ fn spothit_contact_row_from_php_style_form_fields() {
 }
 
 #[test]
-fn spothit_failed_delivery_becomes_a_tag_and_a_note() {
+fn spothit_failed_delivery_becomes_a_tag_and_nothing_else() {
     let out = run("spothit-status");
     assert_eq!(out.contact.fields.phone.as_deref(), Some("+33612345678"));
+    assert!(
+        out.contact.is_identity_only(),
+        "a known contact needs no upsert"
+    );
     assert_eq!(out.tags, vec!["sms:failed"]);
-    assert!(out.notes[0].body.contains("Relance devis"));
+    assert!(out.notes.is_empty(), "one call per receipt: the tags");
 }
 
 #[test]

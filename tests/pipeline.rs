@@ -10,6 +10,7 @@ use ghl_bridge::http::{HttpRequest, HttpResponse, Method};
 use ghl_bridge::mapping::{builtin_template, parse_payload, PayloadFormat};
 use ghl_bridge::specter::SpecterTarget;
 use ghl_bridge::spothit::SpotHitTarget;
+use ghl_bridge::sync::budget::Lane;
 use ghl_bridge::sync::memory::MemoryStore;
 use ghl_bridge::sync::protocol::{EventQuery, StoreOp, StoreTransport, WorldError};
 use ghl_bridge::sync::sweep::sweep;
@@ -330,6 +331,41 @@ impl Bridge {
         block_on(sync_back::accept(&self.world, &self.settings, event))
             .unwrap()
             .outcome
+    }
+}
+
+impl Bridge {
+    /// A Spot-Hit delivery status for `numero` (E.164), as the hook route hands it on.
+    fn receipt(&self, id: &str, numero: &str, statut: &str) -> ghl_bridge::admin_api::Accepted {
+        let text = format!(
+            "id_accuse={id}&id_message=245174&numero={}&statut={statut}&statut_code=0&nom=Relance",
+            numero.replace('+', "%2B")
+        );
+        let payload = parse_payload(&text, PayloadFormat::Form).unwrap();
+        block_on(inbound::accept(
+            &self.world,
+            LOCATION,
+            "spothit-status",
+            None,
+            PayloadFormat::Form,
+            text.clone(),
+            &payload,
+        ))
+        .unwrap()
+    }
+
+    /// The tags of the sandbox's contact `id`.
+    fn tags_of(&self, id: &str) -> Vec<String> {
+        let contact = self.contacts_by_id(id);
+        serde_json::from_value(contact["tags"].clone()).unwrap_or_default()
+    }
+
+    fn contacts_by_id(&self, id: &str) -> Value {
+        self.sandbox
+            .contacts()
+            .into_iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or(Value::Null)
     }
 }
 
@@ -1162,7 +1198,7 @@ fn a_burst_bigger_than_the_budget_is_queued_spread_at_the_budgets_pace() {
     let b = Bridge::new();
     // The location is busy: half its window of calls used.
     for _ in 0..45 {
-        block_on(b.world.rate_acquire(90, 10_000)).unwrap();
+        block_on(b.world.rate_acquire(90, 10_000, Lane::Lead)).unwrap();
     }
     for i in 0..100 {
         b.form(
@@ -1309,4 +1345,100 @@ fn too_many_failures_in_15_minutes_alert_the_locations_destination_once() {
         ),
         (Some("alert.resolved"), Some("errorRate"))
     );
+}
+
+#[test]
+fn a_receipt_for_a_known_contact_costs_one_call_and_a_repeated_one_none() {
+    let b = Bridge::new();
+    // Made in GHL by a person; GHL's webhook tells the bridge about it.
+    let id = b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Léa", "phone": "+33633333333"}),
+    );
+    b.ghl_webhook(
+        "w-lea",
+        "ContactCreate",
+        json!({"id": id, "phone": "+33633333333"}),
+    );
+    b.drain();
+    let calls = || b.sandbox.calls("/ghl/");
+    let receipt = |id_accuse: &str, statut: &str| {
+        let before = calls();
+        let accepted = b.receipt(id_accuse, "+33633333333", statut);
+        b.drain();
+        let record = b.event(&accepted.event_id);
+        assert_eq!(record.status, EventStatus::Done, "{record:?}");
+        assert_eq!(record.contact_id.as_deref(), Some(id.as_str()));
+        assert_eq!(record.action, Some(ContactAction::Matched), "no upsert");
+        assert_eq!(calls() - before, record.ghl_calls as usize);
+        record.ghl_calls
+    };
+    assert_eq!(receipt("1", "1"), 1, "delivered: the tag, nothing else");
+    assert!(b.tags_of(&id).contains(&"sms:delivered".to_string()));
+    b.world.advance(3_600_000);
+    assert_eq!(
+        receipt("2", "1"),
+        0,
+        "delivered again within the day: no call"
+    );
+    assert_eq!(
+        receipt("3", "3"),
+        0,
+        "sent, not yet delivered: no tag, no call"
+    );
+    assert_eq!(receipt("4", "4"), 1, "failed: a new tag");
+    assert!(b.tags_of(&id).contains(&"sms:failed".to_string()));
+    b.world.advance(24 * 3_600_000);
+    assert_eq!(receipt("5", "1"), 1, "a day on, the tag is sent again");
+}
+
+#[test]
+fn a_receipt_for_a_contact_gone_from_ghl_upserts_it_again() {
+    let b = Bridge::new();
+    // The bridge heard of a contact that was deleted in GHL since.
+    b.ghl_webhook(
+        "w-gone",
+        "ContactCreate",
+        json!({"id": "gone-contact-id", "phone": "+33644444444"}),
+    );
+    b.drain();
+    let accepted = b.receipt("1", "+33644444444", "4");
+    b.drain();
+    let record = b.event(&accepted.event_id);
+    assert_eq!(record.status, EventStatus::Done, "{record:?}");
+    assert_eq!(record.action, Some(ContactAction::Created));
+    let id = record.contact_id.clone().unwrap();
+    assert_ne!(id, "gone-contact-id");
+    assert_eq!(b.tags_of(&id), ["sms:failed"]);
+    assert_eq!(record.ghl_calls, 3, "the refused tag, the upsert, the tag");
+    let known = block_on(b.world.identity_get(vec!["phone:+33644444444".into()])).unwrap();
+    assert_eq!(
+        known.values().next(),
+        Some(&id),
+        "the cache names the new one"
+    );
+}
+
+#[test]
+fn a_receipt_sent_away_by_a_full_budget_still_tags_when_its_turn_comes() {
+    let b = Bridge::new();
+    let id = b
+        .sandbox
+        .person_creates(json!({"locationId": LOCATION, "phone": "+33655555555"}));
+    b.ghl_webhook(
+        "w-full",
+        "ContactCreate",
+        json!({"id": id, "phone": "+33655555555"}),
+    );
+    b.drain();
+    // Leads hold the whole window: the receipt goes away to its turn.
+    for _ in 0..90 {
+        block_on(b.world.rate_acquire(90, 10_000, Lane::Lead)).unwrap();
+    }
+    let accepted = b.receipt("1", "+33655555555", "1");
+    let delays = b.drain();
+    assert!(!delays.is_empty(), "it was sent away first");
+    let record = b.event(&accepted.event_id);
+    assert_eq!(record.status, EventStatus::Done, "{record:?}");
+    assert_eq!(record.ghl_calls, 1, "its turn made the call");
+    assert_eq!(b.tags_of(&id), ["sms:delivered"]);
 }

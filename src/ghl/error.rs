@@ -94,6 +94,18 @@ pub enum GhlError {
 }
 
 impl GhlError {
+    /// The contact the call names does not exist (any more) in the location:
+    /// a 404, or the 400 "Contact not found" of the contact's sub-resources.
+    pub fn is_contact_gone(&self) -> bool {
+        match self {
+            GhlError::NotFound { .. } => true,
+            GhlError::BadRequest { message } => {
+                message.to_ascii_lowercase().contains("contact not found")
+            }
+            _ => false,
+        }
+    }
+
     /// Whether trying the same call again later can succeed.
     pub fn is_retryable(&self) -> bool {
         match self {

@@ -36,6 +36,17 @@ pub struct ContactDraft {
 }
 
 impl ContactDraft {
+    /// Nothing but the e-mail and phone that identify the contact: for a
+    /// contact already known, an upsert would write nothing.
+    pub fn is_identity_only(&self) -> bool {
+        let rest = ContactFields {
+            email: None,
+            phone: None,
+            ..self.fields.clone()
+        };
+        rest == ContactFields::default() && self.company_name.is_none() && self.gender.is_none()
+    }
+
     /// The upsert body for `location_id`. Tags are left out on purpose: on upsert
     /// they replace every tag the contact has; they go through add-tags instead.
     pub fn to_upsert_body(&self, location_id: &str) -> UpsertContactBody {

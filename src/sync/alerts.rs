@@ -6,12 +6,13 @@
 //! a condition that was told clears. All the states are one value in the
 //! location's store, so a quiet location pays one read per settled event.
 
+use super::ghl_access::DAILY_KEY;
 use super::protocol::{EventQuery, SeriesPoint, Store, WorldError};
 use super::settings::LocationSettings;
 use super::world::World;
 use crate::admin_api::{
     last4, AlertCondition, AlertDestination, AlertSent, AlertState, AlertsAnswer, AlertsUpdate,
-    EventStatus,
+    DailyAllowance, EventStatus,
 };
 use crate::http::{HttpRequest, Method};
 use crate::sources::standard_webhooks;
@@ -30,6 +31,7 @@ pub const DEFAULT_ERROR_RATE_PERCENT: u64 = 20;
 /// The error rate is over this span, and needs this many events to mean anything.
 pub const ERROR_RATE_SPAN_MS: u64 = 15 * 60 * 1000;
 pub const ERROR_RATE_MIN_EVENTS: u64 = 10;
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// One condition's state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +176,8 @@ fn message(location: &str, condition: AlertCondition, state: AlertState, detail:
         AlertCondition::GhlDisconnected => "GHL cannot be reached with its credentials",
         AlertCondition::SpecterCreditsLow => "Specter's credits are running low",
         AlertCondition::ErrorRate => "too many events failed in the last 15 minutes",
+        AlertCondition::DailyAllowanceLow => "GHL's daily allowance is almost used up",
+        AlertCondition::SourceSilent => "a source has gone silent",
     };
     match state {
         AlertState::Firing => format!("ghl-bridge, location {location}: {what}: {detail}"),
@@ -293,8 +297,12 @@ pub async fn configure<W: World>(
             .unwrap_or(DEFAULT_CREDITS_FLOOR),
         error_rate_percent: change
             .error_rate_percent
-            .or(kept.map(|k| k.error_rate_percent))
+            .or(kept.as_ref().map(|k| k.error_rate_percent))
             .unwrap_or(DEFAULT_ERROR_RATE_PERCENT),
+        silent_after_minutes: change
+            .silent_after_minutes
+            .or(kept.map(|k| k.silent_after_minutes))
+            .unwrap_or_default(),
     };
     world
         .kv_put(DESTINATION_KEY.into(), serde_json::to_value(&dest)?)
@@ -339,7 +347,8 @@ pub async fn shown<W: World>(
         signing_secret_last4: dest.as_ref().map(|d| last4(&d.signing_secret)),
         signing_secret: None,
         specter_credits_floor: dest.as_ref().map(|d| d.specter_credits_floor),
-        error_rate_percent: dest.map(|d| d.error_rate_percent),
+        error_rate_percent: dest.as_ref().map(|d| d.error_rate_percent),
+        silent_after_minutes: dest.map(|d| d.silent_after_minutes).unwrap_or_default(),
         firing,
         recent,
     })
@@ -376,6 +385,77 @@ pub async fn check_error_rate<W: World>(
         None => (false, "too few events to judge".to_string()),
     };
     observe(world, settings, AlertCondition::ErrorRate, firing, &detail).await
+}
+
+/// GHL's daily allowance as last seen (see `ghl_access`): under 10% fires.
+/// A figure older than a day says nothing of today's.
+pub async fn check_daily_allowance<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<(), WorldError> {
+    let daily = world
+        .kv_get(DAILY_KEY.into())
+        .await?
+        .and_then(|v| serde_json::from_value::<DailyAllowance>(v).ok())
+        .filter(|d| world.now_ms().saturating_sub(d.at_ms) < DAY_MS);
+    let (firing, detail) = match daily {
+        Some(d) => (
+            d.is_low(),
+            format!("{} of {} calls left today", d.remaining, d.limit),
+        ),
+        None => (false, "no recent figure from GHL".to_string()),
+    };
+    let condition = AlertCondition::DailyAllowanceLow;
+    observe(world, settings, condition, firing, &detail).await
+}
+
+/// The sources that sent nothing for longer than their expected interval
+/// (each source's last event, newest first by the store's index).
+pub async fn check_silent_sources<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<(), WorldError> {
+    let Some(dest) = destination(world, settings).await? else {
+        return Ok(());
+    };
+    let now = world.now_ms();
+    let mut silent = Vec::new();
+    for (source, minutes) in &dest.silent_after_minutes {
+        let last = world
+            .events(EventQuery {
+                source_id: Some(source.clone()),
+                limit: 1,
+                ..EventQuery::default()
+            })
+            .await?
+            .events
+            .first()
+            .map(|e| e.received_at_ms);
+        if let Some(line) = silence(source, *minutes, last, now) {
+            silent.push(line);
+        }
+    }
+    let detail = if silent.is_empty() {
+        "every source sent within its interval".to_string()
+    } else {
+        silent.join("; ")
+    };
+    let condition = AlertCondition::SourceSilent;
+    observe(world, settings, condition, !silent.is_empty(), &detail).await
+}
+
+/// How a source expected every `minutes` stands, if it is silent: its last
+/// event at `last_ms` (none: nothing ever came, counted from now).
+fn silence(source: &str, minutes: u64, last_ms: Option<u64>, now_ms: u64) -> Option<String> {
+    let Some(last) = last_ms else {
+        return Some(format!(
+            "`{source}` has sent nothing yet (expected every {minutes} min)"
+        ));
+    };
+    let quiet_min = now_ms.saturating_sub(last) / 60_000;
+    (quiet_min >= minutes.max(1)).then(|| {
+        format!("`{source}` has sent nothing for {quiet_min} min (expected every {minutes} min)")
+    })
 }
 
 /// Specter's credits after a poll, against the location's floor.
@@ -456,6 +536,7 @@ mod tests {
             signing_secret: "whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0".into(),
             specter_credits_floor: 100,
             error_rate_percent: 20,
+            silent_after_minutes: BTreeMap::new(),
         };
         let slack = alert_request(
             &dest("https://hooks.slack.com/services/T/B/x"),
@@ -486,5 +567,30 @@ mod tests {
             1_795_000_000,
         );
         assert!(verified.is_ok(), "{verified:?}");
+    }
+
+    #[test]
+    fn a_source_is_silent_past_its_interval_and_one_that_never_sent_is_too() {
+        let t = 10 * 60 * 60_000;
+        assert_eq!(silence("demo", 60, Some(t - 59 * 60_000), t), None);
+        assert_eq!(
+            silence("demo", 60, Some(t - 61 * 60_000), t).as_deref(),
+            Some("`demo` has sent nothing for 61 min (expected every 60 min)")
+        );
+        assert!(silence("spothit-status", 30, None, t)
+            .unwrap()
+            .contains("nothing yet"));
+    }
+
+    #[test]
+    fn the_daily_allowance_is_low_under_a_tenth() {
+        let d = |remaining| DailyAllowance {
+            remaining,
+            limit: 200_000,
+            at_ms: 0,
+        };
+        assert!(!d(20_000).is_low());
+        assert!(d(19_999).is_low());
+        assert!(d(0).is_low());
     }
 }

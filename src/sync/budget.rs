@@ -1,6 +1,12 @@
 //! The location's GHL call budget: a sliding window of the calls the bridge
 //! made, below GHL's burst limit (100 per 10 s per location and app) so other
 //! apps and clock skew leave room, and a pause for everyone after a 429.
+//!
+//! Two lanes share it. Leads (forms, replies, STOPs, Specter people) may use
+//! the whole window. Delivery receipts, which come by the thousand after a
+//! campaign, use at most two thirds of it, never while a lead waits, and are
+//! paced on a book of their own: a lead arriving during a 10,000-receipt
+//! burst is not queued behind it.
 
 use super::protocol::Grant;
 use serde::{Deserialize, Serialize};
@@ -18,6 +24,42 @@ pub const HEADROOM_MS: u64 = 10_000;
 /// Calls a typical event makes (upsert, tags, note: measured 3.00 per new
 /// contact): events sent away are booked to come back this many slots apart.
 pub const CALLS_PER_EVENT: u64 = 3;
+/// The receipts' share of the window: the rest is always there for leads.
+pub const RECEIPT_CALLS_PER_WINDOW: u32 = 60;
+/// Calls a receipt for a known contact makes (its tags): receipts are paced
+/// this many of their slots apart.
+pub const CALLS_PER_RECEIPT: u64 = 1;
+
+/// Which lane an event's calls go in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Lane {
+    /// New leads and everything a person is waiting on.
+    #[default]
+    Lead,
+    /// Delivery receipts: many, and nobody waits on one.
+    Receipt,
+}
+
+impl Lane {
+    /// The lane of an inbound source: Spot-Hit's status callbacks are receipts.
+    pub fn of_source(source_id: &str) -> Lane {
+        if source_id == "spothit-status" {
+            Lane::Receipt
+        } else {
+            Lane::Lead
+        }
+    }
+
+    /// Longest wait inside one attempt: a receipt never holds the consumer
+    /// (a lead may be behind it on the queue); it goes away to its turn.
+    pub fn max_wait_ms(self) -> u64 {
+        match self {
+            Lane::Lead => MAX_WAIT_MS,
+            Lane::Receipt => 0,
+        }
+    }
+}
 
 /// What the store keeps of the window.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +79,10 @@ pub struct CallWindow {
     /// stands in front of other locations' events on the queue.
     #[serde(default)]
     pub admitted_until: u64,
+    /// The receipts' own book: admitted and sent-away receipts are spread up
+    /// to here at their share of the window.
+    #[serde(default)]
+    pub receipts_until: u64,
 }
 
 /// The share of the window one typical event's calls take (333 ms of 10 s
@@ -46,16 +92,12 @@ fn event_slot_ms(limit: u32, window_ms: u64) -> u64 {
 }
 
 impl CallWindow {
-    /// Grants a call if the window has room, else says how long until it
-    /// will (`wait_ms`) and, for an event sent away, when it is booked to
-    /// come back (`come_back_ms`, from now).
-    pub fn acquire(&mut self, now_ms: u64, limit: u32, window_ms: u64) -> Grant {
-        let wait_ms = if self.paused_until > now_ms {
-            self.paused_until - now_ms
-        } else {
-            self.recent
-                .retain(|t| now_ms.saturating_sub(*t) < window_ms);
-            if self.recent.len() < limit as usize {
+    /// Grants a call in `lane` if the window has room, else says how long
+    /// until it will (`wait_ms`) and, for an event sent away, when it is
+    /// booked to come back (`come_back_ms`, from now).
+    pub fn acquire(&mut self, now_ms: u64, limit: u32, window_ms: u64, lane: Lane) -> Grant {
+        let wait_ms = match self.wait_ms(now_ms, limit, window_ms, lane) {
+            0 => {
                 self.recent.push(now_ms);
                 return Grant {
                     granted: true,
@@ -63,14 +105,43 @@ impl CallWindow {
                     come_back_ms: 0,
                 };
             }
-            let oldest = self.recent.first().copied().unwrap_or(now_ms);
-            window_ms.saturating_sub(now_ms.saturating_sub(oldest)) + 5
+            wait => wait,
+        };
+        let come_back_ms = match lane {
+            Lane::Lead => self.book(now_ms, wait_ms, limit, window_ms),
+            Lane::Receipt => self.book_receipt(now_ms + wait_ms, window_ms) - now_ms,
         };
         Grant {
             granted: false,
             wait_ms,
-            come_back_ms: self.book(now_ms, wait_ms, limit, window_ms),
+            come_back_ms,
         }
+    }
+
+    /// How long a call in `lane` must wait; 0 when it may go now.
+    fn wait_ms(&mut self, now_ms: u64, limit: u32, window_ms: u64, lane: Lane) -> u64 {
+        if self.paused_until > now_ms {
+            return self.paused_until - now_ms;
+        }
+        self.recent
+            .retain(|t| now_ms.saturating_sub(*t) < window_ms);
+        let room = match lane {
+            Lane::Lead => limit,
+            Lane::Receipt => limit.min(RECEIPT_CALLS_PER_WINDOW),
+        } as usize;
+        if lane == Lane::Receipt {
+            // Leads sent away or paced come first.
+            let leads_until = self.booked_until.max(self.admitted_until);
+            if leads_until > now_ms {
+                return leads_until - now_ms;
+            }
+        }
+        if self.recent.len() < room {
+            return 0;
+        }
+        // The call that frees a place is the (len - room)th oldest.
+        let freeing = self.recent[self.recent.len() - room];
+        window_ms.saturating_sub(now_ms.saturating_sub(freeing)) + 5
     }
 
     /// Books a return for one event sent away: after the ones booked before
@@ -81,12 +152,23 @@ impl CallWindow {
         at - now_ms
     }
 
-    /// Admits one new event: how long the queue should hold it. Only while
-    /// the location is busy (half its window used, or events already sent
-    /// away for their turn) is a backlog counted, and it runs unpaced up to
-    /// `HEADROOM_MS` of the budget's time. A location making no calls (say,
-    /// not connected: its events park at once) is never paced.
-    pub fn admit(&mut self, now_ms: u64, limit: u32, window_ms: u64) -> u64 {
+    /// Admits one new event of `lane`: how long the queue should hold it.
+    pub fn admit(&mut self, now_ms: u64, limit: u32, window_ms: u64, lane: Lane) -> u64 {
+        match lane {
+            Lane::Lead => self.admit_lead(now_ms, limit, window_ms),
+            Lane::Receipt => {
+                let at = self.book_receipt(now_ms, window_ms);
+                (at - now_ms).saturating_sub(HEADROOM_MS)
+            }
+        }
+    }
+
+    /// Only while the location is busy (half its window used, or leads
+    /// already sent away for their turn) is a backlog of leads counted, and
+    /// it runs unpaced up to `HEADROOM_MS` of the budget's time. A location
+    /// making no calls (say, not connected: its events park at once) is
+    /// never paced. Receipts do not push leads back: they have their own book.
+    fn admit_lead(&mut self, now_ms: u64, limit: u32, window_ms: u64) -> u64 {
         self.recent
             .retain(|t| now_ms.saturating_sub(*t) < window_ms);
         let busy = self.recent.len() * 2 >= limit as usize || self.booked_until > now_ms;
@@ -99,6 +181,14 @@ impl CallWindow {
         (at - now_ms).saturating_sub(HEADROOM_MS)
     }
 
+    /// A receipt's turn on the receipts' book, not before `earliest_ms`.
+    fn book_receipt(&mut self, earliest_ms: u64, window_ms: u64) -> u64 {
+        let slot = window_ms / u64::from(RECEIPT_CALLS_PER_WINDOW) * CALLS_PER_RECEIPT;
+        let at = self.receipts_until.max(earliest_ms);
+        self.receipts_until = at + slot;
+        at
+    }
+
     /// Holds every caller of this location for `ms` from now.
     pub fn pause(&mut self, now_ms: u64, ms: u64) {
         self.paused_until = self.paused_until.max(now_ms + ms);
@@ -108,18 +198,19 @@ impl CallWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Lane::{Lead, Receipt};
 
     #[test]
     fn a_full_window_waits_for_its_oldest_call() {
         let mut w = CallWindow::default();
         for i in 0..3 {
-            assert!(w.acquire(1_000 + i, 3, 10_000).granted);
+            assert!(w.acquire(1_000 + i, 3, 10_000, Lead).granted);
         }
-        let no = w.acquire(2_000, 3, 10_000);
+        let no = w.acquire(2_000, 3, 10_000, Lead);
         assert_eq!((no.granted, no.wait_ms), (false, 9_005));
         assert_eq!(no.come_back_ms, 9_005);
         assert!(
-            w.acquire(11_000, 3, 10_000).granted,
+            w.acquire(11_000, 3, 10_000, Lead).granted,
             "the oldest left the window"
         );
     }
@@ -128,15 +219,15 @@ mod tests {
     fn events_sent_away_are_booked_to_come_back_spread_at_the_windows_rate() {
         let mut w = CallWindow::default();
         for i in 0..90 {
-            assert!(w.acquire(i, 90, 10_000).granted);
+            assert!(w.acquire(i, 90, 10_000, Lead).granted);
         }
         let returns: Vec<u64> = (0..4)
-            .map(|_| w.acquire(100, 90, 10_000).come_back_ms)
+            .map(|_| w.acquire(100, 90, 10_000, Lead).come_back_ms)
             .collect();
         // The window frees at 10 s; then one event's 3 calls (333 ms) apart.
         assert_eq!(returns, [9_905, 10_238, 10_571, 10_904]);
         // Once the booked ones are long past, a new backlog books from its own wait.
-        let later = w.acquire(60_000, 90, 10_000);
+        let later = w.acquire(60_000, 90, 10_000, Lead);
         assert!(later.granted);
     }
 
@@ -144,19 +235,19 @@ mod tests {
     fn a_burst_on_a_busy_location_is_admitted_at_once_up_to_the_headroom_then_spread() {
         let mut w = CallWindow::default();
         for i in 0..45 {
-            assert!(w.acquire(500 + i, 90, 10_000).granted);
+            assert!(w.acquire(500 + i, 90, 10_000, Lead).granted);
         }
-        let delays: Vec<u64> = (0..40).map(|_| w.admit(1_000, 90, 10_000)).collect();
+        let delays: Vec<u64> = (0..40).map(|_| w.admit(1_000, 90, 10_000, Lead)).collect();
         assert!(delays[..31].iter().all(|d| *d == 0), "{delays:?}");
         assert_eq!(delays[31..34], [323, 656, 989]);
         // A location making no calls (not connected) is never paced.
         let mut idle = CallWindow::default();
-        assert!((0..500).all(|_| idle.admit(1_000, 90, 10_000) == 0));
+        assert!((0..500).all(|_| idle.admit(1_000, 90, 10_000, Lead) == 0));
         // Nor is a steady trickle under the budget.
         let mut quiet = CallWindow::default();
         assert!((0..50).all(|i| {
-            quiet.acquire(i * 1_000, 90, 10_000);
-            quiet.admit(i * 1_000, 90, 10_000) == 0
+            quiet.acquire(i * 1_000, 90, 10_000, Lead);
+            quiet.admit(i * 1_000, 90, 10_000, Lead) == 0
         }));
     }
 
@@ -164,7 +255,60 @@ mod tests {
     fn a_pause_holds_everyone() {
         let mut w = CallWindow::default();
         w.pause(1_000, 5_000);
-        assert_eq!(w.acquire(2_000, 90, 10_000).wait_ms, 4_000);
-        assert!(w.acquire(6_000, 90, 10_000).granted);
+        assert_eq!(w.acquire(2_000, 90, 10_000, Lead).wait_ms, 4_000);
+        assert!(w.acquire(6_000, 90, 10_000, Lead).granted);
+    }
+
+    #[test]
+    fn receipts_leave_a_third_of_the_window_to_leads_and_go_away_at_once() {
+        let mut w = CallWindow::default();
+        let granted = (0..90)
+            .filter(|i| w.acquire(1_000 + i, 90, 10_000, Receipt).granted)
+            .count();
+        assert_eq!(granted, 60, "receipts stop at their share");
+        let refused = w.acquire(1_100, 90, 10_000, Receipt);
+        assert_eq!(refused.wait_ms, 9_905, "until their oldest call leaves");
+        assert_eq!(
+            Receipt.max_wait_ms(),
+            0,
+            "a receipt never holds the consumer"
+        );
+        let leads = (0..40)
+            .filter(|i| w.acquire(1_200 + i, 90, 10_000, Lead).granted)
+            .count();
+        assert_eq!(leads, 30, "a lead finds the rest of the window free");
+    }
+
+    #[test]
+    fn a_lead_waiting_or_paced_holds_every_receipt_back() {
+        let mut w = CallWindow::default();
+        for i in 0..90 {
+            assert!(w.acquire(i, 90, 10_000, Lead).granted);
+        }
+        let lead = w.acquire(100, 90, 10_000, Lead);
+        assert!(!lead.granted);
+        // The window frees at 10 s, but the lead sent away has that turn.
+        let receipt = w.acquire(10_100, 90, 10_000, Receipt);
+        assert!(!receipt.granted, "{receipt:?}");
+        assert_eq!(receipt.wait_ms, 10_338 - 10_100, "the lead's booked slot");
+        assert!(w.acquire(10_400, 90, 10_000, Receipt).granted);
+    }
+
+    #[test]
+    fn a_burst_of_receipts_is_spread_on_its_own_book_and_a_lead_is_not_behind_it() {
+        let mut w = CallWindow::default();
+        let delays: Vec<u64> = (0..10_000)
+            .map(|_| w.admit(1_000, 90, 10_000, Receipt))
+            .collect();
+        // 166 ms apart (60 calls per 10 s), the first 10 s of them at once.
+        assert!(delays[..61].iter().all(|d| *d == 0), "{:?}", &delays[..70]);
+        assert_eq!(delays[61..63], [126, 292]);
+        assert_eq!(delays[9_999] / 1000, 1_649, "the burst takes 27 minutes");
+        // Receipts running (60 calls in the window): a lead is admitted at once.
+        for i in 0..60 {
+            assert!(w.acquire(1_000 + i, 90, 10_000, Receipt).granted);
+        }
+        assert_eq!(w.admit(1_100, 90, 10_000, Lead), 0);
+        assert!(w.acquire(1_200, 90, 10_000, Lead).granted);
     }
 }

@@ -34,13 +34,41 @@ pub fn is_echo(
     }
 }
 
-/// Adds `tags` to `known`, case-blind (GHL lowercases tags).
-pub fn merge_tags(known: &mut Vec<String>, tags: &[String]) {
+/// How long the tags the bridge knows on a contact are taken as still there:
+/// a tag the bridge added or saw within this time is not sent again (a
+/// person may remove one in GHL without the bridge hearing of it).
+pub const TAGS_FRESH_MS: u64 = 24 * 3_600_000;
+
+/// Adds `tags` to `known`, case-blind (GHL lowercases tags), and answers the
+/// ones it did not have.
+pub fn merge_tags(known: &mut Vec<String>, tags: &[String]) -> Vec<String> {
+    let mut added = Vec::new();
     for t in tags {
         if !known.iter().any(|k| k.eq_ignore_ascii_case(t)) {
             known.push(t.clone());
+            added.push(t.clone());
         }
     }
+    added
+}
+
+/// What [`merge_tags`] came to on a contact's tags known since `known_at_ms`:
+/// the tags GHL may not have yet (all of them once what is known is older
+/// than [`TAGS_FRESH_MS`]), and whether the known ones were refreshed. Known
+/// tags are refreshed only by a merge that adds something, so they go stale
+/// a day after the bridge last had news of them, however often it asks.
+pub fn merge_known_tags(
+    known: &mut Vec<String>,
+    known_at_ms: u64,
+    tags: &[String],
+    now_ms: u64,
+) -> (Vec<String>, bool) {
+    let added = merge_tags(known, tags);
+    if now_ms.saturating_sub(known_at_ms) >= TAGS_FRESH_MS {
+        return (tags.to_vec(), true);
+    }
+    let refreshed = !added.is_empty();
+    (added, refreshed)
 }
 
 #[cfg(test)]

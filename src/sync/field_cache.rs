@@ -4,6 +4,7 @@
 //! mapping naming a field that does not exist cannot make every event call GHL.
 
 use super::attempt::Attempt;
+use super::budget::Lane;
 use super::ghl_access::{refused, send_within_budget, Step};
 use super::protocol::WorldError;
 use super::world::World;
@@ -65,7 +66,7 @@ async fn fetch<W: World>(
         Ok(r) => r,
         Err(e) => return Ok(Err(Attempt::Park(e.to_string()))),
     };
-    let response = match send_within_budget(world, &request, "custom fields").await? {
+    let response = match send_within_budget(world, Lane::Lead, &request, "custom fields").await? {
         Ok(r) => r,
         Err(attempt) => return Ok(Err(attempt)),
     };

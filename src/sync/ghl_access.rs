@@ -2,13 +2,13 @@
 //! the location's budget, with a 429 pausing every caller of the location.
 
 use super::attempt::Attempt;
-use super::budget::{CALLS_PER_WINDOW, MAX_WAIT_MS, WINDOW_MS};
+use super::budget::{Lane, CALLS_PER_WINDOW, WINDOW_MS};
 use super::protocol::WorldError;
 use super::settings::LocationSettings;
 use super::world::World;
-use crate::admin_api::AlertCondition;
+use crate::admin_api::{AlertCondition, DailyAllowance};
 use crate::ghl::oauth::NOT_CONNECTED;
-use crate::ghl::{GhlError, GhlTarget};
+use crate::ghl::{GhlError, GhlTarget, RateLimit};
 use crate::http::{HttpRequest, HttpResponse};
 
 /// What a GHL step came to when it did not give an answer to read.
@@ -46,21 +46,33 @@ pub async fn ghl_target<W: World>(
     }))
 }
 
-/// Sends one GHL call once the budget grants it. `what` names the step for
-/// a network error.
+/// Sends one GHL call once the budget grants it in `lane`. `what` names the
+/// step for a network error.
 pub async fn send_within_budget<W: World>(
     world: &W,
+    lane: Lane,
     request: &HttpRequest,
     what: &str,
 ) -> Result<Step<HttpResponse>, WorldError> {
+    if let Err(attempt) = budget_grant(world, lane).await? {
+        return Ok(Err(attempt));
+    }
+    send_granted(world, request, what).await
+}
+
+/// One call's place in the budget of `lane`: waits a little for it, or sends
+/// the event away to its booked turn.
+pub async fn budget_grant<W: World>(world: &W, lane: Lane) -> Result<Step<()>, WorldError> {
     let mut waited = 0;
     loop {
-        let grant = world.rate_acquire(CALLS_PER_WINDOW, WINDOW_MS).await?;
+        let grant = world
+            .rate_acquire(CALLS_PER_WINDOW, WINDOW_MS, lane)
+            .await?;
         if grant.granted {
             break;
         }
         let wait = grant.wait_ms.max(50);
-        if waited + wait > MAX_WAIT_MS {
+        if waited + wait > lane.max_wait_ms() {
             // Away until its booked turn: the consumer moves on to others.
             let come_back_ms = grant.come_back_ms;
             return Ok(Err(Attempt::Defer { come_back_ms }));
@@ -68,10 +80,54 @@ pub async fn send_within_budget<W: World>(
         world.sleep(wait).await;
         waited += wait;
     }
-    Ok(world
-        .send(request)
-        .await
-        .map_err(|e| Attempt::retry(format!("network on {what}: {e}"), None)))
+    Ok(Ok(()))
+}
+
+/// Sends a call the budget granted.
+pub async fn send_granted<W: World>(
+    world: &W,
+    request: &HttpRequest,
+    what: &str,
+) -> Result<Step<HttpResponse>, WorldError> {
+    let sent = world.send(request).await;
+    if let Ok(response) = &sent {
+        keep_daily_allowance(world, response).await?;
+    }
+    Ok(sent.map_err(|e| Attempt::retry(format!("network on {what}: {e}"), None)))
+}
+
+/// Where the location's daily allowance, as GHL's last answers said, is kept.
+pub const DAILY_KEY: &str = "ghl-daily";
+
+/// Keeps GHL's daily allowance from an answer's headers, not on every call:
+/// every 2,000th of the allowance (100 calls of GHL's 200,000), and ten times
+/// as often in the last tenth, where the alert is. GHL counts the location's
+/// calls of this app, so each multiple is seen.
+async fn keep_daily_allowance<W: World>(
+    world: &W,
+    response: &HttpResponse,
+) -> Result<(), WorldError> {
+    let limits = RateLimit::from_response(response);
+    let (Some(remaining), Some(limit)) = (limits.daily_remaining, limits.daily_limit) else {
+        return Ok(());
+    };
+    let daily = DailyAllowance {
+        remaining,
+        limit,
+        at_ms: world.now_ms(),
+    };
+    let step = (limit / 2000).max(1);
+    let step = if daily.is_low() {
+        (step / 10).max(1)
+    } else {
+        step
+    };
+    if remaining % step == 0 {
+        world
+            .kv_put(DAILY_KEY.into(), serde_json::to_value(daily)?)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A GHL refusal: a 429 also pauses the whole location so other events do

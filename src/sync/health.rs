@@ -3,6 +3,7 @@
 //! query (grouped in SQLite) and the alert states.
 
 use super::alerts;
+use super::ghl_access::DAILY_KEY;
 use super::protocol::{SeriesPoint, WorldError};
 use super::settings::LocationSettings;
 use super::world::World;
@@ -49,6 +50,10 @@ pub async fn health<W: World>(
         parked: summary.parked_total,
         last_event_at_ms: summary.last_event_at_ms,
         ghl_calls_last_hour,
+        ghl_daily: world
+            .kv_get(DAILY_KEY.into())
+            .await?
+            .and_then(|v| serde_json::from_value(v).ok()),
         alerts_firing: alerts::firing(world).await?,
     })
 }

@@ -6,8 +6,9 @@
 
 use super::alerts;
 use super::attempt::{settle_claimed, Attempt, Run};
+use super::budget::Lane;
 use super::field_cache;
-use super::ghl_access::{ghl_target, refused, send_within_budget};
+use super::ghl_access::{budget_grant, ghl_target, refused, send_granted, send_within_budget};
 use super::plan::{follow_up_requests, upsert_call};
 use super::protocol::WorldError;
 use super::queue::QueuedEvent;
@@ -209,6 +210,18 @@ async fn process<W: World>(
         )));
     }
 
+    let lane = Lane::of_source(&record.source_id);
+    // A contact the bridge knows, with nothing to write but what identified
+    // it (a delivery receipt): no upsert, only its follow-ups. A first
+    // attempt only: after one that found the contact gone, the upsert runs.
+    if let (None, IdentityDecision::Update { contact_id, .. }) = (&record.contact_id, &decision) {
+        if outcome.contact.is_identity_only() && record.attempts == 1 {
+            record.contact_id = Some(contact_id.clone());
+            record.action = Some(ContactAction::Matched);
+            world.update(record.clone()).await?;
+        }
+    }
+
     // The upsert is idempotent; it runs on every attempt until the contact id is known.
     if record.contact_id.is_none() {
         if let Err(attempt) =
@@ -221,7 +234,7 @@ async fn process<W: World>(
             Ok(r) => r,
             Err(e) => return Ok(Attempt::Park(e.to_string())),
         };
-        let response = match send_within_budget(world, &request, "upsert").await? {
+        let response = match send_within_budget(world, lane, &request, "upsert").await? {
             Ok(r) => r,
             Err(attempt) => return Ok(attempt),
         };
@@ -257,24 +270,60 @@ async fn process<W: World>(
         Err(e) => return Ok(Attempt::Park(e.to_string())),
     };
     for step in steps.iter().skip(record.steps_done) {
-        if step.kind == "tags" {
-            // Known before they are added, so their webhook is an echo.
-            world
-                .tags_merge(contact_id.clone(), outcome.tags.clone())
-                .await?;
-        }
-        let response = match send_within_budget(world, &step.request, step.kind).await? {
+        let sent = if step.kind == "tags" {
+            // A receipt's tags the contact was given within the day cost no
+            // call: a campaign's repeated statuses coalesce per contact. Only
+            // on a first attempt: a later one may follow its own merge.
+            if lane == Lane::Receipt && record.attempts == 1 {
+                let news = world
+                    .tags_news(contact_id.clone(), outcome.tags.clone())
+                    .await?;
+                if news.is_empty() {
+                    record.steps_done = step.index + 1;
+                    continue;
+                }
+            }
+            match budget_grant(world, lane).await? {
+                Ok(()) => {
+                    // Known before they are added, so their webhook is an echo.
+                    world
+                        .tags_merge(contact_id.clone(), outcome.tags.clone())
+                        .await?;
+                    send_granted(world, &step.request, step.kind).await?
+                }
+                Err(attempt) => Err(attempt),
+            }
+        } else {
+            send_within_budget(world, lane, &step.request, step.kind).await?
+        };
+        let response = match sent {
             Ok(r) => r,
             Err(attempt) => return Ok(attempt),
         };
         record.ghl_calls += 1;
         if !(200..300).contains(&response.status) {
-            return refused(world, GhlError::from_response(&response)).await;
+            let e = GhlError::from_response(&response);
+            if record.action == Some(ContactAction::Matched) && e.is_contact_gone() {
+                return Ok(forget_gone_contact(record));
+            }
+            return refused(world, e).await;
         }
         record.steps_done = step.index + 1;
         world.update(record.clone()).await?;
     }
     Ok(Attempt::Done)
+}
+
+/// The contact the identity cache named is gone from GHL (deleted, merged):
+/// the next attempt upserts, which finds or creates the right one.
+fn forget_gone_contact(record: &mut EventRecord) -> Attempt {
+    let gone = record.contact_id.take().unwrap_or_default();
+    record.action = None;
+    record.steps_done = 0;
+    Attempt::retry(
+        format!("contact {gone} the bridge knew is gone from GHL: upserting instead"),
+        Some(1_000),
+    )
 }
 
 /// GHL writes a custom field by `id`: each one the mapping names (by key,

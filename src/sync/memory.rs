@@ -4,7 +4,7 @@
 //! forgets to carry fails here first.
 
 use super::budget::CallWindow;
-use super::echo::{is_echo, merge_tags};
+use super::echo::{is_echo, merge_known_tags};
 use super::protocol::*;
 use super::records::{admit, claim, replay, sync_of, take_if_stale};
 use super::retention::Cutoffs;
@@ -246,7 +246,7 @@ handle!(RateAcquire, |s, op| {
     s.data
         .borrow_mut()
         .window
-        .acquire(now, op.limit, op.window_ms)
+        .acquire(now, op.limit, op.window_ms, op.lane)
 });
 
 handle!(RatePause, |s, op| {
@@ -374,9 +374,17 @@ handle!(MergeTags, |s, op| {
     let now = s.now();
     let mut d = s.data.borrow_mut();
     let slot = d.tags.entry(op.contact_id).or_default();
-    merge_tags(&mut slot.0, &op.tags);
-    slot.1 = now;
+    if merge_known_tags(&mut slot.0, slot.1, &op.tags, now).1 {
+        slot.1 = now;
+    }
     Ack {}
+});
+
+handle!(TagNews, |s, op| {
+    let now = s.now();
+    let d = s.data.borrow();
+    let (mut known, at) = d.tags.get(&op.contact_id).cloned().unwrap_or_default();
+    merge_known_tags(&mut known, at, &op.tags, now).0
 });
 
 handle!(KvGet, |s, op| s.data.borrow().kv.get(&op.key).cloned());

@@ -8,6 +8,7 @@
 //! answer is the answer type as JSON. A request that does not deserialise is an
 //! error, never a default.
 
+use super::budget::Lane;
 use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept};
 use crate::ghl::oauth::OAuthTokens;
 use serde::de::DeserializeOwned;
@@ -133,8 +134,8 @@ store_ops! {
     mapping_get => MappingGet { source_id: String } -> Option<String>;
     mapping_put => MappingPut { source_id: String, mapping: String } -> Ack;
     mapping_delete => MappingDelete { source_id: String } -> bool;
-    /// One GHL call within the location's budget, or how long to wait.
-    rate_acquire => RateAcquire { limit: u32, window_ms: u64 } -> Grant;
+    /// One GHL call in `lane` within the location's budget, or how long to wait.
+    rate_acquire => RateAcquire { limit: u32, window_ms: u64, lane: Lane } -> Grant;
     /// GHL said 429: nobody calls for this location for `ms`.
     rate_pause => RatePause { ms: u64 } -> Ack;
     /// One GHL webhook: a redelivery, an echo, or a change (kept to sync on).
@@ -147,6 +148,9 @@ store_ops! {
     tags_swap => SwapTags { contact_id: String, tags: Vec<String> } -> Option<Vec<String>>;
     /// Tags the bridge is about to add (their webhook is then an echo).
     tags_merge => MergeTags { contact_id: String, tags: Vec<String> } -> Ack;
+    /// Of `tags`, the ones the contact may not have yet, nothing written
+    /// ([`super::echo::merge_known_tags`]).
+    tags_news => TagNews { contact_id: String, tags: Vec<String> } -> Vec<String>;
     /// Small values kept per location (group ids, person links, fingerprints).
     kv_get => KvGet { key: String } -> Option<Value>;
     /// Stores a value (`null` deletes it) and answers the one it replaced.

@@ -57,3 +57,45 @@ test("a parked event alerts once an hour, signed; recovery sends the resolution"
   assert.deepEqual(shown.recent.map((a) => a.state), ["resolved", "firing"]);
   assert.ok(shown.recent.every((a) => a.status === 200), "the sink answered each");
 });
+
+/** One GHL call straight to the sandbox (as another app would): the daily allowance it leaves. */
+async function directCall() {
+  const res = await fetch(`${stack.sandboxUrl}/ghl/locations/dev-location/customFields`, {
+    headers: { authorization: "Bearer sandbox-location-token", version: "2021-07-28", accept: "application/json" },
+  });
+  await res.text();
+  return { remaining: Number(res.headers.get("x-ratelimit-daily-remaining")), limit: Number(res.headers.get("x-ratelimit-limit-daily")) };
+}
+
+const runCron = async () => assert.equal((await fetch(`${stack.url}/__scheduled?cron=*/10+*+*+*+*`)).status, 200);
+
+test("the cron alerts on GHL's daily allowance under 10% and on a silent source, and resolves both", async () => {
+  const set = await admin(stack, "/alerts", { method: "PUT", body: JSON.stringify({ webhookUrl: `${stack.sandboxUrl}/__sandbox/alerts`, silentAfterMinutes: { "never-sends": 30 } }) });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.deepEqual(set.body.silentAfterMinutes, { "never-sends": 30 });
+  const told = async (condition, type) => eventually(async () => (await sink()).find((a) => a.body.data.condition === condition && a.body.type === type), { what: `${type} ${condition}` });
+
+  // 100 calls left today, then all but 8 used by another app.
+  const { remaining, limit } = await directCall();
+  await sandbox(stack, "/__sandbox/config", { dailyLimit: limit - remaining + 100, burstLimit: 1000 });
+  for (let left = 99; left > 8; left = (await directCall()).remaining);
+  const lead = await postForm(stack, { email: "quota@exemple.fr", full_name: "Quota Bas" });
+  await eventually(async () => (await admin(stack, `/events`)).body.events.find((e) => e.key === lead.body.eventId && e.status === "done"), { what: "the lead done" });
+  const health = (await admin(stack, "/health")).body;
+  assert.ok(health.ghlDaily && health.ghlDaily.remaining < 8, JSON.stringify(health.ghlDaily));
+  await runCron();
+  const low = await told("dailyAllowanceLow", "alert.firing");
+  assert.match(low.body.data.message, /calls left today/);
+  const silent = await told("sourceSilent", "alert.firing");
+  assert.match(silent.body.data.message, /`never-sends` has sent nothing yet/);
+
+  // A new day (a big allowance again) and no silent source expected: both resolve.
+  await sandbox(stack, "/__sandbox/config", { dailyLimit: 3000, burstLimit: 100 });
+  const next = await postForm(stack, { email: "quota2@exemple.fr", full_name: "Quota Revenu" });
+  await eventually(async () => (await admin(stack, `/events`)).body.events.find((e) => e.key === next.body.eventId && e.status === "done"), { what: "the second lead done" });
+  await admin(stack, "/alerts", { method: "PUT", body: JSON.stringify({ webhookUrl: `${stack.sandboxUrl}/__sandbox/alerts`, silentAfterMinutes: {} }) });
+  await runCron();
+  await told("dailyAllowanceLow", "alert.resolved");
+  await told("sourceSilent", "alert.resolved");
+  assert.deepEqual((await admin(stack, "/alerts")).body.firing, []);
+});

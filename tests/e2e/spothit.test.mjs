@@ -46,6 +46,13 @@ describe("Spot-Hit callbacks", () => {
       kind: "status", params: { id_accuse: "9001", id_message: "1", numero: "+262692001122", statut: "4", statut_code: "301", nom: "Relance" },
     });
     await eventually(async () => (await contactWithPhone("+262692001122"))?.tags.includes("sms:failed"), { what: "the failure tag" });
+    // The reply made the contact known: its receipt is the tag call alone.
+    const receipt = await eventually(async () => {
+      const { body } = await admin(stack, "/events?source=spothit-status");
+      return body.events.find((e) => e.status === "done");
+    }, { what: "the receipt's record" });
+    assert.equal(receipt.action, "matched", JSON.stringify(receipt));
+    assert.equal(receipt.ghlCalls, 1, JSON.stringify(receipt));
   });
 
   test("the same callback twice is one event; a wrong token is refused", async () => {

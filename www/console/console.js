@@ -35,6 +35,18 @@ const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
 // ----- Locations --------------------------------------------------------------
 
 /** Worse first: not connected, then parked events or alerts, then by name. */
+/** GHL's daily allowance as its last answer said: a share, red under 10%. */
+function allowanceText(daily) {
+  if (!daily) return "no call yet";
+  const pct = (100 * daily.remaining) / Math.max(1, daily.limit);
+  return `${pct < 1 ? pct.toFixed(1) : Math.round(pct)}% (${daily.remaining.toLocaleString("en")} of ${daily.limit.toLocaleString("en")})`;
+}
+
+function allowanceCell(daily) {
+  const low = daily && daily.remaining * 10 < daily.limit;
+  return el("td", allowanceText(daily), low ? "bad-number" : daily ? "" : "muted");
+}
+
 function badness(l) {
   return (l.connected ? 0 : 4) + (l.health?.parked ? 2 : 0) + (l.health?.alertsFiring?.length ? 1 : 0);
 }
@@ -72,6 +84,7 @@ async function showLocations() {
       el("td", String(h?.parked ?? "–"), h?.parked ? "bad-number" : ""),
       el("td", ago(h?.lastEventAtMs)),
       el("td", String(h?.ghlCallsLastHour ?? "–")),
+      allowanceCell(h?.ghlDaily),
       el("td", h?.alertsFiring?.length ? h.alertsFiring.join(", ") : "none", h?.alertsFiring?.length ? "bad-number" : "muted"));
     row.addEventListener("click", (e) => { if (e.target.tagName !== "A") location.hash = link.getAttribute("href"); });
     body.append(row);
@@ -111,7 +124,10 @@ async function showLocation(id) {
   parked.append(el("strong", String(health.parked)), el("span", " dead letters"));
   const calls = el("li");
   calls.append(el("strong", String(health.ghlCallsLastHour)), el("span", " GHL calls in the last hour (budget 90 per 10 s)"));
-  counts.append(parked, calls);
+  const daily = health.ghlDaily;
+  const allowance = el("li", undefined, daily && daily.remaining * 10 < daily.limit ? "conflict" : "");
+  allowance.append(el("strong", allowanceText(daily)), el("span", " of GHL's daily allowance left"));
+  counts.append(parked, calls, allowance);
   $("location-view").hidden = false; // shown first: the chart takes the box's width
   drawChart(health);
   await Promise.all([showDeadLetters(one), showAlerts(one), showSyncBack(one), loadEvents(one, true)]);

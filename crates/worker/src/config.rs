@@ -66,6 +66,7 @@ impl Config {
                 signing_secret: read(env, "ALERT_SIGNING_SECRET").unwrap_or_default(),
                 specter_credits_floor: ghl_bridge::sync::alerts::DEFAULT_CREDITS_FLOOR,
                 error_rate_percent: ghl_bridge::sync::alerts::DEFAULT_ERROR_RATE_PERCENT,
+                silent_after_minutes: Default::default(),
             }),
             ghl_webhook_public_key: read(env, "GHL_WEBHOOK_PUBLIC_KEY"),
             echo_window_ms: read(env, "ECHO_WINDOW_SECONDS")

@@ -43,6 +43,12 @@ async fn run_location(env: &Env, cfg: &Config, location: &str) -> Result<()> {
     alerts::check_error_rate(&world, &settings)
         .await
         .map_err(from_world)?;
+    alerts::check_daily_allowance(&world, &settings)
+        .await
+        .map_err(from_world)?;
+    alerts::check_silent_sources(&world, &settings)
+        .await
+        .map_err(from_world)?;
     // A location without Specter costs nothing more.
     let polled = match &settings.specter {
         Some(_) => Some(

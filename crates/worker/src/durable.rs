@@ -19,7 +19,7 @@ use ghl_bridge::ghl::oauth::{
 use ghl_bridge::secrets::{sealed, unsealed};
 use ghl_bridge::sync::budget::CallWindow;
 use ghl_bridge::sync::directory::company_store;
-use ghl_bridge::sync::echo::{is_echo, merge_tags};
+use ghl_bridge::sync::echo::{is_echo, merge_known_tags};
 use ghl_bridge::sync::location::{holds_secrets, OAUTH_KEY};
 use ghl_bridge::sync::protocol::*;
 use ghl_bridge::sync::records::{admit, claim, replay, sync_of, take_if_stale};
@@ -666,7 +666,7 @@ handle!(MappingDelete, |s, op| {
 
 handle!(RateAcquire, |s, op| {
     let mut window: CallWindow = s.kv_value(WINDOW_KEY)?.unwrap_or_default();
-    let grant = window.acquire(s.now(), op.limit, op.window_ms);
+    let grant = window.acquire(s.now(), op.limit, op.window_ms, op.lane);
     // A refusal books a return: kept too.
     s.kv_store(WINDOW_KEY, &window)?;
     grant
@@ -825,16 +825,36 @@ handle!(SwapTags, |s, op| {
     }
 });
 
-handle!(MergeTags, |s, op| {
-    let before: Option<String> = s.value(
-        "SELECT tags AS v FROM contacts WHERE contact_id = ?",
-        vec![text(&op.contact_id)],
-    )?;
-    let mut known: Vec<String> = match before {
+/// The tags known on a contact and when they were last refreshed.
+fn known_tags(
+    s: &BridgeStore,
+    contact_id: &str,
+) -> std::result::Result<(Vec<String>, u64), WorldError> {
+    #[derive(Deserialize)]
+    struct Known {
+        tags: Option<String>,
+        tags_at_ms: Option<u64>,
+    }
+    let before = s
+        .rows::<Known>(
+            "SELECT tags, tags_at_ms FROM contacts WHERE contact_id = ?",
+            vec![text(contact_id)],
+        )?
+        .into_iter()
+        .next();
+    let known_at = before.as_ref().and_then(|k| k.tags_at_ms).unwrap_or(0);
+    let known = match before.and_then(|k| k.tags) {
         Some(t) => serde_json::from_str(&t)?,
         None => Vec::new(),
     };
-    merge_tags(&mut known, &op.tags);
+    Ok((known, known_at))
+}
+
+handle!(MergeTags, |s, op| {
+    let (mut known, known_at) = known_tags(s, &op.contact_id)?;
+    if !merge_known_tags(&mut known, known_at, &op.tags, s.now()).1 {
+        return Ok(Ack {});
+    }
     s.exec(
         "INSERT INTO contacts (contact_id, tags, tags_at_ms) VALUES (?, ?, ?)
          ON CONFLICT (contact_id) DO UPDATE SET tags = excluded.tags, tags_at_ms = excluded.tags_at_ms",
@@ -846,6 +866,11 @@ handle!(MergeTags, |s, op| {
     )
     .map_err(sql_err)?;
     Ack {}
+});
+
+handle!(TagNews, |s, op| {
+    let (mut known, known_at) = known_tags(s, &op.contact_id)?;
+    merge_known_tags(&mut known, known_at, &op.tags, s.now()).0
 });
 
 handle!(KvGet, |s, op| { s.kv_value::<Value>(&op.key)? });
