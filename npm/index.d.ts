@@ -264,6 +264,21 @@ export interface EventRecord {
   ghlCalls: number;
   warnings: string[];
   updatedAtMs: number;
+  /** The mapping the last attempt ran the payload through. */
+  mapping?: { kind: "saved" } | { kind: "builtin"; template: string };
+  /** The GHL requests sent (the last 20), oldest first, with GHL's answer. */
+  ghlRequests?: GhlRequestLog[];
+}
+export interface GhlRequestLog {
+  step: "upsert" | "tags" | "note" | "task" | "appointment";
+  method: HttpMethod;
+  /** Path and query, without the host. */
+  path: string;
+  /** None when no answer came. */
+  status: number | null;
+  /** What went wrong, in GHL's words where it gave some. */
+  message: string | null;
+  atMs: number;
 }
 export interface GhlEventEntry {
   webhookId: string;

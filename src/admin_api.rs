@@ -92,6 +92,42 @@ pub struct EventRecord {
     /// Paced behind the location's backlog: queued to run from this time.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub due_at_ms: u64,
+    /// The mapping the last attempt ran the payload through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<MappingUsed>,
+    /// The GHL requests sent for this event, oldest first (the last
+    /// [`GHL_REQUESTS_KEPT`]), each with what GHL answered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ghl_requests: Vec<GhlRequestLog>,
+}
+
+/// How many of an event's GHL requests its record keeps (retries add up).
+pub const GHL_REQUESTS_KEPT: usize = 20;
+
+/// The mapping an event ran through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum MappingUsed {
+    /// The one saved for its source.
+    Saved,
+    /// A built-in template (the source's own, else the generic web form).
+    Builtin { template: String },
+}
+
+/// One GHL request an event made, and what came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GhlRequestLog {
+    /// `upsert`, `tags`, `note`, `task`, `appointment`, `custom fields`.
+    pub step: String,
+    pub method: String,
+    /// The path and query, without the host (never a credential).
+    pub path: String,
+    /// GHL's HTTP status; none when no answer came (the network).
+    pub status: Option<u16>,
+    /// What went wrong, in GHL's words where it gave some; none on success.
+    pub message: Option<String>,
+    pub at_ms: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -4,7 +4,7 @@
 //! duplicate rule, the silently dropped phone, 429s with GHL's headers, 5xx
 //! and 422 are the sandbox's own. Seconds under a plain `cargo test`.
 
-use ghl_bridge::admin_api::{ContactAction, EventRecord, EventStatus, GhlOutcome};
+use ghl_bridge::admin_api::{ContactAction, EventRecord, EventStatus, GhlOutcome, MappingUsed};
 use ghl_bridge::ghl::webhooks::GhlEvent;
 use ghl_bridge::http::{HttpRequest, HttpResponse, Method};
 use ghl_bridge::mapping::{builtin_template, parse_payload, PayloadFormat};
@@ -1410,6 +1410,36 @@ fn a_receipt_for_a_contact_gone_from_ghl_upserts_it_again() {
     assert_ne!(id, "gone-contact-id");
     assert_eq!(b.tags_of(&id), ["sms:failed"]);
     assert_eq!(record.ghl_calls, 3, "the refused tag, the upsert, the tag");
+    // Each request is on the record with GHL's answer, for the console.
+    let sent: Vec<(&str, &str, Option<u16>)> = record
+        .ghl_requests
+        .iter()
+        .map(|r| (r.step.as_str(), r.method.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("tags", "POST", Some(400)),
+            ("upsert", "POST", Some(200)),
+            ("tags", "POST", Some(201))
+        ]
+    );
+    let refused = &record.ghl_requests[0];
+    assert_eq!(refused.path, "/ghl/contacts/gone-contact-id/tags");
+    assert!(
+        refused
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("Contact not found"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        record.mapping,
+        Some(MappingUsed::Builtin {
+            template: "spothit-status".into()
+        })
+    );
     let known = block_on(b.world.identity_get(vec!["phone:+33644444444".into()])).unwrap();
     assert_eq!(
         known.values().next(),

@@ -79,16 +79,26 @@ pub struct CallWindow {
     /// stands in front of other locations' events on the queue.
     #[serde(default)]
     pub admitted_until: u64,
-    /// The receipts' own book: admitted and sent-away receipts are spread up
-    /// to here at their share of the window.
+    /// The receipts' own book: a burst of new receipts is spread up to here
+    /// at their share of the window.
     #[serde(default)]
     pub receipts_until: u64,
+    /// Receipts sent away (the window was full when their turn came) come
+    /// back one after the other from when it has room again, up to here:
+    /// soon, not behind the whole burst, whose turns are already booked.
+    #[serde(default)]
+    pub receipts_back_until: u64,
 }
 
 /// The share of the window one typical event's calls take (333 ms of 10 s
 /// at 90 calls): paced and booked events are this far apart.
 fn event_slot_ms(limit: u32, window_ms: u64) -> u64 {
     window_ms / u64::from(limit.max(1)) * CALLS_PER_EVENT
+}
+
+/// The share of the window one receipt's calls take (166 ms of 10 s at 60).
+fn receipt_slot_ms(window_ms: u64) -> u64 {
+    window_ms / u64::from(RECEIPT_CALLS_PER_WINDOW) * CALLS_PER_RECEIPT
 }
 
 impl CallWindow {
@@ -109,7 +119,12 @@ impl CallWindow {
         };
         let come_back_ms = match lane {
             Lane::Lead => self.book(now_ms, wait_ms, limit, window_ms),
-            Lane::Receipt => self.book_receipt(now_ms + wait_ms, window_ms) - now_ms,
+            Lane::Receipt => {
+                let slot = receipt_slot_ms(window_ms);
+                let at = self.receipts_back_until.max(now_ms + wait_ms);
+                self.receipts_back_until = at + slot;
+                at - now_ms
+            }
         };
         Grant {
             granted: false,
@@ -181,11 +196,10 @@ impl CallWindow {
         (at - now_ms).saturating_sub(HEADROOM_MS)
     }
 
-    /// A receipt's turn on the receipts' book, not before `earliest_ms`.
+    /// A new receipt's turn on the receipts' book, not before `earliest_ms`.
     fn book_receipt(&mut self, earliest_ms: u64, window_ms: u64) -> u64 {
-        let slot = window_ms / u64::from(RECEIPT_CALLS_PER_WINDOW) * CALLS_PER_RECEIPT;
         let at = self.receipts_until.max(earliest_ms);
-        self.receipts_until = at + slot;
+        self.receipts_until = at + receipt_slot_ms(window_ms);
         at
     }
 
@@ -310,5 +324,12 @@ mod tests {
         }
         assert_eq!(w.admit(1_100, 90, 10_000, Lead), 0);
         assert!(w.acquire(1_200, 90, 10_000, Lead).granted);
+        // One sent away when its turn finds the window full comes back when
+        // it has room, not behind the 27 minutes of the burst.
+        let away = w.acquire(1_300, 90, 10_000, Receipt);
+        assert!(!away.granted);
+        assert_eq!(away.come_back_ms, away.wait_ms);
+        let next = w.acquire(1_300, 90, 10_000, Receipt);
+        assert_eq!(next.come_back_ms, away.wait_ms + 166, "then one slot apart");
     }
 }

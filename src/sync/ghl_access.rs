@@ -101,8 +101,8 @@ pub const DAILY_KEY: &str = "ghl-daily";
 
 /// Keeps GHL's daily allowance from an answer's headers, not on every call:
 /// every 2,000th of the allowance (100 calls of GHL's 200,000), and ten times
-/// as often in the last tenth, where the alert is. GHL counts the location's
-/// calls of this app, so each multiple is seen.
+/// as often in the last tenth, where the alert is, and the day's first. GHL
+/// counts the location's calls of this app, so each multiple is seen.
 async fn keep_daily_allowance<W: World>(
     world: &W,
     response: &HttpResponse,
@@ -122,7 +122,8 @@ async fn keep_daily_allowance<W: World>(
     } else {
         step
     };
-    if remaining % step == 0 {
+    // And the day's first call, so a new day shows at once.
+    if remaining % step == 0 || remaining + 1 == limit {
         world
             .kv_put(DAILY_KEY.into(), serde_json::to_value(daily)?)
             .await?;

@@ -8,17 +8,23 @@ use super::alerts;
 use super::attempt::{settle_claimed, Attempt, Run};
 use super::budget::Lane;
 use super::field_cache;
-use super::ghl_access::{budget_grant, ghl_target, refused, send_granted, send_within_budget};
+use super::ghl_access::{
+    budget_grant, ghl_target, refused, send_granted, send_within_budget, Step,
+};
 use super::plan::{follow_up_requests, upsert_call};
 use super::protocol::WorldError;
 use super::queue::QueuedEvent;
 use super::records::received;
 use super::settings::LocationSettings;
 use super::world::World;
-use crate::admin_api::{Accepted, ContactAction, EventRecord, EventStatus};
+use crate::admin_api::{
+    Accepted, ContactAction, EventRecord, EventStatus, GhlRequestLog, MappingUsed,
+    GHL_REQUESTS_KEPT,
+};
 use crate::dedupe::{decide, idempotency_key, IdentityDecision};
 use crate::ghl::contacts::UpsertedContact;
 use crate::ghl::{build_request, Call, GhlError, GhlTarget};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::mapping::{
     builtin_template, parse_payload, ApplyOptions, Mapping, MappingOutcome, PayloadFormat,
 };
@@ -135,18 +141,25 @@ pub async fn run<W: World>(
 }
 
 /// The mapping a source uses: saved, else its built-in template (spothit-stop,
-/// ...), else the generic web form.
+/// ...), else the generic web form. Says which on the record.
 async fn load_mapping<W: World>(
     world: &W,
-    source_id: &str,
+    record: &mut EventRecord,
     region: Option<&str>,
 ) -> Result<Result<Mapping, String>, WorldError> {
-    let text = match world.mapping_get(source_id.to_string()).await? {
-        Some(t) => t,
-        None => builtin_template(source_id)
-            .or_else(|| builtin_template("web-form"))
-            .map(|t| t.mapping.to_string())
-            .unwrap_or_default(),
+    let source_id = record.source_id.clone();
+    let text = match world.mapping_get(source_id.clone()).await? {
+        Some(t) => {
+            record.mapping = Some(MappingUsed::Saved);
+            t
+        }
+        None => {
+            let builtin = builtin_template(&source_id).or_else(|| builtin_template("web-form"));
+            record.mapping = builtin.map(|t| MappingUsed::Builtin {
+                template: t.id.to_string(),
+            });
+            builtin.map(|t| t.mapping.to_string()).unwrap_or_default()
+        }
     };
     Ok(Mapping::parse(&text)
         .map(|m| m.with_default_phone_region(region))
@@ -169,7 +182,7 @@ async fn process<W: World>(
         Err(attempt) => return Ok(attempt),
     };
     let region = settings.default_phone_region.as_deref();
-    let mapping = match load_mapping(world, &record.source_id, region).await? {
+    let mapping = match load_mapping(world, record, region).await? {
         Ok(m) => m,
         Err(reason) => return Ok(Attempt::Park(reason)),
     };
@@ -234,7 +247,9 @@ async fn process<W: World>(
             Ok(r) => r,
             Err(e) => return Ok(Attempt::Park(e.to_string())),
         };
-        let response = match send_within_budget(world, lane, &request, "upsert").await? {
+        let sent = send_within_budget(world, lane, &request, "upsert").await?;
+        log_request(record, "upsert", &request, &sent, world.now_ms());
+        let response = match sent {
             Ok(r) => r,
             Err(attempt) => return Ok(attempt),
         };
@@ -296,6 +311,7 @@ async fn process<W: World>(
         } else {
             send_within_budget(world, lane, &step.request, step.kind).await?
         };
+        log_request(record, step.kind, &step.request, &sent, world.now_ms());
         let response = match sent {
             Ok(r) => r,
             Err(attempt) => return Ok(attempt),
@@ -312,6 +328,41 @@ async fn process<W: World>(
         world.update(record.clone()).await?;
     }
     Ok(Attempt::Done)
+}
+
+/// Keeps what one GHL request came to on the event's record (a request the
+/// budget sent away before it went out is not one).
+fn log_request(
+    record: &mut EventRecord,
+    step: &str,
+    request: &HttpRequest,
+    sent: &Step<HttpResponse>,
+    now_ms: u64,
+) {
+    let (status, message) = match sent {
+        Ok(r) if (200..300).contains(&r.status) => (Some(r.status), None),
+        Ok(r) => (Some(r.status), Some(GhlError::from_response(r).to_string())),
+        Err(Attempt::Retry { reason, .. }) => (None, Some(reason.clone())),
+        Err(_) => return,
+    };
+    record.ghl_requests.push(GhlRequestLog {
+        step: step.to_string(),
+        method: request.method.as_str().to_string(),
+        path: path_of(&request.url).to_string(),
+        status,
+        message,
+        at_ms: now_ms,
+    });
+    let over = record.ghl_requests.len().saturating_sub(GHL_REQUESTS_KEPT);
+    record.ghl_requests.drain(..over);
+}
+
+/// `https://host/a/b?c` -> `/a/b?c`.
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..]
+        .find('/')
+        .map_or("/", |i| &url[after_scheme + i..])
 }
 
 /// The contact the identity cache named is gone from GHL (deleted, merged):

@@ -171,6 +171,8 @@ pub fn received(
         warnings: Vec::new(),
         updated_at_ms: now_ms,
         due_at_ms: 0,
+        mapping: None,
+        ghl_requests: Vec::new(),
     }
 }
 

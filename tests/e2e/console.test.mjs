@@ -60,7 +60,11 @@ test("the console lists the locations with their health, opens one, finds, repla
   await page.click(`#events tr[data-key="${parkedKey}"]`);
   await page.waitForSelector("#event-detail:not([hidden])");
   assert.match(await page.textContent("#event-payload"), /parked@exemple\.fr/);
-  await page.screenshot({ path: artifactPath("console-event.png"), fullPage: false });
+  assert.match(await page.textContent("#event-facts"), /the one saved for console-src/);
+  assert.match(await page.textContent("#event-requests"), /No GHL request sent yet/, "it parked before writing");
+  await page.waitForFunction(() => /customField\.budjet/.test(document.querySelector("#event-fields").textContent));
+  const fields = await page.locator("#event-fields tbody tr").allTextContents();
+  assert.ok(fields.includes("emailemail → email (automatic)parked@exemple.frparked@exemple.fr"), JSON.stringify(fields));
   await admin(worker, "/mappings/console-src", { method: "DELETE" });
   await page.getByRole("button", { name: "Replay this event" }).click();
   await eventually(async () => (await admin(worker, "/events?status=done")).body.events.some((e) => e.key === parkedKey), { what: "the replayed event done" });
@@ -72,11 +76,18 @@ test("the console lists the locations with their health, opens one, finds, repla
   await page.waitForSelector(`#events tr[data-key="${parkedKey}"][data-status="done"]`);
   await page.waitForFunction(() => /None/.test(document.querySelector("#dead-letters").textContent));
 
-  // By e-mail, as the core normalises it.
+  // By e-mail, as the core normalises it; its detail lists each GHL request.
   await page.selectOption("#filter-status", "");
   await page.fill("#filter-contact", " Console2@Exemple.fr ");
   await page.getByRole("button", { name: "Filter" }).click();
   await page.waitForFunction(() => document.querySelectorAll("#events tbody tr").length === 1);
+  await page.click("#events tbody tr");
+  await page.waitForFunction(() => /POST \/ghl\/contacts\/upsert/.test(document.querySelector("#event-requests").textContent));
+  const requests = await page.locator("#event-requests tbody tr").allTextContents();
+  assert.ok(requests.length >= 2 && requests.every((r) => /20[01]$/.test(r)), JSON.stringify(requests));
+  assert.match(await page.textContent("#event-facts"), /built-in web-form/);
+  await page.waitForFunction(() => /phone/.test(document.querySelector("#event-fields").textContent));
+  await page.screenshot({ path: artifactPath("console-event.png"), fullPage: false });
   assert.deepEqual(errors, []);
 });
 

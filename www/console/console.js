@@ -2,7 +2,7 @@
 // events, dead letters (grouped by reason, replayed) and alerts, all through
 // the npm module's typed BridgeClient. The admin token is kept in this tab's
 // sessionStorage only, never in a URL.
-import init, { BridgeClient, normaliseEmail, normalisePhone } from "../pkg/ghl_bridge_web.js";
+import init, { BridgeClient, normaliseEmail, normalisePhone, previewEvent, templates } from "../pkg/ghl_bridge_web.js";
 import uPlot from "./vendor/uPlot.esm.js";
 import { $, el, prettyJson } from "../dom.js";
 
@@ -37,7 +37,7 @@ const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
 /** Worse first: not connected, then parked events or alerts, then by name. */
 /** GHL's daily allowance as its last answer said: a share, red under 10%. */
 function allowanceText(daily) {
-  if (!daily) return "no call yet";
+  if (!daily) return "not read yet";
   const pct = (100 * daily.remaining) / Math.max(1, daily.limit);
   return `${pct < 1 ? pct.toFixed(1) : Math.round(pct)}% (${daily.remaining.toLocaleString("en")} of ${daily.limit.toLocaleString("en")})`;
 }
@@ -301,6 +301,70 @@ async function loadEvents(one, fresh) {
   $("more-events").onclick = () => loadEvents(one, false);
 }
 
+function mappingLabel(e) {
+  if (!e.mapping) return "not run yet";
+  return e.mapping.kind === "saved" ? `the one saved for ${e.sourceId}` : `built-in ${e.mapping.template}`;
+}
+
+/** Each GHL request the event sent, with GHL's answer. */
+function showRequests(requests) {
+  const body = $("event-requests").querySelector("tbody");
+  body.replaceChildren();
+  if (!requests.length) {
+    const row = el("tr");
+    const cell = el("td", "No GHL request sent yet.", "muted");
+    cell.colSpan = 5;
+    row.append(cell);
+    body.append(row);
+  }
+  for (const r of requests) {
+    const ok = r.status !== null && r.status < 300;
+    const row = el("tr");
+    row.append(
+      el("td", new Date(r.atMs).toLocaleTimeString()),
+      el("td", r.step),
+      el("td", `${r.method} ${r.path}`, "mono"),
+      el("td", r.status === null ? "no answer" : String(r.status), ok ? "ok" : "failed"),
+      el("td", r.message ?? "", r.message ? "reason" : "muted"));
+    body.append(row);
+  }
+}
+
+/** The event's payload through the mapping again (the core in wasm): each field and its source. */
+async function showFields(one, e) {
+  const body = $("event-fields").querySelector("tbody");
+  const note = $("event-fields-note");
+  body.replaceChildren();
+  note.textContent = "";
+  try {
+    const text = e.mapping?.kind === "builtin"
+      ? templates().find((t) => t.id === e.mapping.template)?.mapping
+      : (await one.getMapping(e.sourceId)).mapping;
+    if (!text) {
+      note.textContent = "The mapping is not there any more.";
+      return;
+    }
+    const preview = previewEvent(text, e.payload, e.format, one.locationId, Math.floor(e.receivedAtMs / 1000));
+    if (!preview.outcome) {
+      note.textContent = preview.payloadError ?? preview.mappingErrors.map((m) => m.message).join("; ");
+      return;
+    }
+    for (const p of preview.outcome.provenance) {
+      const row = el("tr", undefined, p.used ? "" : "unused");
+      const from = p.steps.length ? `${p.source} → ${p.steps.join(" → ")}` : p.source;
+      row.append(el("td", p.target, "mono"), el("td", from, "mono"), el("td", show(p.raw)), el("td", show(p.value)));
+      body.append(row);
+    }
+    const crossed = preview.outcome.provenance.some((p) => !p.used) ? " Crossed out: a fallback an earlier rule already filled." : "";
+    const saved = e.mapping?.kind === "saved" ? "Worked out again with the mapping as it is saved now." : "";
+    note.textContent = `${saved}${crossed}`.trim();
+  } catch (err) {
+    note.textContent = `Could not work the fields out: ${err.message}`;
+  }
+}
+
+const show = (v) => (v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
+
 function showEvent(one, e) {
   const box = $("event-detail");
   $("event-title").textContent = `Event ${e.key}`;
@@ -315,6 +379,9 @@ function showEvent(one, e) {
   if (e.error) fact("Reason", e.error);
   if (e.warnings?.length) fact("Warnings", e.warnings.join("; "));
   if (e.contactId) fact("Contact", `${e.contactId} (${e.action ?? "written"})`);
+  fact("Mapping", mappingLabel(e));
+  showRequests(e.ghlRequests ?? []);
+  showFields(one, e);
   $("event-payload").textContent = prettyJson(e.payload);
   const actions = $("event-actions");
   actions.replaceChildren();

@@ -5,6 +5,7 @@
 
 use crate::config::Config;
 use crate::world::WorkerWorld;
+use futures_util::future::join_all;
 use ghl_bridge::sync::{inbound, sync_back, Disposition, QueuedEvent, QueuedKind, Run};
 use serde_json::{json, Value};
 use worker::{
@@ -13,54 +14,60 @@ use worker::{
 
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let cfg = Config::from_env(env);
-    for message in batch.messages()? {
-        let event = message.body().clone();
-        let world = WorkerWorld::for_location(env, &event.location)?;
-        let settings = match world.settings(&cfg, &event.location).await {
-            Ok(s) => s,
-            Err(e) => {
-                console_log!(
-                    "{}",
-                    json!({"level": "error", "event": event.key, "msg": e.to_string()})
-                );
-                retry(&message, 5);
-                continue;
+    let messages = batch.messages()?;
+    // Side by side: a message that waits (a busy location's budget, a slow
+    // GHL) holds none of the others, whichever location they are for.
+    join_all(messages.iter().map(|m| handle(m, env, &cfg))).await;
+    Ok(())
+}
+
+/// One message: its attempt, then ack or put back.
+async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) {
+    let event = message.body().clone();
+    let world = match WorkerWorld::for_location(env, &event.location) {
+        Ok(w) => w,
+        Err(e) => return failed(message, &event, &e.to_string()),
+    };
+    let settings = match world.settings(cfg, &event.location).await {
+        Ok(s) => s,
+        Err(e) => return failed(message, &event, &e.to_string()),
+    };
+    // One log line per attempt, naming its event.
+    let ran = match event.kind {
+        QueuedKind::Inbound => inbound::run(&world, &settings, &event.key)
+            .await
+            .map(|run| logged(run, |r, s| json!({"event": r.key, "source": r.source_id,
+                "attempt": r.attempts, "outcome": s.outcome, "contactId": r.contact_id, "detail": s.detail}))),
+        QueuedKind::Ghl => sync_back::run(&world, &settings, &event.key)
+            .await
+            .map(|run| logged(run, |e, s| json!({"ghlEvent": e.webhook_id, "type": e.event_type,
+                "contactId": e.contact_id, "outcome": s.outcome, "detail": s.detail}))),
+    };
+    match ran {
+        Ok((disposition, line)) => {
+            let mut line = line.unwrap_or_else(|| json!({"outcome": "skipped"}));
+            line["level"] = json!("info");
+            if line.get("ghlEvent").is_none() {
+                line["event"] = json!(event.key);
             }
-        };
-        // One log line per attempt, naming its event.
-        let ran = match event.kind {
-            QueuedKind::Inbound => inbound::run(&world, &settings, &event.key)
-                .await
-                .map(|run| logged(run, |r, s| json!({"event": r.key, "source": r.source_id,
-                    "attempt": r.attempts, "outcome": s.outcome, "contactId": r.contact_id, "detail": s.detail}))),
-            QueuedKind::Ghl => sync_back::run(&world, &settings, &event.key)
-                .await
-                .map(|run| logged(run, |e, s| json!({"ghlEvent": e.webhook_id, "type": e.event_type,
-                    "contactId": e.contact_id, "outcome": s.outcome, "detail": s.detail}))),
-        };
-        match ran {
-            Ok((disposition, line)) => {
-                let mut line = line.unwrap_or_else(|| json!({"outcome": "skipped"}));
-                line["level"] = json!("info");
-                if line.get("ghlEvent").is_none() {
-                    line["event"] = json!(event.key);
-                }
-                console_log!("{line}");
-                match disposition {
-                    Disposition::Ack => message.ack(),
-                    Disposition::RetryAfterSeconds(delay) => retry(&message, delay),
-                }
-            }
-            Err(e) => {
-                console_log!(
-                    "{}",
-                    json!({"level": "error", "event": event.key, "msg": e.to_string()})
-                );
-                retry(&message, 5);
+            console_log!("{line}");
+            match disposition {
+                Disposition::Ack => message.ack(),
+                Disposition::RetryAfterSeconds(delay) => retry(message, delay),
             }
         }
+        Err(e) => failed(message, &event, &e.to_string()),
     }
-    Ok(())
+}
+
+/// The Worker's own trouble (storage, a binding): logged, and the message
+/// tried again in 5 s, never dropped.
+fn failed(message: &Message<QueuedEvent>, event: &QueuedEvent, why: &str) {
+    console_log!(
+        "{}",
+        json!({"level": "error", "event": event.key, "msg": why})
+    );
+    retry(message, 5);
 }
 
 /// The message's disposition, and the attempt's log line if one ran.
