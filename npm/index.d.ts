@@ -487,7 +487,8 @@ export class BridgeClient {
   disconnect(service: Service): Promise<ConnectionAnswer>;
   events(limit?: number | null): Promise<EventPage>;
   /** One page, newest first; pass `nextCursor` back as `cursor` for the next. */
-  eventsPage(query?: { status?: EventStatus; source?: string; limit?: number; cursor?: string } | null): Promise<EventPage>;
+  /** `contact`: an e-mail or phone, normalised as the pipeline does; its events (written to its contact, or holding it in their payload). */
+  eventsPage(query?: { status?: EventStatus; source?: string; contact?: string; limit?: number; cursor?: string } | null): Promise<EventPage>;
   /** The location's storage: rows and SQLite bytes. */
   storage(): Promise<StorageReport>;
   /** The location's health over the last `hours` (24; at most 168). */

@@ -1472,3 +1472,50 @@ fn a_receipt_sent_away_by_a_full_budget_still_tags_when_its_turn_comes() {
     assert_eq!(record.ghl_calls, 1, "its turn made the call");
     assert_eq!(b.tags_of(&id), ["sms:delivered"]);
 }
+
+#[test]
+fn one_persons_events_are_found_by_email_or_phone_however_written() {
+    let b = Bridge::new();
+    let written = b.form("a", lead("jeanne@example.fr", "06 12 34 56 78"));
+    b.form("b", lead("other@example.fr", "0698765432"));
+    b.drain();
+    // Parked before any write (the e-mail is one contact's, the phone the
+    // other's): found by its payload.
+    let unwritten = b.form("c", lead("other@example.fr", "06.12.34.56.78"));
+    b.drain();
+    assert_eq!(b.event(&unwritten.event_id).contact_id, None);
+    let find = |typed: &str| -> Vec<String> {
+        let search = block_on(ghl_bridge::sync::search::contact_search(
+            &b.world,
+            typed,
+            Some("FR"),
+        ))
+        .unwrap()
+        .unwrap();
+        let page = block_on(b.world.events(EventQuery {
+            limit: 100,
+            contact: Some(search),
+            ..EventQuery::default()
+        }))
+        .unwrap();
+        let mut keys: Vec<String> = page.events.into_iter().map(|e| e.key).collect();
+        keys.sort();
+        keys
+    };
+    let mut both = vec![written.event_id.clone(), unwritten.event_id.clone()];
+    both.sort();
+    assert_eq!(find(" Jeanne@Example.FR "), [written.event_id.as_str()]);
+    assert_eq!(
+        find("+33 6 12 34 56 78"),
+        both,
+        "by contact id, and by digits"
+    );
+    assert!(find("0611111111").is_empty());
+    let bad = block_on(ghl_bridge::sync::search::contact_search(
+        &b.world,
+        "bonjour",
+        Some("FR"),
+    ))
+    .unwrap();
+    assert!(bad.unwrap_err().contains("neither an e-mail nor a phone"));
+}

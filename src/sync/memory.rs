@@ -135,6 +135,7 @@ handle!(Events, |s, op| {
         .values()
         .filter(|r| q.status.is_none_or(|st| r.status == st))
         .filter(|r| q.source_id.as_ref().is_none_or(|id| &r.source_id == id))
+        .filter(|r| q.contact.as_ref().is_none_or(|c| c.matches(r)))
         .filter(|r| cursor.is_none_or(|c| c.precedes(r)))
         .collect();
     matching.sort_by(|a, b| (b.received_at_ms, &b.key).cmp(&(a.received_at_ms, &a.key)));

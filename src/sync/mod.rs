@@ -29,6 +29,7 @@ pub mod queue;
 pub mod records;
 pub mod retention;
 pub mod retry;
+pub mod search;
 pub mod settings;
 pub mod specter_poll;
 pub mod sweep;

@@ -286,6 +286,49 @@ pub struct EventQuery {
     pub source_id: Option<String>,
     pub limit: u32,
     pub cursor: Option<String>,
+    /// Only the events about one person (see [`super::search`]).
+    pub contact: Option<ContactSearch>,
+}
+
+/// One person's events: those written to a contact the identity cache knows
+/// for the e-mail or phone, and those whose payload holds it (parked before
+/// any write, say).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContactSearch {
+    pub contact_ids: Vec<String>,
+    /// Lower-case text the payload holds (the e-mail, also URL-encoded).
+    pub texts: Vec<String>,
+    /// The phone's last digits, found in a payload once its separators
+    /// ([`PHONE_SEPARATORS`]) are gone, however it was written.
+    pub digits: Option<String>,
+}
+
+/// What people put between a phone's digits (and a form's encoding of a
+/// space): dropped from a payload before looking for the digits.
+pub const PHONE_SEPARATORS: [&str; 7] = ["%20", " ", ".", "-", "+", "(", ")"];
+
+impl ContactSearch {
+    /// The in-memory reading of the query (the Durable Object's is SQL).
+    pub fn matches(&self, record: &EventRecord) -> bool {
+        if record
+            .contact_id
+            .as_ref()
+            .is_some_and(|id| self.contact_ids.contains(id))
+        {
+            return true;
+        }
+        let payload = record.payload.to_lowercase();
+        if self.texts.iter().any(|t| payload.contains(t.as_str())) {
+            return true;
+        }
+        self.digits.as_ref().is_some_and(|digits| {
+            let bare = PHONE_SEPARATORS
+                .iter()
+                .fold(payload.clone(), |text, sep| text.replace(sep, ""));
+            bare.contains(digits.as_str())
+        })
+    }
 }
 
 impl EventQuery {
@@ -311,6 +354,7 @@ impl EventQuery {
             source_id: source,
             limit: limit.and_then(|l| l.parse().ok()).unwrap_or(200),
             cursor,
+            contact: None,
         })
     }
 }

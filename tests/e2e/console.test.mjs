@@ -88,6 +88,12 @@ test("the console lists the locations with their health, opens one, finds, repla
   assert.match(await page.textContent("#event-facts"), /built-in web-form/);
   await page.waitForFunction(() => /phone/.test(document.querySelector("#event-fields").textContent));
   await page.screenshot({ path: artifactPath("console-event.png"), fullPage: false });
+  // The Worker's search, on every page: a phone however written; nonsense is a 400.
+  const byPhone = (await admin(worker, `/events?contact=${encodeURIComponent("+33 6.11.22.33.41")}`)).body.events;
+  assert.deepEqual(byPhone.map((e) => JSON.parse(e.payload).email), ["console1@exemple.fr"]);
+  const bad = await admin(worker, "/events?contact=bonjour");
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /neither an e-mail nor a phone/);
   assert.deepEqual(errors, []);
 });
 

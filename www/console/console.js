@@ -2,7 +2,7 @@
 // events, dead letters (grouped by reason, replayed) and alerts, all through
 // the npm module's typed BridgeClient. The admin token is kept in this tab's
 // sessionStorage only, never in a URL.
-import init, { BridgeClient, normaliseEmail, normalisePhone, previewEvent, templates } from "../pkg/ghl_bridge_web.js";
+import init, { BridgeClient, previewEvent, templates } from "../pkg/ghl_bridge_web.js";
 import uPlot from "./vendor/uPlot.esm.js";
 import { $, el, prettyJson } from "../dom.js";
 
@@ -263,15 +263,6 @@ async function showSyncBack(one) {
 }
 
 /** The search box matches e-mails and phones as the core normalises them. */
-function matchesContact(e, needle) {
-  if (!needle) return true;
-  let wanted = needle.trim().toLowerCase();
-  try { wanted = needle.includes("@") ? normaliseEmail(needle) : normalisePhone(needle, "FR"); } catch { /* as typed */ }
-  const text = (e.payload ?? "").toLowerCase();
-  const digits = wanted.replace(/^\+33/, "0").replace(/\D/g, "");
-  return text.includes(wanted) || (digits.length > 5 && text.replace(/\D/g, "").includes(digits.slice(-9)));
-}
-
 async function loadEvents(one, fresh) {
   if (fresh) {
     eventsCursor = null;
@@ -280,14 +271,15 @@ async function loadEvents(one, fresh) {
   const query = { limit: 50 };
   if ($("filter-status").value) query.status = $("filter-status").value;
   if ($("filter-source").value.trim()) query.source = $("filter-source").value.trim();
+  // Found by the Worker, normalised as the pipeline does: every page, not just this one.
+  if ($("filter-contact").value.trim()) query.contact = $("filter-contact").value.trim();
   if (eventsCursor) query.cursor = eventsCursor;
   const page = await one.eventsPage(query);
   eventsCursor = page.nextCursor ?? null;
   shownEvents.push(...page.events);
-  const needle = $("filter-contact").value;
   const body = $("events").querySelector("tbody");
   body.replaceChildren();
-  for (const e of shownEvents.filter((x) => matchesContact(x, needle))) {
+  for (const e of shownEvents) {
     const row = el("tr");
     row.dataset.key = e.key;
     row.dataset.status = e.status;

@@ -267,7 +267,8 @@ impl BridgeClient {
     }
 
     /// One page of events, newest first: `{events, nextCursor?}`. `query`:
-    /// `{status?, source?, limit?, cursor?}` (the previous page's `nextCursor`).
+    /// `{status?, source?, contact?, limit?, cursor?}` (the previous page's
+    /// `nextCursor`; `contact`: an e-mail or phone, normalised by the Worker).
     #[wasm_bindgen(js_name = eventsPage)]
     pub async fn events_page(&self, query: JsValue) -> Result<JsValue, JsValue> {
         let query: EventsQuery = if query.is_undefined() || query.is_null() {
@@ -280,6 +281,7 @@ impl BridgeClient {
             ("source", query.source),
             ("limit", query.limit.map(|l| l.to_string())),
             ("cursor", query.cursor),
+            ("contact", query.contact),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -460,4 +462,5 @@ struct EventsQuery {
     source: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
+    contact: Option<String>,
 }

@@ -14,7 +14,7 @@ use ghl_bridge::outbound::SyncRules;
 use ghl_bridge::sync::protocol::{EventQuery, Store};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::sync_back::{self, SYNC_RULES_KEY};
-use ghl_bridge::sync::{alerts, field_cache, health, specter_poll, QueuedEvent, World};
+use ghl_bridge::sync::{alerts, field_cache, health, search, specter_poll, QueuedEvent, World};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
@@ -42,10 +42,21 @@ pub async fn location_route(
                 param("limit"),
                 param("cursor"),
             );
-            let query = match query {
+            let mut query = match query {
                 Ok(q) => q,
                 Err(why) => return json_error(400, "bad_status", &why),
             };
+            if let Some(typed) = param("contact") {
+                let settings = world.settings(cfg, location).await.map_err(from_world)?;
+                let region = settings.default_phone_region.as_deref();
+                match search::contact_search(&world, &typed, region)
+                    .await
+                    .map_err(from_world)?
+                {
+                    Ok(c) => query.contact = Some(c),
+                    Err(why) => return json_error(400, "bad_contact", &why),
+                }
+            }
             let page = world.events(query).await.map_err(from_world)?;
             json_ok(&EventList {
                 events: page.events,

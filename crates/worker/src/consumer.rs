@@ -5,7 +5,6 @@
 
 use crate::config::Config;
 use crate::world::WorkerWorld;
-use futures_util::future::join_all;
 use ghl_bridge::sync::{inbound, sync_back, Disposition, QueuedEvent, QueuedKind, Run};
 use serde_json::{json, Value};
 use worker::{
@@ -14,10 +13,11 @@ use worker::{
 
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let cfg = Config::from_env(env);
-    let messages = batch.messages()?;
-    // Side by side: a message that waits (a busy location's budget, a slow
-    // GHL) holds none of the others, whichever location they are for.
-    join_all(messages.iter().map(|m| handle(m, env, &cfg))).await;
+    // One after another. Side by side (the whole batch at once), workerd run
+    // locally ran out of sockets in the many-locations load run.
+    for message in batch.messages()? {
+        handle(&message, env, &cfg).await;
+    }
     Ok(())
 }
 

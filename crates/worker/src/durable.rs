@@ -556,6 +556,9 @@ handle!(Events, |s, op| {
         sql.push_str(" AND source_id = ?");
         bindings.push(text(source));
     }
+    if let Some(search) = &q.contact {
+        push_contact_search(&mut sql, &mut bindings, search);
+    }
     if let Some(c) = cursor {
         sql.push_str(" AND (received_at_ms < ? OR (received_at_ms = ? AND key < ?))");
         bindings.extend([int(c.received_at_ms), int(c.received_at_ms), text(c.key)]);
@@ -576,6 +579,40 @@ handle!(Events, |s, op| {
         events,
     }
 });
+
+/// One person's events in SQL, as [`ContactSearch::matches`] reads them: a
+/// scan of the location's events, their contact id and payload.
+fn push_contact_search(
+    sql: &mut String,
+    bindings: &mut Vec<SqlStorageValue>,
+    search: &ContactSearch,
+) {
+    let mut any = Vec::new();
+    if !search.contact_ids.is_empty() {
+        let marks = vec!["?"; search.contact_ids.len()].join(", ");
+        any.push(format!("json_extract(record, '$.contactId') IN ({marks})"));
+        bindings.extend(search.contact_ids.iter().map(text));
+    }
+    for t in &search.texts {
+        any.push("instr(lower(payload), ?) > 0".to_string());
+        bindings.push(text(t));
+    }
+    if let Some(digits) = &search.digits {
+        let bare = PHONE_SEPARATORS
+            .iter()
+            .fold("lower(payload)".to_string(), |inner, _| {
+                format!("replace({inner}, ?, '')")
+            });
+        // The separators bind innermost first, as the fold nests them.
+        bindings.extend(PHONE_SEPARATORS.iter().map(|sep| text(*sep)));
+        any.push(format!("instr({bare}, ?) > 0"));
+        bindings.push(text(digits));
+    }
+    if any.is_empty() {
+        any.push("0".into());
+    }
+    sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+}
 
 handle!(Stale, |s, op| {
     let now = s.now();

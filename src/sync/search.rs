@@ -1,0 +1,48 @@
+//! Finding one person's events from an e-mail or a phone typed in the
+//! console: normalised as the pipeline does, turned into the contact ids the
+//! identity cache knows for it and the text its payloads hold.
+
+use super::protocol::{ContactSearch, Store, WorldError};
+use crate::dedupe::IdentityKeys;
+
+/// The phone digits looked for in payloads: the last nine (a French number
+/// without its 0 or +33; elsewhere, the end of the number).
+const PHONE_DIGITS: usize = 9;
+
+/// What `typed` asks for; `Err` says why it is neither an e-mail nor a phone.
+pub async fn contact_search<S: Store>(
+    store: &S,
+    typed: &str,
+    phone_region: Option<&str>,
+) -> Result<Result<ContactSearch, String>, WorldError> {
+    let typed = typed.trim();
+    let keys = if typed.contains('@') {
+        IdentityKeys::new(Some(typed), None, phone_region)
+    } else {
+        IdentityKeys::new(None, Some(typed), phone_region)
+    };
+    if keys.is_empty() {
+        return Ok(Err(format!(
+            "`contact` is neither an e-mail nor a phone number: `{typed}`"
+        )));
+    }
+    let contact_ids = store
+        .identity_get(keys.all())
+        .await?
+        .into_values()
+        .collect();
+    let texts = keys
+        .email
+        .iter()
+        .flat_map(|e| [e.clone(), e.replace('@', "%40")])
+        .collect();
+    let digits = keys.phone.map(|p| {
+        let all: String = p.chars().filter(char::is_ascii_digit).collect();
+        all[all.len().saturating_sub(PHONE_DIGITS)..].to_string()
+    });
+    Ok(Ok(ContactSearch {
+        contact_ids,
+        texts,
+        digits,
+    }))
+}
