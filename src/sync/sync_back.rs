@@ -13,8 +13,6 @@ use super::queue::QueuedEvent;
 use super::settings::LocationSettings;
 use super::world::World;
 use crate::admin_api::GhlEventEntry;
-use crate::admin_api::GhlOutcome;
-use crate::dedupe::IdentityKeys;
 use crate::ghl::contacts::GetContact;
 use crate::ghl::webhooks::{GhlEvent, GhlEventType};
 use crate::ghl::{build_request, Call};
@@ -73,7 +71,6 @@ pub async fn accept<W: World>(
     event: GhlEvent,
 ) -> Result<GhlRecorded, WorldError> {
     let contact_id = event.contact_id().map(String::from);
-    let identity = identity_of(settings, &event);
     let recorded = world
         .ghl_event(GhlEventIn {
             webhook_id: event.webhook_id.clone(),
@@ -85,33 +82,12 @@ pub async fn accept<W: World>(
             body: Value::Object(event.data),
         })
         .await?;
-    if let Some((keys, id)) = identity.filter(|_| recorded.outcome != GhlOutcome::Duplicate) {
-        world.identity_put(keys, id).await?;
-    }
     if recorded.queued {
         world
             .enqueue(QueuedEvent::ghl(&settings.location_id, &event.webhook_id))
             .await?;
     }
     Ok(recorded)
-}
-
-/// A contact GHL told the bridge about is known by its e-mail and phone from
-/// then on (a delivery receipt for it needs no upsert): its identity keys
-/// and id.
-fn identity_of(settings: &LocationSettings, event: &GhlEvent) -> Option<(Vec<String>, String)> {
-    let about_a_contact = matches!(
-        event.event_type,
-        GhlEventType::ContactCreate | GhlEventType::ContactUpdate | GhlEventType::ContactTagUpdate
-    );
-    let contact_id = event.contact_id().filter(|_| about_a_contact)?;
-    let text = |k: &str| event.data.get(k).and_then(Value::as_str);
-    let keys = IdentityKeys::new(
-        text("email"),
-        text("phone"),
-        settings.default_phone_region.as_deref(),
-    );
-    (!keys.is_empty()).then(|| (keys.all(), contact_id.to_string()))
 }
 
 /// One attempt at syncing the GHL event `webhook_id` on.
