@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping bench-page bench-storage load clean
+.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping bench-page bench-storage bench-console load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench-mapping - mapping throughput (native, wasm vs JSONata), the cold path vs libphonenumber-js, wasm sizes"
 	@echo "make bench-page - the tester in Chromium: keystroke to preview, a 10,000-row CSV"
 	@echo "make bench-storage - one location's storage after 10,000 and 20,000 events, retention"
+	@echo "make bench-console - the console's first screen: 50 locations, then 10,000 events each"
 	@echo "make load  - load and fault run: Worker + sandbox, webhooks/s, latency, exactly-once, backfill"
 
 setup:
@@ -74,6 +75,10 @@ bench-page: build
 # One location's storage after 10,000 / 20,000 events, retention, first page.
 bench-storage: build
 	node bench/storage.mjs
+
+# The console's first screen: 50 locations, then 10,000 stored events each.
+bench-console: build
+	node bench/console.mjs
 
 # The load and fault run against the sandbox (minutes; EVENTS, CONCURRENCY, BACKFILL).
 load: build

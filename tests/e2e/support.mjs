@@ -146,7 +146,8 @@ function testConfig({ withoutQueue = false } = {}) {
 export async function startWorker(chosenPort, vars = {}, options = {}) {
   const port = chosenPort ?? (await freePort());
   const inspector = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
+  // A given state directory is kept: a restarted Worker finds its Durable Objects again.
+  const state = options.stateDir ?? mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
   const worker = startProcess(join(ROOT, "node_modules/.bin/wrangler"),
     ["dev", "--config", testConfig(options), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
       "--persist-to", state, "--log-level", "log", "--test-scheduled",
