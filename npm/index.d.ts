@@ -421,6 +421,12 @@ export interface LocationEntry {
   /** The agency it was bulk-installed from. */
   companyId?: string;
 }
+/** Rust: `admin_api::LocationWithHealth`. */
+export interface LocationWithHealth extends LocationEntry {
+  health?: LocationHealth;
+  /** Why this location's health could not be read (the others still are). */
+  healthError?: string;
+}
 export interface LocationUpdate {
   name?: string;
   /** A private-integration token (never answered back). */
@@ -470,8 +476,10 @@ export class BridgeClient {
    * uses `/v1/admin/locations/{locationId}/...` (unset: the default location). */
   forLocation(locationId: string): BridgeClient;
   readonly locationId: string | undefined;
-  /** Every location (operator token only). */
+  /** Every location (operator token only); with `healthHours`, each with its
+   * health over those hours, read side by side by the Worker in one request. */
   locations(): Promise<{ locations: LocationEntry[] }>;
+  locations(healthHours: number): Promise<{ locations: LocationWithHealth[] }>;
   /** GHL webhooks for locations nobody installed, counted (operator token only). */
   unknownLocations(): Promise<{ locations: UnknownLocation[] }>;
   /** The calls below need `forLocation` first. */

@@ -442,6 +442,25 @@ pub struct LocationList {
     pub locations: Vec<LocationEntry>,
 }
 
+/// `GET /v1/admin/locations?healthHours=`: every location with its health
+/// over that many hours, so the console's first screen is one request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LocationHealthList {
+    pub locations: Vec<LocationWithHealth>,
+}
+
+/// One location and its health, or why its health could not be read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationWithHealth {
+    #[serde(flatten)]
+    pub entry: LocationEntry,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<LocationHealth>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_error: Option<String>,
+}
+
 /// `PUT /v1/admin/locations/{locationId}`: what to change.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

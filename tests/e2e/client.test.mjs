@@ -105,10 +105,27 @@ test("forLocation scopes every call to one location; sources, connections and to
   await assert.rejects(other.connect("mailchimp", { apiKey: "k" }), /not a connection/);
   assert.equal((await other.disconnect("spothit")).connected, false);
 
+  // The console's first screen: every location with its health, in one request,
+  // the same health each location's own route answers.
+  const withHealth = await client.locations(24);
+  const byId = Object.fromEntries(withHealth.locations.map((l) => [l.id, l]));
+  assert.equal(byId["client-location"].name, "Client Location");
+  for (const id of ["dev-location", "client-location"]) {
+    const own = await client.forLocation(id).health(24);
+    assert.deepEqual(byId[id].health.totals, own.totals, id);
+    assert.equal(byId[id].health.locationId, id);
+  }
+  assert.ok(byId["dev-location"].health.totals.done > 0, "dev-location's events are counted");
+  assert.equal(byId["client-location"].health.totals.done, 0, "nothing of another location's");
+  const bad = await fetch(`${stack.url}/v1/admin/locations?healthHours=week`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error.code, "bad_hours");
+
   const { token } = await other.mintLocationToken();
   const own = new BridgeClient(stack.url, token).forLocation("client-location");
   assert.deepEqual((await own.eventsPage({ limit: 5 })).events, []);
   await assert.rejects(new BridgeClient(stack.url, token).forLocation("dev-location").events(5), (e) => e.status === 403);
   await assert.rejects(new BridgeClient(stack.url, token).locations(), (e) => e.status === 403);
+  await assert.rejects(new BridgeClient(stack.url, token).locations(24), (e) => e.status === 403);
   assert.deepEqual(await other.deleteSource("client-loc-form"), { sourceId: "client-loc-form", deleted: true });
 });

@@ -10,9 +10,9 @@ use crate::to_js;
 use ghl_bridge::admin_api::{
     routes, Accepted, AlertsAnswer, AlertsUpdate, ApiError, ConnectionAnswer, ConnectionUpdate,
     Connections, DeadLetters, EventList, GhlConnection, GhlEventList, GhlReplayed, LocationEntry,
-    LocationHealth, LocationList, LocationUpdate, MappingDeleted, MappingSaved, MintedToken, Saved,
-    Service, SourceAnswer, SourceUpdate, SpecterPollReport, StorageReport, StoredMapping, Swept,
-    SyncRulesAnswer, UnknownLocations,
+    LocationHealth, LocationHealthList, LocationList, LocationUpdate, MappingDeleted, MappingSaved,
+    MintedToken, Saved, Service, SourceAnswer, SourceUpdate, SpecterPollReport, StorageReport,
+    StoredMapping, Swept, SyncRulesAnswer, UnknownLocations,
 };
 use ghl_bridge::ghl::custom_fields::CustomFieldList;
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -158,10 +158,15 @@ impl BridgeClient {
             .map_err(|e| JsValue::from(js_sys::Error::new(&format!("bad {what}: {e}"))))
     }
 
-    /// Every location the deployment serves (operator token only).
-    pub async fn locations(&self) -> Result<JsValue, JsValue> {
-        let request = self.authed(Request::get(&self.deployment_url(routes::LOCATIONS)));
-        read::<LocationList>(self.send(request.build()).await?).await
+    /// Every location the deployment serves (operator token only); with
+    /// `healthHours`, each with its health over those hours, in one request.
+    pub async fn locations(&self, health_hours: Option<u32>) -> Result<JsValue, JsValue> {
+        let builder = self.authed(Request::get(&self.deployment_url(routes::LOCATIONS)));
+        let Some(hours) = health_hours else {
+            return read::<LocationList>(self.send(builder.build()).await?).await;
+        };
+        let builder = builder.query([("healthHours", hours.to_string())]);
+        read::<LocationHealthList>(self.send(builder.build()).await?).await
     }
 
     /// GHL webhooks for locations nobody installed, counted (operator token only).
