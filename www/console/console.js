@@ -57,7 +57,7 @@ async function showLocations() {
   // One request: the Worker reads every location's health side by side.
   const { locations } = await client.locations(24);
   const withHealth = locations.map((l) => ({ ...l, health: l.health ?? null, error: l.healthError }));
-  withHealth.sort((a, b) => badness(b) - badness(a) || a.name.localeCompare(b.name));
+  withHealth.sort((a, b) => badness(b) - badness(a) || a.name.localeCompare(b.name, undefined, { numeric: true }));
   const body = $("locations").querySelector("tbody");
   body.replaceChildren();
   for (const l of withHealth) {
