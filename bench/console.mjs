@@ -15,8 +15,9 @@
 import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import {
-  ADMIN_TOKEN, ROOT, admin, artifactPath, launchChromium, postForm, sandbox, startStack,
+  ADMIN_TOKEN, ROOT, admin, artifactPath, launchChromium, postForm, startStack,
 } from "../tests/e2e/support.mjs";
+import { addLocations } from "./locations.mjs";
 import { join } from "node:path";
 
 const LOCATIONS = Number(process.env.LOCATIONS ?? 50);
@@ -28,19 +29,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(0)} ms`;
 
 /** The default location plus sandbox locations console-01.., each with a form source. */
-async function addLocations(stack) {
-  const sources = [{ location: "dev-location", source: "demo", secret: undefined }];
-  for (let i = 1; i < LOCATIONS; i++) {
-    const id = `console-${String(i).padStart(2, "0")}`;
-    const token = `sbx-pit-${id}`;
-    await sandbox(stack, `/__sandbox/ghl/locations/${id}`, { name: `Console ${i}`, token });
-    const set = await admin(stack, `/locations/${id}`, { method: "PUT", body: JSON.stringify({ name: `Console ${i}`, ghlToken: token, phoneRegion: "FR" }) });
-    if (set.status !== 200) throw new Error(`location ${id}: ${JSON.stringify(set.body)}`);
-    const source = await admin(stack, `/locations/${id}/sources/form-${id}`, { method: "PUT", body: JSON.stringify({ kind: "form" }) });
-    if (source.status !== 200) throw new Error(`source of ${id}: ${JSON.stringify(source.body)}`);
-    sources.push({ location: id, source: `form-${id}`, secret: source.body.signingSecret });
-  }
-  return sources;
+async function allLocations(stack) {
+  const added = await addLocations(stack, LOCATIONS - 1, "console");
+  return [{ location: "dev-location", source: "demo" }, ...added.map(({ id, source, secret }) => ({ location: id, source, secret }))];
 }
 
 /** One real lead per location, and waits until each is applied. */
@@ -129,7 +120,7 @@ let stack = await startStack();
 const stateDir = stack.stateDir;
 const browser = await launchChromium();
 try {
-  const sources = await addLocations(stack);
+  const sources = await allLocations(stack);
   await oneLeadEach(stack, sources);
   console.log(`the console's first screen, ${LOCATIONS} locations (setup ${((performance.now() - started) / 1000).toFixed(0)} s)`);
   await stack.stop();

@@ -7,6 +7,7 @@
 // during it; ONLY=receipts for that run alone.
 import { performance } from "node:perf_hooks";
 import { admin, postForm, sandbox, SPOTHIT_TOKEN, startStack } from "../tests/e2e/support.mjs";
+import { addLocations } from "./locations.mjs";
 
 const EVENTS = Number(process.env.EVENTS ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
@@ -105,22 +106,6 @@ function busiestWindow(requests) {
     peak = Math.max(peak, i - j + 1);
   }
   return peak;
-}
-
-/** Sandbox locations load-01.. with a private-integration token each, and a form source each. */
-async function addLocations(stack, count) {
-  const locations = [];
-  for (let i = 1; i <= count; i++) {
-    const id = `load-${String(i).padStart(2, "0")}`;
-    const token = `sbx-pit-${id}`;
-    await sandbox(stack, `/__sandbox/ghl/locations/${id}`, { name: `Load ${i}`, token });
-    const set = await admin(stack, `/locations/${id}`, { method: "PUT", body: JSON.stringify({ name: `Load ${i}`, ghlToken: token, phoneRegion: "FR" }) });
-    if (set.status !== 200) throw new Error(`location ${id}: ${JSON.stringify(set.body)}`);
-    const source = await admin(stack, `/locations/${id}/sources/form-${id}`, { method: "PUT", body: JSON.stringify({ kind: "form" }) });
-    if (source.status !== 200) throw new Error(`source of ${id}: ${JSON.stringify(source.body)}`);
-    locations.push({ id, source: `form-${id}`, secret: source.body.signingSecret });
-  }
-  return locations;
 }
 
 /** Waits until every id of each location is done or parked; answers the records. */
