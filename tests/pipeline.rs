@@ -1258,7 +1258,7 @@ fn a_locations_health_counts_its_events_per_hour_by_outcome() {
     b.world.advance(2 * health::HOUR_MS);
     b.form("h-3", lead("h1@example.fr", "0611000002")); // two known contacts: parked
     b.drain();
-    let h = block_on(health::health(&b.world, &b.settings, 24)).unwrap();
+    let h = block_on(health::health(&b.world, LOCATION, 24)).unwrap();
     assert_eq!((h.totals.done, h.totals.parked, h.parked), (2, 1, 1));
     assert_eq!(h.hourly.len(), 2, "two hours with events: {:?}", h.hourly);
     assert!(h.hourly[0].at_ms < h.hourly[1].at_ms, "oldest first");
@@ -1268,7 +1268,7 @@ fn a_locations_health_counts_its_events_per_hour_by_outcome() {
     );
     assert_eq!(h.ghl_calls_last_hour, 0, "the parked one called nobody");
     assert_eq!(h.last_event_at_ms, Some(b.world.now_ms()));
-    let week = block_on(health::health(&b.world, &b.settings, 10_000)).unwrap();
+    let week = block_on(health::health(&b.world, LOCATION, 10_000)).unwrap();
     assert_eq!(
         week.since_ms,
         (b.world.now_ms() / health::HOUR_MS - 167) * health::HOUR_MS,

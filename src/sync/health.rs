@@ -5,7 +5,6 @@
 use super::alerts;
 use super::ghl_access::DAILY_KEY;
 use super::protocol::{SeriesPoint, WorldError};
-use super::settings::LocationSettings;
 use super::world::World;
 use crate::admin_api::LocationHealth;
 
@@ -15,7 +14,7 @@ pub const MAX_HOURS: u64 = 24 * 7;
 
 pub async fn health<W: World>(
     world: &W,
-    settings: &LocationSettings,
+    location_id: &str,
     hours: u64,
 ) -> Result<LocationHealth, WorldError> {
     let now = world.now_ms();
@@ -43,7 +42,7 @@ pub async fn health<W: World>(
         .map(|p| p.ghl_calls)
         .sum();
     Ok(LocationHealth {
-        location_id: settings.location_id.clone(),
+        location_id: location_id.to_string(),
         since_ms,
         totals,
         hourly: summary.points,

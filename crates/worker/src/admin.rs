@@ -6,29 +6,17 @@ use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
 use ghl_bridge::admin_api::{
     Accepted, ApiError, DeadLetters, EventList, EventStatus, GhlConnection, GhlEventList,
-    GhlReplayed, LocationHealth, MappingDeleted, MappingSaved, Saved, StoredMapping,
+    GhlReplayed, MappingDeleted, MappingSaved, Saved, StoredMapping,
 };
 use ghl_bridge::ghl::custom_fields::CustomFieldList;
 use ghl_bridge::mapping::{Mapping, PayloadFormat};
 use ghl_bridge::outbound::SyncRules;
-use ghl_bridge::sync::protocol::{EventQuery, Store, WorldError};
+use ghl_bridge::sync::protocol::{EventQuery, Store};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::sync_back::{self, SYNC_RULES_KEY};
 use ghl_bridge::sync::{alerts, field_cache, health, search, specter_poll, QueuedEvent, World};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
-
-/// A location's health over the last `hours`, for its own route and for the
-/// list of every location.
-pub async fn location_health(
-    world: &WorkerWorld<'_>,
-    cfg: &Config,
-    location: &str,
-    hours: u64,
-) -> std::result::Result<LocationHealth, WorldError> {
-    let settings = world.settings(cfg, location).await?;
-    health::health(world, &settings, hours).await
-}
 
 /// The per-location routes (`/v1/admin/locations/{id}/...`, and the older
 /// `/v1/admin/...` ones for the default location) after the caller was let in.
@@ -211,7 +199,7 @@ pub async fn location_route(
         (Method::Get, ["health"]) => {
             let hours = param("hours").and_then(|h| h.parse().ok()).unwrap_or(24);
             json_ok(
-                &location_health(&world, cfg, location, hours)
+                &health::health(&world, location, hours)
                     .await
                     .map_err(from_world)?,
             )

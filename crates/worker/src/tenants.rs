@@ -12,6 +12,7 @@ use ghl_bridge::admin_api::{
     Service, UnknownLocations,
 };
 use ghl_bridge::sync::directory::{self, DIRECTORY};
+use ghl_bridge::sync::health;
 use ghl_bridge::sync::tenancy::{self, Caller, SourceRefused};
 use ghl_bridge::sync::{Store, World};
 use worker::{Env, Method, Request, Response, Result};
@@ -203,7 +204,7 @@ async fn list_with_health(
         .into_iter()
         .map(|entry| async move {
             let health = match WorkerWorld::for_location(env, &entry.id) {
-                Ok(own) => crate::admin::location_health(&own, cfg, &entry.id, hours)
+                Ok(own) => health::health(&own, &entry.id, hours)
                     .await
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
