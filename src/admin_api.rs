@@ -118,7 +118,7 @@ pub enum MappingUsed {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GhlRequestLog {
-    /// `upsert`, `tags`, `note`, `task`, `appointment`, `custom fields`.
+    /// `upsert`, `tags`, `note`, `task`, `appointment`.
     pub step: String,
     pub method: String,
     /// The path and query, without the host (never a credential).

@@ -1464,7 +1464,11 @@ fn a_receipt_sent_away_by_a_full_budget_still_tags_when_its_turn_comes() {
     let record = b.event(&accepted.event_id);
     assert_eq!(record.status, EventStatus::Done, "{record:?}");
     assert_eq!(record.ghl_calls, 1, "its turn made the call");
-    assert!(b.tags_of(&id).contains(&"sms:delivered".to_string()));
+    assert_eq!(
+        b.tags_of(&id),
+        ["web-form", "sms:delivered"],
+        "the lead's tag, then the receipt's"
+    );
 }
 
 #[test]

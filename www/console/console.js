@@ -34,7 +34,6 @@ const token = () => sessionStorage.getItem(TOKEN_KEY) ?? "";
 
 // ----- Locations --------------------------------------------------------------
 
-/** Worse first: not connected, then parked events or alerts, then by name. */
 /** GHL's daily allowance as its last answer said: a share, red under 10%. */
 function allowanceText(daily) {
   if (!daily) return "not read yet";
@@ -47,6 +46,7 @@ function allowanceCell(daily) {
   return el("td", allowanceText(daily), low ? "bad-number" : daily ? "" : "muted");
 }
 
+/** How badly a location needs someone, to list the worst first: not connected, then parked events, then alerts firing. */
 function badness(l) {
   return (l.connected ? 0 : 4) + (l.health?.parked ? 2 : 0) + (l.health?.alertsFiring?.length ? 1 : 0);
 }
@@ -56,11 +56,10 @@ async function showLocations() {
   const started = performance.now();
   // One request: the Worker reads every location's health side by side.
   const { locations } = await client.locations(24);
-  const withHealth = locations.map((l) => ({ ...l, health: l.health ?? null, error: l.healthError }));
-  withHealth.sort((a, b) => badness(b) - badness(a) || a.name.localeCompare(b.name, undefined, { numeric: true }));
+  locations.sort((a, b) => badness(b) - badness(a) || a.name.localeCompare(b.name, undefined, { numeric: true }));
   const body = $("locations").querySelector("tbody");
   body.replaceChildren();
-  for (const l of withHealth) {
+  for (const l of locations) {
     const row = el("tr");
     row.dataset.location = l.id;
     row.classList.toggle("unhealthy", badness(l) > 0);
@@ -74,7 +73,7 @@ async function showLocations() {
     const h = l.health;
     const counts = el("td");
     if (h) for (const o of OUTCOMES) counts.append(el("span", `${h.totals[o.key]} ${o.label}`, `mini ${o.key}`));
-    else counts.append(el("span", l.error ?? "unknown", "muted"));
+    else counts.append(el("span", l.healthError ?? "unknown", "muted"));
     row.append(name, ghl, counts,
       el("td", String(h?.parked ?? "–"), h?.parked ? "bad-number" : ""),
       el("td", ago(h?.lastEventAtMs)),
@@ -87,8 +86,8 @@ async function showLocations() {
   $("locations-view").hidden = false;
   const ms = performance.now() - started;
   document.body.dataset.firstScreenMs = ms.toFixed(0);
-  const unhealthy = withHealth.filter((l) => badness(l) > 0).length;
-  say(`${withHealth.length} locations, ${unhealthy} need attention · loaded in ${ms.toFixed(0)} ms`, unhealthy ? "error" : "ok");
+  const unhealthy = locations.filter((l) => badness(l) > 0).length;
+  say(`${locations.length} location${locations.length === 1 ? "" : "s"}, ${unhealthy} need${unhealthy === 1 ? "s" : ""} attention · loaded in ${ms.toFixed(0)} ms`, unhealthy ? "error" : "ok");
 }
 
 // ----- One location -----------------------------------------------------------
@@ -257,7 +256,6 @@ async function showSyncBack(one) {
   box.append(list);
 }
 
-/** The search box matches e-mails and phones as the core normalises them. */
 async function loadEvents(one, fresh) {
   if (fresh) {
     eventsCursor = null;

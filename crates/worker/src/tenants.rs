@@ -54,7 +54,7 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
                 Some(Err(_)) => json_error(
                     400,
                     "bad_hours",
-                    "healthHours is a whole number of hours (1 to 168)",
+                    "healthHours is a whole number of hours (at most the last 168 are read)",
                 ),
             }
         }
