@@ -80,6 +80,18 @@ export const SANDBOX_WEBHOOK_KEY = "5h848clIXD6A20H/EXyI6CDIOK7YmVD/i3sWu3xg1aM=
  * writes to the sandbox's GHL, the sandbox sends its webhooks to the Worker.
  */
 export async function startStack(extraVars = {}, options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(extraVars, options);
+    } catch (e) {
+      // Another process took a chosen port between freePort() and workerd's
+      // bind (seen once in CI): the whole stack again, on new ports.
+      if (attempt >= 3 || !/Address already in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startStackOnce(extraVars, options) {
   const workerPort = await freePort();
   const sandboxPort = await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
@@ -99,7 +111,13 @@ export async function startStack(extraVars = {}, options = {}) {
     ...(typeof extraVars === "function" ? extraVars(sandboxUrl) : extraVars),
   };
   for (const [k, v] of Object.entries(vars)) if (v === null) delete vars[k];
-  const worker = await startWorker(workerPort, vars, options);
+  let worker;
+  try {
+    worker = await startWorker(workerPort, vars, options);
+  } catch (e) {
+    await sandbox.stop(); // not left running behind a failed start
+    throw e;
+  }
   return {
     url: worker.url,
     sandboxUrl,
@@ -155,7 +173,12 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
     { GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_HIDE_BANNER: "true", CI: "true" });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/health`, worker.child, worker.log, 60_000);
+  try {
+    await waitFor(`${url}/health`, worker.child, worker.log, 60_000);
+  } catch (e) {
+    await worker.stop();
+    throw e;
+  }
   return { url, log: worker.log, bytesSeen: worker.bytesSeen, stop: worker.stop, stateDir: state };
 }
 
