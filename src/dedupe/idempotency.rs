@@ -6,61 +6,81 @@ use sha2::{Digest, Sha256};
 /// Compact JSON with object keys sorted at every level: equal data, equal text,
 /// whatever order a source (or a `preserve_order` build) puts keys in.
 pub fn canonical_json(value: &Value) -> String {
-    fn write(value: &Value, out: &mut String) {
-        match value {
-            Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                out.push('{');
-                for (i, k) in keys.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&Value::String(k.clone()).to_string());
-                    out.push(':');
-                    write(&map[k], out);
-                }
-                out.push('}');
-            }
-            Value::Array(items) => {
-                out.push('[');
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write(v, out);
-                }
-                out.push(']');
-            }
-            scalar => out.push_str(&scalar.to_string()),
-        }
-    }
-    let mut out = String::new();
-    write(value, &mut out);
-    out
+    let mut out = Vec::with_capacity(256);
+    write_canonical(value, &mut out);
+    // Only JSON text went in: serde_json writes valid UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn digest_hex(parts: &[&str]) -> String {
+/// Writes straight into `out`: strings and numbers through serde_json's own
+/// writer (no text per value), keys re-sorted only where a map's order is not
+/// already sorted (serde_json's default map iterates in key order).
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<(&String, &Value)> = map.iter().collect();
+            if !keys.is_sorted_by(|a, b| a.0 <= b.0) {
+                keys.sort_by(|a, b| a.0.cmp(b.0));
+            }
+            out.push(b'{');
+            for (i, (k, v)) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_scalar(&k.as_str(), out);
+                out.push(b':');
+                write_canonical(v, out);
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(b']');
+        }
+        scalar => write_scalar(scalar, out),
+    }
+}
+
+fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Writing a string, number, bool or null into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+fn digest_hex(parts: &[&[u8]]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hasher = Sha256::new();
     for part in parts {
         // Length-prefixed, so ("ab","c") and ("a","bc") differ.
         hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
+        hasher.update(part);
     }
-    hasher.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut hex = String::with_capacity(32);
+    for b in &hasher.finalize()[..16] {
+        hex.push(HEX[usize::from(b >> 4)] as char);
+        hex.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    hex
 }
 
 /// The key of one source event: the same for every redelivery of that event
 /// (same source, same event id if the source gives one, same content), different
 /// as soon as the content changes. Key order in the payload does not matter.
 pub fn idempotency_key(source_id: &str, event_id: Option<&str>, payload: &Value) -> String {
-    let body = canonical_json(payload);
+    let mut body = Vec::with_capacity(512);
+    write_canonical(payload, &mut body);
     format!(
         "evt_{}",
-        digest_hex(&[source_id, event_id.unwrap_or(""), &body])
+        digest_hex(&[
+            source_id.as_bytes(),
+            event_id.unwrap_or("").as_bytes(),
+            &body
+        ])
     )
 }
 
@@ -73,7 +93,10 @@ pub fn content_fingerprint(contact: &Value, tags: &[String]) -> String {
     let tags = Value::from(tags);
     format!(
         "fp_{}",
-        digest_hex(&[&canonical_json(contact), &canonical_json(&tags)])
+        digest_hex(&[
+            canonical_json(contact).as_bytes(),
+            canonical_json(&tags).as_bytes()
+        ])
     )
 }
 
