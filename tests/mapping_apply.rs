@@ -52,7 +52,7 @@ fn fallback_rules_fill_in_order_and_unused_ones_are_shown() {
     assert_eq!(both.contact.fields.first_name.as_deref(), Some("Zoé"));
     let unused: Vec<_> = both.provenance.iter().filter(|p| !p.used).collect();
     assert_eq!(unused.len(), 1);
-    assert_eq!(unused[0].rule, "/fields/2");
+    assert_eq!(&*unused[0].rule, "/fields/2");
     assert_eq!(unused[0].value, "Ana");
 }
 
@@ -66,10 +66,10 @@ fn provenance_records_path_raw_value_and_steps() {
     );
     let email = &out.provenance[0];
     assert_eq!(
-        (email.source.as_str(), email.raw.clone()),
+        (&*email.source, email.raw.clone()),
         ("contact.email", json!(" Ana@B.FR "))
     );
-    assert_eq!(email.steps, vec!["trim", "email (automatic)"]);
+    assert_eq!(*email.steps, ["trim", "email (automatic)"]);
     assert_eq!(email.value, "ana@b.fr");
     assert_eq!(out.provenance[1].value, json!(1500.5));
     assert_eq!(

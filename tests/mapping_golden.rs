@@ -13,12 +13,15 @@ use serde_json::{json, Map, Value};
 const NOW: i64 = 1_795_341_600;
 const FIXTURE: &str = "tests/fixtures/mapping-golden.json";
 
+/// One top-level entry (its index, key and value) into the entries written instead.
+type Rewrite<'a> = &'a dyn Fn(usize, &str, &Value) -> Vec<(String, Value)>;
+
 /// The sample's top-level keys rewritten in deterministic ways.
 fn variations(sample: &Value) -> Vec<Value> {
     let Some(object) = sample.as_object() else {
         return vec![sample.clone()];
     };
-    let rewrite = |f: &dyn Fn(usize, &str, &Value) -> Vec<(String, Value)>| {
+    let rewrite = |f: Rewrite| {
         let mut out = Map::new();
         for (i, (k, v)) in object.iter().enumerate() {
             for (k, v) in f(i, k, v) {

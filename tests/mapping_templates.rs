@@ -74,12 +74,16 @@ fn web_form_sample() {
         vec!["page"],
         "fields no rule reads are reported"
     );
-    let email = out.provenance.iter().find(|p| p.target == "email").unwrap();
+    let email = out
+        .provenance
+        .iter()
+        .find(|p| &*p.target == "email")
+        .unwrap();
     assert_eq!(
-        email.source, "e-mail",
+        &*email.source, "e-mail",
         "matched `E-mail` case-insensitively"
     );
-    assert_eq!(email.steps, vec!["email (automatic)"]);
+    assert_eq!(*email.steps, ["email (automatic)"]);
 }
 
 #[test]

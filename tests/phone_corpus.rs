@@ -19,6 +19,18 @@ fn agrees_with_python_phonenumbers_on_the_whole_corpus() {
                 "{input:?} in {region:?}: ours {ours:?}, phonenumbers {expected:?}"
             ));
         }
+        // The mapping relies on this: an answer normalises to itself, in any
+        // region (IdentityKeys::with_normalised_phone).
+        if !ours.is_empty() {
+            for again_in in [region, Some("FR"), Some("US"), None] {
+                let again = normalise_phone(&ours, again_in).unwrap_or_default();
+                if again != ours {
+                    disagreements.push(format!(
+                        "{ours:?} in {again_in:?} normalises to {again:?}, not to itself"
+                    ));
+                }
+            }
+        }
         total += 1;
     }
     assert!(total >= 10_000, "the corpus has {total} numbers");

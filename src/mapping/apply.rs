@@ -3,9 +3,9 @@
 //! mapping refuses becomes a warning; nothing is dropped silently.
 
 use super::dates;
-use super::source::{is_empty_value, SourcePath};
+use super::source::{is_empty_value, Payload, SourcePath};
 use super::target::Target;
-use super::transform::{normalised_operand, text_of, Coercion, StepContext, Transform};
+use super::transform::{normalised_operand, text_of, StepContext, Transform};
 use super::validate::{CompiledCondition, CompiledValue, Mapping, ValueSource};
 use crate::dedupe::IdentityKeys;
 use crate::ghl::contacts::{
@@ -14,6 +14,7 @@ use crate::ghl::contacts::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::{Arc, LazyLock};
 
 /// What applying needs from outside: the clock, passed in (the core reads none).
 #[derive(Debug, Clone, Copy)]
@@ -97,17 +98,19 @@ pub struct AppointmentDraft {
 /// Where one output value came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+/// The names in it are the compiled mapping's own, shared (`Arc`), so that
+/// explaining every value costs an event no copies of them.
 pub struct Provenance {
     /// `email`, `tags`, `customField.utm_source`, ...
-    pub target: String,
+    pub target: Arc<str>,
     /// The rule, as a JSON pointer into the mapping.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// The source path read, `constant`, or `template`.
-    pub source: String,
+    pub source: Arc<str>,
     /// The value before any step.
     pub raw: Value,
     /// The steps it went through, in order (automatic ones marked).
-    pub steps: Vec<String>,
+    pub steps: Arc<[String]>,
     pub value: Value,
     /// False for a fallback rule whose target an earlier rule already filled.
     pub used: bool,
@@ -145,15 +148,16 @@ enum Evaluated {
     /// The condition was false, or the source gave nothing.
     Nothing,
     Dropped {
-        source: String,
+        source: Arc<str>,
         raw: Value,
-        steps: Vec<String>,
+        /// The step that refused the value.
+        step: String,
         reason: String,
     },
     Value {
-        source: String,
+        source: Arc<str>,
         raw: Value,
-        steps: Vec<String>,
+        steps: Arc<[String]>,
         value: Value,
     },
 }
@@ -161,31 +165,36 @@ enum Evaluated {
 impl Mapping {
     pub fn apply(&self, payload: &Value, options: &ApplyOptions) -> MappingOutcome {
         let settings = &self.doc.settings;
+        let view = Payload::new(payload);
         let ctx = StepContext {
-            payload,
+            payload: &view,
             phone_region: settings.phone_region.as_deref(),
             timezone: settings.timezone.as_deref(),
         };
-        let mut out = MappingOutcome::default();
-        let mut filled_by: Vec<(String, String)> = Vec::new();
+        let mut out = MappingOutcome {
+            provenance: Vec::with_capacity(self.fields.len() + self.tags.len()),
+            ..MappingOutcome::default()
+        };
+        // Which targets a rule has filled so far (fallback rules come later).
+        let mut filled: Vec<&str> = Vec::new();
+        let mut phone_normalised = false;
 
         for field in &self.fields {
-            let target = field.target.label();
-            let automatic = automatic_step(&field.target, &field.value.transforms);
-            match evaluate(&field.value, &ctx, automatic.as_ref()) {
+            let target = &field.target_label;
+            let automatic = field.automatic.as_ref();
+            match evaluate(&field.value, &ctx, automatic, &field.step_labels) {
                 Evaluated::Nothing => {}
                 Evaluated::Dropped {
                     source,
                     raw,
-                    steps,
+                    step,
                     reason,
                 } => out.warnings.push(Warning {
-                    rule: field.value.pointer.clone(),
-                    target: Some(target.clone()),
+                    rule: field.value.pointer.to_string(),
+                    target: Some(target.to_string()),
                     message: format!(
-                        "`{}` from `{source}` was dropped at step `{}`: {reason}",
+                        "`{}` from `{source}` was dropped at step `{step}`: {reason}",
                         text_of(&raw),
-                        steps.last().map_or("", String::as_str)
                     ),
                 }),
                 Evaluated::Value {
@@ -194,18 +203,19 @@ impl Mapping {
                     steps,
                     value,
                 } => {
-                    let earlier = filled_by
-                        .iter()
-                        .find(|(t, _)| *t == target)
-                        .map(|(_, r)| r.clone());
-                    let used = earlier.is_none();
+                    let used = !filled.contains(&&**target);
                     if used {
-                        match set_target(&mut out.contact, &field.target, value.clone()) {
-                            Ok(()) => filled_by.push((target.clone(), field.value.pointer.clone())),
+                        match set_target(&mut out.contact, &field.target, &value) {
+                            Ok(()) => {
+                                filled.push(target);
+                                if field.target == Target::Field("phone") {
+                                    phone_normalised = field.ends_with_phone_step();
+                                }
+                            }
                             Err(reason) => {
                                 out.warnings.push(Warning {
-                                    rule: field.value.pointer.clone(),
-                                    target: Some(target.clone()),
+                                    rule: field.value.pointer.to_string(),
+                                    target: Some(target.to_string()),
                                     message: format!(
                                         "`{}` from `{source}` was not used: {reason}",
                                         text_of(&raw)
@@ -216,8 +226,8 @@ impl Mapping {
                         }
                     }
                     out.provenance.push(Provenance {
-                        target,
-                        rule: field.value.pointer.clone(),
+                        target: Arc::clone(target),
+                        rule: Arc::clone(&field.value.pointer),
                         source,
                         raw,
                         steps,
@@ -229,7 +239,7 @@ impl Mapping {
         }
 
         for rule in &self.tags {
-            match evaluate(rule, &ctx, None) {
+            match evaluate(rule, &ctx, None, &rule.step_labels) {
                 Evaluated::Nothing => {}
                 Evaluated::Dropped {
                     source,
@@ -237,7 +247,7 @@ impl Mapping {
                     reason,
                     ..
                 } => out.warnings.push(Warning {
-                    rule: rule.pointer.clone(),
+                    rule: rule.pointer.to_string(),
                     target: Some("tags".into()),
                     message: format!("no tag from `{}` (`{source}`): {reason}", text_of(&raw)),
                 }),
@@ -258,8 +268,8 @@ impl Mapping {
                         }
                     }
                     out.provenance.push(Provenance {
-                        target: "tags".into(),
-                        rule: rule.pointer.clone(),
+                        target: Arc::clone(&TAGS),
+                        rule: Arc::clone(&rule.pointer),
                         source,
                         raw,
                         steps,
@@ -271,30 +281,30 @@ impl Mapping {
         }
 
         for note in &self.notes {
-            if !condition_holds(note.when.as_ref(), payload) || note.body.renders_empty(payload) {
+            if !condition_holds(note.when.as_ref(), &view) || note.body.renders_empty(&view) {
                 continue;
             }
             out.notes.push(NoteDraft {
-                body: note.body.render(payload, None),
+                body: note.body.render(&view, None),
                 title: note
                     .title
                     .as_ref()
-                    .map(|t| t.render(payload, None))
+                    .map(|t| t.render(&view, None))
                     .filter(|t| !t.is_empty()),
             });
         }
 
         for task in &self.tasks {
-            if !condition_holds(task.when.as_ref(), payload) {
+            if !condition_holds(task.when.as_ref(), &view) {
                 continue;
             }
             match dates::after(options.now_unix, &format!("{}m", task.due_in_seconds / 60)) {
                 Ok(due_date) => out.tasks.push(TaskDraft {
-                    title: task.title.render(payload, None),
+                    title: task.title.render(&view, None),
                     body: task
                         .body
                         .as_ref()
-                        .map(|b| b.render(payload, None))
+                        .map(|b| b.render(&view, None))
                         .filter(|b| !b.is_empty()),
                     due_date,
                     assigned_to: task.assigned_to.clone(),
@@ -308,7 +318,7 @@ impl Mapping {
         }
 
         for appt in &self.appointments {
-            if !condition_holds(appt.when.as_ref(), payload) {
+            if !condition_holds(appt.when.as_ref(), &view) {
                 continue;
             }
             let warn = |message: String| Warning {
@@ -316,7 +326,7 @@ impl Mapping {
                 target: Some("appointments".into()),
                 message,
             };
-            let start = match evaluate(&appt.start, &ctx, None) {
+            let start = match evaluate(&appt.start, &ctx, None, &appt.start.step_labels) {
                 Evaluated::Nothing => continue,
                 Evaluated::Dropped { reason, .. } => {
                     out.warnings.push(warn(format!("no appointment: {reason}")));
@@ -347,18 +357,23 @@ impl Mapping {
                     title: appt
                         .title
                         .as_ref()
-                        .map(|t| t.render(payload, None))
+                        .map(|t| t.render(&view, None))
                         .filter(|t| !t.is_empty()),
                 }),
                 Err(reason) => out.warnings.push(warn(format!("no appointment: {reason}"))),
             }
         }
 
-        out.identity = IdentityKeys::new(
-            out.contact.fields.email.as_deref(),
-            out.contact.fields.phone.as_deref(),
-            settings.phone_region.as_deref(),
-        );
+        let (email, phone) = (&out.contact.fields.email, &out.contact.fields.phone);
+        out.identity = if phone_normalised {
+            IdentityKeys::with_normalised_phone(email.as_deref(), phone.clone())
+        } else {
+            IdentityKeys::new(
+                email.as_deref(),
+                phone.as_deref(),
+                settings.phone_region.as_deref(),
+            )
+        };
         if out.identity.is_empty() {
             out.errors.push(Warning {
                 rule: "/fields".into(),
@@ -366,7 +381,7 @@ impl Mapping {
                 message: "this payload gives neither a valid e-mail nor a valid phone, so the contact cannot be matched or created".into(),
             });
         }
-        out.unmapped = self.unmapped(payload);
+        out.unmapped = self.unmapped(&view);
         out
     }
 
@@ -397,20 +412,41 @@ impl Mapping {
         paths
     }
 
-    fn unmapped(&self, payload: &Value) -> Vec<String> {
-        let Some(map) = payload.as_object() else {
-            return Vec::new();
+    /// See `read_names`.
+    pub(super) fn folded_read_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .read_paths()
+            .iter()
+            .flat_map(|p| [p.root(), p.as_str()])
+            .map(str::to_ascii_lowercase)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn unmapped(&self, payload: &Payload) -> Vec<String> {
+        // `name` is lowercased already; `key` is folded byte by byte.
+        let folded_order = |name: &String, key: &str| {
+            let (name, key) = (name.as_bytes(), key.as_bytes());
+            for (n, k) in name.iter().zip(key) {
+                match n.cmp(&k.to_ascii_lowercase()) {
+                    std::cmp::Ordering::Equal => {}
+                    other => return other,
+                }
+            }
+            name.len().cmp(&key.len())
         };
-        let read = self.read_paths();
-        map.iter()
+        payload
+            .entries()
             .filter(|(_, v)| !is_empty_value(v))
             .map(|(k, _)| k)
             .filter(|k| {
-                !read
-                    .iter()
-                    .any(|p| p.root().eq_ignore_ascii_case(k) || p.as_str().eq_ignore_ascii_case(k))
+                self.read_names
+                    .binary_search_by(|name| folded_order(name, k))
+                    .is_err()
             })
-            .cloned()
+            .map(str::to_string)
             .collect()
     }
 }
@@ -432,28 +468,14 @@ fn value_paths<'a>(v: &'a CompiledValue, paths: &mut Vec<&'a SourcePath>) {
     }
 }
 
-/// Email, phone and birth dates are always normalised, even when the mapping
-/// forgets the step: identity keys and GHL's formats depend on it.
-fn automatic_step(target: &Target, steps: &[Transform]) -> Option<Transform> {
-    let has = |f: fn(&Transform) -> bool| steps.iter().any(f);
-    match target {
-        Target::Field("email") if !has(|t| matches!(t, Transform::Email)) => Some(Transform::Email),
-        Target::Field("phone") if !has(|t| matches!(t, Transform::Phone { .. })) => {
-            Some(Transform::Phone { region: None })
-        }
-        Target::Field("dateOfBirth") if !has(|t| matches!(t, Transform::Date { .. })) => {
-            Some(Transform::Date {
-                format: dates::DateFormat::Auto,
-                timezone: None,
-                output: dates::DateOutput::Date,
-            })
-        }
-        Target::Dnd | Target::DndChannel(_) => Some(Transform::To(Coercion::Boolean)),
-        _ => None,
-    }
-}
-
-fn evaluate(rule: &CompiledValue, ctx: &StepContext, automatic: Option<&Transform>) -> Evaluated {
+/// Runs one value rule: its condition, its first non-empty source, then its
+/// steps and `automatic` (whose labels, all of them, are `labels`).
+fn evaluate(
+    rule: &CompiledValue,
+    ctx: &StepContext,
+    automatic: Option<&Transform>,
+    labels: &Arc<[String]>,
+) -> Evaluated {
     if !condition_holds(rule.when.as_ref(), ctx.payload) {
         return Evaluated::Nothing;
     }
@@ -464,34 +486,23 @@ fn evaluate(rule: &CompiledValue, ctx: &StepContext, automatic: Option<&Transfor
                     .filter(|v| !is_empty_value(v))
                     .map(|v| (p, v))
             }) {
-                Some((p, v)) => (p.as_str().to_string(), v.clone()),
+                Some((p, v)) => (p.shared_text(), v.clone()),
                 None => return Evaluated::Nothing,
             }
         }
-        ValueSource::Constant(v) => ("constant".to_string(), v.clone()),
+        ValueSource::Constant(v) => (Arc::clone(&CONSTANT), v.clone()),
         ValueSource::Template(t) => {
             if t.renders_empty(ctx.payload) {
                 return Evaluated::Nothing;
             }
             (
-                "template".to_string(),
+                Arc::clone(&TEMPLATE),
                 Value::String(t.render(ctx.payload, None)),
             )
         }
     };
     let mut value = raw.clone();
-    let mut steps = Vec::new();
-    let chain = rule
-        .transforms
-        .iter()
-        .map(|t| (t, false))
-        .chain(automatic.map(|t| (t, true)));
-    for (step, auto) in chain {
-        steps.push(if auto {
-            format!("{} (automatic)", step.label())
-        } else {
-            step.label()
-        });
+    for (i, step) in rule.transforms.iter().chain(automatic).enumerate() {
         match step.apply(value, ctx) {
             Ok(Some(v)) => value = v,
             Ok(None) => return Evaluated::Nothing,
@@ -499,7 +510,7 @@ fn evaluate(rule: &CompiledValue, ctx: &StepContext, automatic: Option<&Transfor
                 return Evaluated::Dropped {
                     source,
                     raw,
-                    steps,
+                    step: labels.get(i).cloned().unwrap_or_default(),
                     reason,
                 }
             }
@@ -508,12 +519,17 @@ fn evaluate(rule: &CompiledValue, ctx: &StepContext, automatic: Option<&Transfor
     Evaluated::Value {
         source,
         raw,
-        steps,
+        steps: Arc::clone(labels),
         value,
     }
 }
 
-fn condition_holds(when: Option<&CompiledCondition>, payload: &Value) -> bool {
+// Provenance's fixed names, shared rather than made for every event.
+static CONSTANT: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("constant"));
+static TEMPLATE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("template"));
+static TAGS: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("tags"));
+
+fn condition_holds(when: Option<&CompiledCondition>, payload: &Payload) -> bool {
     let Some(c) = when else { return true };
     let found = c.path.resolve(payload).filter(|v| !is_empty_value(v));
     let cond = &c.condition;
@@ -534,8 +550,11 @@ fn condition_holds(when: Option<&CompiledCondition>, payload: &Value) -> bool {
     holds != cond.not
 }
 
-fn set_target(draft: &mut ContactDraft, target: &Target, value: Value) -> Result<(), String> {
-    let text = || text_of(&value).trim().to_string();
+fn set_target(draft: &mut ContactDraft, target: &Target, value: &Value) -> Result<(), String> {
+    let text = || match value {
+        Value::String(s) if s.trim().len() == s.len() => s.clone(),
+        other => text_of(other).trim().to_string(),
+    };
     let f = &mut draft.fields;
     match target {
         Target::Field(name) => {
@@ -592,7 +611,7 @@ fn set_target(draft: &mut ContactDraft, target: &Target, value: Value) -> Result
                 .push(CustomFieldInput {
                     id: None,
                     key: Some(key.clone()),
-                    field_value: value,
+                    field_value: value.clone(),
                 })
         }
         Target::CustomFieldId(id) => {
@@ -601,7 +620,7 @@ fn set_target(draft: &mut ContactDraft, target: &Target, value: Value) -> Result
                 .push(CustomFieldInput {
                     id: Some(id.clone()),
                     key: None,
-                    field_value: value,
+                    field_value: value.clone(),
                 })
         }
     }

@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::Arc;
 
 /// How a payload is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -208,7 +209,8 @@ fn push_or_set(map: &mut Map<String, Value>, key: &str, value: Value) {
 /// names match case-insensitively when no exact key exists (`Email` = `email`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SourcePath {
-    text: String,
+    /// Shared, so each event's provenance names the path without a copy.
+    text: Arc<str>,
     segments: Vec<String>,
 }
 
@@ -253,7 +255,7 @@ impl SourcePath {
             ));
         }
         Ok(SourcePath {
-            text: trimmed.to_string(),
+            text: Arc::from(trimmed),
             segments,
         })
     }
@@ -262,18 +264,29 @@ impl SourcePath {
         &self.text
     }
 
+    /// The path's text, shared.
+    pub fn shared_text(&self) -> Arc<str> {
+        Arc::clone(&self.text)
+    }
+
     /// The first segment: the top-level field this path reads.
     pub fn root(&self) -> &str {
         &self.segments[0]
     }
 
     /// The value at this path, if any.
-    pub fn resolve<'a>(&self, payload: &'a Value) -> Option<&'a Value> {
-        if let Some(found) = lookup_key(payload, &self.text) {
-            return Some(found);
+    pub fn resolve<'a>(&self, payload: &Payload<'a>) -> Option<&'a Value> {
+        let found = payload.top_level(&self.text);
+        if found.is_some() || self.segments == [&*self.text] {
+            return found; // a plain name: nothing more to try
         }
-        let mut current = payload;
-        for segment in &self.segments {
+        let mut segments = self.segments.iter();
+        let mut current = if payload.value.is_object() {
+            payload.top_level(segments.next()?)?
+        } else {
+            payload.value // a list: its first segment is an index
+        };
+        for segment in segments {
             current = match current {
                 Value::Object(_) => lookup_key(current, segment)?,
                 Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
@@ -281,6 +294,48 @@ impl SourcePath {
             };
         }
         Some(current)
+    }
+}
+
+/// A payload as paths read it: its top-level keys listed once per event, so
+/// each of a mapping's many candidate names (the web form tries about eighty)
+/// is one pass over a short list rather than a walk of the whole map.
+pub struct Payload<'a> {
+    value: &'a Value,
+    keys: Vec<(&'a str, &'a Value)>,
+}
+
+impl<'a> Payload<'a> {
+    pub fn new(value: &'a Value) -> Payload<'a> {
+        let keys = value
+            .as_object()
+            .map(|map| map.iter().map(|(k, v)| (k.as_str(), v)).collect())
+            .unwrap_or_default();
+        Payload { value, keys }
+    }
+
+    pub fn value(&self) -> &'a Value {
+        self.value
+    }
+
+    /// The top-level keys and their values, in the payload's order.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
+        self.keys.iter().copied()
+    }
+
+    /// The key written exactly so, else the first that matches it ignoring
+    /// ASCII case (as [`lookup_key`] reads any object).
+    fn top_level(&self, key: &str) -> Option<&'a Value> {
+        let mut folded = None;
+        for (k, v) in &self.keys {
+            if *k == key {
+                return Some(v);
+            }
+            if folded.is_none() && k.eq_ignore_ascii_case(key) {
+                folded = Some(*v);
+            }
+        }
+        folded
     }
 }
 
@@ -375,6 +430,7 @@ mod tests {
             "e-mail": "x@y.fr",
             "flat[0][nom]": "Flat"
         });
+        let payload = Payload::new(&payload);
         let get = |p: &str| SourcePath::parse(p).unwrap().resolve(&payload).cloned();
         assert_eq!(get("contact.email"), Some(json!("A@B.fr")));
         assert_eq!(get("contacts[0][nom]"), Some(json!("Dupont")));

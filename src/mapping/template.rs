@@ -2,7 +2,7 @@
 //! (the current value, inside a `template` transform). `{{` and `}}` are literal
 //! braces. A missing value renders as nothing.
 
-use super::source::SourcePath;
+use super::source::{Payload, SourcePath};
 use super::transform::text_of;
 use serde_json::Value;
 
@@ -92,7 +92,7 @@ impl Template {
 
     /// True when every placeholder renders empty (a template of nothing but text
     /// still counts as filled).
-    pub fn renders_empty(&self, payload: &Value) -> bool {
+    pub fn renders_empty(&self, payload: &Payload) -> bool {
         let mut placeholders = 0;
         let mut filled = 0;
         for part in &self.parts {
@@ -108,7 +108,7 @@ impl Template {
         placeholders > 0 && filled == 0
     }
 
-    pub fn render(&self, payload: &Value, current: Option<&Value>) -> String {
+    pub fn render(&self, payload: &Payload, current: Option<&Value>) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -130,14 +130,20 @@ mod tests {
     fn renders_paths_and_literal_braces() {
         let t = Template::parse("{prenom} {nom} {{vip}}").unwrap();
         assert_eq!(
-            t.render(&json!({"prenom": "Jean", "nom": "Dupont"}), None),
+            t.render(
+                &Payload::new(&json!({"prenom": "Jean", "nom": "Dupont"})),
+                None
+            ),
             "Jean Dupont {vip}"
         );
-        assert_eq!(t.render(&json!({"nom": "Dupont"}), None), "Dupont {vip}");
+        assert_eq!(
+            t.render(&Payload::new(&json!({"nom": "Dupont"})), None),
+            "Dupont {vip}"
+        );
         let lists = Template::parse("Highlights: {highlights}").unwrap();
         assert_eq!(
             lists.render(
-                &json!({"highlights": ["serial_founder", "prior_exit"]}),
+                &Payload::new(&json!({"highlights": ["serial_founder", "prior_exit"]})),
                 None
             ),
             "Highlights: serial_founder, prior_exit"
@@ -147,11 +153,11 @@ mod tests {
     #[test]
     fn empty_detection() {
         let t = Template::parse("Message: {message}").unwrap();
-        assert!(t.renders_empty(&json!({})));
-        assert!(!t.renders_empty(&json!({"message": "hi"})));
+        assert!(t.renders_empty(&Payload::new(&json!({}))));
+        assert!(!t.renders_empty(&Payload::new(&json!({"message": "hi"}))));
         assert!(!Template::parse("constant")
             .unwrap()
-            .renders_empty(&json!({})));
+            .renders_empty(&Payload::new(&json!({}))));
     }
 
     #[test]

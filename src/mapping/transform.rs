@@ -5,6 +5,7 @@
 //! enum support so that a typo gets a message a non-programmer understands.
 
 use super::dates::{self, DateFormat, DateOutput};
+use super::source::Payload;
 use super::template::Template;
 use crate::dedupe::normalise::{normalise_email, normalise_phone};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
@@ -107,7 +108,7 @@ pub enum Transform {
 
 /// What a step needs besides the value.
 pub struct StepContext<'a> {
-    pub payload: &'a Value,
+    pub payload: &'a Payload<'a>,
     pub phone_region: Option<&'a str>,
     pub timezone: Option<&'a str>,
 }
@@ -251,14 +252,16 @@ impl Transform {
             return Ok(non_empty_text(template.render(ctx.payload, Some(&value))));
         }
         // The rest work on text.
-        let text = match &value {
+        let text = match value {
             Value::Array(_) => return Err(
                 "this step works on text, but the value is a list (add {\"join\": \", \"} first)"
                     .into(),
             ),
-            other => text_of(other),
+            Value::String(text) => text, // owned already: no copy
+            other => text_of(&other),
         };
         let result = match self {
+            Transform::Trim if text.trim().len() == text.len() => text,
             Transform::Trim => text.trim().to_string(),
             Transform::Lowercase => text.to_lowercase(),
             Transform::Uppercase => text.to_uppercase(),
@@ -661,6 +664,7 @@ mod tests {
     fn run(spec: Value, input: Value) -> Result<Option<Value>, String> {
         let t = Transform::try_from(spec)?;
         let payload = json!({"prenom": "Jean"});
+        let payload = Payload::new(&payload);
         let ctx = StepContext {
             payload: &payload,
             phone_region: Some("FR"),

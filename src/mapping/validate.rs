@@ -7,11 +7,12 @@ use super::source::SourcePath;
 use super::target::Target;
 use super::template::Template;
 use super::text::{self, Positions};
-use super::transform::{normalised_operand, normalised_text, Kind, Transform};
+use super::transform::{normalised_operand, normalised_text, Coercion, Kind, Transform};
 use super::zones::Zone;
 use crate::dedupe::normalise::is_known_region;
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MappingError {
@@ -53,16 +54,26 @@ pub struct CompiledCondition {
 /// A checked value rule: source, steps, condition, and where it stands.
 #[derive(Debug, Clone)]
 pub struct CompiledValue {
-    pub pointer: String,
+    pub pointer: Arc<str>,
     pub source: ValueSource,
     pub transforms: Vec<Transform>,
     pub when: Option<CompiledCondition>,
+    /// Each step's label for explanations, made once here and shared by every
+    /// event's provenance.
+    pub step_labels: Arc<[String]>,
 }
 
 #[derive(Debug, Clone)]
 pub struct CompiledField {
     pub target: Target,
+    /// `target` as written in explanations (`customField.utm_source`).
+    pub target_label: Arc<str>,
     pub value: CompiledValue,
+    /// The normalisation this target always gets (e-mail, phone, birth date,
+    /// DND) when the rule's steps do not already have it.
+    pub automatic: Option<Transform>,
+    /// The labels of the rule's steps, then of the automatic one.
+    pub step_labels: Arc<[String]>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +113,61 @@ pub struct Mapping {
     pub notes: Vec<CompiledNote>,
     pub tasks: Vec<CompiledTask>,
     pub appointments: Vec<CompiledAppointment>,
+    /// Every name a path reads at the top level (its root, and its whole text,
+    /// which a flat payload may hold as one key), ASCII-lowercased, sorted:
+    /// what "unmapped" compares a payload's keys with, worked out once.
+    pub(super) read_names: Vec<String>,
+}
+
+impl CompiledField {
+    fn new(target: Target, value: CompiledValue) -> CompiledField {
+        let automatic = automatic_step(&target, &value.transforms);
+        let step_labels = value
+            .step_labels
+            .iter()
+            .cloned()
+            .chain(
+                automatic
+                    .iter()
+                    .map(|s| format!("{} (automatic)", s.label())),
+            )
+            .collect();
+        CompiledField {
+            target_label: Arc::from(target.label()),
+            target,
+            value,
+            automatic,
+            step_labels,
+        }
+    }
+
+    /// True when this rule's last step is a phone normalisation, so its value
+    /// is `normalise_phone`'s own answer.
+    pub fn ends_with_phone_step(&self) -> bool {
+        let last = self.automatic.as_ref().or(self.value.transforms.last());
+        matches!(last, Some(Transform::Phone { .. }))
+    }
+}
+
+/// Email, phone and birth dates are always normalised, even when the mapping
+/// forgets the step: identity keys and GHL's formats depend on it.
+fn automatic_step(target: &Target, steps: &[Transform]) -> Option<Transform> {
+    let has = |f: fn(&Transform) -> bool| steps.iter().any(f);
+    match target {
+        Target::Field("email") if !has(|t| matches!(t, Transform::Email)) => Some(Transform::Email),
+        Target::Field("phone") if !has(|t| matches!(t, Transform::Phone { .. })) => {
+            Some(Transform::Phone { region: None })
+        }
+        Target::Field("dateOfBirth") if !has(|t| matches!(t, Transform::Date { .. })) => {
+            Some(Transform::Date {
+                format: dates::DateFormat::Auto,
+                timezone: None,
+                output: dates::DateOutput::Date,
+            })
+        }
+        Target::Dnd | Target::DndChannel(_) => Some(Transform::To(Coercion::Boolean)),
+        _ => None,
+    }
 }
 
 /// Collects errors as pointers, placing them in the text at the end.
@@ -198,7 +264,7 @@ impl Mapping {
             };
             if let (Some(value), Some(target)) = (c.value_rule(&at, &spec), target) {
                 c.check_kind(&at, &value, &target);
-                fields.push(CompiledField { target, value });
+                fields.push(CompiledField::new(target, value));
             }
         }
         if !fields.iter().any(|f| f.target.is_identity())
@@ -286,14 +352,17 @@ impl Mapping {
 
         let errors = std::mem::take(&mut c.errors);
         if errors.is_empty() {
-            Ok(Mapping {
+            let mut mapping = Mapping {
                 fields,
                 tags,
                 notes,
                 tasks,
                 appointments,
                 doc,
-            })
+                read_names: Vec::new(),
+            };
+            mapping.read_names = mapping.folded_read_names();
+            Ok(mapping)
         } else {
             Err(errors)
         }
@@ -441,8 +510,9 @@ impl Checker<'_> {
         }
         let when = self.condition(&format!("{at}/when"), rule.when.as_ref());
         Some(CompiledValue {
-            pointer: at.to_string(),
+            pointer: Arc::from(at),
             source: source?,
+            step_labels: rule.transforms.iter().map(Transform::label).collect(),
             transforms: rule.transforms.clone(),
             when: when?,
         })

@@ -3,7 +3,7 @@
 
 use super::rules::{SyncRules, TaskRuleAction};
 use crate::ghl::webhooks::GhlEventType;
-use crate::mapping::Template;
+use crate::mapping::{Payload, Template};
 use crate::spothit::SpotHitContact;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -213,7 +213,7 @@ pub fn plan_event(
                         });
                         // Checked when the rules were saved.
                         let message = Template::parse(&template)
-                            .map(|t| t.render(&fields, None))
+                            .map(|t| t.render(&Payload::new(&fields), None))
                             .unwrap_or(template);
                         OutboundAction::SpotHitSms {
                             message: collapse_spaces(&message),
