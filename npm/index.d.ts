@@ -161,6 +161,8 @@ export class CompiledMapping {
   apply(payload: string, format: PayloadFormat, sourceId: string, eventId: string | null | undefined, nowUnix: number): MappingOutcome & { idempotencyKey: string };
   /** Same work, returns only the number of warnings and errors. */
   applyCount(payload: string, format: PayloadFormat, nowUnix: number): number;
+  /** The mapping alone (parse and apply, no idempotency key): the count as `applyCount`. */
+  mapCount(payload: string, format: PayloadFormat, nowUnix: number): number;
   free(): void;
 }
 

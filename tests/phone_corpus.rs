@@ -20,7 +20,7 @@ fn agrees_with_python_phonenumbers_on_the_whole_corpus() {
             ));
         }
         // The mapping relies on this: an answer normalises to itself, in any
-        // region (IdentityKeys::with_normalised_phone).
+        // region (so `Mapping::apply` does not parse its phone twice).
         if !ours.is_empty() {
             for again_in in [region, Some("FR"), Some("US"), None] {
                 let again = normalise_phone(&ours, again_in).unwrap_or_default();

@@ -43,17 +43,6 @@ impl IdentityKeys {
         }
     }
 
-    /// As [`IdentityKeys::new`], for a phone that `normalise_phone` gave
-    /// already: normalising its answer again gives the same answer
-    /// (`tests/phone_corpus.rs` checks that on the whole corpus), so the mapping
-    /// does not parse the number twice.
-    pub fn with_normalised_phone(email: Option<&str>, e164: Option<String>) -> IdentityKeys {
-        IdentityKeys {
-            email: email.and_then(|e| normalise_email(e).ok()),
-            phone: e164,
-        }
-    }
-
     pub fn is_empty(&self) -> bool {
         self.email.is_none() && self.phone.is_none()
     }

@@ -177,7 +177,8 @@ impl Mapping {
         };
         // Which targets a rule has filled so far (fallback rules come later).
         let mut filled: Vec<&str> = Vec::new();
-        let mut phone_normalised = false;
+        // Whether the e-mail and phone were written by their normalisation step.
+        let (mut email_normalised, mut phone_normalised) = (false, false);
 
         for field in &self.fields {
             let target = &field.target_label;
@@ -208,8 +209,14 @@ impl Mapping {
                         match set_target(&mut out.contact, &field.target, &value) {
                             Ok(()) => {
                                 filled.push(target);
-                                if field.target == Target::Field("phone") {
-                                    phone_normalised = field.ends_with_phone_step();
+                                match field.target {
+                                    Target::Field("email") => {
+                                        email_normalised = field.ends_normalised()
+                                    }
+                                    Target::Field("phone") => {
+                                        phone_normalised = field.ends_normalised()
+                                    }
+                                    _ => {}
                                 }
                             }
                             Err(reason) => {
@@ -364,16 +371,20 @@ impl Mapping {
             }
         }
 
-        let (email, phone) = (&out.contact.fields.email, &out.contact.fields.phone);
-        out.identity = if phone_normalised {
-            IdentityKeys::with_normalised_phone(email.as_deref(), phone.clone())
-        } else {
-            IdentityKeys::new(
-                email.as_deref(),
-                phone.as_deref(),
-                settings.phone_region.as_deref(),
-            )
-        };
+        let fields = &out.contact.fields;
+        out.identity = IdentityKeys::new(
+            fields.email.as_deref().filter(|_| !email_normalised),
+            fields.phone.as_deref().filter(|_| !phone_normalised),
+            settings.phone_region.as_deref(),
+        );
+        // Normalising an answer again gives the same answer (the phone corpus
+        // and a property test check it), so those are not parsed twice.
+        if email_normalised {
+            out.identity.email.clone_from(&fields.email);
+        }
+        if phone_normalised {
+            out.identity.phone.clone_from(&fields.phone);
+        }
         if out.identity.is_empty() {
             out.errors.push(Warning {
                 rule: "/fields".into(),
@@ -426,27 +437,23 @@ impl Mapping {
     }
 
     fn unmapped(&self, payload: &Payload) -> Vec<String> {
-        // `name` is lowercased already; `key` is folded byte by byte.
-        let folded_order = |name: &String, key: &str| {
-            let (name, key) = (name.as_bytes(), key.as_bytes());
-            for (n, k) in name.iter().zip(key) {
-                match n.cmp(&k.to_ascii_lowercase()) {
-                    std::cmp::Ordering::Equal => {}
-                    other => return other,
-                }
-            }
-            name.len().cmp(&key.len())
+        let mut folded = Vec::new();
+        let mut read = |key: &str| {
+            let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+                folded.clear();
+                folded.extend(key.bytes().map(|b| b.to_ascii_lowercase()));
+                &folded[..]
+            } else {
+                key.as_bytes() // the usual case: folded already
+            };
+            self.read_names
+                .binary_search_by(|name| name.as_bytes().cmp(key))
+                .is_ok()
         };
         payload
             .entries()
-            .filter(|(_, v)| !is_empty_value(v))
-            .map(|(k, _)| k)
-            .filter(|k| {
-                self.read_names
-                    .binary_search_by(|name| folded_order(name, k))
-                    .is_err()
-            })
-            .map(str::to_string)
+            .filter(|(k, v)| !read(k) && !is_empty_value(v))
+            .map(|(k, _)| k.to_string())
             .collect()
     }
 }

@@ -212,6 +212,8 @@ pub struct SourcePath {
     /// Shared, so each event's provenance names the path without a copy.
     text: Arc<str>,
     segments: Vec<String>,
+    /// One segment that is the whole text (`email`): nothing to walk.
+    plain: bool,
 }
 
 impl SourcePath {
@@ -255,6 +257,7 @@ impl SourcePath {
             ));
         }
         Ok(SourcePath {
+            plain: segments.len() == 1 && segments[0] == trimmed,
             text: Arc::from(trimmed),
             segments,
         })
@@ -277,7 +280,7 @@ impl SourcePath {
     /// The value at this path, if any.
     pub fn resolve<'a>(&self, payload: &Payload<'a>) -> Option<&'a Value> {
         let found = payload.top_level(&self.text);
-        if found.is_some() || self.segments == [&*self.text] {
+        if found.is_some() || self.plain {
             return found; // a plain name: nothing more to try
         }
         let mut segments = self.segments.iter();
@@ -303,15 +306,28 @@ impl SourcePath {
 pub struct Payload<'a> {
     value: &'a Value,
     keys: Vec<(&'a str, &'a Value)>,
+    /// A bit per (length, folded first byte) of the keys: a name whose bit is
+    /// clear is in no key, so most of the names a mapping tries cost no scan.
+    signatures: u64,
+}
+
+fn signature(key: &str) -> u64 {
+    let first = key.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+    1 << ((key.len() * 31 + usize::from(first)) % 64)
 }
 
 impl<'a> Payload<'a> {
     pub fn new(value: &'a Value) -> Payload<'a> {
-        let keys = value
+        let keys: Vec<(&str, &Value)> = value
             .as_object()
             .map(|map| map.iter().map(|(k, v)| (k.as_str(), v)).collect())
             .unwrap_or_default();
-        Payload { value, keys }
+        let signatures = keys.iter().fold(0, |bits, (k, _)| bits | signature(k));
+        Payload {
+            value,
+            keys,
+            signatures,
+        }
     }
 
     pub fn value(&self) -> &'a Value {
@@ -326,8 +342,14 @@ impl<'a> Payload<'a> {
     /// The key written exactly so, else the first that matches it ignoring
     /// ASCII case (as [`lookup_key`] reads any object).
     fn top_level(&self, key: &str) -> Option<&'a Value> {
+        if self.signatures & signature(key) == 0 {
+            return None;
+        }
         let mut folded = None;
         for (k, v) in &self.keys {
+            if k.len() != key.len() {
+                continue; // most keys: neither test can hold
+            }
             if *k == key {
                 return Some(v);
             }

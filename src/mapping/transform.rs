@@ -89,6 +89,8 @@ pub enum Transform {
     Lookup {
         table: Map<String, Value>,
         default: Option<Value>,
+        /// `table`, ready to search (made from it when the mapping is read).
+        index: LookupIndex,
     },
     To(Coercion),
     Date {
@@ -104,6 +106,31 @@ pub enum Transform {
         find: String,
         with: String,
     },
+}
+
+/// A lookup table's keys trimmed and ASCII-lowercased, sorted (equal keys in
+/// the table's order), each with its value: a binary search per event where
+/// comparing with every key, trimmed and folded each time, was a scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupIndex(Vec<(String, Value)>);
+
+impl LookupIndex {
+    pub fn new(table: &Map<String, Value>) -> LookupIndex {
+        let mut entries: Vec<(String, Value)> = table
+            .iter()
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.clone()))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0)); // stable: the first of equals stays first
+        LookupIndex(entries)
+    }
+
+    /// The value of the table's first key equal to `key`, both trimmed,
+    /// ignoring ASCII case.
+    fn get(&self, key: &str) -> Option<&Value> {
+        let key = key.trim().to_ascii_lowercase();
+        let at = self.0.partition_point(|(k, _)| k.as_str() < key.as_str());
+        self.0.get(at).filter(|(k, _)| *k == key).map(|(_, v)| v)
+    }
 }
 
 /// What a step needs besides the value.
@@ -189,7 +216,7 @@ impl Transform {
                     Kind::Any
                 }
             }
-            Transform::Lookup { table, default } => {
+            Transform::Lookup { table, default, .. } => {
                 let mut kinds = table.values().chain(default).map(Kind::of);
                 let first = kinds.next().unwrap_or(Kind::Any);
                 if kinds.all(|k| k == first) {
@@ -222,12 +249,9 @@ impl Transform {
                 other => text_of(&other),
             }));
         }
-        if let Transform::Lookup { table, default } = self {
+        if let Transform::Lookup { default, index, .. } = self {
             let key = text_of(&value);
-            let hit = table
-                .iter()
-                .find(|(k, _)| k.trim().eq_ignore_ascii_case(key.trim()))
-                .map(|(_, v)| v.clone());
+            let hit = index.get(&key).cloned();
             return match (hit, default) {
                 (Some(v), _) => Ok(Some(v)),
                 (None, Some(d)) => Ok(Some(d.clone())),
@@ -266,7 +290,7 @@ impl Transform {
             Transform::Lowercase => text.to_lowercase(),
             Transform::Uppercase => text.to_uppercase(),
             Transform::TitleCase => title_case(&text),
-            Transform::CollapseSpaces => text.split_whitespace().collect::<Vec<_>>().join(" "),
+            Transform::CollapseSpaces => collapse_spaces(text),
             Transform::Email => normalise_email(&text).map_err(|e| e.to_string())?,
             Transform::Phone { region } => {
                 let region = region.as_deref().or(ctx.phone_region);
@@ -278,6 +302,18 @@ impl Transform {
         };
         Ok(non_empty_text(result))
     }
+}
+
+/// Runs of whitespace as one space, none at either end.
+fn collapse_spaces(text: String) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 fn non_empty_text(s: String) -> Option<Value> {
@@ -314,30 +350,36 @@ pub fn normalised_text(text: &str) -> String {
 /// keeps its capital ("Le Guen", "La Fontaine").
 fn title_case(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut previous = String::new();
+    // One buffer for every word's lower case, and whether the last was `de`.
+    let mut lower = String::new();
+    let mut after_de = false;
     for (i, word) in text.split(' ').enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        let lower = word.to_lowercase();
+        lower.clear();
+        if word.is_ascii() {
+            lower.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            lower.push_str(&word.to_lowercase()); // whole-word rules (final sigma)
+        }
         let particle = matches!(lower.as_str(), "de" | "du" | "des")
-            || (matches!(lower.as_str(), "la" | "le" | "l'") && previous == "de");
+            || (matches!(lower.as_str(), "la" | "le" | "l'") && after_de);
         if particle {
             out.push_str(&lower);
         } else if let Some(rest) = lower.strip_prefix("d'").filter(|r| !r.is_empty()) {
             out.push_str("d'");
-            out.push_str(&capitalise_parts(rest));
+            push_capitalised_parts(&mut out, rest);
         } else {
-            out.push_str(&capitalise_parts(&lower));
+            push_capitalised_parts(&mut out, &lower);
         }
-        previous = lower;
+        after_de = lower == "de";
     }
     out
 }
 
 /// Upper case after the start, a hyphen or an apostrophe: "jean-pierre o'neil".
-fn capitalise_parts(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
+fn push_capitalised_parts(out: &mut String, word: &str) {
     let mut start = true;
     for c in word.chars() {
         if start {
@@ -347,18 +389,25 @@ fn capitalise_parts(word: &str) -> String {
         }
         start = c.is_whitespace() || c == '-' || c == '\'';
     }
-    out
 }
 
 /// Splits at the first space: the first word is the first name, the rest the
 /// last name (particles stay with it). A single word is a first name.
 fn split_name(text: &str, part: NamePart) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    match (part, words.as_slice()) {
-        (_, []) => String::new(),
-        (NamePart::First, [first, ..]) => first.to_string(),
-        (NamePart::Last, [_]) => String::new(),
-        (NamePart::Last, [_, rest @ ..]) => rest.join(" "),
+    let mut words = text.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    match part {
+        NamePart::First => first.to_string(),
+        NamePart::Last => {
+            let mut rest = String::with_capacity(text.len());
+            for word in words {
+                if !rest.is_empty() {
+                    rest.push(' ');
+                }
+                rest.push_str(word);
+            }
+            rest
+        }
     }
 }
 
@@ -540,6 +589,7 @@ fn from_object(name: &str, value: Value) -> Result<Transform, String> {
                 "{\"table\": {\"from\": \"to\", ...}, \"default\": ...}",
             )?;
             Transform::Lookup {
+                index: LookupIndex::new(&a.table),
                 table: a.table,
                 default: a.default,
             }
@@ -600,7 +650,7 @@ impl Serialize for Transform {
                 one("phone", serde_json::json!({ "region": r }))
             }
             Transform::Default(v) => one("default", v.clone()),
-            Transform::Lookup { table, default } => one(
+            Transform::Lookup { table, default, .. } => one(
                 "lookup",
                 serde_json::json!({ "table": table, "default": default }),
             ),

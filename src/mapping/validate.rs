@@ -141,11 +141,11 @@ impl CompiledField {
         }
     }
 
-    /// True when this rule's last step is a phone normalisation, so its value
-    /// is `normalise_phone`'s own answer.
-    pub fn ends_with_phone_step(&self) -> bool {
+    /// True when this rule's last step is an e-mail or phone normalisation, so
+    /// its value is `normalise_email`'s or `normalise_phone`'s own answer.
+    pub fn ends_normalised(&self) -> bool {
         let last = self.automatic.as_ref().or(self.value.transforms.last());
-        matches!(last, Some(Transform::Phone { .. }))
+        matches!(last, Some(Transform::Email | Transform::Phone { .. }))
     }
 }
 

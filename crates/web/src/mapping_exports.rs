@@ -178,6 +178,14 @@ impl CompiledMapping {
         let _key = idempotency_key("count", None, &payload);
         Ok((outcome.warnings.len() + outcome.errors.len()) as u32)
     }
+
+    /// The mapping alone: parse and apply (identity keys included), no
+    /// idempotency key. What a JSONata expression does, for comparisons.
+    #[wasm_bindgen(js_name = mapCount)]
+    pub fn map_count(&self, payload: &str, format: &str, now_unix: f64) -> Result<u32, JsError> {
+        let (_, outcome) = self.run(payload, format, now_unix)?;
+        Ok((outcome.warnings.len() + outcome.errors.len()) as u32)
+    }
 }
 
 impl CompiledMapping {
