@@ -406,11 +406,21 @@ pub fn leaf_paths(payload: &Value) -> Vec<String> {
     out
 }
 
+/// True for text that `trim` would leave empty. Most text starts with a
+/// visible ASCII character, which settles it without decoding any character.
+pub fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ') => false,
+        Some(_) => text.trim().is_empty(),
+    }
+}
+
 /// True for values that carry nothing: null, blank text, an empty list or object.
 pub fn is_empty_value(value: &Value) -> bool {
     match value {
         Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
+        Value::String(s) => is_blank(s),
         Value::Array(a) => a.iter().all(is_empty_value),
         Value::Object(o) => o.is_empty(),
         _ => false,
@@ -461,6 +471,16 @@ mod tests {
         assert_eq!(get("e-mail"), Some(json!("x@y.fr")));
         assert_eq!(get("flat[0][nom]"), Some(json!("Flat")));
         assert_eq!(get("contacts[1].nom"), None);
+    }
+
+    #[test]
+    fn blank_is_what_trim_empties() {
+        for text in ["", " ", "\t\n\x0B\x0C\r ", "\u{a0}", "\u{3000} "] {
+            assert!(is_blank(text), "{text:?}");
+        }
+        for text in ["a", " a", "\u{a0}x", "é", "\x00"] {
+            assert_eq!(is_blank(text), text.trim().is_empty(), "{text:?}");
+        }
     }
 
     #[test]

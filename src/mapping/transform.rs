@@ -307,17 +307,24 @@ impl Transform {
 /// Runs of whitespace as one space, none at either end.
 fn collapse_spaces(text: String) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    let mut push = |word: &str| {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
+    };
+    // ASCII text splits without decoding characters; the one ASCII character
+    // Unicode calls whitespace and ASCII does not (\x0B) takes the long way.
+    if text.is_ascii() && !text.contains('\x0B') {
+        text.split_ascii_whitespace().for_each(&mut push);
+    } else {
+        text.split_whitespace().for_each(&mut push);
     }
     out
 }
 
 fn non_empty_text(s: String) -> Option<Value> {
-    if s.trim().is_empty() {
+    if super::source::is_blank(&s) {
         None
     } else {
         Some(Value::String(s))
