@@ -95,11 +95,11 @@ pub struct AppointmentDraft {
     pub title: Option<String>,
 }
 
-/// Where one output value came from.
+/// Where one output value came from. The names in it are the compiled
+/// mapping's own, shared (`Arc`), so that explaining every value costs an
+/// event no copies of them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-/// The names in it are the compiled mapping's own, shared (`Arc`), so that
-/// explaining every value costs an event no copies of them.
 pub struct Provenance {
     /// `email`, `tags`, `customField.utm_source`, ...
     pub target: Arc<str>,

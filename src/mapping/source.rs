@@ -330,44 +330,45 @@ impl<'a> Payload<'a> {
         }
     }
 
-    pub fn value(&self) -> &'a Value {
-        self.value
-    }
-
     /// The top-level keys and their values, in the payload's order.
     pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
         self.keys.iter().copied()
     }
 
-    /// The key written exactly so, else the first that matches it ignoring
-    /// ASCII case (as [`lookup_key`] reads any object).
+    /// `key` among the top-level keys, as [`find_key`] reads it.
     fn top_level(&self, key: &str) -> Option<&'a Value> {
         if self.signatures & signature(key) == 0 {
             return None;
         }
-        let mut folded = None;
-        for (k, v) in &self.keys {
-            if k.len() != key.len() {
-                continue; // most keys: neither test can hold
-            }
-            if *k == key {
-                return Some(v);
-            }
-            if folded.is_none() && k.eq_ignore_ascii_case(key) {
-                folded = Some(*v);
-            }
-        }
-        folded
+        find_key(self.keys.iter().copied(), key)
     }
 }
 
+/// `key` in a nested object, as [`find_key`] reads it.
 fn lookup_key<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     let map = value.as_object()?;
-    map.get(key).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
+    find_key(map.iter().map(|(k, v)| (k.as_str(), v)), key)
+}
+
+/// The entry written exactly `key`, else the first equal to it ignoring ASCII
+/// case: how every path reads an object, top level or nested.
+fn find_key<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a Value)>,
+    key: &str,
+) -> Option<&'a Value> {
+    let mut folded = None;
+    for (k, v) in entries {
+        if k.len() != key.len() {
+            continue; // most keys: neither test can hold
+        }
+        if k == key {
+            return Some(v);
+        }
+        if folded.is_none() && k.eq_ignore_ascii_case(key) {
+            folded = Some(v);
+        }
+    }
+    folded
 }
 
 impl fmt::Debug for SourcePath {

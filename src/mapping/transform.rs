@@ -243,7 +243,7 @@ impl Transform {
                 Value::Array(items) => items
                     .iter()
                     .map(text_of)
-                    .filter(|s| !s.trim().is_empty())
+                    .filter(|s| !super::source::is_blank(s))
                     .collect::<Vec<_>>()
                     .join(sep),
                 other => text_of(&other),
