@@ -153,8 +153,48 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .map(|(_, v)| v.as_str())
 }
 
+/// `scheme://host[:port]` of an absolute URL, as a browser writes an origin.
+/// The URL is one a runtime normalised already (a request's own URL).
+pub fn url_origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| after_scheme + at);
+    &url[..end]
+}
+
+/// The raw query of a URL (after `?`, before `#`), empty when there is none.
+pub fn url_query(url: &str) -> &str {
+    let Some(start) = url.find('?') else {
+        return "";
+    };
+    let query = &url[start + 1..];
+    query.split('#').next().unwrap_or_default()
+}
+
+/// The first value of the parameter `name` in a raw query, form-decoded.
+pub fn query_param(query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn url_parts_as_a_browser_reads_them() {
+        let url = "https://bridge.example.com:8443/oauth/start?a=1&b=x+y%21#frag";
+        assert_eq!(url_origin(url), "https://bridge.example.com:8443");
+        assert_eq!(url_origin("http://127.0.0.1:8787"), "http://127.0.0.1:8787");
+        assert_eq!(url_origin("http://h?q=1"), "http://h");
+        assert_eq!(url_query(url), "a=1&b=x+y%21");
+        assert_eq!(url_query("http://h/p"), "");
+        assert_eq!(url_query("http://h/p?#x"), "");
+        assert_eq!(query_param(url_query(url), "b").as_deref(), Some("x y!"));
+        assert_eq!(query_param("a=1&a=2", "a").as_deref(), Some("1"));
+        assert_eq!(query_param("a=1", "b"), None);
+    }
+
     use super::*;
 
     #[test]

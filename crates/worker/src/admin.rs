@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::failure::from_world;
+use crate::request_url;
 use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
 use ghl_bridge::admin_api::{
@@ -28,12 +29,8 @@ pub async fn location_route(
     segments: &[&str],
 ) -> Result<Response> {
     let world = WorkerWorld::for_location(env, location)?;
-    let url = req.url()?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.to_string())
-    };
+    let query = request_url::query(&req);
+    let param = |name: &str| ghl_bridge::http::query_param(&query, name);
     match (req.method(), segments) {
         (Method::Get, ["events"]) => {
             let query = EventQuery::from_params(

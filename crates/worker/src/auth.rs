@@ -12,6 +12,7 @@
 
 use crate::config::Config;
 use crate::failure::from_world;
+use crate::request_url;
 use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
 use ghl_bridge::ghl::oauth::{OAuthTokens, UserType};
@@ -22,11 +23,7 @@ use serde_json::json;
 use worker::{Env, Request, Response, Result};
 
 fn callback_url(req: &Request) -> Result<String> {
-    let url = req.url()?;
-    Ok(format!(
-        "{}/oauth/callback",
-        url.origin().ascii_serialization()
-    ))
+    Ok(format!("{}/oauth/callback", request_url::origin(req)))
 }
 
 /// `GET /oauth/start`: to GHL's location chooser, with a one-time `state`.
@@ -64,12 +61,8 @@ pub async fn start(req: Request, env: &Env, cfg: &Config) -> Result<Response> {
 /// `GET /oauth/callback?code&state`: checks the state, exchanges the code and
 /// stores the tokens in the location's Durable Object.
 pub async fn callback(req: Request, env: &Env, cfg: &Config) -> Result<Response> {
-    let url = req.url()?;
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.to_string())
-    };
+    let query = request_url::query(&req);
+    let param = |name: &str| ghl_bridge::http::query_param(&query, name);
     if let Some(error) = param("error") {
         return json_error(400, "install_refused", &format!("GHL said: {error}"));
     }

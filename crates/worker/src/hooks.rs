@@ -5,6 +5,7 @@
 
 use crate::config::Config;
 use crate::failure::from_world;
+use crate::request_url;
 use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
 use ghl_bridge::ghl::webhooks::GhlEventType;
@@ -120,7 +121,7 @@ pub async fn spothit(
     }
     let text = match req.method() {
         Method::Post => req.text().await?,
-        _ => req.url()?.query().unwrap_or_default().to_string(),
+        _ => request_url::query(&req),
     };
     let payload = ghl_bridge::mapping::source::parse_form(&text);
     // Spot-Hit's own id for the message or reply, when it sends one.

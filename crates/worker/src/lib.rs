@@ -13,6 +13,7 @@ mod failure;
 mod ghl_http;
 mod hooks;
 mod random;
+mod request_url;
 mod respond;
 mod store_client;
 mod tenants;

@@ -5,6 +5,7 @@
 
 use crate::config::Config;
 use crate::failure::from_world;
+use crate::request_url;
 use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
 use ghl_bridge::admin_api::{
@@ -46,9 +47,8 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
         (_, Caller::Unknown) => json_error(403, "bad_token", "the admin token is wrong"),
         (["locations"], Caller::Location(_)) => forbidden("list every location"),
         (["locations"], _) if req.method() == Method::Get => {
-            let url = req.url()?;
-            let hours = url.query_pairs().find(|(k, _)| k == "healthHours");
-            match hours.map(|(_, v)| v.parse::<u64>()) {
+            let hours = request_url::param(&req, "healthHours");
+            match hours.map(|v| v.parse::<u64>()) {
                 None => list(&world, cfg).await,
                 Some(Ok(hours)) => list_with_health(env, &world, cfg, hours).await,
                 Some(Err(_)) => json_error(
@@ -130,7 +130,7 @@ async fn location_routes(
                 Err(e) => return json_error(400, "bad_connection", &format!("the body: {e}")),
             };
             let token = crate::random::random_hex(16)?;
-            let origin = req.url()?.origin().ascii_serialization();
+            let origin = request_url::origin(&req);
             let answer = tenancy::connect(&world, id, service, change, token, &origin).await;
             json_ok(&answer.map_err(from_world)?)
         }
