@@ -25,8 +25,10 @@ TYPES = ["mobile", "fixed_line", "premium_rate", "toll_free", "shared_cost", "vo
 
 # The patterns become programs for the small backtracking matcher in
 # src/phone/mod.rs, parsed here by Python's own regex parser: nothing is
-# compiled when a number is read. One instruction is a u32, the opcode in the
-# top 4 bits. Jumps are absolute indices into the one program array.
+# compiled when a number is read. One instruction is a u16: the opcode in the
+# top 3 bits, its operand in the other 13. A jump's operand is its distance from
+# the jump itself (13-bit two's complement), so a construct that recurs in many
+# patterns is the same words wherever it lands, which gzip compresses well.
 DIGITS, SPLIT, SPLIT_LAZY, JUMP, SAVE, END, MATCH = range(7)
 ALL_DIGITS = (1 << 10) - 1
 
@@ -35,9 +37,13 @@ patterns: list[tuple[int, int]] = []  # (start, capture groups)
 index: dict[tuple[str, bool], int] = {}
 
 
+OPERAND_BITS = 13
+
+
 def op(code: int, operand: int = 0) -> int:
-    assert operand < (1 << 28)
-    return (code << 28) | operand
+    """One instruction; a jump's `operand` is its target in its pattern's code,
+    until `link` turns it into a distance."""
+    return (code << 16) | operand
 
 
 def digit_mask(items) -> int:
@@ -112,9 +118,18 @@ def emit(code: list[int], nodes) -> None:
             raise ValueError(f"unsupported regex node {kind}")
 
 
-def link(code: list[int], base: int) -> list[int]:
-    jumps = (SPLIT, SPLIT_LAZY, JUMP)
-    return [(i + base) if (i >> 28) in jumps else i for i in code]
+def link(code: list[int]) -> list[int]:
+    """The u16 words: a jump's target becomes its distance from the jump."""
+    words = []
+    for pc, instruction in enumerate(code):
+        kind, operand = instruction >> 16, instruction & 0xFFFF
+        if kind in (SPLIT, SPLIT_LAZY, JUMP):
+            operand -= pc
+            assert -(1 << (OPERAND_BITS - 1)) <= operand < (1 << (OPERAND_BITS - 1))
+            operand &= (1 << OPERAND_BITS) - 1
+        assert 0 <= operand < (1 << OPERAND_BITS)
+        words.append((kind << OPERAND_BITS) | operand)
+    return words
 
 
 def pattern(text: str, full: bool) -> int:
@@ -128,7 +143,7 @@ def pattern(text: str, full: bool) -> int:
         code.append(op(MATCH))
         index[(text, full)] = len(patterns)
         patterns.append((len(program), parsed.state.groups - 1))
-        program.extend(link(code, len(program)))
+        program.extend(link(code))
     return index[(text, full)]
 
 
@@ -209,7 +224,7 @@ OUT.write_text(
     + "];\n\n"
     f"/// Every pattern's instructions (see `Op` in mod.rs).\n"
     "#[rustfmt::skip]\n"
-    f"pub static PROGRAM: [u32; {len(program)}] = [\n"
+    f"pub static PROGRAM: [u16; {len(program)}] = [\n"
     + "".join("    " + " ".join(f"{i:#x}," for i in program[n:n + 12]) + "\n" for n in range(0, len(program), 12))
     + "];\n"
 )

@@ -9,7 +9,8 @@ use std::ops::Range;
 
 use super::metadata::{PATTERNS, PROGRAM};
 
-/// The instructions, as the generator writes them: opcode in the top 4 bits.
+/// The instructions, as the generator writes them: one u16 each, the opcode in
+/// the top 3 bits. Jump targets are absolute here; the words hold distances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
     /// One digit, if its bit (bit 0 for `0`) is set.
@@ -26,14 +27,25 @@ enum Op {
     Match,
 }
 
-fn decode(word: u32) -> Op {
-    let operand = (word & 0x0FFF_FFFF) as usize;
-    match word >> 28 {
-        0 => Op::Digits(operand as u16),
-        1 => Op::Split(operand),
-        2 => Op::SplitLazy(operand),
-        3 => Op::Jump(operand),
-        4 => Op::Save(operand),
+const OPERAND_BITS: u32 = 13;
+const OPERAND_MASK: u16 = (1 << OPERAND_BITS) - 1;
+
+/// The instruction at `pc`.
+fn decode(pc: usize) -> Op {
+    let word = PROGRAM[pc];
+    let operand = word & OPERAND_MASK;
+    // A jump's operand is a 13-bit two's complement distance from `pc`.
+    let target = || {
+        let distance =
+            i32::from(operand) - (i32::from(operand >> (OPERAND_BITS - 1)) << OPERAND_BITS);
+        pc.wrapping_add_signed(distance as isize)
+    };
+    match word >> OPERAND_BITS {
+        0 => Op::Digits(operand),
+        1 => Op::Split(target()),
+        2 => Op::SplitLazy(target()),
+        3 => Op::Jump(target()),
+        4 => Op::Save(usize::from(operand)),
         5 => Op::End,
         _ => Op::Match,
     }
@@ -94,7 +106,7 @@ fn run(pattern: u16, input: &[u8]) -> Option<Captures> {
             if steps > STEP_LIMIT {
                 return None;
             }
-            match decode(PROGRAM[pc]) {
+            match decode(pc) {
                 Op::Digits(mask) => match input.get(pos) {
                     Some(&b) if b.is_ascii_digit() && mask & (1 << (b - b'0')) != 0 => {
                         pos += 1;
@@ -142,10 +154,18 @@ mod tests {
     }
 
     #[test]
-    fn every_jump_lands_inside_the_program() {
-        for (pc, &word) in PROGRAM.iter().enumerate() {
-            if let Op::Split(to) | Op::SplitLazy(to) | Op::Jump(to) = decode(word) {
-                assert!(to < PROGRAM.len(), "instruction {pc} jumps to {to}");
+    fn every_jump_lands_inside_its_own_pattern() {
+        let mut starts: Vec<usize> = PATTERNS.iter().map(|&(s, _)| s as usize).collect();
+        starts.sort_unstable();
+        starts.push(PROGRAM.len());
+        for bounds in starts.windows(2) {
+            for pc in bounds[0]..bounds[1] {
+                if let Op::Split(to) | Op::SplitLazy(to) | Op::Jump(to) = decode(pc) {
+                    assert!(
+                        (bounds[0]..bounds[1]).contains(&to),
+                        "instruction {pc} jumps to {to}, outside {bounds:?}"
+                    );
+                }
             }
         }
     }
