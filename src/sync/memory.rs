@@ -57,7 +57,7 @@ impl MemoryStore {
 impl StoreTransport for MemoryStore {
     async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
         let answer = dispatch(self, op.into_request()).await?;
-        Ok(serde_json::from_value(answer)?)
+        Ok(serde_json::from_str(&answer)?)
     }
 }
 

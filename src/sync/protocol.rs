@@ -4,9 +4,11 @@
 //! the in-memory store ([`super::memory::MemoryStore`]); the pipeline only sees
 //! the typed methods of [`Store`].
 //!
-//! On the wire a request is `{"op": "claim", ...fields}` (serde-tagged), the
-//! answer is the answer type as JSON. A request that does not deserialise is an
-//! error, never a default.
+//! On the wire a request is `{"claim": {...fields}}` (serde's external tag: read
+//! straight from the text, where an `"op"` field inside would make serde buffer
+//! the whole request first, and the wasm carry that code for every operation);
+//! the answer is the answer type as JSON. A request that does not deserialise
+//! is an error, never a default.
 
 use super::budget::Lane;
 use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept};
@@ -77,7 +79,7 @@ macro_rules! store_ops {
 
         /// Every request, as it travels to the store.
         #[derive(Debug, Clone, Serialize, Deserialize)]
-        #[serde(tag = "op", rename_all = "camelCase")]
+        #[serde(rename_all = "camelCase")]
         pub enum StoreRequest { $($name($name)),* }
 
         impl StoreRequest {
@@ -87,15 +89,16 @@ macro_rules! store_ops {
             }
         }
 
-        /// Runs a request on `backend` and answers with its JSON.
-        pub async fn dispatch<B>(backend: &B, request: StoreRequest) -> Result<Value, WorldError>
+        /// Runs a request on `backend` and answers with its JSON text (written
+        /// straight from the answer, no `Value` in between).
+        pub async fn dispatch<B>(backend: &B, request: StoreRequest) -> Result<String, WorldError>
         where
             B: Sized $(+ Handle<$name>)*,
         {
             match request {
                 $(StoreRequest::$name(op) => {
                     let answer: $answer = <B as Handle<$name>>::handle(backend, op).await?;
-                    Ok(serde_json::to_value(answer)?)
+                    Ok(serde_json::to_string(&answer)?)
                 })*
             }
         }
@@ -492,16 +495,18 @@ mod tests {
     #[test]
     fn a_request_travels_tagged_and_unknown_fields_are_refused() {
         let wire = serde_json::to_value(Claim { key: "k1".into() }.into_request()).unwrap();
-        assert_eq!(wire, serde_json::json!({"op": "claim", "key": "k1"}));
+        assert_eq!(wire, serde_json::json!({"claim": {"key": "k1"}}));
         let back: StoreRequest = serde_json::from_value(wire).unwrap();
         assert_eq!(back.name(), "claim");
-        let missing = serde_json::from_value::<StoreRequest>(serde_json::json!({"op": "claim"}));
+        let missing = serde_json::from_value::<StoreRequest>(serde_json::json!({"claim": {}}));
         assert!(
             missing.is_err(),
             "a missing field is an error, not a default"
         );
-        let unknown = serde_json::from_value::<StoreRequest>(serde_json::json!({"op": "nope"}));
+        let unknown = serde_json::from_value::<StoreRequest>(serde_json::json!({"nope": {}}));
         assert!(unknown.is_err());
+        let extra = serde_json::json!({"claim": {"key": "k1", "keys": ["k2"]}});
+        assert!(serde_json::from_value::<StoreRequest>(extra).is_err());
     }
 
     #[test]

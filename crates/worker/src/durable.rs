@@ -153,7 +153,13 @@ impl DurableObject for BridgeStore {
         let name = request.name();
         self.ensure_alarm().await?;
         match dispatch(self, request).await {
-            Ok(answer) => Response::from_json(&answer),
+            Ok(answer) => {
+                let mut response = Response::ok(answer)?;
+                response
+                    .headers_mut()
+                    .set("content-type", "application/json")?;
+                Ok(response)
+            }
             Err(e) => json_error(500, "store_failed", &format!("{name}: {e}")),
         }
     }
