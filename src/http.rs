@@ -181,6 +181,8 @@ pub fn query_param(query: &str, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn url_parts_as_a_browser_reads_them() {
         let url = "https://bridge.example.com:8443/oauth/start?a=1&b=x+y%21#frag";
@@ -194,8 +196,6 @@ mod tests {
         assert_eq!(query_param("a=1&a=2", "a").as_deref(), Some("1"));
         assert_eq!(query_param("a=1", "b"), None);
     }
-
-    use super::*;
 
     #[test]
     fn debug_output_never_shows_the_token() {

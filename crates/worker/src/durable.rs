@@ -7,7 +7,7 @@
 //! flight, below). A daily alarm applies retention.
 
 use crate::config::Config;
-use crate::respond::json_error;
+use crate::respond::{json_error, json_text};
 use crate::store_client::StoreClient;
 use ghl_bridge::admin_api::{
     EventRecord, EventStatus, GhlEventEntry, GhlOutcome, OutboundState, StorageReport, Swept,
@@ -153,13 +153,7 @@ impl DurableObject for BridgeStore {
         let name = request.name();
         self.ensure_alarm().await?;
         match dispatch(self, request).await {
-            Ok(answer) => {
-                let mut response = Response::ok(answer)?;
-                response
-                    .headers_mut()
-                    .set("content-type", "application/json")?;
-                Ok(response)
-            }
+            Ok(answer) => json_text(answer),
             Err(e) => json_error(500, "store_failed", &format!("{name}: {e}")),
         }
     }
