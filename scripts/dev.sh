@@ -56,4 +56,12 @@ cat <<'INFO'
 [dev] GHL sandbox data:    http://127.0.0.1:8788/__sandbox/ghl/contacts
 [dev] run the cron now:    curl "http://127.0.0.1:8787/__scheduled?cron=*/10+*+*+*+*"
 INFO
+# wrangler's devtools inspector proxy sends each of the runtime's devtools
+# messages to wrangler's Node process as an HTTP request of its own; a load run
+# through it held thousands of sockets open. wrangler leaves the inspector out
+# when VSCODE_INSPECTOR_OPTIONS is set (as in VS Code's debug terminal); the
+# Worker's console lines still show. GHL_BRIDGE_DEVTOOLS=1 keeps devtools.
+if [ "${GHL_BRIDGE_DEVTOOLS:-}" != 1 ]; then
+  export VSCODE_INSPECTOR_OPTIONS="ghl-bridge: no inspector proxy"
+fi
 node_modules/.bin/wrangler dev --ip 127.0.0.1 --port 8787 --test-scheduled

@@ -161,17 +161,27 @@ function testConfig({ withoutQueue = false } = {}) {
   return path;
 }
 
+/**
+ * wrangler dev without its devtools inspector proxy. That proxy forwards every
+ * devtools message of the runtime (several per outbound fetch, with Network
+ * enabled) to wrangler's Node process as its own HTTP request, fire and
+ * forget: under load that was 1,000 to 4,000 open sockets in workerd and
+ * "Too many open files". wrangler skips the inspector when this variable (set
+ * by VS Code's debug terminal) is present; the Worker's console lines still
+ * arrive, through workerd's structured logs.
+ */
+export const WITHOUT_INSPECTOR = { VSCODE_INSPECTOR_OPTIONS: "ghl-bridge: no inspector proxy" };
+
 export async function startWorker(chosenPort, vars = {}, options = {}) {
   const port = chosenPort ?? (await freePort());
-  const inspector = await freePort();
   // A given state directory is kept: a restarted Worker finds its Durable Objects again.
   const state = options.stateDir ?? mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
   const worker = startProcess(join(ROOT, "node_modules/.bin/wrangler"),
-    ["dev", "--config", testConfig(options), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+    ["dev", "--config", testConfig(options), "--ip", "127.0.0.1", "--port", String(port),
       "--persist-to", state, "--log-level", "log", "--test-scheduled",
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
     { GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_HIDE_BANNER: "true", CI: "true" });
+      WRANGLER_HIDE_BANNER: "true", CI: "true", ...WITHOUT_INSPECTOR });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${url}/health`, worker.child, worker.log, 60_000);
