@@ -58,9 +58,48 @@ impl QueuedEvent {
     }
 }
 
+/// A delivered batch split into one lane per location, each in delivery order.
+/// Lanes run side by side and each lane one message after another: a busy
+/// location (a backfill, a location out of budget) holds up only its own
+/// events, and one location's events keep the order they came in.
+pub fn lanes_by_location<T>(
+    messages: impl IntoIterator<Item = T>,
+    location_of: impl Fn(&T) -> &str,
+) -> Vec<Vec<T>> {
+    let mut lanes: Vec<Vec<T>> = Vec::new();
+    for message in messages {
+        let lane = lanes
+            .iter_mut()
+            .find(|lane| location_of(&lane[0]) == location_of(&message));
+        match lane {
+            Some(lane) => lane.push(message),
+            None => lanes.push(vec![message]),
+        }
+    }
+    lanes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_makes_one_lane_per_location_in_delivery_order() {
+        let batch = [
+            QueuedEvent::inbound("a", "1"),
+            QueuedEvent::inbound("b", "2"),
+            QueuedEvent::ghl("a", "3"),
+            QueuedEvent::inbound("c", "4"),
+            QueuedEvent::inbound("a", "5"),
+        ];
+        let lanes = lanes_by_location(batch, |e| e.location.as_str());
+        let keys: Vec<Vec<&str>> = lanes
+            .iter()
+            .map(|lane| lane.iter().map(|e| e.key.as_str()).collect())
+            .collect();
+        assert_eq!(keys, [vec!["1", "3", "5"], vec!["2"], vec!["4"]]);
+        assert!(lanes_by_location(Vec::<QueuedEvent>::new(), |e| &e.location).is_empty());
+    }
 
     #[test]
     fn the_wire_form_of_messages_in_flight_is_kept() {

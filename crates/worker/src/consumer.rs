@@ -1,11 +1,16 @@
 //! The queue consumer: each message is one attempt of the core pipeline
 //! (inbound, or sync back for GHL events); what it came to says whether to
 //! ack the message or put it back with a delay. The Worker's own trouble
-//! (storage, a binding) retries the message, never drops it.
+//! (storage, a binding) retries the message, never drops it. A batch runs in
+//! one lane per location, side by side.
 
 use crate::config::Config;
 use crate::world::WorkerWorld;
-use ghl_bridge::sync::{inbound, sync_back, Disposition, QueuedEvent, QueuedKind, Run};
+use futures_util::future::join_all;
+use ghl_bridge::sync::{
+    inbound, lanes_by_location, sync_back, Disposition, LocationSettings, QueuedEvent, QueuedKind,
+    Run,
+};
 use serde_json::{json, Value};
 use worker::{
     console_log, Env, Message, MessageBatch, MessageExt, QueueRetryOptionsBuilder, Result,
@@ -13,32 +18,45 @@ use worker::{
 
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let cfg = Config::from_env(env);
-    // One after another. Side by side (the whole batch at once), workerd run
-    // locally ran out of sockets in the many-locations load run.
-    for message in batch.messages()? {
-        handle(&message, env, &cfg).await;
-    }
+    let lanes = lanes_by_location(batch.messages()?, |m| m.body().location.as_str());
+    join_all(lanes.iter().map(|lane| run_lane(lane, env, &cfg))).await;
     Ok(())
 }
 
+/// One location's messages, one after another, with its store and settings
+/// read once for them all.
+async fn run_lane(lane: &[Message<QueuedEvent>], env: &Env, cfg: &Config) {
+    let location = &lane[0].body().location;
+    let ready = match WorkerWorld::for_location(env, location) {
+        Ok(world) => match world.settings(cfg, location).await {
+            Ok(settings) => Ok((world, settings)),
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    let (world, settings) = match ready {
+        Ok(ready) => ready,
+        Err(why) => return lane.iter().for_each(|m| failed(m, m.body(), &why)),
+    };
+    for message in lane {
+        handle(message, &world, &settings).await;
+    }
+}
+
 /// One message: its attempt, then ack or put back.
-async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) {
-    let event = message.body().clone();
-    let world = match WorkerWorld::for_location(env, &event.location) {
-        Ok(w) => w,
-        Err(e) => return failed(message, &event, &e.to_string()),
-    };
-    let settings = match world.settings(cfg, &event.location).await {
-        Ok(s) => s,
-        Err(e) => return failed(message, &event, &e.to_string()),
-    };
+async fn handle(
+    message: &Message<QueuedEvent>,
+    world: &WorkerWorld<'_>,
+    settings: &LocationSettings,
+) {
+    let event = message.body();
     // One log line per attempt, naming its event.
     let ran = match event.kind {
-        QueuedKind::Inbound => inbound::run(&world, &settings, &event.key)
+        QueuedKind::Inbound => inbound::run(world, settings, &event.key)
             .await
             .map(|run| logged(run, |r, s| json!({"event": r.key, "source": r.source_id,
                 "attempt": r.attempts, "outcome": s.outcome, "contactId": r.contact_id, "detail": s.detail}))),
-        QueuedKind::Ghl => sync_back::run(&world, &settings, &event.key)
+        QueuedKind::Ghl => sync_back::run(world, settings, &event.key)
             .await
             .map(|run| logged(run, |e, s| json!({"ghlEvent": e.webhook_id, "type": e.event_type,
                 "contactId": e.contact_id, "outcome": s.outcome, "detail": s.detail}))),
@@ -56,7 +74,7 @@ async fn handle(message: &Message<QueuedEvent>, env: &Env, cfg: &Config) {
                 Disposition::RetryAfterSeconds(delay) => retry(message, delay),
             }
         }
-        Err(e) => failed(message, &event, &e.to_string()),
+        Err(e) => failed(message, event, &e.to_string()),
     }
 }
 
