@@ -114,12 +114,35 @@ pub enum MappingUsed {
     Builtin { template: String },
 }
 
+/// Which of an event's GHL calls a request was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GhlStep {
+    Upsert,
+    Tags,
+    Note,
+    Task,
+    Appointment,
+}
+
+impl GhlStep {
+    /// Its name on the wire, for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GhlStep::Upsert => "upsert",
+            GhlStep::Tags => "tags",
+            GhlStep::Note => "note",
+            GhlStep::Task => "task",
+            GhlStep::Appointment => "appointment",
+        }
+    }
+}
+
 /// One GHL request an event made, and what came back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GhlRequestLog {
-    /// `upsert`, `tags`, `note`, `task`, `appointment`.
-    pub step: String,
+    pub step: GhlStep,
     pub method: String,
     /// The path and query, without the host (never a credential).
     pub path: String,

@@ -163,6 +163,15 @@ pub fn url_origin(url: &str) -> &str {
     &url[..end]
 }
 
+/// A URL without its origin: `https://host/a/b?c` -> `/a/b?c` (`/` when it
+/// has no path), as logs and the admin view show a request.
+pub fn url_path_and_query(url: &str) -> &str {
+    match &url[url_origin(url).len()..] {
+        rest if rest.starts_with('/') => rest,
+        _ => "/",
+    }
+}
+
 /// The raw query of a URL (after `?`, before `#`), empty when there is none.
 pub fn url_query(url: &str) -> &str {
     let Some(start) = url.find('?') else {
@@ -189,6 +198,8 @@ mod tests {
         assert_eq!(url_origin(url), "https://bridge.example.com:8443");
         assert_eq!(url_origin("http://127.0.0.1:8787"), "http://127.0.0.1:8787");
         assert_eq!(url_origin("http://h?q=1"), "http://h");
+        assert_eq!(url_path_and_query(url), "/oauth/start?a=1&b=x+y%21#frag");
+        assert_eq!(url_path_and_query("http://h"), "/");
         assert_eq!(url_query(url), "a=1&b=x+y%21");
         assert_eq!(url_query("http://h/p"), "");
         assert_eq!(url_query("http://h/p?#x"), "");

@@ -89,7 +89,7 @@ pub(crate) fn planned_requests(
         build_request(&upsert_call(outcome, location_id), &target)?,
     )];
     for follow in follow_up_requests(outcome, CONTACT_ID, location_id, &target)? {
-        requests.push(PreviewRequest::new(follow.kind, follow.request));
+        requests.push(PreviewRequest::new(follow.kind.as_str(), follow.request));
     }
     Ok(requests)
 }

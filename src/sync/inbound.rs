@@ -18,13 +18,13 @@ use super::records::received;
 use super::settings::LocationSettings;
 use super::world::World;
 use crate::admin_api::{
-    Accepted, ContactAction, EventRecord, EventStatus, GhlRequestLog, MappingUsed,
+    Accepted, ContactAction, EventRecord, EventStatus, GhlRequestLog, GhlStep, MappingUsed,
     GHL_REQUESTS_KEPT,
 };
 use crate::dedupe::{decide, idempotency_key, IdentityDecision};
 use crate::ghl::contacts::UpsertedContact;
 use crate::ghl::{build_request, Call, GhlError, GhlTarget};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{url_path_and_query, HttpRequest, HttpResponse};
 use crate::mapping::{
     builtin_template, parse_payload, ApplyOptions, Mapping, MappingOutcome, PayloadFormat,
 };
@@ -247,8 +247,8 @@ async fn process<W: World>(
             Ok(r) => r,
             Err(e) => return Ok(Attempt::Park(e.to_string())),
         };
-        let sent = send_within_budget(world, lane, &request, "upsert").await?;
-        log_request(record, "upsert", &request, &sent, world.now_ms());
+        let sent = send_within_budget(world, lane, &request, GhlStep::Upsert.as_str()).await?;
+        log_request(record, GhlStep::Upsert, &request, &sent, world.now_ms());
         let response = match sent {
             Ok(r) => r,
             Err(attempt) => return Ok(attempt),
@@ -285,7 +285,7 @@ async fn process<W: World>(
         Err(e) => return Ok(Attempt::Park(e.to_string())),
     };
     for step in steps.iter().skip(record.steps_done) {
-        let sent = if step.kind == "tags" {
+        let sent = if step.kind == GhlStep::Tags {
             // A receipt's tags the contact was given within the day cost no
             // call: a campaign's repeated statuses coalesce per contact. Only
             // on a first attempt: a later one may follow its own merge.
@@ -304,12 +304,12 @@ async fn process<W: World>(
                     world
                         .tags_merge(contact_id.clone(), outcome.tags.clone())
                         .await?;
-                    send_granted(world, &step.request, step.kind).await?
+                    send_granted(world, &step.request, step.kind.as_str()).await?
                 }
                 Err(attempt) => Err(attempt),
             }
         } else {
-            send_within_budget(world, lane, &step.request, step.kind).await?
+            send_within_budget(world, lane, &step.request, step.kind.as_str()).await?
         };
         log_request(record, step.kind, &step.request, &sent, world.now_ms());
         let response = match sent {
@@ -334,7 +334,7 @@ async fn process<W: World>(
 /// budget sent away before it went out is not one).
 fn log_request(
     record: &mut EventRecord,
-    step: &str,
+    step: GhlStep,
     request: &HttpRequest,
     sent: &Step<HttpResponse>,
     now_ms: u64,
@@ -346,23 +346,15 @@ fn log_request(
         Err(_) => return,
     };
     record.ghl_requests.push(GhlRequestLog {
-        step: step.to_string(),
+        step,
         method: request.method.as_str().to_string(),
-        path: path_of(&request.url).to_string(),
+        path: url_path_and_query(&request.url).to_string(),
         status,
         message,
         at_ms: now_ms,
     });
     let over = record.ghl_requests.len().saturating_sub(GHL_REQUESTS_KEPT);
     record.ghl_requests.drain(..over);
-}
-
-/// `https://host/a/b?c` -> `/a/b?c`.
-fn path_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    url[after_scheme..]
-        .find('/')
-        .map_or("/", |i| &url[after_scheme + i..])
 }
 
 /// The contact the identity cache named is gone from GHL (deleted, merged):

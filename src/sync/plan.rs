@@ -4,6 +4,7 @@
 //! tags), notes, tasks and appointments. Each follow-up has a stable index so a
 //! retried event resumes after the steps that already succeeded.
 
+use crate::admin_api::GhlStep;
 use crate::ghl::appointments::{CreateAppointment, CreateAppointmentBody};
 use crate::ghl::contacts::UpsertContact;
 use crate::ghl::notes::{CreateNote, NoteBody};
@@ -24,8 +25,8 @@ pub fn upsert_call(outcome: &MappingOutcome, location_id: &str) -> UpsertContact
 #[derive(Debug, Clone)]
 pub struct FollowUp {
     pub index: usize,
-    /// `tags`, `note`, `task`, `appointment`: for logs and the admin view.
-    pub kind: &'static str,
+    /// For logs and the admin view.
+    pub kind: GhlStep,
     pub request: HttpRequest,
 }
 
@@ -35,7 +36,7 @@ pub fn follow_up_requests(
     location_id: &str,
     target: &GhlTarget,
 ) -> Result<Vec<FollowUp>, BuildError> {
-    let mut calls: Vec<(&'static str, HttpRequest)> = Vec::new();
+    let mut calls: Vec<(GhlStep, HttpRequest)> = Vec::new();
     if !outcome.tags.is_empty() {
         let call = AddTags {
             contact_id: contact_id.into(),
@@ -43,7 +44,7 @@ pub fn follow_up_requests(
                 tags: outcome.tags.clone(),
             },
         };
-        calls.push(("tags", build_request(&call, target)?));
+        calls.push((GhlStep::Tags, build_request(&call, target)?));
     }
     for note in &outcome.notes {
         let call = CreateNote {
@@ -54,7 +55,7 @@ pub fn follow_up_requests(
                 ..Default::default()
             },
         };
-        calls.push(("note", build_request(&call, target)?));
+        calls.push((GhlStep::Note, build_request(&call, target)?));
     }
     for task in &outcome.tasks {
         let call = CreateTask {
@@ -67,7 +68,7 @@ pub fn follow_up_requests(
                 assigned_to: task.assigned_to.clone(),
             },
         };
-        calls.push(("task", build_request(&call, target)?));
+        calls.push((GhlStep::Task, build_request(&call, target)?));
     }
     for appt in &outcome.appointments {
         let call = CreateAppointment {
@@ -81,7 +82,7 @@ pub fn follow_up_requests(
                 ..Default::default()
             },
         };
-        calls.push(("appointment", build_request(&call, target)?));
+        calls.push((GhlStep::Appointment, build_request(&call, target)?));
     }
     Ok(calls
         .into_iter()
@@ -120,7 +121,10 @@ mod tests {
         assert_eq!(body["phone"], "+262692123456");
         let calls = follow_up_requests(&outcome, "c1", "loc", &target).unwrap();
         let kinds: Vec<_> = calls.iter().map(|c| (c.index, c.kind)).collect();
-        assert_eq!(kinds, vec![(0, "tags"), (1, "note"), (2, "task")]);
+        assert_eq!(
+            kinds,
+            vec![(0, GhlStep::Tags), (1, GhlStep::Note), (2, GhlStep::Task)]
+        );
         assert_eq!(calls[1].request.url, "http://sb/ghl/contacts/c1/notes");
     }
 }
