@@ -836,3 +836,16 @@ pub struct LocationHealth {
     pub ghl_daily: Option<DailyAllowance>,
     pub alerts_firing: Vec<AlertCondition>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::GhlStep;
+
+    #[test]
+    fn a_ghl_steps_name_in_messages_is_its_name_on_the_wire() {
+        use GhlStep::*;
+        for step in [Upsert, Tags, Note, Task, Appointment] {
+            assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
+        }
+    }
+}

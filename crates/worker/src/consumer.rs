@@ -27,20 +27,28 @@ pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
 /// read once for them all.
 async fn run_lane(lane: &[Message<QueuedEvent>], env: &Env, cfg: &Config) {
     let location = &lane[0].body().location;
-    let ready = match WorkerWorld::for_location(env, location) {
-        Ok(world) => match world.settings(cfg, location).await {
-            Ok(settings) => Ok((world, settings)),
-            Err(e) => Err(e.to_string()),
-        },
-        Err(e) => Err(e.to_string()),
-    };
-    let (world, settings) = match ready {
-        Ok(ready) => ready,
-        Err(why) => return lane.iter().for_each(|m| failed(m, m.body(), &why)),
-    };
-    for message in lane {
-        handle(message, &world, &settings).await;
+    match lane_world(env, cfg, location).await {
+        Ok((world, settings)) => {
+            for message in lane {
+                handle(message, &world, &settings).await;
+            }
+        }
+        Err(why) => lane.iter().for_each(|m| failed(m, &why)),
     }
+}
+
+/// The location's world and settings, which every message of its lane uses.
+async fn lane_world<'a>(
+    env: &'a Env,
+    cfg: &Config,
+    location: &str,
+) -> std::result::Result<(WorkerWorld<'a>, LocationSettings), String> {
+    let world = WorkerWorld::for_location(env, location).map_err(|e| e.to_string())?;
+    let settings = world
+        .settings(cfg, location)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((world, settings))
 }
 
 /// One message: its attempt, then ack or put back.
@@ -74,16 +82,16 @@ async fn handle(
                 Disposition::RetryAfterSeconds(delay) => retry(message, delay),
             }
         }
-        Err(e) => failed(message, event, &e.to_string()),
+        Err(e) => failed(message, &e.to_string()),
     }
 }
 
 /// The Worker's own trouble (storage, a binding): logged, and the message
 /// tried again in 5 s, never dropped.
-fn failed(message: &Message<QueuedEvent>, event: &QueuedEvent, why: &str) {
+fn failed(message: &Message<QueuedEvent>, why: &str) {
     console_log!(
         "{}",
-        json!({"level": "error", "event": event.key, "msg": why})
+        json!({"level": "error", "event": message.body().key, "msg": why})
     );
     retry(message, 5);
 }
