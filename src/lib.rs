@@ -8,6 +8,7 @@ pub mod admin_api;
 pub mod dedupe;
 pub mod ghl;
 pub mod http;
+pub mod iso8601;
 pub mod mapping;
 pub mod outbound;
 pub mod phone;

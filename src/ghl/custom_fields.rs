@@ -313,7 +313,7 @@ fn number(value: &Value) -> Result<Value, String> {
 fn date(value: &Value) -> Result<Value, String> {
     let text = text_of(value);
     let iso = text.get(..10).unwrap_or(&text);
-    if let Ok(d) = iso.parse::<jiff::civil::Date>() {
+    if let Some(d) = crate::iso8601::date(iso) {
         return Ok(Value::String(d.to_string()));
     }
     let parts: Vec<&str> = text.split(['/', '.', '-']).collect();

@@ -171,7 +171,7 @@ pub fn authenticate(
     verify_signature(public_key_b64, body, signature)?;
     let event: GhlEvent =
         serde_json::from_slice(body).map_err(|e| GhlWebhookError::BadBody(e.to_string()))?;
-    let at: jiff::Timestamp = event.timestamp.parse().map_err(|_| {
+    let at = crate::iso8601::timestamp(&event.timestamp).ok_or_else(|| {
         GhlWebhookError::BadBody(format!("`timestamp` {} is not ISO 8601", event.timestamp))
     })?;
     let drift = now - at.as_second();

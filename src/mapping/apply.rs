@@ -7,6 +7,7 @@ use super::source::{is_empty_value, Payload, SourcePath};
 use super::target::Target;
 use super::transform::{normalised_operand, text_of, StepContext, Transform};
 use super::validate::{CompiledCondition, CompiledValue, Mapping, ValueSource};
+use super::zones::out_of_range;
 use crate::dedupe::IdentityKeys;
 use crate::ghl::contacts::{
     ContactFields, CreateContactBody, CustomFieldInput, DateOfBirth, DndChannel, DndSettings,
@@ -348,12 +349,12 @@ impl Mapping {
                 dates::DateOutput::Datetime,
             )
             .and_then(|s| {
-                let ts: jiff::Timestamp = s.parse().map_err(|e: jiff::Error| e.to_string())?;
+                let ts = crate::iso8601::timestamp(&s).ok_or_else(|| out_of_range(&s))?;
                 let end = ts
                     .checked_add(jiff::SignedDuration::from_mins(i64::from(
                         appt.duration_minutes,
                     )))
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|_| out_of_range(&format!("{s} + {} min", appt.duration_minutes)))?;
                 Ok((s, end.to_string()))
             });
             match times {

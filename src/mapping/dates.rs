@@ -2,12 +2,13 @@
 //! `dd/mm/yyyy`, ...) and writing them the way GHL takes them.
 
 use jiff::civil::{Date, DateTime};
-use jiff::tz::TimeZone;
+use jiff::tz::Offset;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::zones::Zone;
+use super::zones::{out_of_range, Zone};
+use crate::iso8601;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,7 +92,7 @@ pub fn convert(
     }
     let wall = match &zone {
         Some(zone) => zone.wall_time(instant)?,
-        None => instant.to_zoned(TimeZone::UTC).datetime(),
+        None => Offset::UTC.to_datetime(instant),
     };
     Ok(wall.date().to_string())
 }
@@ -100,10 +101,9 @@ pub fn convert(
 fn place(wall: DateTime, zone: Option<&Zone>) -> Result<Timestamp, String> {
     match zone {
         Some(zone) => zone.instant_of(wall),
-        None => wall
-            .to_zoned(TimeZone::UTC)
-            .map(|z| z.timestamp())
-            .map_err(|e| e.to_string()),
+        None => Offset::UTC
+            .to_timestamp(wall)
+            .map_err(|_| out_of_range(&wall)),
     }
 }
 
@@ -143,13 +143,13 @@ fn unix(text: &str, millis: bool) -> Option<Parsed> {
 }
 
 fn iso(text: &str) -> Option<Parsed> {
-    if let Ok(ts) = text.parse::<Timestamp>() {
+    if let Some(ts) = iso8601::timestamp(text) {
         return Some(Parsed::Instant(ts));
     }
     if text.len() > 10 {
-        return text.parse::<DateTime>().ok().map(Parsed::Civil);
+        return iso8601::datetime(text).map(Parsed::Civil);
     }
-    text.parse::<Date>().ok().map(Parsed::Day)
+    iso8601::date(text).map(Parsed::Day)
 }
 
 /// `dd/mm/yyyy [HH:MM[:SS]]` (day first) or `mm/dd/yyyy` (`day_first = false`).
@@ -190,7 +190,7 @@ pub fn after(now_unix: i64, span: &str) -> Result<String, String> {
     let seconds = parse_span(span)?;
     Timestamp::from_second(now_unix.saturating_add(seconds))
         .map(|ts| ts.to_string())
-        .map_err(|e| e.to_string())
+        .map_err(|_| out_of_range(&format!("{span} after {now_unix}")))
 }
 
 /// Seconds in `30m`, `4h`, `2d`, `1w`.

@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 
 use jiff::civil::DateTime;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
 
 /// A zone the platform knows, by name.
@@ -47,15 +47,14 @@ impl Zone {
     /// occurrence; a time skipped when they go forward is read with the offset
     /// from before the change (02:30 in a 02:00→03:00 gap is 03:30).
     pub fn instant_of(&self, wall: DateTime) -> Result<Timestamp, String> {
-        let as_utc = wall
-            .to_zoned(TimeZone::UTC)
-            .map_err(|e| e.to_string())?
-            .timestamp();
+        let as_utc = Offset::UTC
+            .to_timestamp(wall)
+            .map_err(|_| out_of_range(&wall))?;
         // The offsets a day either side: a zone changes at most once in between.
         let offset_at = |at: Result<Timestamp, jiff::Error>| {
             at.ok()
                 .and_then(|t| self.offset_seconds(t))
-                .ok_or_else(|| format!("`{wall}` is out of range"))
+                .ok_or_else(|| out_of_range(&wall))
         };
         let day = SignedDuration::from_hours(24);
         let before = offset_at(as_utc.checked_sub(day))?;
@@ -63,7 +62,7 @@ impl Zone {
         let shifted = |offset: i32| {
             as_utc
                 .checked_sub(SignedDuration::from_secs(i64::from(offset)))
-                .map_err(|e| e.to_string())
+                .map_err(|_| out_of_range(&wall))
         };
         let mut earliest: Option<Timestamp> = None;
         for offset in [before, after] {
@@ -81,9 +80,16 @@ impl Zone {
         let seconds = self
             .offset_seconds(at)
             .ok_or_else(|| format!("no offset for {at}"))?;
-        let offset = Offset::from_seconds(seconds).map_err(|e| e.to_string())?;
+        let offset = Offset::from_seconds(seconds)
+            .map_err(|_| format!("the offset {seconds} s at {at} is out of range"))?;
         Ok(offset.to_datetime(at))
     }
+}
+
+/// Our own words for jiff's range errors: a jiff error is never displayed, so
+/// the wasm carries none of jiff's error texts (about 30 KB).
+pub(crate) fn out_of_range(what: &impl std::fmt::Display) -> String {
+    format!("`{what}` is out of range")
 }
 
 /// How many zone names are kept (a deployment's locations use a handful).
@@ -191,7 +197,7 @@ mod platform {
                 0,
             )
             .ok()?;
-            let wall_as_utc = wall.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+            let wall_as_utc = jiff::tz::Offset::UTC.to_timestamp(wall).ok()?;
             i32::try_from(wall_as_utc.as_second() - seconds).ok()
         }
     }
@@ -202,6 +208,7 @@ mod tests {
     use super::*;
     use jiff::civil::date;
     use jiff::tz::Disambiguation;
+    use jiff::tz::TimeZone;
 
     /// The reading here against jiff's own, on ordinary times, gaps and folds.
     #[test]
