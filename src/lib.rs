@@ -19,3 +19,5 @@ pub mod sources;
 pub mod specter;
 pub mod spothit;
 pub mod sync;
+#[cfg(target_arch = "wasm32")]
+mod web_crypto;

@@ -1,11 +1,11 @@
 //! GHL's webhooks: the `x-ghl-signature` check (Ed25519 over the raw body, base64)
 //! and the envelope every event shares. The RSA `x-wh-signature` was retired by
 //! GHL on 2026-07-01 and is not accepted. GHL publishes no Ed25519 key in its API
-//! files, so the key is configuration (the sandbox's key locally).
+//! files, so the key is configuration (the sandbox's key locally). The check
+//! itself is the platform's Web Crypto in wasm, `ed25519-dalek` natively.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -27,7 +27,7 @@ pub enum GhlWebhookError {
 }
 
 /// Accepts the raw 32-byte key or its SPKI DER form, both base64.
-fn verifying_key(public_key_b64: &str) -> Result<VerifyingKey, GhlWebhookError> {
+fn raw_key(public_key_b64: &str) -> Result<[u8; 32], GhlWebhookError> {
     let bytes = B64
         .decode(public_key_b64.trim())
         .map_err(|_| GhlWebhookError::BadKey)?;
@@ -38,22 +38,65 @@ fn verifying_key(public_key_b64: &str) -> Result<VerifyingKey, GhlWebhookError> 
             .map_err(|_| GhlWebhookError::BadKey)?,
         _ => return Err(GhlWebhookError::BadKey),
     };
-    VerifyingKey::from_bytes(&raw).map_err(|_| GhlWebhookError::BadKey)
+    Ok(raw)
 }
 
-pub fn verify_signature(
+pub async fn verify_signature(
     public_key_b64: &str,
     body: &[u8],
     signature: Option<&str>,
 ) -> Result<(), GhlWebhookError> {
-    let key = verifying_key(public_key_b64)?;
+    let key = raw_key(public_key_b64)?;
     let signature = signature.ok_or(GhlWebhookError::Unsigned)?;
-    let bytes = B64
+    let signature: [u8; 64] = B64
         .decode(signature.trim())
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or(GhlWebhookError::BadSignature)?;
+    ed25519::verify(&key, body, &signature).await
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod ed25519 {
+    use super::GhlWebhookError;
+    use ed25519_dalek::{Signature, VerifyingKey};
+
+    pub async fn verify(
+        key: &[u8; 32],
+        body: &[u8],
+        signature: &[u8; 64],
+    ) -> Result<(), GhlWebhookError> {
+        let key = VerifyingKey::from_bytes(key).map_err(|_| GhlWebhookError::BadKey)?;
+        key.verify_strict(body, &Signature::from_bytes(signature))
+            .map_err(|_| GhlWebhookError::BadSignature)
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod ed25519 {
+    use super::GhlWebhookError;
+    use crate::web_crypto::{algorithm, bytes, call, import_raw};
+
+    pub async fn verify(
+        key: &[u8; 32],
+        body: &[u8],
+        signature: &[u8; 64],
+    ) -> Result<(), GhlWebhookError> {
+        let ed25519 = algorithm("Ed25519");
+        let key = import_raw(key, &ed25519, &["verify"])
+            .await
+            .map_err(|_| GhlWebhookError::BadKey)?;
+        let valid = call(
+            "verify",
+            &[ed25519.into(), key, bytes(signature), bytes(body)],
+        )
+        .await
         .map_err(|_| GhlWebhookError::BadSignature)?;
-    let signature = Signature::from_slice(&bytes).map_err(|_| GhlWebhookError::BadSignature)?;
-    key.verify_strict(body, &signature)
-        .map_err(|_| GhlWebhookError::BadSignature)
+        match valid.as_bool() {
+            Some(true) => Ok(()),
+            _ => Err(GhlWebhookError::BadSignature),
+        }
+    }
 }
 
 /// What every GHL event carries, plus the rest as sent.
@@ -162,13 +205,13 @@ impl std::fmt::Display for GhlEventType {
 }
 
 /// Verifies, parses and checks the age of one delivery. `now` is Unix seconds.
-pub fn authenticate(
+pub async fn authenticate(
     public_key_b64: &str,
     body: &[u8],
     signature: Option<&str>,
     now: i64,
 ) -> Result<GhlEvent, GhlWebhookError> {
-    verify_signature(public_key_b64, body, signature)?;
+    verify_signature(public_key_b64, body, signature).await?;
     let event: GhlEvent =
         serde_json::from_slice(body).map_err(|e| GhlWebhookError::BadBody(e.to_string()))?;
     let at = crate::iso8601::timestamp(&event.timestamp).ok_or_else(|| {
@@ -180,6 +223,16 @@ pub fn authenticate(
     }
     Ok(event)
 }
+
+/// A delivery signed by the key of 32 bytes of 7 (public key, body, signature,
+/// all as sent): the wasm builds check it with Web Crypto in Chromium (the web
+/// crate's tests), the native one with `ed25519-dalek` below.
+#[doc(hidden)]
+pub const SIGNED_SAMPLE: (&str, &str, &str) = (
+    "6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=",
+    r#"{"type":"ContactTagUpdate","locationId":"loc","id":"c1","tags":["vip"],"timestamp":"2026-11-22T09:59:00.000Z","webhookId":"wh_1"}"#,
+    "n4fsZeV6QSXBacDoVEHFTQVP8G/64FSRSq+/h8ox+KrEKWSePd1xOoqdXnjCVLR7HxQD+O1VejYsCchzIWTbDA==",
+);
 
 #[cfg(test)]
 mod tests {
@@ -199,11 +252,19 @@ mod tests {
     }
 
     const NOW: i64 = 1_795_341_600; // 2026-11-22T10:00:00Z
-    const BODY: &str = r#"{"type":"ContactTagUpdate","locationId":"loc","id":"c1","tags":["vip"],"timestamp":"2026-11-22T09:59:00.000Z","webhookId":"wh_1"}"#;
+    const BODY: &str = SIGNED_SAMPLE.1;
 
     #[test]
-    fn a_signed_fresh_event_is_accepted_and_parsed() {
-        let event = authenticate(&public(), BODY.as_bytes(), Some(&signed(BODY)), NOW).unwrap();
+    fn the_shared_sample_is_signed_by_the_test_key() {
+        assert_eq!(public(), SIGNED_SAMPLE.0);
+        assert_eq!(signed(BODY), SIGNED_SAMPLE.2);
+    }
+
+    #[tokio::test]
+    async fn a_signed_fresh_event_is_accepted_and_parsed() {
+        let event = authenticate(&public(), BODY.as_bytes(), Some(&signed(BODY)), NOW)
+            .await
+            .unwrap();
         assert_eq!(event.event_type, GhlEventType::ContactTagUpdate);
         assert_eq!(event.webhook_id, "wh_1");
         assert_eq!(event.contact_id(), Some("c1"));
@@ -213,30 +274,32 @@ mod tests {
             0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
         ];
         spki.extend(key().verifying_key().to_bytes());
-        assert!(authenticate(&B64.encode(spki), BODY.as_bytes(), Some(&signed(BODY)), NOW).is_ok());
+        let spki = B64.encode(spki);
+        let event = authenticate(&spki, BODY.as_bytes(), Some(&signed(BODY)), NOW).await;
+        assert!(event.is_ok());
     }
 
-    #[test]
-    fn unsigned_tampered_stale_and_misconfigured_are_refused() {
+    #[tokio::test]
+    async fn unsigned_tampered_stale_and_misconfigured_are_refused() {
         assert_eq!(
-            authenticate(&public(), BODY.as_bytes(), None, NOW),
+            authenticate(&public(), BODY.as_bytes(), None, NOW).await,
             Err(GhlWebhookError::Unsigned)
         );
         let tampered = BODY.replace("vip", "vop");
         assert_eq!(
-            authenticate(&public(), tampered.as_bytes(), Some(&signed(BODY)), NOW),
+            authenticate(&public(), tampered.as_bytes(), Some(&signed(BODY)), NOW).await,
             Err(GhlWebhookError::BadSignature)
         );
         assert_eq!(
-            authenticate(&public(), BODY.as_bytes(), Some(&signed(BODY)), NOW + 3600),
+            authenticate(&public(), BODY.as_bytes(), Some(&signed(BODY)), NOW + 3600).await,
             Err(GhlWebhookError::Stale(3660))
         );
         assert_eq!(
-            authenticate("bm90IGEga2V5", BODY.as_bytes(), Some(&signed(BODY)), NOW),
+            authenticate("bm90IGEga2V5", BODY.as_bytes(), Some(&signed(BODY)), NOW).await,
             Err(GhlWebhookError::BadKey)
         );
         assert!(matches!(
-            authenticate(&public(), b"[]", Some(&signed("[]")), NOW),
+            authenticate(&public(), b"[]", Some(&signed("[]")), NOW).await,
             Err(GhlWebhookError::BadBody(_))
         ));
     }

@@ -268,3 +268,18 @@ fn time_zones_from_intl_give_the_native_answers() {
     );
     assert!(unknown.unwrap_err().contains("not a known time zone"));
 }
+
+/// The wasm build checks GHL's Ed25519 signatures with the browser's Web
+/// Crypto: a delivery signed natively verifies, a tampered one does not.
+#[wasm_bindgen_test]
+async fn ghl_signatures_verify_with_web_crypto() {
+    use ghl_bridge::ghl::webhooks::{verify_signature, GhlWebhookError, SIGNED_SAMPLE};
+    let (key, body, signature) = SIGNED_SAMPLE;
+    let verified = verify_signature(key, body.as_bytes(), Some(signature)).await;
+    assert_eq!(verified, Ok(()));
+    let tampered = body.replace("vip", "vop");
+    let refused = verify_signature(key, tampered.as_bytes(), Some(signature)).await;
+    assert_eq!(refused, Err(GhlWebhookError::BadSignature));
+    let unsigned = verify_signature(key, body.as_bytes(), None).await;
+    assert_eq!(unsigned, Err(GhlWebhookError::Unsigned));
+}

@@ -154,8 +154,9 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
     let body = req.bytes().await?;
     let signature = req.headers().get("x-ghl-signature")?;
     let now = (Date::now().as_millis() / 1000) as i64;
-    let event = match ghl_bridge::ghl::webhooks::authenticate(key, &body, signature.as_deref(), now)
-    {
+    let verified =
+        ghl_bridge::ghl::webhooks::authenticate(key, &body, signature.as_deref(), now).await;
+    let event = match verified {
         Ok(e) => e,
         Err(e @ ghl_bridge::ghl::webhooks::GhlWebhookError::BadBody(_)) => {
             return json_error(400, "bad_event", &e.to_string())

@@ -1,6 +1,7 @@
 //! The client side of the location store's protocol: each request is sent to
 //! the location's Durable Object as JSON and its typed answer read back.
 
+use futures_util::future::LocalBoxFuture;
 use ghl_bridge::admin_api::ApiError;
 use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
 use worker::{Env, Method, Request, RequestInit};
@@ -22,26 +23,42 @@ fn fail(op: &str, e: impl std::fmt::Display) -> WorldError {
     WorldError(format!("store `{op}`: {e}"))
 }
 
+impl StoreClient {
+    /// One request's JSON text to the Durable Object, its answer's text back.
+    /// Not generic, and boxed so that it stays one function: the typed `run`
+    /// below is made once per operation, and each copy of this transport in
+    /// them would cost the wasm about a kilobyte.
+    fn send(
+        &self,
+        name: &'static str,
+        body: String,
+    ) -> LocalBoxFuture<'_, Result<String, WorldError>> {
+        Box::pin(async move {
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post).with_body(Some(body.into()));
+            let req = Request::new_with_init("https://store/", &init).map_err(|e| fail(name, e))?;
+            let mut res = self
+                .stub
+                .fetch_with_request(req)
+                .await
+                .map_err(|e| fail(name, e))?;
+            let text = res.text().await.map_err(|e| fail(name, e))?;
+            if res.status_code() != 200 {
+                let why = serde_json::from_str::<ApiError>(&text)
+                    .map(|e| e.error.message)
+                    .unwrap_or(text);
+                return Err(fail(name, why));
+            }
+            Ok(text)
+        })
+    }
+}
+
 impl StoreTransport for StoreClient {
     async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
         let request = op.into_request();
         let name = request.name();
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_body(Some(serde_json::to_string(&request)?.into()));
-        let req = Request::new_with_init("https://store/", &init).map_err(|e| fail(name, e))?;
-        let mut res = self
-            .stub
-            .fetch_with_request(req)
-            .await
-            .map_err(|e| fail(name, e))?;
-        let text = res.text().await.map_err(|e| fail(name, e))?;
-        if res.status_code() != 200 {
-            let why = serde_json::from_str::<ApiError>(&text)
-                .map(|e| e.error.message)
-                .unwrap_or(text);
-            return Err(fail(name, why));
-        }
+        let text = self.send(name, serde_json::to_string(&request)?).await?;
         serde_json::from_str(&text).map_err(|e| fail(name, e))
     }
 }
