@@ -90,6 +90,15 @@ impl Parts {
     }
 }
 
+/// Hours, minutes, seconds and nanoseconds as written, not yet checked.
+#[derive(Default)]
+struct Clock {
+    hours: i32,
+    minutes: i32,
+    seconds: i32,
+    nanos: i32,
+}
+
 /// The text not read yet.
 struct Cursor<'a>(&'a [u8]);
 
@@ -161,30 +170,37 @@ impl Cursor<'_> {
     /// `HH`, `HH:MM`, `HH:MM:SS[.fff]` or the same without colons. A leap
     /// second (`:60`) reads as `:59`.
     fn time(&mut self) -> Option<Time> {
-        let hour = self.digits(2)?;
-        let mut minute = 0;
-        let mut second = 0;
-        let mut nanos = 0;
+        let clock = self.clock()?;
+        Time::new(
+            i8::try_from(clock.hours).ok()?,
+            i8::try_from(clock.minutes).ok()?,
+            i8::try_from(clock.seconds.min(59)).ok()?,
+            clock.nanos,
+        )
+        .ok()
+    }
+
+    /// Two-digit hours, then minutes and seconds if they follow (all with
+    /// colons or none), then a fraction of the seconds: a time or an offset.
+    fn clock(&mut self) -> Option<Clock> {
+        let mut clock = Clock {
+            hours: self.digits(2)?,
+            ..Clock::default()
+        };
         let extended = self.peek() == Some(b':');
         if self.minutes_follow(extended) {
             self.eat(b':');
-            minute = self.digits(2)?;
+            clock.minutes = self.digits(2)?;
             if self.minutes_follow(extended) {
                 self.eat(b':');
-                second = self.digits(2)?.min(59);
+                clock.seconds = self.digits(2)?;
                 if matches!(self.peek(), Some(b'.' | b',')) {
                     self.skip(1);
-                    nanos = self.fraction()?;
+                    clock.nanos = self.fraction()?;
                 }
             }
         }
-        Time::new(
-            i8::try_from(hour).ok()?,
-            i8::try_from(minute).ok()?,
-            i8::try_from(second).ok()?,
-            nanos,
-        )
-        .ok()
+        Some(clock)
     }
 
     /// Whether the next two-digit field follows (after a `:` in the extended form).
@@ -211,30 +227,21 @@ impl Cursor<'_> {
             return Some(Utc::Zulu);
         }
         let sign = self.sign()?;
-        let hours = self.digits(2)?;
-        let mut minutes = 0;
-        let mut seconds = 0;
-        let mut rounding = 0;
-        let extended = self.peek() == Some(b':');
-        if self.minutes_follow(extended) {
-            self.eat(b':');
-            minutes = self.digits(2)?;
-            if self.minutes_follow(extended) {
-                self.eat(b':');
-                seconds = self.digits(2)?;
-                if matches!(self.peek(), Some(b'.' | b',')) {
-                    self.skip(1);
-                    rounding = i32::from(self.fraction()? >= 500_000_000);
-                }
-            }
-        }
+        let Clock {
+            hours,
+            minutes,
+            seconds,
+            nanos,
+        } = self.clock()?;
         if hours > 25 || minutes > 59 || seconds > 59 {
             return None;
         }
         // A fraction of a second rounds to the nearest second (an instant
         // then refuses an offset past ±25:59:59).
-        let total = hours * 3600 + minutes * 60 + seconds + rounding;
-        Some(Utc::Seconds(sign * total))
+        let rounding = i32::from(nanos >= 500_000_000);
+        Some(Utc::Seconds(
+            sign * (hours * 3600 + minutes * 60 + seconds + rounding),
+        ))
     }
 
     /// `[Europe/Paris]`, `[!Europe/Paris]`, `[+01:00]` (a time zone) or
