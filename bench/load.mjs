@@ -210,6 +210,7 @@ async function backfillBesideLiveLeads(stack, locations) {
   const tag = `backfill${Date.now()}`;
   const sends = Array.from({ length: BACKFILL }, (_, i) => ({ payload: leadOf(first.id, tag, i), location: first.id, source: first.source, secret: first.secret }));
   const t0 = performance.now();
+  const logFrom = stack.workerLogs().length;
   const backfill = postAll(stack, sends, 10, true);
   await new Promise((r) => setTimeout(r, 5000)); // the backfill's queue fills first
   const busy = await liveLeads(stack, locations, rounds, `busy${Date.now()}`);
@@ -222,6 +223,26 @@ async function backfillBesideLiveLeads(stack, locations) {
   console.log(`  live leads alone        ${quiet.count}: time to applied p50 ${ms(pct(quiet.lat, 50))}, p99 ${ms(pct(quiet.lat, 99))}`);
   console.log(`  live leads + backfill   ${busy.count}: time to applied p50 ${ms(pct(busy.lat, 50))}, p99 ${ms(pct(busy.lat, 99))} (${(pct(busy.lat, 99) / Math.max(1, pct(quiet.lat, 99))).toFixed(2)}x the quiet p99)`);
   console.log(`  backfill                ${done} done of ${BACKFILL}, ${records.length - done} parked, ${BACKFILL - records.length} lost; all applied after ${applied.toFixed(1)} s`);
+  batchesDuring(stack.workerLogs().slice(logFrom), first.id);
+}
+
+/** What the consumer's batches looked like: the Worker logs one line per batch. */
+function batchesDuring(log, backfillLocation) {
+  const batches = log.split("\n").filter((l) => l.includes('"batch":')).flatMap((l) => {
+    try { return [JSON.parse(l.slice(l.indexOf("{"))).batch]; } catch { return []; }
+  });
+  if (batches.length === 0) return;
+  const withBackfill = batches.filter((b) => b.lanes.some((l) => l.location === backfillLocation));
+  const lanes = withBackfill.flatMap((b) => b.lanes);
+  const own = lanes.filter((l) => l.location === backfillLocation);
+  const others = lanes.filter((l) => l.location !== backfillLocation);
+  const ms = (xs) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return `p50 ${pct(sorted, 50).toFixed(0)} ms, p99 ${pct(sorted, 99).toFixed(0)} ms`;
+  };
+  const per = (xs) => (xs.reduce((a, l) => a + l.messages, 0) / Math.max(1, xs.length)).toFixed(1);
+  console.log(`  consumer batches        ${batches.length} (${ms(batches.map((b) => b.ms))}); ${withBackfill.length} held backfill events (${ms(withBackfill.map((b) => b.ms))})`);
+  console.log(`    in those, the backfill's lane: ${per(own)} events, ${ms(own.map((l) => l.ms))}; the other lanes: ${per(others)} events, ${ms(others.map((l) => l.ms))}`);
 }
 
 /** Every event of `source` in the default location, all pages. */

@@ -2,7 +2,8 @@
 //! (inbound, or sync back for GHL events); what it came to says whether to
 //! ack the message or put it back with a delay. The Worker's own trouble
 //! (storage, a binding) retries the message, never drops it. A batch runs in
-//! one lane per location, side by side.
+//! one lane per location, side by side; one log line per batch says how long
+//! each lane took (the batch ends with its slowest lane).
 
 use crate::config::Config;
 use crate::world::WorkerWorld;
@@ -18,23 +19,53 @@ use worker::{
 
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let cfg = Config::from_env(env);
+    let started = now_ms();
     let lanes = lanes_by_location(batch.messages()?, |m| m.body().location.as_str());
-    join_all(lanes.iter().map(|lane| run_lane(lane, env, &cfg))).await;
+    let took = join_all(lanes.iter().map(|lane| run_lane(lane, env, &cfg))).await;
+    let lanes: Vec<Value> = lanes
+        .iter()
+        .zip(took)
+        .map(|(lane, ms)| {
+            let events: Vec<&str> = lane.iter().map(|m| m.body().key.as_str()).collect();
+            json!({"location": lane[0].body().location, "messages": lane.len(), "ms": ms, "events": events})
+        })
+        .collect();
+    console_log!(
+        "{}",
+        json!({"level": "info", "batch": {"ms": now_ms() - started, "lanes": lanes}})
+    );
     Ok(())
 }
 
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+/// How long one location's lane may hold its batch. A batch ends with its
+/// slowest lane, and a location sending faster than its GHL budget runs its
+/// lane at the budget's pace (a 2,000-contact backfill: 3 contacts a second),
+/// so without a bound the other locations' live leads wait for it.
+const LANE_TIME_MS: u64 = 1_000;
+
 /// One location's messages, one after another, with its store and settings
-/// read once for them all.
-async fn run_lane(lane: &[Message<QueuedEvent>], env: &Env, cfg: &Config) {
+/// read once for them all; those left when the lane's time is up go back to
+/// the queue unattempted. Answers how long the lane took, in ms.
+async fn run_lane(lane: &[Message<QueuedEvent>], env: &Env, cfg: &Config) -> u64 {
+    let started = now_ms();
     let location = &lane[0].body().location;
     match lane_world(env, cfg, location).await {
         Ok((world, settings)) => {
             for message in lane {
+                if now_ms() - started > LANE_TIME_MS {
+                    retry(message, 1);
+                    continue;
+                }
                 handle(message, &world, &settings).await;
             }
         }
         Err(why) => lane.iter().for_each(|m| failed(m, &why)),
     }
+    now_ms() - started
 }
 
 /// The location's world and settings, which every message of its lane uses.
