@@ -53,35 +53,26 @@ pub async fn verify_signature(
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
         .ok_or(GhlWebhookError::BadSignature)?;
-    ed25519::verify(&key, body, &signature).await
+    ed25519_verify(&key, body, &signature).await
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-mod ed25519 {
-    use super::GhlWebhookError;
-    use ed25519_dalek::{Signature, VerifyingKey};
-
-    pub async fn verify(
-        key: &[u8; 32],
-        body: &[u8],
-        signature: &[u8; 64],
-    ) -> Result<(), GhlWebhookError> {
+/// The Ed25519 check itself: the platform's Web Crypto in wasm (workerd and
+/// browsers have it natively), `ed25519-dalek` in native builds.
+async fn ed25519_verify(
+    key: &[u8; 32],
+    body: &[u8],
+    signature: &[u8; 64],
+) -> Result<(), GhlWebhookError> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use ed25519_dalek::{Signature, VerifyingKey};
         let key = VerifyingKey::from_bytes(key).map_err(|_| GhlWebhookError::BadKey)?;
         key.verify_strict(body, &Signature::from_bytes(signature))
             .map_err(|_| GhlWebhookError::BadSignature)
     }
-}
-
-#[cfg(target_arch = "wasm32")]
-mod ed25519 {
-    use super::GhlWebhookError;
-    use crate::web_crypto::{algorithm, bytes, call, import_raw};
-
-    pub async fn verify(
-        key: &[u8; 32],
-        body: &[u8],
-        signature: &[u8; 64],
-    ) -> Result<(), GhlWebhookError> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use crate::web_crypto::{algorithm, bytes, call, import_raw};
         let ed25519 = algorithm("Ed25519");
         let key = import_raw(key, &ed25519, &["verify"])
             .await
