@@ -155,6 +155,8 @@ struct TestWorld {
     calls_at: RefCell<Vec<u64>>,
     /// The queue refuses messages (a binding or an outage).
     queue_down: Cell<bool>,
+    /// The consumer's lane deadline, when a test sets one.
+    deadline: Cell<Option<u64>>,
 }
 
 impl TestWorld {
@@ -168,6 +170,7 @@ impl TestWorld {
             queue: RefCell::new(Vec::new()),
             calls_at: RefCell::new(Vec::new()),
             queue_down: Cell::new(false),
+            deadline: Cell::new(None),
         }
     }
 
@@ -201,6 +204,9 @@ impl World for TestWorld {
     }
     async fn sleep(&self, ms: u64) {
         self.advance(ms);
+    }
+    fn wait_deadline_ms(&self) -> Option<u64> {
+        self.deadline.get()
     }
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
         if request.url.contains("/ghl/") {
@@ -1201,6 +1207,28 @@ fn webhooks_for_unknown_locations_are_counted_in_one_row_each() {
     );
     assert_eq!(seen.len(), 2);
     assert_eq!(block_on(dir.kv_list("unknown:".into())).unwrap().len(), 2);
+}
+
+#[test]
+fn the_lanes_deadline_cuts_the_wait_for_the_budget_short() {
+    use ghl_bridge::sync::ghl_access::budget_grant;
+    let b = Bridge::new();
+    // A full window whose first call leaves it in 0.5 s.
+    for _ in 0..90 {
+        block_on(b.world.rate_acquire(90, 10_000, Lane::Lead)).unwrap();
+    }
+    b.world.advance(9_500);
+    b.world.deadline.set(Some(b.world.now_ms() + 200));
+    let cut = block_on(budget_grant(&b.world, Lane::Lead)).unwrap();
+    assert!(
+        matches!(cut, Err(ghl_bridge::sync::Attempt::Defer { .. })),
+        "0.5 s is past the lane's end: sent away to its turn, {cut:?}"
+    );
+    b.world.deadline.set(None);
+    let waited_from = b.world.now_ms();
+    let granted = block_on(budget_grant(&b.world, Lane::Lead)).unwrap();
+    assert!(granted.is_ok(), "without a deadline it waits: {granted:?}");
+    assert!(b.world.now_ms() - waited_from <= 1_500);
 }
 
 #[test]

@@ -63,6 +63,12 @@ pub async fn send_within_budget<W: World>(
 /// One call's place in the budget of `lane`: waits a little for it, or sends
 /// the event away to its booked turn.
 pub async fn budget_grant<W: World>(world: &W, lane: Lane) -> Result<Step<()>, WorldError> {
+    let allowed = match world.wait_deadline_ms() {
+        Some(deadline) => lane
+            .max_wait_ms()
+            .min(deadline.saturating_sub(world.now_ms())),
+        None => lane.max_wait_ms(),
+    };
     let mut waited = 0;
     loop {
         let grant = world
@@ -72,7 +78,7 @@ pub async fn budget_grant<W: World>(world: &W, lane: Lane) -> Result<Step<()>, W
             break;
         }
         let wait = grant.wait_ms.max(50);
-        if waited + wait > lane.max_wait_ms() {
+        if waited + wait > allowed {
             // Away until its booked turn: the consumer moves on to others.
             let come_back_ms = grant.come_back_ms;
             return Ok(Err(Attempt::Defer { come_back_ms }));

@@ -16,6 +16,12 @@ pub trait World: Store {
     /// In [0, 1), for jitter.
     fn random(&self) -> f64;
     async fn sleep(&self, ms: u64);
+    /// Until when (Unix ms) an attempt may wait for the location's call budget,
+    /// on top of its lane's own limit: the consumer's lane for the location
+    /// ends then, and other locations' events wait for the batch to end.
+    fn wait_deadline_ms(&self) -> Option<u64> {
+        None
+    }
     /// One HTTP exchange; `Err` when no answer came (network, DNS, reset).
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, String>;
     async fn enqueue(&self, event: QueuedEvent) -> Result<(), WorldError>;

@@ -49,12 +49,14 @@ const LANE_TIME_MS: u64 = 1_000;
 
 /// One location's messages, one after another, with its store and settings
 /// read once for them all; those left when the lane's time is up go back to
-/// the queue unattempted. Answers how long the lane took, in ms.
+/// the queue unattempted, and the one running then waits for the budget no
+/// longer than that. Answers how long the lane took, in ms.
 async fn run_lane(lane: &[Message<QueuedEvent>], env: &Env, cfg: &Config) -> u64 {
     let started = now_ms();
     let location = &lane[0].body().location;
     match lane_world(env, cfg, location).await {
         Ok((world, settings)) => {
+            world.wait_until(started + LANE_TIME_MS);
             for message in lane {
                 if now_ms() - started > LANE_TIME_MS {
                     retry(message, 1);

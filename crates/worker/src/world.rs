@@ -7,11 +7,14 @@ use crate::store_client::StoreClient;
 use ghl_bridge::http::{HttpRequest, HttpResponse};
 use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
 use ghl_bridge::sync::{location, LocationSettings, QueuedEvent, World};
+use std::cell::Cell;
 use worker::{Env, MessageBuilder};
 
 pub struct WorkerWorld<'a> {
     env: &'a Env,
     store: StoreClient,
+    /// When the consumer's lane for this location ends (Unix ms), if it is one.
+    wait_deadline: Cell<Option<u64>>,
 }
 
 impl WorkerWorld<'_> {
@@ -19,7 +22,13 @@ impl WorkerWorld<'_> {
         Ok(WorkerWorld {
             env,
             store: StoreClient::for_location(env, location_id)?,
+            wait_deadline: Cell::new(None),
         })
+    }
+
+    /// Attempts in this world wait for the call budget until `deadline_ms` at most.
+    pub fn wait_until(&self, deadline_ms: u64) {
+        self.wait_deadline.set(Some(deadline_ms));
     }
 }
 
@@ -63,6 +72,10 @@ impl World for WorkerWorld<'_> {
 
     async fn sleep(&self, ms: u64) {
         worker::Delay::from(std::time::Duration::from_millis(ms)).await;
+    }
+
+    fn wait_deadline_ms(&self) -> Option<u64> {
+        self.wait_deadline.get()
     }
 
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, String> {
