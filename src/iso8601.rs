@@ -6,8 +6,9 @@
 //! every one of its error texts into the wasm: about 39 KB gzip of a Worker that
 //! never uses them. The forms read here are the ones payloads, GHL and our own
 //! output use; a test reads a corpus of them and of near misses with jiff too
-//! and checks both agree. A time-zone annotation (`[Europe/Paris]`) is accepted
-//! and ignored, as jiff does for these types; any other annotation is refused.
+//! and checks both agree. Annotations are read and ignored, as jiff does for
+//! these types: a time zone (`[Europe/Paris]`, `[!Europe/Paris]`) or a key and
+//! value that is not critical (`[u-ca=iso8601]`); any other is refused.
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::Offset;
@@ -26,10 +27,7 @@ pub fn timestamp(text: &str) -> Option<Timestamp> {
 /// A wall-clock date and time. A numeric offset is read and ignored, a `Z` is
 /// refused (it names an instant, not a wall-clock time), as jiff does.
 pub fn datetime(text: &str) -> Option<DateTime> {
-    let parts = Parts::read(text)?;
-    if parts.offset == Some(Utc::Zulu) {
-        return None;
-    }
+    let parts = Parts::read_civil(text)?;
     Some(
         parts
             .date
@@ -39,11 +37,7 @@ pub fn datetime(text: &str) -> Option<DateTime> {
 
 /// A calendar date; a time and offset after it are read and ignored.
 pub fn date(text: &str) -> Option<Date> {
-    let parts = Parts::read(text)?;
-    if parts.offset == Some(Utc::Zulu) {
-        return None;
-    }
-    Some(parts.date)
+    Some(Parts::read_civil(text)?.date)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +81,12 @@ impl Parts {
             cursor.annotation()?;
         }
         cursor.0.is_empty().then_some(Parts { date, time, offset })
+    }
+
+    /// The parts of a wall-clock reading: a `Z` names an instant, so it is
+    /// refused (as jiff refuses it for civil dates and times).
+    fn read_civil(text: &str) -> Option<Parts> {
+        Parts::read(text).filter(|parts| parts.offset != Some(Utc::Zulu))
     }
 }
 

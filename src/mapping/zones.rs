@@ -86,8 +86,9 @@ impl Zone {
     }
 }
 
-/// Our own words for jiff's range errors: a jiff error is never displayed, so
-/// the wasm carries none of jiff's error texts (about 30 KB).
+/// Our own words for jiff's range errors. With date text read by
+/// `crate::iso8601`, nothing displays a jiff error, and the wasm carries none of
+/// jiff's error texts: one `to_string()` of a jiff error would bring them back.
 pub(crate) fn out_of_range(what: &impl std::fmt::Display) -> String {
     format!("`{what}` is out of range")
 }

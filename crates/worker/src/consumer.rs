@@ -53,12 +53,13 @@ const LANE_TIME_MS: u64 = 1_000;
 /// longer than that. Answers how long the lane took, in ms.
 async fn run_lane(lane: &[Message<QueuedEvent>], env: &Env, cfg: &Config) -> u64 {
     let started = now_ms();
+    let deadline = started + LANE_TIME_MS;
     let location = &lane[0].body().location;
     match lane_world(env, cfg, location).await {
         Ok((world, settings)) => {
-            world.wait_until(started + LANE_TIME_MS);
+            world.wait_until(deadline);
             for message in lane {
-                if now_ms() - started > LANE_TIME_MS {
+                if now_ms() > deadline {
                     retry(message, 1);
                     continue;
                 }
