@@ -243,6 +243,11 @@ function batchesDuring(log, backfillLocation) {
   const per = (xs) => (xs.reduce((a, l) => a + l.messages, 0) / Math.max(1, xs.length)).toFixed(1);
   console.log(`  consumer batches        ${batches.length} (${ms(batches.map((b) => b.ms))}); ${withBackfill.length} held backfill events (${ms(withBackfill.map((b) => b.ms))})`);
   console.log(`    in those, the backfill's lane: ${per(own)} events, ${ms(own.map((l) => l.ms))}; the other lanes: ${per(others)} events, ${ms(others.map((l) => l.ms))}`);
+  for (const queue of new Set(batches.map((b) => b.queue).filter(Boolean))) {
+    const of = batches.filter((b) => b.queue === queue);
+    const backfill = of.flatMap((b) => b.lanes).filter((l) => l.location === backfillLocation);
+    console.log(`    queue ${queue}: ${of.length} batches (${ms(of.map((b) => b.ms))}), ${backfill.reduce((a, l) => a + l.messages, 0)} backfill messages`);
+  }
 }
 
 /** Every event of `source` in the default location, all pages. */

@@ -15,8 +15,8 @@ use ghl_bridge::sync::memory::MemoryStore;
 use ghl_bridge::sync::protocol::{EventQuery, StoreOp, StoreTransport, WorldError};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::{
-    directory, inbound, location, specter_poll, sync_back, tenancy, Disposition, LocationSettings,
-    QueuedEvent, QueuedKind, Run, Store, World,
+    directory, inbound, location, specter_poll, sync_back, tenancy, Disposition, EventQueue,
+    LocationSettings, QueuedEvent, QueuedKind, Run, Store, World,
 };
 use ghl_bridge_sandbox::Settings;
 use serde_json::{json, Value};
@@ -1260,6 +1260,10 @@ fn a_burst_bigger_than_the_budget_is_queued_spread_at_the_budgets_pace() {
     assert_eq!(delays[99], 23, "{delays:?}");
     let paced = b.event(&b.world.queue.borrow()[99].key);
     assert!(paced.due_at_ms > START_MS, "the record says when it is due");
+    // The paced ones go on a queue of their own, behind no one's live leads.
+    let queues: Vec<EventQueue> = b.world.queue.borrow().iter().map(|m| m.queue()).collect();
+    assert!(queues[..31].iter().all(|q| *q == EventQueue::Live));
+    assert!(queues[31..].iter().all(|q| *q == EventQueue::Paced));
     // A steady trickle, well under the budget, is never held.
     b.world.advance(60_000);
     for i in 0..5 {
@@ -1274,6 +1278,9 @@ fn a_burst_bigger_than_the_budget_is_queued_spread_at_the_budgets_pace() {
         .map(|m| m.delay_seconds)
         .collect();
     assert_eq!(calm, [0, 0, 0, 0, 0]);
+    assert!(b.world.queue.borrow()[100..]
+        .iter()
+        .all(|m| m.queue() == EventQueue::Live));
 }
 
 #[test]

@@ -40,7 +40,7 @@ pub mod world;
 pub use attempt::{settle, Attempt, Disposition, Outcome, Run, Settled};
 pub use plan::{follow_up_requests, upsert_call, FollowUp};
 pub use protocol::{Store, StoreOp, StoreRequest, StoreTransport, WorldError};
-pub use queue::{lanes_by_location, QueuedEvent, QueuedKind};
+pub use queue::{lanes_by_location, EventQueue, QueuedEvent, QueuedKind};
 pub use retry::{backoff_seconds, MAX_ATTEMPTS};
 pub use settings::LocationSettings;
 pub use world::World;

@@ -56,6 +56,42 @@ impl QueuedEvent {
             ..QueuedEvent::inbound(location, webhook_id)
         }
     }
+
+    /// Which queue carries the message: one held back for its turn (a paced
+    /// backlog, a burst of receipts) goes on the paced queue, so the live
+    /// queue holds only events that can run now and a location's backfill is
+    /// never in front of another location's new lead.
+    pub fn queue(&self) -> EventQueue {
+        if self.delay_seconds > 0 {
+            EventQueue::Paced
+        } else {
+            EventQueue::Live
+        }
+    }
+}
+
+/// The two queues of events. Each is consumed on its own, so a batch of paced
+/// events that waits for its location's budget holds no live event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventQueue {
+    /// Events to run at once: new leads, re-queued events, GHL events.
+    Live,
+    /// Events booked for a later turn of their location's budget.
+    Paced,
+}
+
+impl EventQueue {
+    /// Where a message of this queue goes when it is put back for
+    /// `delay_seconds` (sent to its budget's turn, or not started in its
+    /// lane's time): a held-back message leaves the live queue, or the live
+    /// queue would fill with a busy location's returns.
+    pub fn put_back(self, delay_seconds: u32) -> EventQueue {
+        if delay_seconds > 0 {
+            EventQueue::Paced
+        } else {
+            self
+        }
+    }
 }
 
 /// A delivered batch split into one lane per location, each in delivery order.
@@ -99,6 +135,23 @@ mod tests {
             .collect();
         assert_eq!(keys, [vec!["1", "3", "5"], vec!["2"], vec!["4"]]);
         assert!(lanes_by_location(Vec::<QueuedEvent>::new(), |e| &e.location).is_empty());
+    }
+
+    #[test]
+    fn only_an_event_held_for_its_turn_goes_on_the_paced_queue() {
+        let now = QueuedEvent::inbound("l", "k");
+        assert_eq!(now.clone().queue(), EventQueue::Live);
+        assert_eq!(now.clone().after_ms(0).queue(), EventQueue::Live);
+        assert_eq!(now.clone().after_ms(1).queue(), EventQueue::Paced);
+        assert_eq!(QueuedEvent::ghl("l", "w").queue(), EventQueue::Live);
+    }
+
+    #[test]
+    fn a_message_held_back_leaves_the_live_queue() {
+        assert_eq!(EventQueue::Live.put_back(3), EventQueue::Paced);
+        assert_eq!(EventQueue::Live.put_back(0), EventQueue::Live);
+        assert_eq!(EventQueue::Paced.put_back(3), EventQueue::Paced);
+        assert_eq!(EventQueue::Paced.put_back(0), EventQueue::Paced);
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //! ack the message or put it back with a delay. The Worker's own trouble
 //! (storage, a binding) retries the message, never drops it. A batch runs in
 //! one lane per location, side by side; one log line per batch says how long
-//! each lane took (the batch ends with its slowest lane).
+//! each lane took (the batch ends with its slowest lane). The live and the
+//! paced queue (see core `EventQueue`) both come here; a live message held
+//! back for later moves to the paced one.
 
 use crate::config::Config;
 use crate::world::WorkerWorld;
 use futures_util::future::join_all;
 use ghl_bridge::sync::{
-    inbound, lanes_by_location, sync_back, Disposition, LocationSettings, QueuedEvent, QueuedKind,
-    Run,
+    inbound, lanes_by_location, sync_back, Disposition, EventQueue, LocationSettings, QueuedEvent,
+    QueuedKind, Run, World,
 };
 use serde_json::{json, Value};
 use worker::{
@@ -20,8 +22,9 @@ use worker::{
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let cfg = Config::from_env(env);
     let started = now_ms();
+    let queue = queue_named(&batch.queue());
     let lanes = lanes_by_location(batch.messages()?, |m| m.body().location.as_str());
-    let took = join_all(lanes.iter().map(|lane| run_lane(lane, env, &cfg))).await;
+    let took = join_all(lanes.iter().map(|lane| run_lane(lane, queue, env, &cfg))).await;
     let lanes: Vec<Value> = lanes
         .iter()
         .zip(took)
@@ -32,13 +35,24 @@ pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
         .collect();
     console_log!(
         "{}",
-        json!({"level": "info", "batch": {"ms": now_ms() - started, "lanes": lanes}})
+        json!({"level": "info", "batch": {"queue": batch.queue(), "ms": now_ms() - started, "lanes": lanes}})
     );
     Ok(())
 }
 
 fn now_ms() -> u64 {
     worker::Date::now().as_millis()
+}
+
+/// The paced queue's name in `wrangler.toml`; any other queue is the live one.
+const PACED_QUEUE_NAME: &str = "ghl-bridge-paced";
+
+fn queue_named(name: &str) -> EventQueue {
+    if name == PACED_QUEUE_NAME {
+        EventQueue::Paced
+    } else {
+        EventQueue::Live
+    }
 }
 
 /// How long one location's lane may hold its batch. A batch ends with its
@@ -51,7 +65,12 @@ const LANE_TIME_MS: u64 = 1_000;
 /// read once for them all; those left when the lane's time is up go back to
 /// the queue unattempted, and the one running then waits for the budget no
 /// longer than that. Answers how long the lane took, in ms.
-async fn run_lane(lane: &[Message<QueuedEvent>], env: &Env, cfg: &Config) -> u64 {
+async fn run_lane(
+    lane: &[Message<QueuedEvent>],
+    queue: EventQueue,
+    env: &Env,
+    cfg: &Config,
+) -> u64 {
     let started = now_ms();
     let deadline = started + LANE_TIME_MS;
     let location = &lane[0].body().location;
@@ -60,10 +79,10 @@ async fn run_lane(lane: &[Message<QueuedEvent>], env: &Env, cfg: &Config) -> u64
             world.wait_until(deadline);
             for message in lane {
                 if now_ms() > deadline {
-                    retry(message, 1);
+                    put_back(message, queue, &world, 1).await;
                     continue;
                 }
-                handle(message, &world, &settings).await;
+                handle(message, queue, &world, &settings).await;
             }
         }
         Err(why) => lane.iter().for_each(|m| failed(m, &why)),
@@ -88,6 +107,7 @@ async fn lane_world<'a>(
 /// One message: its attempt, then ack or put back.
 async fn handle(
     message: &Message<QueuedEvent>,
+    queue: EventQueue,
     world: &WorkerWorld<'_>,
     settings: &LocationSettings,
 ) {
@@ -113,7 +133,9 @@ async fn handle(
             console_log!("{line}");
             match disposition {
                 Disposition::Ack => message.ack(),
-                Disposition::RetryAfterSeconds(delay) => retry(message, delay),
+                Disposition::RetryAfterSeconds(delay) => {
+                    put_back(message, queue, world, delay).await
+                }
             }
         }
         Err(e) => failed(message, &e.to_string()),
@@ -123,11 +145,15 @@ async fn handle(
 /// The Worker's own trouble (storage, a binding): logged, and the message
 /// tried again in 5 s, never dropped.
 fn failed(message: &Message<QueuedEvent>, why: &str) {
+    log_error(message, why);
+    retry(message, 5);
+}
+
+fn log_error(message: &Message<QueuedEvent>, why: &str) {
     console_log!(
         "{}",
         json!({"level": "error", "event": message.body().key, "msg": why})
     );
-    retry(message, 5);
 }
 
 /// The message's disposition, and the attempt's log line if one ran.
@@ -141,6 +167,28 @@ fn logged<T>(
         Run::Skipped => (disposition, None),
         Run::HeldElsewhere => (disposition, Some(json!({"outcome": "heldElsewhere"}))),
     }
+}
+
+/// Puts a message back for `delay_seconds`: on the queue the core says
+/// (moved by sending it there anew, then acking this one; if that send fails,
+/// retried where it is), so a busy location's returns leave the live queue.
+async fn put_back(
+    message: &Message<QueuedEvent>,
+    from: EventQueue,
+    world: &WorkerWorld<'_>,
+    delay_seconds: u32,
+) {
+    if from.put_back(delay_seconds) != from {
+        let moved = message
+            .body()
+            .clone()
+            .after_ms(u64::from(delay_seconds) * 1000);
+        match world.enqueue(moved).await {
+            Ok(()) => return message.ack(),
+            Err(e) => log_error(message, &e.to_string()),
+        }
+    }
+    retry(message, delay_seconds);
 }
 
 fn retry(message: &Message<QueuedEvent>, delay_seconds: u32) {

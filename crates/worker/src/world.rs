@@ -6,9 +6,13 @@ use crate::ghl_http;
 use crate::store_client::StoreClient;
 use ghl_bridge::http::{HttpRequest, HttpResponse};
 use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
-use ghl_bridge::sync::{location, LocationSettings, QueuedEvent, World};
+use ghl_bridge::sync::{location, EventQueue, LocationSettings, QueuedEvent, World};
 use std::cell::Cell;
 use worker::{Env, MessageBuilder};
+
+/// The queue bindings of `wrangler.toml` (see [`EventQueue`]).
+const LIVE_QUEUE: &str = "EVENTS";
+const PACED_QUEUE: &str = "PACED_EVENTS";
 
 pub struct WorkerWorld<'a> {
     env: &'a Env,
@@ -83,10 +87,15 @@ impl World for WorkerWorld<'_> {
     }
 
     async fn enqueue(&self, event: QueuedEvent) -> Result<(), WorldError> {
-        let queue = self
-            .env
-            .queue("EVENTS")
-            .map_err(|e| WorldError(e.to_string()))?;
+        let queue = match event.queue() {
+            EventQueue::Live => self.env.queue(LIVE_QUEUE),
+            // A deployment made before the paced queue existed has only one.
+            EventQueue::Paced => self
+                .env
+                .queue(PACED_QUEUE)
+                .or_else(|_| self.env.queue(LIVE_QUEUE)),
+        }
+        .map_err(|e| WorldError(e.to_string()))?;
         // The delay paces a location's backlog (see core `budget`).
         let delay = event.delay_seconds;
         queue
