@@ -199,8 +199,8 @@ async function liveLeads(stack, locations, rounds, tag) {
     }));
     await new Promise((r) => setTimeout(r, Math.max(0, LIVE_EVERY_MS - (performance.now() - started))));
   }
-  const lat = timeToApplied([...(await settledIn(stack, byLocation, 10 * 60_000)).values()].flat());
-  return { lat, count: others.length * rounds };
+  const records = [...(await settledIn(stack, byLocation, 10 * 60_000)).values()].flat();
+  return { lat: timeToApplied(records), count: others.length * rounds, records };
 }
 
 async function backfillBesideLiveLeads(stack, locations) {
@@ -224,6 +224,11 @@ async function backfillBesideLiveLeads(stack, locations) {
   console.log(`  live leads + backfill   ${busy.count}: time to applied p50 ${ms(pct(busy.lat, 50))}, p99 ${ms(pct(busy.lat, 99))} (${(pct(busy.lat, 99) / Math.max(1, pct(quiet.lat, 99))).toFixed(2)}x the quiet p99)`);
   console.log(`  backfill                ${done} done of ${BACKFILL}, ${records.length - done} parked, ${BACKFILL - records.length} lost; all applied after ${applied.toFixed(1)} s`);
   batchesDuring(stack.workerLogs().slice(logFrom), first.id);
+  // When the slowest live leads came, counted from the backfill's first send.
+  const startedAt = Date.now() - applied * 1000;
+  const slowest = busy.records.filter((e) => e.status === "done")
+    .sort((a, b) => (b.updatedAtMs - b.receivedAtMs) - (a.updatedAtMs - a.receivedAtMs)).slice(0, 5);
+  console.log(`  slowest live leads      ${slowest.map((e) => `${ms(e.updatedAtMs - e.receivedAtMs)} (sent at +${ms(e.receivedAtMs - startedAt)}, ${e.attempts} attempt${e.attempts === 1 ? "" : "s"})`).join(", ")}`);
 }
 
 /** What the consumer's batches looked like: the Worker logs one line per batch. */
