@@ -242,6 +242,7 @@ function batchesDuring(log, backfillLocation) {
   const own = lanes.filter((l) => l.location === backfillLocation);
   const others = lanes.filter((l) => l.location !== backfillLocation);
   const ms = (xs) => {
+    if (xs.length === 0) return "none";
     const sorted = [...xs].sort((a, b) => a - b);
     return `p50 ${pct(sorted, 50).toFixed(0)} ms, p99 ${pct(sorted, 99).toFixed(0)} ms`;
   };
