@@ -55,17 +55,7 @@ fn api_error(status: u16, body: &str) -> JsValue {
     error.into()
 }
 
-/// The answer as a JS value, once its text has the shape of `T`: checked by
-/// the core's own type, then handed to JS by `JSON.parse` (the same object
-/// the type would give back, without a second, per-type conversion to JS).
-async fn read<T: DeserializeOwned>(response: Response) -> Result<JsValue, JsValue> {
-    let body = answer_text(response).await?;
-    check_shape::<T>(&body)?;
-    js_sys::JSON::parse(&body)
-}
-
-/// A successful answer's text; any other status rejects with the Worker's error.
-async fn answer_text(response: Response) -> Result<String, JsValue> {
+async fn read<T: DeserializeOwned + Serialize>(response: Response) -> Result<JsValue, JsValue> {
     let status = response.status();
     let body = response
         .text()
@@ -74,15 +64,12 @@ async fn answer_text(response: Response) -> Result<String, JsValue> {
     if !(200..300).contains(&status) {
         return Err(api_error(status, &body));
     }
-    Ok(body)
-}
-
-fn check_shape<T: DeserializeOwned>(body: &str) -> Result<(), JsValue> {
-    serde_json::from_str::<T>(body).map(drop).map_err(|e| {
+    let value: T = serde_json::from_str(&body).map_err(|e| {
         JsValue::from(js_sys::Error::new(&format!(
             "the Worker's answer does not match this client ({e}): are both the same version?"
         )))
-    })
+    })?;
+    to_js(&value).map_err(JsValue::from)
 }
 
 #[wasm_bindgen]
