@@ -1234,7 +1234,8 @@ fn the_lanes_deadline_cuts_the_wait_for_the_budget_short() {
 #[test]
 fn a_burst_bigger_than_the_budget_is_queued_spread_at_the_budgets_pace() {
     let b = Bridge::new();
-    // The location is busy: half its window of calls used.
+    // Half its window of calls used: the turns below come from admissions,
+    // these calls do not change them.
     for _ in 0..45 {
         block_on(b.world.rate_acquire(90, 10_000, Lane::Lead)).unwrap();
     }

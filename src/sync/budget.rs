@@ -146,7 +146,9 @@ impl CallWindow {
         if self.paused_until > now_ms {
             return self.paused_until - now_ms;
         }
-        let counted_ms = self.forget_old_calls(now_ms, window_ms);
+        let counted_ms = window_ms + IN_TRANSIT_MS;
+        self.recent
+            .retain(|t| now_ms.saturating_sub(*t) < counted_ms);
         let room = match lane {
             Lane::Lead => limit,
             Lane::Receipt => limit.min(RECEIPT_CALLS_PER_WINDOW),
@@ -164,14 +166,6 @@ impl CallWindow {
         // The call that frees a place is the (len - room)th oldest.
         let freeing = self.recent[self.recent.len() - room];
         counted_ms.saturating_sub(now_ms.saturating_sub(freeing)) + 5
-    }
-
-    /// Drops the calls no longer counted; answers how long a call counts.
-    fn forget_old_calls(&mut self, now_ms: u64, window_ms: u64) -> u64 {
-        let counted_ms = window_ms + IN_TRANSIT_MS;
-        self.recent
-            .retain(|t| now_ms.saturating_sub(*t) < counted_ms);
-        counted_ms
     }
 
     /// Books a return for one event sent away: after the ones booked before

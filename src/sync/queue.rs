@@ -68,6 +68,15 @@ impl QueuedEvent {
             EventQueue::Live
         }
     }
+
+    /// This message of queue `from`, put back for `delay_seconds` (sent to its
+    /// budget's turn, or not started in its lane's time): the message to send
+    /// anew when that takes it off the live queue, which would otherwise fill
+    /// with a busy location's returns; `None` to retry it where it is.
+    pub fn moved_off(&self, from: EventQueue, delay_seconds: u32) -> Option<QueuedEvent> {
+        let back = self.clone().after_ms(u64::from(delay_seconds) * 1000);
+        (from == EventQueue::Live && back.queue() == EventQueue::Paced).then_some(back)
+    }
 }
 
 /// The two queues of events. Each is consumed on its own, so a batch of paced
@@ -78,20 +87,6 @@ pub enum EventQueue {
     Live,
     /// Events booked for a later turn of their location's budget.
     Paced,
-}
-
-impl EventQueue {
-    /// Where a message of this queue goes when it is put back for
-    /// `delay_seconds` (sent to its budget's turn, or not started in its
-    /// lane's time): a held-back message leaves the live queue, or the live
-    /// queue would fill with a busy location's returns.
-    pub fn put_back(self, delay_seconds: u32) -> EventQueue {
-        if delay_seconds > 0 {
-            EventQueue::Paced
-        } else {
-            self
-        }
-    }
 }
 
 /// A delivered batch split into one lane per location, each in delivery order.
@@ -148,10 +143,12 @@ mod tests {
 
     #[test]
     fn a_message_held_back_leaves_the_live_queue() {
-        assert_eq!(EventQueue::Live.put_back(3), EventQueue::Paced);
-        assert_eq!(EventQueue::Live.put_back(0), EventQueue::Live);
-        assert_eq!(EventQueue::Paced.put_back(3), EventQueue::Paced);
-        assert_eq!(EventQueue::Paced.put_back(0), EventQueue::Paced);
+        let m = QueuedEvent::inbound("l", "k");
+        let moved = m.moved_off(EventQueue::Live, 3).expect("moved");
+        assert_eq!((moved.queue(), moved.delay_seconds), (EventQueue::Paced, 3));
+        assert_eq!(m.moved_off(EventQueue::Live, 0), None);
+        assert_eq!(m.moved_off(EventQueue::Paced, 3), None);
+        assert_eq!(m.moved_off(EventQueue::Paced, 0), None);
     }
 
     #[test]

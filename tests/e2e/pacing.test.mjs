@@ -20,8 +20,8 @@ function batches() {
 
 test("a burst beyond the budget is paced on its own queue and every lead lands once", async () => {
   const lead = (i) => postForm(stack, { email: `rafale-${i}@exemple.fr`, tel: `06130${String(i).padStart(5, "0")}` });
-  // 30 leads make the location busy (more than half its 90 calls per 10 s
-  // made), then 60 more arrive at once.
+  // 30 leads (a burst the headroom takes at once), then, once they are done,
+  // 60 more at once: about the first 30 of those run now, the rest are paced.
   const warmUp = await Promise.all(Array.from({ length: 30 }, (_, i) => lead(i)));
   await settled(stack, warmUp.length);
   const burst = await Promise.all(Array.from({ length: 60 }, (_, i) => lead(30 + i)));

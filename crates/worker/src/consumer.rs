@@ -22,7 +22,8 @@ use worker::{
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let cfg = Config::from_env(env);
     let started = now_ms();
-    let queue = queue_named(&batch.queue());
+    let queue_name = batch.queue();
+    let queue = queue_named(&queue_name);
     let lanes = lanes_by_location(batch.messages()?, |m| m.body().location.as_str());
     let took = join_all(lanes.iter().map(|lane| run_lane(lane, queue, env, &cfg))).await;
     let lanes: Vec<Value> = lanes
@@ -35,7 +36,7 @@ pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
         .collect();
     console_log!(
         "{}",
-        json!({"level": "info", "batch": {"queue": batch.queue(), "ms": now_ms() - started, "lanes": lanes}})
+        json!({"level": "info", "batch": {"queue": queue_name, "ms": now_ms() - started, "lanes": lanes}})
     );
     Ok(())
 }
@@ -178,11 +179,7 @@ async fn put_back(
     world: &WorkerWorld<'_>,
     delay_seconds: u32,
 ) {
-    if from.put_back(delay_seconds) != from {
-        let moved = message
-            .body()
-            .clone()
-            .after_ms(u64::from(delay_seconds) * 1000);
+    if let Some(moved) = message.body().moved_off(from, delay_seconds) {
         match world.enqueue(moved).await {
             Ok(()) => return message.ack(),
             Err(e) => log_error(message, &e.to_string()),
