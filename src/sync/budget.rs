@@ -151,21 +151,48 @@ impl CallWindow {
             .retain(|t| now_ms.saturating_sub(*t) < counted_ms);
         let room = match lane {
             Lane::Lead => limit,
-            Lane::Receipt => limit.min(RECEIPT_CALLS_PER_WINDOW),
-        } as usize;
-        if lane == Lane::Receipt {
-            // Leads sent away or paced come first.
-            let leads_until = self.booked_until.max(self.admitted_until);
-            if leads_until > now_ms {
-                return leads_until - now_ms;
+            Lane::Receipt => {
+                // Leads sent away come first.
+                if self.booked_until > now_ms {
+                    return self.booked_until - now_ms;
+                }
+                // Then the calls the leads admitted lately may still make,
+                // beyond the third of the window that is always theirs.
+                let reserved = self.lead_calls_reserved(now_ms, limit, window_ms);
+                let room = RECEIPT_CALLS_PER_WINDOW.min(limit.saturating_sub(reserved));
+                if room == 0 {
+                    return self.until_receipts_have_a_call(now_ms, limit, window_ms);
+                }
+                room
             }
-        }
+        } as usize;
         if self.recent.len() < room {
             return 0;
         }
         // The call that frees a place is the (len - room)th oldest.
         let freeing = self.recent[self.recent.len() - room];
         counted_ms.saturating_sub(now_ms.saturating_sub(freeing)) + 5
+    }
+
+    /// Calls the leads admitted but not yet due may still make: one event's
+    /// calls per slot of admission time ahead of now. A lead in a trickle
+    /// reserves its 3 calls for a third of a second, not the whole window;
+    /// a paced backlog reserves all of it.
+    fn lead_calls_reserved(&self, now_ms: u64, limit: u32, window_ms: u64) -> u32 {
+        let ahead_ms = self.admitted_until.saturating_sub(now_ms);
+        let slots = ahead_ms.div_ceil(event_slot_ms(limit, window_ms).max(1));
+        u32::try_from(slots * CALLS_PER_EVENT)
+            .unwrap_or(u32::MAX)
+            .min(limit)
+    }
+
+    /// Until the leads' reservation leaves the receipts one call.
+    fn until_receipts_have_a_call(&self, now_ms: u64, limit: u32, window_ms: u64) -> u64 {
+        let slots_left_room = u64::from(limit.saturating_sub(1)) / CALLS_PER_EVENT;
+        let from = self
+            .admitted_until
+            .saturating_sub(slots_left_room * event_slot_ms(limit, window_ms));
+        from.saturating_sub(now_ms).max(1)
     }
 
     /// Books a return for one event sent away: after the ones booked before
@@ -320,6 +347,28 @@ mod tests {
         assert!(!receipt.granted, "{receipt:?}");
         assert_eq!(receipt.wait_ms, 10_838 - 10_600, "the lead's booked slot");
         assert!(w.acquire(10_900, 90, 10_000, Receipt).granted);
+    }
+
+    #[test]
+    fn a_lead_in_a_trickle_reserves_its_calls_not_the_window() {
+        // One lead admitted: its 3 calls are reserved, the receipts keep
+        // their share (before, every receipt waited out the lead's 333 ms).
+        let mut w = CallWindow::default();
+        assert_eq!(w.admit(1_000, 90, 10_000, Lead), 0);
+        assert!(w.acquire(1_001, 90, 10_000, Receipt).granted);
+        // A backlog of 40 leads reserves the whole window: receipts wait
+        // until what is left of it leaves them a call (29 events' slots).
+        let mut busy = CallWindow::default();
+        for _ in 0..40 {
+            busy.admit(1_000, 90, 10_000, Lead);
+        }
+        let held = busy.acquire(1_001, 90, 10_000, Receipt);
+        assert!(!held.granted);
+        assert_eq!(held.wait_ms, 1_000 + 40 * 333 - 29 * 333 - 1_001);
+        assert!(
+            busy.acquire(1_001 + held.wait_ms, 90, 10_000, Receipt)
+                .granted
+        );
     }
 
     #[test]
