@@ -1,5 +1,6 @@
-//! The Worker's admin API as types: the Worker answers with these and the
-//! npm module's `BridgeClient` reads them, so the two cannot drift apart.
+//! The Worker's admin API as types: the Worker answers with these, and the
+//! npm module's TypeScript types (`npm/index.d.ts`) describe them for
+//! `BridgeClient`, which refuses the answers of a Worker of another version.
 //! Every admin route needs `Authorization: Bearer <ADMIN_TOKEN>`.
 
 use serde::{Deserialize, Serialize};
@@ -7,6 +8,12 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Routes, relative to the Worker's origin.
+/// The core's version, which the Worker and the npm module are built from.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The header in which the Worker says its [`VERSION`] on every answer, so a
+/// client of another version refuses its answers instead of misreading them.
+pub const VERSION_HEADER: &str = "x-ghl-bridge-version";
+
 pub mod routes {
     pub const EVENTS: &str = "/v1/admin/events";
     pub const GHL_EVENTS: &str = "/v1/admin/ghl-events";

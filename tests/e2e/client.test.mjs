@@ -1,10 +1,10 @@
 // The npm module's BridgeClient against a real Worker (Node, the package's
-// own entry): every admin call reads the Worker's answer through the shared
-// types, so a drift between the two fails here.
+// own entry): every admin call, its answer checked field by field against
+// what the module's types say, so a drift between the two fails here.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { ADMIN_TOKEN, eventually, postForm, startStack } from "./support.mjs";
-import { BridgeClient } from "../../npm/node.js";
+import { BridgeClient, coreVersion } from "../../npm/node.js";
 
 let stack;
 let client;
@@ -94,7 +94,7 @@ test("forLocation scopes every call to one location; sources, connections and to
   assert.match(source.signingSecret, /^whsec_/);
   assert.equal((await other.getSource("client-loc-form")).signingSecret, undefined);
   await assert.rejects(client.forLocation("dev-location").putSource("client-loc-form", { kind: "form" }), (e) => e.code === "source_taken" && e.status === 409);
-  await assert.rejects(other.putSource("x", { kind: "fax" }), /bad source/);
+  await assert.rejects(other.putSource("x", { kind: "fax" }), (e) => e.code === "bad_source" && e.status === 400 && /fax/.test(e.message));
 
   const spothit = await other.connect("spothit", { apiKey: "client-spothit-key-4321" });
   assert.equal(spothit.apiKeyLast4, "4321");
@@ -119,6 +119,7 @@ test("forLocation scopes every call to one location; sources, connections and to
   assert.equal(byId["client-location"].health.totals.done, 0, "nothing of another location's");
   const bad = await fetch(`${stack.url}/v1/admin/locations?healthHours=week`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   assert.equal(bad.status, 400);
+  assert.equal(bad.headers.get("x-ghl-bridge-version"), coreVersion(), "the client refuses answers of another version");
   assert.equal((await bad.json()).error.code, "bad_hours");
 
   const { token } = await other.mintLocationToken();

@@ -2,6 +2,7 @@
 // node_modules, no set-up. Run as is and once bundled by esbuild
 // (consumer.test.mjs); exits non-zero on the first surprise.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import init, {
   BridgeClient, catalogue, coreVersion, csvRows, normaliseEmail, normalisePhone, previewBatch,
   previewEvent, templates, validateMapping,
@@ -38,4 +39,22 @@ assert.throws(() => new BridgeClient("bridge.example", "t"), /must start with ht
 const client = new BridgeClient("http://127.0.0.1:9", "secret-admin-token");
 await assert.rejects(client.events(10), (e) => e.message.startsWith("could not reach the Worker at http://127.0.0.1:9")
   && !e.message.includes("secret-admin-token"));
+
+// A Worker answers with its version: the same one's answer comes through as
+// it sent it; another version's is refused, not misread.
+let workerVersion = coreVersion();
+const worker = createServer((req, res) => {
+  res.setHeader("x-ghl-bridge-version", workerVersion);
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify({ events: [{ key: "evt_1", status: "done", ghlCalls: 3 }], nextCursor: "1:evt_1" }));
+});
+await new Promise((r) => worker.listen(0, "127.0.0.1", r));
+const local = new BridgeClient(`http://127.0.0.1:${worker.address().port}`, "secret-admin-token");
+const page = await local.eventsPage({ status: "done", limit: 1 });
+assert.deepEqual(page, { events: [{ key: "evt_1", status: "done", ghlCalls: 3 }], nextCursor: "1:evt_1" });
+await assert.rejects(local.eventsPage({ staus: "done" }), /unknown field `staus`/);
+workerVersion = "99.0.0";
+await assert.rejects(local.events(1), (e) => e.message.includes("the Worker runs ghl-bridge 99.0.0")
+  && e.message.includes(`this client is ${coreVersion()}`));
+worker.close();
 console.log(JSON.stringify({ ok: true, calls: preview.requests.length, rows: batch.summary.rows }));

@@ -26,16 +26,22 @@ use worker::{
 };
 
 pub use durable::BridgeStore;
+use ghl_bridge::admin_api::VERSION_HEADER;
 use ghl_bridge::sync::QueuedEvent;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let webhook = req.path().starts_with("/v1/hooks/");
-    match route(req, env).await {
-        Ok(response) => Ok(response),
+    let mut response = match route(req, env).await {
+        Ok(response) => response,
         // Every answer is JSON, the Worker's own failures too.
-        Err(e) => failure::answer(e, webhook),
-    }
+        Err(e) => failure::answer(e, webhook)?,
+    };
+    // A redirect's headers cannot change; it needs no version.
+    let _ = response
+        .headers_mut()
+        .set(VERSION_HEADER, ghl_bridge::admin_api::VERSION);
+    Ok(response)
 }
 
 async fn route(req: Request, env: Env) -> Result<Response> {
@@ -99,7 +105,7 @@ fn health() -> Result<Response> {
     json_ok(&serde_json::json!({
         "status": "ok",
         "service": "ghl-bridge",
-        "version": env!("CARGO_PKG_VERSION"),
+        "version": ghl_bridge::admin_api::VERSION,
         "ghlEndpoints": ghl_bridge::ghl::CATALOGUE.len(),
     }))
 }
