@@ -109,7 +109,7 @@ function busiestWindow(requests) {
 }
 
 /** Waits until every id of each location is done or parked; answers the records. */
-async function settledIn(stack, byLocation, timeoutMs) {
+async function settledIn(stack, byLocation, timeoutMs, sourceOf = (location) => `form-${location}`) {
   const deadline = Date.now() + timeoutMs;
   const records = new Map();
   for (const [location, ids] of byLocation) {
@@ -118,7 +118,7 @@ async function settledIn(stack, byLocation, timeoutMs) {
       let cursor;
       const mine = [];
       do {
-        const q = `limit=500&source=form-${location}${cursor ? `&cursor=${cursor}` : ""}`;
+        const q = `limit=500&source=${sourceOf(location)}${cursor ? `&cursor=${cursor}` : ""}`;
         const { body } = await admin(stack, `/locations/${location}/events?${q}`);
         mine.push(...body.events.filter((e) => want.has(e.key)));
         cursor = body.nextCursor;
@@ -186,49 +186,63 @@ async function manyLocations(stack) {
 
 const LIVE_EVERY_MS = 2000;
 
-/** Live leads to every location but the first, one each every LIVE_EVERY_MS, `rounds` times. */
-async function liveLeads(stack, locations, rounds, tag) {
-  const others = locations.slice(1);
-  const byLocation = new Map(others.map((l) => [l.id, []]));
+/** Live leads to each of `targets`, one each every LIVE_EVERY_MS, `rounds` times. */
+async function liveLeads(stack, targets, rounds, tag) {
+  const byLocation = new Map(targets.map((l) => [l.id, []]));
   for (let s = 0; s < rounds; s++) {
     const started = performance.now();
-    await Promise.all(others.map(async (l) => {
+    await Promise.all(targets.map(async (l) => {
       const r = await postForm(stack, leadOf(l.id, tag, s), { source: l.source, secret: l.secret });
       if (r.status !== 202) throw new Error(`live lead: ${r.status} ${JSON.stringify(r.body)}`);
       byLocation.get(l.id).push(r.body.eventId);
     }));
     await new Promise((r) => setTimeout(r, Math.max(0, LIVE_EVERY_MS - (performance.now() - started))));
   }
-  const records = [...(await settledIn(stack, byLocation, 10 * 60_000)).values()].flat();
-  return { lat: timeToApplied(records), count: others.length * rounds, records };
+  const settled = await settledIn(stack, byLocation, 10 * 60_000);
+  const split = (keep) => {
+    const records = targets.filter(keep).flatMap((l) => settled.get(l.id));
+    return { lat: timeToApplied(records), count: records.length, records };
+  };
+  return { others: split((l) => l !== targets[0]), first: split((l) => l === targets[0]) };
 }
 
+/**
+ * A backfill on the first location, sent through a source of its own (as the
+ * README advises), beside live leads on every location: the others' and the
+ * first's own, through its web form.
+ */
 async function backfillBesideLiveLeads(stack, locations) {
   const rounds = 15;
   const quiet = await liveLeads(stack, locations, rounds, `quiet${Date.now()}`);
   const first = locations[0];
+  const importSource = `import-${first.id}`;
+  const made = await admin(stack, `/locations/${first.id}/sources/${importSource}`, { method: "PUT", body: JSON.stringify({ kind: "form" }) });
+  if (made.status !== 200) throw new Error(`import source: ${JSON.stringify(made.body)}`);
   const tag = `backfill${Date.now()}`;
-  const sends = Array.from({ length: BACKFILL }, (_, i) => ({ payload: leadOf(first.id, tag, i), location: first.id, source: first.source, secret: first.secret }));
+  const sends = Array.from({ length: BACKFILL }, (_, i) => ({ payload: leadOf(first.id, tag, i), location: first.id, source: importSource, secret: made.body.signingSecret }));
   const t0 = performance.now();
   const logFrom = stack.workerLogs().length;
   const backfill = postAll(stack, sends, 10, true);
   await new Promise((r) => setTimeout(r, 5000)); // the backfill's queue fills first
   const busy = await liveLeads(stack, locations, rounds, `busy${Date.now()}`);
   const posted = await backfill;
-  const records = (await settledIn(stack, new Map([[first.id, posted.ids]]), 60 * 60_000)).get(first.id);
+  const records = (await settledIn(stack, new Map([[first.id, posted.ids]]), 60 * 60_000, () => importSource)).get(first.id);
   const applied = (performance.now() - t0) / 1000;
   const done = records.filter((e) => e.status === "done").length;
   const ms = (v) => `${(v / 1000).toFixed(1)} s`;
-  console.log(`\n== a ${BACKFILL}-contact backfill on ${first.id} beside live leads on the ${locations.length - 1} others (one per location every ${LIVE_EVERY_MS / 1000} s, ${rounds} times)`);
-  console.log(`  live leads alone        ${quiet.count}: time to applied p50 ${ms(pct(quiet.lat, 50))}, p99 ${ms(pct(quiet.lat, 99))}`);
-  console.log(`  live leads + backfill   ${busy.count}: time to applied p50 ${ms(pct(busy.lat, 50))}, p99 ${ms(pct(busy.lat, 99))} (${(pct(busy.lat, 99) / Math.max(1, pct(quiet.lat, 99))).toFixed(2)}x the quiet p99)`);
+  const line = (q, b) => `${b.count}: time to applied p50 ${ms(pct(b.lat, 50))}, p99 ${ms(pct(b.lat, 99))} (${(pct(b.lat, 99) / Math.max(1, pct(q.lat, 99))).toFixed(2)}x the quiet p99)`;
+  console.log(`\n== a ${BACKFILL}-contact backfill on ${first.id} (source ${importSource}) beside live leads on every location, its own through its web form (one per location every ${LIVE_EVERY_MS / 1000} s, ${rounds} times)`);
+  console.log(`  live leads alone        others ${quiet.others.count}: p50 ${ms(pct(quiet.others.lat, 50))}, p99 ${ms(pct(quiet.others.lat, 99))}; ${first.id}'s ${quiet.first.count}: p50 ${ms(pct(quiet.first.lat, 50))}, p99 ${ms(pct(quiet.first.lat, 99))}`);
+  console.log(`  live leads + backfill   others ${line(quiet.others, busy.others)}`);
+  console.log(`  ${first.id}'s own live leads ${line(quiet.first, busy.first)}`);
   console.log(`  backfill                ${done} done of ${BACKFILL}, ${records.length - done} parked, ${BACKFILL - records.length} lost; all applied after ${applied.toFixed(1)} s`);
   batchesDuring(stack.workerLogs().slice(logFrom), first.id);
   // When the slowest live leads came, counted from the backfill's first send.
   const startedAt = Date.now() - applied * 1000;
-  const slowest = busy.records.filter((e) => e.status === "done")
-    .sort((a, b) => (b.updatedAtMs - b.receivedAtMs) - (a.updatedAtMs - a.receivedAtMs)).slice(0, 5);
-  console.log(`  slowest live leads      ${slowest.map((e) => `${ms(e.updatedAtMs - e.receivedAtMs)} (sent at +${ms(e.receivedAtMs - startedAt)}, ${e.attempts} attempt${e.attempts === 1 ? "" : "s"})`).join(", ")}`);
+  const slowest = (rs) => rs.filter((e) => e.status === "done")
+    .sort((a, b) => (b.updatedAtMs - b.receivedAtMs) - (a.updatedAtMs - a.receivedAtMs)).slice(0, 5)
+    .map((e) => `${ms(e.updatedAtMs - e.receivedAtMs)} (sent at +${ms(e.receivedAtMs - startedAt)}, ${e.attempts} attempt${e.attempts === 1 ? "" : "s"})`).join(", ");
+  console.log(`  slowest live leads      others: ${slowest(busy.others.records)}; ${first.id}'s: ${slowest(busy.first.records)}`);
 }
 
 /** What the consumer's batches looked like: the Worker logs one line per batch. */

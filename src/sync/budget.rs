@@ -2,14 +2,16 @@
 //! made, below GHL's burst limit (100 per 10 s per location and app) so other
 //! apps and clock skew leave room, and a pause for everyone after a 429.
 //!
-//! Two lanes share it. Leads (forms, replies, STOPs, Specter people) may use
-//! the whole window. Delivery receipts, which come by the thousand after a
-//! campaign, use at most two thirds of it, never while a lead waits, and are
-//! paced on a book of their own: a lead arriving during a 10,000-receipt
-//! burst is not queued behind it.
+//! Three lanes share it. Leads (forms, replies, STOPs, Specter people) may
+//! use the whole window. The backlog (leads held for their turn when they
+//! came, a backfill) may too, but after any new lead sent away. Delivery
+//! receipts, which come by the thousand after a campaign, use at most two
+//! thirds of it, never while a lead waits, and are paced on a book of their
+//! own: a lead arriving during a 10,000-receipt burst is not queued behind it.
 
 use super::protocol::Grant;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Calls per location per window the bridge allows itself.
 pub const CALLS_PER_WINDOW: u32 = 90;
@@ -45,6 +47,9 @@ pub enum Lane {
     /// New leads and everything a person is waiting on.
     #[default]
     Lead,
+    /// Leads held for their turn when they arrived (a backfill): paced, and
+    /// after any new lead the budget sent away.
+    Backlog,
     /// Delivery receipts: many, and nobody waits on one.
     Receipt,
 }
@@ -59,11 +64,20 @@ impl Lane {
         }
     }
 
+    /// The lane of an event's calls: its source's, or the backlog's for a
+    /// lead that was held for its turn when it arrived (`paced`).
+    pub fn of_event(source_id: &str, paced: bool) -> Lane {
+        match Lane::of_source(source_id) {
+            Lane::Lead if paced => Lane::Backlog,
+            lane => lane,
+        }
+    }
+
     /// Longest wait inside one attempt: a receipt never holds the consumer
     /// (a lead may be behind it on the queue); it goes away to its turn.
     pub fn max_wait_ms(self) -> u64 {
         match self {
-            Lane::Lead => MAX_WAIT_MS,
+            Lane::Lead | Lane::Backlog => MAX_WAIT_MS,
             Lane::Receipt => 0,
         }
     }
@@ -77,16 +91,26 @@ pub struct CallWindow {
     pub recent: Vec<u64>,
     /// No call before this (after a 429).
     pub paused_until: u64,
-    /// Events sent away while the window was full are booked to come back
-    /// one after the other up to here, at the rate the window allows, so a
-    /// backlog returns spread out instead of all at once.
+    /// Backlog events sent away while the window was full are booked to come
+    /// back one after the other up to here, at the rate the window allows,
+    /// so a backlog returns spread out instead of all at once.
     #[serde(default)]
     pub booked_until: u64,
+    /// New leads sent away come back one after the other up to here, soon,
+    /// and before the backlog: a lead from a web form is not booked behind
+    /// a backfill's events sent away (measured: 65 s once, in `make load`).
+    #[serde(default)]
+    pub leads_back_until: u64,
     /// New events are admitted one event's calls apart up to here: a burst
     /// bigger than the window can take is queued spread out, so it never
     /// stands in front of other locations' events on the queue.
     #[serde(default)]
     pub admitted_until: u64,
+    /// Each source's own leads are admitted up to here: a source whose own
+    /// backlog is short (a web form beside a backfill sent through another
+    /// source) is not held behind another source's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub source_books: BTreeMap<String, u64>,
     /// The receipts' own book: a burst of new receipts is spread up to here
     /// at their share of the window.
     #[serde(default)]
@@ -126,7 +150,13 @@ impl CallWindow {
             wait => wait,
         };
         let come_back_ms = match lane {
-            Lane::Lead => self.book(now_ms, wait_ms, limit, window_ms),
+            Lane::Lead => {
+                let slot = event_slot_ms(limit, window_ms);
+                let at = self.leads_back_until.max(now_ms + wait_ms);
+                self.leads_back_until = at + slot;
+                at - now_ms
+            }
+            Lane::Backlog => self.book(now_ms, wait_ms, limit, window_ms),
             Lane::Receipt => {
                 let slot = receipt_slot_ms(window_ms);
                 let at = self.receipts_back_until.max(now_ms + wait_ms);
@@ -151,10 +181,18 @@ impl CallWindow {
             .retain(|t| now_ms.saturating_sub(*t) < counted_ms);
         let room = match lane {
             Lane::Lead => limit,
+            Lane::Backlog => {
+                // New leads sent away come first.
+                if self.leads_back_until > now_ms {
+                    return self.leads_back_until - now_ms;
+                }
+                limit
+            }
             Lane::Receipt => {
                 // Leads sent away come first.
-                if self.booked_until > now_ms {
-                    return self.booked_until - now_ms;
+                let leads_back = self.booked_until.max(self.leads_back_until);
+                if leads_back > now_ms {
+                    return leads_back - now_ms;
                 }
                 // Then the calls the leads admitted lately may still make,
                 // beyond the third of the window that is always theirs.
@@ -203,10 +241,18 @@ impl CallWindow {
         at - now_ms
     }
 
-    /// Admits one new event of `lane`: how long the queue should hold it.
-    pub fn admit(&mut self, now_ms: u64, limit: u32, window_ms: u64, lane: Lane) -> u64 {
+    /// Admits one new event of `lane` from `source`: how long the queue
+    /// should hold it.
+    pub fn admit(
+        &mut self,
+        now_ms: u64,
+        limit: u32,
+        window_ms: u64,
+        lane: Lane,
+        source: &str,
+    ) -> u64 {
         match lane {
-            Lane::Lead => self.admit_lead(now_ms, limit, window_ms),
+            Lane::Lead | Lane::Backlog => self.admit_lead(now_ms, limit, window_ms, source),
             Lane::Receipt => {
                 let at = self.book_receipt(now_ms, window_ms);
                 (at - now_ms).saturating_sub(HEADROOM_MS)
@@ -222,9 +268,22 @@ impl CallWindow {
     /// ahead of other locations' leads (measured, `ONLY=many make load`).
     /// A steady trickle under the budget is never held. Receipts do not push
     /// leads back: they have their own book.
-    fn admit_lead(&mut self, now_ms: u64, limit: u32, window_ms: u64) -> u64 {
+    ///
+    /// A lead whose own source's backlog is within the headroom goes at
+    /// once even when another source's backlog holds the location: a web
+    /// form's lead is not queued behind a backfill sent through another
+    /// source (it still takes its slot, so the backfill makes room for it).
+    fn admit_lead(&mut self, now_ms: u64, limit: u32, window_ms: u64, source: &str) -> u64 {
+        let slot = event_slot_ms(limit, window_ms);
         let at = self.admitted_until.max(now_ms);
-        self.admitted_until = at + event_slot_ms(limit, window_ms);
+        self.admitted_until = at + slot;
+        self.source_books.retain(|_, until| *until > now_ms);
+        let book = self.source_books.entry(source.to_string()).or_default();
+        let own = (*book).max(now_ms);
+        *book = own + slot;
+        if own - now_ms <= HEADROOM_MS {
+            return 0;
+        }
         (at - now_ms).saturating_sub(HEADROOM_MS)
     }
 
@@ -283,27 +342,90 @@ mod tests {
     }
 
     #[test]
+    fn a_new_lead_sent_away_comes_back_before_the_backlog_sent_away() {
+        use Lane::Backlog;
+        let mut w = CallWindow::default();
+        for i in 0..90 {
+            assert!(w.acquire(i, 90, 10_000, Backlog).granted);
+        }
+        // A backfill's events sent away: booked one after the other.
+        let backlog: Vec<u64> = (0..60)
+            .map(|_| w.acquire(100, 90, 10_000, Backlog).come_back_ms)
+            .collect();
+        assert_eq!(backlog[59], 10_405 + 59 * 333);
+        // A web form's lead sent away comes back when the window frees, not
+        // behind the 60, and the backlog yields to it then.
+        let lead = w.acquire(200, 90, 10_000, Lead);
+        assert_eq!((lead.granted, lead.come_back_ms), (false, 10_305));
+        let at = 200 + lead.come_back_ms;
+        let held = w.acquire(at, 90, 10_000, Backlog);
+        assert!(
+            !held.granted,
+            "the backlog yields while the lead's turn lasts"
+        );
+        assert!(w.acquire(at, 90, 10_000, Lead).granted);
+        assert!(w.acquire(at + 333, 90, 10_000, Backlog).granted);
+        assert_eq!(Lane::of_event("form-a", true), Backlog);
+        assert_eq!(Lane::of_event("form-a", false), Lead);
+        assert_eq!(Lane::of_event("spothit-status", true), Lane::Receipt);
+    }
+
+    #[test]
     fn a_burst_on_a_busy_location_is_admitted_at_once_up_to_the_headroom_then_spread() {
         let mut w = CallWindow::default();
         for i in 0..45 {
             assert!(w.acquire(500 + i, 90, 10_000, Lead).granted);
         }
-        let delays: Vec<u64> = (0..40).map(|_| w.admit(1_000, 90, 10_000, Lead)).collect();
+        let delays: Vec<u64> = (0..40)
+            .map(|_| w.admit(1_000, 90, 10_000, Lead, "form"))
+            .collect();
         assert!(delays[..31].iter().all(|d| *d == 0), "{delays:?}");
         assert_eq!(delays[31..34], [323, 656, 989]);
         // A location that made no call yet (a backfill's start) is paced too:
         // its calls have not begun, its backlog has.
         let mut idle = CallWindow::default();
         let idle_delays: Vec<u64> = (0..40)
-            .map(|_| idle.admit(1_000, 90, 10_000, Lead))
+            .map(|_| idle.admit(1_000, 90, 10_000, Lead, "form"))
             .collect();
         assert_eq!(idle_delays, delays, "the same turns as on a busy location");
         // Nor is a steady trickle under the budget.
         let mut quiet = CallWindow::default();
         assert!((0..50).all(|i| {
             quiet.acquire(i * 1_000, 90, 10_000, Lead);
-            quiet.admit(i * 1_000, 90, 10_000, Lead) == 0
+            quiet.admit(i * 1_000, 90, 10_000, Lead, "form") == 0
         }));
+    }
+
+    #[test]
+    fn a_backfill_through_one_source_does_not_hold_another_sources_leads() {
+        let mut w = CallWindow::default();
+        let backfill: Vec<u64> = (0..2_000)
+            .map(|_| w.admit(1_000, 90, 10_000, Lead, "import"))
+            .collect();
+        assert_eq!(backfill[1_999], 1_999 * 333 - 10_000, "11 minutes of it");
+        // The web form's leads go at once, a few at a time or in a trickle ...
+        let form: Vec<u64> = (0..3)
+            .map(|i| w.admit(2_000 + i, 90, 10_000, Lead, "form"))
+            .collect();
+        assert_eq!(form, [0, 0, 0]);
+        assert!((0..20).all(|i| w.admit(5_000 + i * 2_000, 90, 10_000, Lead, "form") == 0));
+        // ... and take their slots: the backfill's next event comes after
+        // the 2,000 and the 23 leads.
+        let next = w.admit(45_000, 90, 10_000, Lead, "import");
+        assert_eq!(next, 1_000 + 2_023 * 333 - 45_000 - 10_000);
+        // A second backlog on the form is held like any backlog: behind the
+        // location's book, not let through by its source.
+        let burst: Vec<u64> = (0..40)
+            .map(|_| w.admit(46_000, 90, 10_000, Lead, "form"))
+            .collect();
+        assert!(burst[..30].iter().all(|d| *d == 0), "{burst:?}");
+        assert!(burst[31] > 600_000, "{burst:?}");
+        // Books of sources with nothing ahead are dropped.
+        assert_eq!(w.source_books.len(), 2);
+        let mut quiet = CallWindow::default();
+        quiet.admit(0, 90, 10_000, Lead, "a");
+        quiet.admit(1_000, 90, 10_000, Lead, "b");
+        assert_eq!(quiet.source_books.keys().collect::<Vec<_>>(), ["b"]);
     }
 
     #[test]
@@ -354,13 +476,13 @@ mod tests {
         // One lead admitted: its 3 calls are reserved, the receipts keep
         // their share (before, every receipt waited out the lead's 333 ms).
         let mut w = CallWindow::default();
-        assert_eq!(w.admit(1_000, 90, 10_000, Lead), 0);
+        assert_eq!(w.admit(1_000, 90, 10_000, Lead, "form"), 0);
         assert!(w.acquire(1_001, 90, 10_000, Receipt).granted);
         // A backlog of 40 leads reserves the whole window: receipts wait
         // until what is left of it leaves them a call (29 events' slots).
         let mut busy = CallWindow::default();
         for _ in 0..40 {
-            busy.admit(1_000, 90, 10_000, Lead);
+            busy.admit(1_000, 90, 10_000, Lead, "form");
         }
         let held = busy.acquire(1_001, 90, 10_000, Receipt);
         assert!(!held.granted);
@@ -375,7 +497,7 @@ mod tests {
     fn a_burst_of_receipts_is_spread_on_its_own_book_and_a_lead_is_not_behind_it() {
         let mut w = CallWindow::default();
         let delays: Vec<u64> = (0..10_000)
-            .map(|_| w.admit(1_000, 90, 10_000, Receipt))
+            .map(|_| w.admit(1_000, 90, 10_000, Receipt, "spothit-status"))
             .collect();
         // 166 ms apart (60 calls per 10 s), the first 10 s of them at once.
         assert!(delays[..61].iter().all(|d| *d == 0), "{:?}", &delays[..70]);
@@ -385,7 +507,7 @@ mod tests {
         for i in 0..60 {
             assert!(w.acquire(1_000 + i, 90, 10_000, Receipt).granted);
         }
-        assert_eq!(w.admit(1_100, 90, 10_000, Lead), 0);
+        assert_eq!(w.admit(1_100, 90, 10_000, Lead, "form"), 0);
         assert!(w.acquire(1_200, 90, 10_000, Lead).granted);
         // One sent away when its turn finds the window full comes back when
         // it has room, not behind the 27 minutes of the burst.

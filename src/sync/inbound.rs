@@ -223,7 +223,7 @@ async fn process<W: World>(
         )));
     }
 
-    let lane = Lane::of_source(&record.source_id);
+    let lane = Lane::of_event(&record.source_id, record.due_at_ms > 0);
     // A contact the bridge knows, with nothing to write but what identified
     // it (a delivery receipt): no upsert, only its follow-ups. A first
     // attempt only: after one that found the contact gone, the upsert runs.

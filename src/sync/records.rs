@@ -61,7 +61,7 @@ pub fn admit(record: &mut EventRecord, window: &mut CallWindow, now_ms: u64) -> 
         return 0;
     }
     let lane = Lane::of_source(&record.source_id);
-    let delay_ms = window.admit(now_ms, CALLS_PER_WINDOW, WINDOW_MS, lane);
+    let delay_ms = window.admit(now_ms, CALLS_PER_WINDOW, WINDOW_MS, lane, &record.source_id);
     record.due_at_ms = if delay_ms > 0 { now_ms + delay_ms } else { 0 };
     delay_ms
 }
