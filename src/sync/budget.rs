@@ -133,6 +133,14 @@ fn receipt_slot_ms(window_ms: u64) -> u64 {
     window_ms / u64::from(RECEIPT_CALLS_PER_WINDOW) * CALLS_PER_RECEIPT
 }
 
+/// The next turn on `book`, not before `earliest_ms`: after the turns taken
+/// before it, `slot_ms` apart. Every book (admissions, returns) is one.
+fn take_turn(book: &mut u64, earliest_ms: u64, slot_ms: u64) -> u64 {
+    let at = (*book).max(earliest_ms);
+    *book = at + slot_ms;
+    at
+}
+
 impl CallWindow {
     /// Grants a call in `lane` if the window has room, else says how long
     /// until it will (`wait_ms`) and, for an event sent away, when it is
@@ -149,21 +157,12 @@ impl CallWindow {
             }
             wait => wait,
         };
-        let come_back_ms = match lane {
-            Lane::Lead => {
-                let slot = event_slot_ms(limit, window_ms);
-                let at = self.leads_back_until.max(now_ms + wait_ms);
-                self.leads_back_until = at + slot;
-                at - now_ms
-            }
-            Lane::Backlog => self.book(now_ms, wait_ms, limit, window_ms),
-            Lane::Receipt => {
-                let slot = receipt_slot_ms(window_ms);
-                let at = self.receipts_back_until.max(now_ms + wait_ms);
-                self.receipts_back_until = at + slot;
-                at - now_ms
-            }
+        let (book, slot) = match lane {
+            Lane::Lead => (&mut self.leads_back_until, event_slot_ms(limit, window_ms)),
+            Lane::Backlog => (&mut self.booked_until, event_slot_ms(limit, window_ms)),
+            Lane::Receipt => (&mut self.receipts_back_until, receipt_slot_ms(window_ms)),
         };
+        let come_back_ms = take_turn(book, now_ms + wait_ms, slot) - now_ms;
         Grant {
             granted: false,
             wait_ms,
@@ -233,14 +232,6 @@ impl CallWindow {
         from.saturating_sub(now_ms).max(1)
     }
 
-    /// Books a return for one event sent away: after the ones booked before
-    /// it, one event's calls apart.
-    fn book(&mut self, now_ms: u64, wait_ms: u64, limit: u32, window_ms: u64) -> u64 {
-        let at = self.booked_until.max(now_ms + wait_ms);
-        self.booked_until = at + event_slot_ms(limit, window_ms);
-        at - now_ms
-    }
-
     /// Admits one new event of `lane` from `source`: how long the queue
     /// should hold it.
     pub fn admit(
@@ -275,12 +266,10 @@ impl CallWindow {
     /// source (it still takes its slot, so the backfill makes room for it).
     fn admit_lead(&mut self, now_ms: u64, limit: u32, window_ms: u64, source: &str) -> u64 {
         let slot = event_slot_ms(limit, window_ms);
-        let at = self.admitted_until.max(now_ms);
-        self.admitted_until = at + slot;
+        let at = take_turn(&mut self.admitted_until, now_ms, slot);
         self.source_books.retain(|_, until| *until > now_ms);
         let book = self.source_books.entry(source.to_string()).or_default();
-        let own = (*book).max(now_ms);
-        *book = own + slot;
+        let own = take_turn(book, now_ms, slot);
         if own - now_ms <= HEADROOM_MS {
             return 0;
         }
@@ -289,9 +278,11 @@ impl CallWindow {
 
     /// A new receipt's turn on the receipts' book, not before `earliest_ms`.
     fn book_receipt(&mut self, earliest_ms: u64, window_ms: u64) -> u64 {
-        let at = self.receipts_until.max(earliest_ms);
-        self.receipts_until = at + receipt_slot_ms(window_ms);
-        at
+        take_turn(
+            &mut self.receipts_until,
+            earliest_ms,
+            receipt_slot_ms(window_ms),
+        )
     }
 
     /// Holds every caller of this location for `ms` from now.
