@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Routes, relative to the Worker's origin.
 /// The core's version, which the Worker and the npm module are built from.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The header in which the Worker says its [`VERSION`] on every answer, so a
 /// client of another version refuses its answers instead of misreading them.
 pub const VERSION_HEADER: &str = "x-ghl-bridge-version";
 
+/// Routes, relative to the Worker's origin.
 pub mod routes {
     pub const EVENTS: &str = "/v1/admin/events";
     pub const GHL_EVENTS: &str = "/v1/admin/ghl-events";

@@ -3,7 +3,7 @@
 //! queued by a replay; one stuck queued or processing is put back by the sweep.
 //! Every store backend applies these rules, so they are decided once, here.
 
-use super::budget::{CallWindow, Lane, CALLS_PER_WINDOW, WINDOW_MS};
+use super::budget::{CallWindow, CALLS_PER_WINDOW, WINDOW_MS};
 use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, OutboundState};
 use crate::mapping::PayloadFormat;
 
@@ -60,8 +60,7 @@ pub fn admit(record: &mut EventRecord, window: &mut CallWindow, now_ms: u64) -> 
     if record.status != EventStatus::Queued {
         return 0;
     }
-    let lane = Lane::of_source(&record.source_id);
-    let delay_ms = window.admit(now_ms, CALLS_PER_WINDOW, WINDOW_MS, lane, &record.source_id);
+    let delay_ms = window.admit(now_ms, CALLS_PER_WINDOW, WINDOW_MS, &record.source_id);
     record.due_at_ms = if delay_ms > 0 { now_ms + delay_ms } else { 0 };
     delay_ms
 }

@@ -26,7 +26,7 @@ use worker::{
 };
 
 pub use durable::BridgeStore;
-use ghl_bridge::admin_api::VERSION_HEADER;
+use ghl_bridge::admin_api::{VERSION, VERSION_HEADER};
 use ghl_bridge::sync::QueuedEvent;
 
 #[event(fetch)]
@@ -38,9 +38,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Err(e) => failure::answer(e, webhook)?,
     };
     // A redirect's headers cannot change; it needs no version.
-    let _ = response
-        .headers_mut()
-        .set(VERSION_HEADER, ghl_bridge::admin_api::VERSION);
+    let _ = response.headers_mut().set(VERSION_HEADER, VERSION);
     Ok(response)
 }
 
@@ -105,7 +103,7 @@ fn health() -> Result<Response> {
     json_ok(&serde_json::json!({
         "status": "ok",
         "service": "ghl-bridge",
-        "version": ghl_bridge::admin_api::VERSION,
+        "version": VERSION,
         "ghlEndpoints": ghl_bridge::ghl::CATALOGUE.len(),
     }))
 }
