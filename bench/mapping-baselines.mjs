@@ -47,23 +47,33 @@ export const webFormJsonata = jsonata(`(
   }
 )`);
 
+// Every rule of the Specter template: the e-mail's and the id's fallbacks,
+// the trims, the seniority field, the optional Specter tag and the note's title.
+// Every rule of the Specter template: the e-mail's and the id's fallbacks,
+// the trims, the seniority field, the optional Specter tag and the note's title
+// (a blank value counts as absent, as the engine reads it). Written the cheap
+// way for JSONata: each name looked up directly, no $lookup over a list.
 export const specterJsonata = jsonata(`(
-  $words := full_name ? $split($trim(full_name), " ") : [];
+  $present := function($v) { $v != null and $trim($string($v)) != "" };
+  $emailRaw := $present(email) ? email : $present(professional_email) ? professional_email : $present(personal_email) ? personal_email;
+  $email := $emailRaw ? $lowercase($trim($emailRaw));
+  $words := $present(full_name) ? $split($trim(full_name), " ") : [];
   {
-    "email": email ? $lowercase($trim(email)) : undefined,
-    "firstName": first_name ? $trim(first_name) : $words[0],
-    "lastName": last_name ? $trim(last_name) : $join($words[[1..100]], " "),
-    "companyName": current_position_company_name,
-    "website": current_position_company_website,
-    "city": location,
+    "email": $contains($email, /^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$/) ? $email,
+    "firstName": $present(first_name) ? $trim(first_name) : $words[0],
+    "lastName": $present(last_name) ? $trim(last_name) : ($count($words) > 1 ? $join($words[[1..100]], " ")),
+    "companyName": $present(current_position_company_name) ? $trim(current_position_company_name),
+    "website": $present(current_position_company_website) ? $trim(current_position_company_website),
+    "city": $present(location) ? $trim(location),
     "source": "Specter",
-    "customFields": [
-      {"key": "linkedin_url", "field_value": linkedin_url},
-      {"key": "job_title", "field_value": current_position_title},
-      {"key": "specter_person_id", "field_value": person_id}
-    ],
-    "tags": $append(["specter"], highlights),
-    "notes": highlights ? ["Specter highlights: " & $join(highlights, ", ") & "\\n" & tagline] : []
+    "customFields": $filter([
+      {"key": "linkedin_url", "field_value": $present(linkedin_url) ? linkedin_url},
+      {"key": "job_title", "field_value": $present(current_position_title) ? $trim(current_position_title)},
+      {"key": "specter_person_id", "field_value": $present(person_id) ? person_id : $present(id) ? id},
+      {"key": "seniority", "field_value": $present(level_of_seniority) ? level_of_seniority}
+    ], function($c) { $c.field_value != null }),
+    "tags": $append($append(["specter"], $present(specter_tag) ? [$trim(specter_tag)] : []), highlights),
+    "notes": $exists(highlights) ? [{"body": "Specter highlights: " & $join(highlights, ", ") & "\\n" & tagline, "title": "Specter"}] : []
   }
 )`);
 
@@ -103,21 +113,26 @@ export function webFormPlain(p) {
 }
 
 export function specterPlain(p) {
-  const words = p.full_name ? p.full_name.trim().split(" ") : [];
+  const present = (v) => v != null && String(v).trim() !== "";
+  const trimmed = (v) => (present(v) ? String(v).trim() : undefined);
+  const emailRaw = present(p.email) ? p.email : present(p.professional_email) ? p.professional_email : present(p.personal_email) ? p.personal_email : undefined;
+  const email = emailRaw ? String(emailRaw).trim().toLowerCase() : undefined;
+  const words = present(p.full_name) ? p.full_name.trim().split(" ") : [];
   return {
-    email: p.email ? p.email.trim().toLowerCase() : undefined,
-    firstName: p.first_name ? p.first_name.trim() : words[0],
-    lastName: p.last_name ? p.last_name.trim() : words.slice(1).join(" "),
-    companyName: p.current_position_company_name,
-    website: p.current_position_company_website,
-    city: p.location,
+    email: email && /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/.test(email) ? email : undefined,
+    firstName: present(p.first_name) ? p.first_name.trim() : words[0],
+    lastName: present(p.last_name) ? p.last_name.trim() : words.length > 1 ? words.slice(1).join(" ") : undefined,
+    companyName: trimmed(p.current_position_company_name),
+    website: trimmed(p.current_position_company_website),
+    city: trimmed(p.location),
     source: "Specter",
     customFields: [
-      { key: "linkedin_url", field_value: p.linkedin_url },
-      { key: "job_title", field_value: p.current_position_title },
-      { key: "specter_person_id", field_value: p.person_id },
-    ],
-    tags: ["specter", ...(p.highlights ?? [])],
-    notes: p.highlights ? [`Specter highlights: ${p.highlights.join(", ")}\n${p.tagline}`] : [],
+      { key: "linkedin_url", field_value: present(p.linkedin_url) ? p.linkedin_url : undefined },
+      { key: "job_title", field_value: trimmed(p.current_position_title) },
+      { key: "specter_person_id", field_value: present(p.person_id) ? p.person_id : present(p.id) ? p.id : undefined },
+      { key: "seniority", field_value: present(p.level_of_seniority) ? p.level_of_seniority : undefined },
+    ].filter((c) => c.field_value != null),
+    tags: ["specter", ...(present(p.specter_tag) ? [p.specter_tag.trim()] : []), ...(p.highlights ?? [])],
+    notes: p.highlights ? [{ body: `Specter highlights: ${p.highlights.join(", ")}\n${p.tagline}`, title: "Specter" }] : [],
   };
 }
