@@ -203,8 +203,11 @@ pub async fn authenticate(
     now: i64,
 ) -> Result<GhlEvent, GhlWebhookError> {
     verify_signature(public_key_b64, body, signature).await?;
+    // Read as text, as every other body is: one JSON reader in the wasm, not two.
+    let text = std::str::from_utf8(body)
+        .map_err(|e| GhlWebhookError::BadBody(format!("the body is not UTF-8: {e}")))?;
     let event: GhlEvent =
-        serde_json::from_slice(body).map_err(|e| GhlWebhookError::BadBody(e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| GhlWebhookError::BadBody(e.to_string()))?;
     let at = crate::iso8601::timestamp(&event.timestamp).ok_or_else(|| {
         GhlWebhookError::BadBody(format!("`timestamp` {} is not ISO 8601", event.timestamp))
     })?;
