@@ -43,8 +43,10 @@ fn main() {
         let mapping = Mapping::parse(t.mapping).expect("valid template");
         let compile_us = started.elapsed().as_secs_f64() * 1e6;
         let events = payloads(template, 2_000);
+        // As the Worker applies a mapping: no provenance.
         let opts = ApplyOptions {
             now_unix: 1_795_341_600,
+            explain: false,
         };
         // Warm-up (phone metadata and time zones load lazily on first use).
         for e in events.iter().take(50) {

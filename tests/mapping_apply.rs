@@ -11,6 +11,7 @@ fn apply(mapping: &str, payload: Value) -> MappingOutcome {
             &payload,
             &ApplyOptions {
                 now_unix: 1_795_341_600,
+                explain: true,
             },
         )
 }
@@ -165,7 +166,10 @@ fn upsert_body_leaves_tags_out_because_upsert_replaces_them() {
 
 #[test]
 fn a_default_region_applies_only_when_the_mapping_names_none() {
-    let opts = ApplyOptions { now_unix: 0 };
+    let opts = ApplyOptions {
+        now_unix: 0,
+        explain: true,
+    };
     let plain =
         Mapping::parse(r#"{"version": 1, "fields": [{"to": "phone", "from": "tel"}]}"#).unwrap();
     let out = plain.clone().apply(&json!({"tel": "0612345678"}), &opts);

@@ -72,7 +72,13 @@ fn answers() -> Value {
         let cases: Vec<Value> = variations(&sample)
             .iter()
             .map(|payload| {
-                let out = mapping.apply(payload, &ApplyOptions { now_unix: NOW });
+                let out = mapping.apply(
+                    payload,
+                    &ApplyOptions {
+                        now_unix: NOW,
+                        explain: true,
+                    },
+                );
                 json!({
                     "payload": payload,
                     "outcome": out,

@@ -12,7 +12,13 @@ fn run(id: &str) -> MappingOutcome {
     let t = builtin_template(id).unwrap_or_else(|| panic!("no template {id}"));
     let mapping = Mapping::parse(t.mapping).unwrap_or_else(|e| panic!("{id} invalid: {e:?}"));
     let payload = parse_payload(t.sample, t.format).unwrap();
-    mapping.apply(&payload, &ApplyOptions { now_unix: NOW })
+    mapping.apply(
+        &payload,
+        &ApplyOptions {
+            now_unix: NOW,
+            explain: true,
+        },
+    )
 }
 
 fn custom(out: &MappingOutcome, key: &str) -> Option<serde_json::Value> {
@@ -90,7 +96,10 @@ fn web_form_sample() {
 fn web_form_accepts_the_field_names_real_forms_use() {
     let t = builtin_template("web-form").unwrap();
     let mapping = Mapping::parse(t.mapping).unwrap();
-    let opts = ApplyOptions { now_unix: NOW };
+    let opts = ApplyOptions {
+        now_unix: NOW,
+        explain: true,
+    };
     for (payload, first, last) in [
         (
             serde_json::json!({"firstName": "ana", "lastName": "LIMA", "email": "a@b.fr"}),
@@ -204,7 +213,10 @@ fn specter_person_without_email_cannot_sync_and_says_why() {
     let mapping = Mapping::parse(t.mapping).unwrap();
     let out = mapping.apply(
         &serde_json::json!({"full_name": "No Mail"}),
-        &ApplyOptions { now_unix: NOW },
+        &ApplyOptions {
+            now_unix: NOW,
+            explain: true,
+        },
     );
     assert_eq!(out.errors.len(), 1);
     assert!(out.errors[0]
@@ -252,7 +264,13 @@ fn the_web_form_reads_address_state_country_and_birth_date_as_forms_send_them() 
     let mapping = Mapping::parse(t.mapping).unwrap();
     let payload = serde_json::json!({"email": "a@b.fr", "street_address": "3 avenue Foch",
         "state": " Bretagne ", "country": "belgique", "birthdate": "1990-09-25"});
-    let out = mapping.apply(&payload, &ApplyOptions { now_unix: NOW });
+    let out = mapping.apply(
+        &payload,
+        &ApplyOptions {
+            now_unix: NOW,
+            explain: true,
+        },
+    );
     let c = &out.contact.fields;
     assert_eq!(c.address1.as_deref(), Some("3 avenue Foch"));
     assert_eq!(c.state.as_deref(), Some("Bretagne"));
@@ -264,7 +282,10 @@ fn the_web_form_reads_address_state_country_and_birth_date_as_forms_send_them() 
     // A country the table does not know is refused, and said so.
     let unknown = mapping.apply(
         &serde_json::json!({"email": "a@b.fr", "pays": "Atlantide"}),
-        &ApplyOptions { now_unix: NOW },
+        &ApplyOptions {
+            now_unix: NOW,
+            explain: true,
+        },
     );
     assert!(unknown.contact.fields.country.is_none());
     assert!(

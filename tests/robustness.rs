@@ -5,7 +5,7 @@
 use ghl_bridge::dedupe::normalise::{normalise_email, normalise_phone};
 use ghl_bridge::dedupe::{canonical_json, idempotency_key};
 use ghl_bridge::mapping::source::parse_form;
-use ghl_bridge::mapping::{builtin_template, ApplyOptions, Mapping, TEMPLATES};
+use ghl_bridge::mapping::{builtin_template, parse_payload, ApplyOptions, Mapping, TEMPLATES};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -162,9 +162,44 @@ proptest! {
     fn apply_never_panics_on_any_payload(payload in json_value(), which in 0..7usize) {
         let t = &TEMPLATES[which];
         let mapping = Mapping::parse(t.mapping).unwrap();
-        let out = mapping.apply(&payload, &ApplyOptions { now_unix: 1_795_341_600 });
+        let out = mapping.apply(&payload, &ApplyOptions { now_unix: 1_795_341_600, explain: true });
         // An event without identity is always reported, never silently passed on.
         prop_assert_eq!(out.identity.is_empty(), !out.errors.is_empty());
+    }
+
+    /// Without provenance (the Worker, a file's rows), the outcome is the
+    /// explained one less its provenance: the same contact, tags, notes,
+    /// warnings and errors. On each template's sample with some of its fields
+    /// removed, blanked, padded or replaced, so fallbacks and drops run.
+    #[test]
+    fn an_unexplained_outcome_is_the_explained_one_without_provenance(
+        which in 0..7usize,
+        edits in prop::collection::vec((0..64usize, 0..4u8, json_value()), 0..8),
+    ) {
+        let t = &TEMPLATES[which];
+        let mapping = Mapping::parse(t.mapping).unwrap();
+        let mut payload = parse_payload(t.sample, t.format).unwrap();
+        if let Some(fields) = payload.as_object_mut() {
+            let keys: Vec<String> = fields.keys().cloned().collect();
+            for (at, how, value) in edits {
+                let key = &keys[at % keys.len()];
+                match how {
+                    0 => { fields.remove(key); }
+                    1 => { fields.insert(key.clone(), "  ".into()); }
+                    2 => {
+                        let padded = format!("  {}  ", fields.get(key).map(|v| v.to_string()).unwrap_or_default());
+                        fields.insert(key.clone(), padded.into());
+                    }
+                    _ => { fields.insert(key.clone(), value); }
+                }
+            }
+        }
+        let apply = |explain| mapping.apply(&payload, &ApplyOptions { now_unix: 1_795_341_600, explain });
+        let mut explained = apply(true);
+        let unexplained = apply(false);
+        prop_assert!(unexplained.provenance.is_empty());
+        explained.provenance.clear();
+        prop_assert_eq!(unexplained, explained);
     }
 }
 

@@ -25,8 +25,13 @@ pub fn normalise_email(input: &str) -> Result<String, NormaliseError> {
         .strip_prefix("mailto:")
         .or_else(|| email.strip_prefix("MAILTO:"))
         .unwrap_or(email)
-        .trim()
-        .to_lowercase();
+        .trim();
+    // Nearly every address is ASCII, whose lower case needs no Unicode tables.
+    let email = if email.is_ascii() {
+        email.to_ascii_lowercase()
+    } else {
+        email.to_lowercase()
+    };
     let bad = || NormaliseError::NotAnEmail(input.trim().to_string());
     let (local, domain) = email.split_once('@').ok_or_else(bad)?;
     let valid_local = !local.is_empty()
@@ -34,17 +39,21 @@ pub fn normalise_email(input: &str) -> Result<String, NormaliseError> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..");
-    let labels: Vec<&str> = domain.split('.').collect();
-    let valid_domain = labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic));
+    let valid_label = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    let valid_domain = match domain.rsplit_once('.') {
+        Some((rest, tld)) => {
+            rest.split('.').all(valid_label)
+                && valid_label(tld)
+                && tld.chars().count() >= 2
+                && tld.chars().all(char::is_alphabetic)
+        }
+        None => false,
+    };
     let clean = email
         .chars()
         .all(|c| !c.is_whitespace() && !matches!(c, '<' | '>' | ',' | ';' | '"' | '(' | ')'));

@@ -15,13 +15,19 @@ use crate::ghl::contacts::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 
-/// What applying needs from outside: the clock, passed in (the core reads none).
+/// What applying needs from outside: the clock, passed in (the core reads none),
+/// and whether to explain every value.
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {
     /// The event's time, Unix seconds: relative task due dates count from it.
     pub now_unix: i64,
+    /// Fill [`MappingOutcome::provenance`]. A preview shows it; syncing an
+    /// event or checking a file's rows does not, and skips its copies (each
+    /// value's raw and final form). Everything else in the outcome is the same.
+    pub explain: bool,
 }
 
 /// The contact as the mapping fills it: the fields every write accepts, plus the
@@ -144,20 +150,21 @@ pub struct MappingOutcome {
     pub unmapped: Vec<String>,
 }
 
-/// A value after its rule ran.
-enum Evaluated {
+/// A value after its rule ran. `raw` borrows the payload or the mapping where
+/// it can: only an explained outcome keeps a copy of it.
+enum Evaluated<'a> {
     /// The condition was false, or the source gave nothing.
     Nothing,
     Dropped {
         source: Arc<str>,
-        raw: Value,
+        raw: Cow<'a, Value>,
         /// The step that refused the value.
         step: String,
         reason: String,
     },
     Value {
         source: Arc<str>,
-        raw: Value,
+        raw: Cow<'a, Value>,
         steps: Arc<[String]>,
         value: Value,
     },
@@ -173,7 +180,11 @@ impl Mapping {
             timezone: settings.timezone.as_deref(),
         };
         let mut out = MappingOutcome {
-            provenance: Vec::with_capacity(self.fields.len() + self.tags.len()),
+            provenance: Vec::with_capacity(if options.explain {
+                self.fields.len() + self.tags.len()
+            } else {
+                0
+            }),
             ..MappingOutcome::default()
         };
         // Which targets a rule has filled so far (fallback rules come later).
@@ -203,11 +214,18 @@ impl Mapping {
                     source,
                     raw,
                     steps,
-                    value,
+                    mut value,
                 } => {
                     let used = !filled.contains(&&**target);
                     if used {
-                        match set_target(&mut out.contact, &field.target, &value) {
+                        // The value itself goes into the contact unless the
+                        // outcome also explains it.
+                        let written = if options.explain {
+                            value.clone()
+                        } else {
+                            std::mem::take(&mut value)
+                        };
+                        match set_target(&mut out.contact, &field.target, written) {
                             Ok(()) => {
                                 filled.push(target);
                                 match field.target {
@@ -233,15 +251,17 @@ impl Mapping {
                             }
                         }
                     }
-                    out.provenance.push(Provenance {
-                        target: Arc::clone(target),
-                        rule: Arc::clone(&field.value.pointer),
-                        source,
-                        raw,
-                        steps,
-                        value,
-                        used,
-                    });
+                    if options.explain {
+                        out.provenance.push(Provenance {
+                            target: Arc::clone(target),
+                            rule: Arc::clone(&field.value.pointer),
+                            source,
+                            raw: raw.into_owned(),
+                            steps,
+                            value,
+                            used,
+                        });
+                    }
                 }
             }
         }
@@ -266,24 +286,23 @@ impl Mapping {
                     value,
                 } => {
                     let items = match &value {
-                        Value::Array(items) => items.clone(),
-                        other => vec![other.clone()],
+                        Value::Array(items) => &items[..],
+                        other => std::slice::from_ref(other),
                     };
-                    for tag in items.iter().map(text_of).map(|t| t.trim().to_string()) {
-                        if !tag.is_empty() && !out.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag))
-                        {
-                            out.tags.push(tag);
-                        }
+                    for item in items {
+                        add_tag(&mut out.tags, item);
                     }
-                    out.provenance.push(Provenance {
-                        target: Arc::clone(&TAGS),
-                        rule: Arc::clone(&rule.pointer),
-                        source,
-                        raw,
-                        steps,
-                        value,
-                        used: true,
-                    });
+                    if options.explain {
+                        out.provenance.push(Provenance {
+                            target: Arc::clone(&TAGS),
+                            rule: Arc::clone(&rule.pointer),
+                            source,
+                            raw: raw.into_owned(),
+                            steps,
+                            value,
+                            used: true,
+                        });
+                    }
                 }
             }
         }
@@ -432,7 +451,7 @@ impl Mapping {
             .flat_map(|p| [p.root(), p.as_str()])
             .map(str::to_ascii_lowercase)
             .collect();
-        names.sort();
+        names.sort_by(|a, b| shortest_first(a.as_bytes(), b.as_bytes()));
         names.dedup();
         names
     }
@@ -448,7 +467,7 @@ impl Mapping {
                 key.as_bytes() // the usual case: folded already
             };
             self.read_names
-                .binary_search_by(|name| name.as_bytes().cmp(key))
+                .binary_search_by(|name| shortest_first(name.as_bytes(), key))
                 .is_ok()
         };
         payload
@@ -457,6 +476,13 @@ impl Mapping {
             .map(|(k, _)| k.to_string())
             .collect()
     }
+}
+
+/// The order `read_names` is kept in: by length, then bytes. Most names a
+/// key is compared with differ in length, so most steps of the search compare
+/// two lengths instead of two strings.
+fn shortest_first(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// The source paths one value rule reads.
@@ -478,12 +504,22 @@ fn value_paths<'a>(v: &'a CompiledValue, paths: &mut Vec<&'a SourcePath>) {
 
 /// Runs one value rule: its condition, its first non-empty source, then its
 /// steps and `automatic` (whose labels, all of them, are `labels`).
-fn evaluate(
-    rule: &CompiledValue,
-    ctx: &StepContext,
+/// A tag from one value, trimmed, unless it is blank or the contact has it
+/// already in another case.
+fn add_tag(tags: &mut Vec<String>, item: &Value) {
+    let text = text_of(item);
+    let tag = text.trim();
+    if !tag.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+        tags.push(tag.to_string());
+    }
+}
+
+fn evaluate<'a>(
+    rule: &'a CompiledValue,
+    ctx: &StepContext<'a>,
     automatic: Option<&Transform>,
     labels: &Arc<[String]>,
-) -> Evaluated {
+) -> Evaluated<'a> {
     if !condition_holds(rule.when.as_ref(), ctx.payload) {
         return Evaluated::Nothing;
     }
@@ -494,22 +530,22 @@ fn evaluate(
                     .filter(|v| !is_empty_value(v))
                     .map(|v| (p, v))
             }) {
-                Some((p, v)) => (p.shared_text(), v.clone()),
+                Some((p, v)) => (p.shared_text(), Cow::Borrowed(v)),
                 None => return Evaluated::Nothing,
             }
         }
-        ValueSource::Constant(v) => (Arc::clone(&CONSTANT), v.clone()),
+        ValueSource::Constant(v) => (Arc::clone(&CONSTANT), Cow::Borrowed(v)),
         ValueSource::Template(t) => {
             if t.renders_empty(ctx.payload) {
                 return Evaluated::Nothing;
             }
             (
                 Arc::clone(&TEMPLATE),
-                Value::String(t.render(ctx.payload, None)),
+                Cow::Owned(Value::String(t.render(ctx.payload, None))),
             )
         }
     };
-    let mut value = raw.clone();
+    let mut value = raw.as_ref().clone();
     for (i, step) in rule.transforms.iter().chain(automatic).enumerate() {
         match step.apply(value, ctx) {
             Ok(Some(v)) => value = v,
@@ -558,8 +594,8 @@ fn condition_holds(when: Option<&CompiledCondition>, payload: &Payload) -> bool 
     holds != cond.not
 }
 
-fn set_target(draft: &mut ContactDraft, target: &Target, value: &Value) -> Result<(), String> {
-    let text = || match value {
+fn set_target(draft: &mut ContactDraft, target: &Target, value: Value) -> Result<(), String> {
+    let text = || match &value {
         Value::String(s) if s.trim().len() == s.len() => s.clone(),
         other => text_of(other).trim().to_string(),
     };
@@ -619,7 +655,7 @@ fn set_target(draft: &mut ContactDraft, target: &Target, value: &Value) -> Resul
                 .push(CustomFieldInput {
                     id: None,
                     key: Some(key.clone()),
-                    field_value: value.clone(),
+                    field_value: value,
                 })
         }
         Target::CustomFieldId(id) => {
@@ -628,7 +664,7 @@ fn set_target(draft: &mut ContactDraft, target: &Target, value: &Value) -> Resul
                 .push(CustomFieldInput {
                     id: Some(id.clone()),
                     key: None,
-                    field_value: value.clone(),
+                    field_value: value,
                 })
         }
     }

@@ -3,7 +3,7 @@
 //! braces. A missing value renders as nothing.
 
 use super::source::{Payload, SourcePath};
-use super::transform::text_of;
+use super::transform::push_text;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,11 +113,17 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Path(p) => out.push_str(&p.resolve(payload).map(text_of).unwrap_or_default()),
-                Part::CurrentValue => out.push_str(&current.map(text_of).unwrap_or_default()),
+                Part::Path(p) => p
+                    .resolve(payload)
+                    .into_iter()
+                    .for_each(|v| push_text(&mut out, v)),
+                Part::CurrentValue => current.into_iter().for_each(|v| push_text(&mut out, v)),
             }
         }
-        out.trim().to_string()
+        match out.trim() {
+            trimmed if trimmed.len() == out.len() => out,
+            trimmed => trimmed.to_string(),
+        }
     }
 }
 

@@ -335,9 +335,31 @@ fn non_empty_text(s: String) -> Option<Value> {
 pub fn text_of(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
+        other => {
+            let mut out = String::new();
+            push_text(&mut out, other);
+            out
+        }
+    }
+}
+
+/// Writes [`text_of`]'s text onto `out`, with no text in between.
+pub fn push_text(out: &mut String, value: &Value) {
+    match value {
+        Value::String(s) => out.push_str(s),
+        Value::Null => {}
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_text(out, item);
+            }
+        }
+        other => {
+            use std::fmt::Write;
+            let _ = write!(out, "{other}");
+        }
     }
 }
 

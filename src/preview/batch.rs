@@ -86,7 +86,13 @@ pub fn preview_batch(
     };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let outcome = mapping.apply(&row.payload, &ApplyOptions { now_unix });
+        let outcome = mapping.apply(
+            &row.payload,
+            &ApplyOptions {
+                now_unix,
+                explain: false,
+            },
+        );
         let warnings: Vec<String> = outcome
             .warnings
             .iter()

@@ -115,7 +115,13 @@ pub fn preview_event(
         Ok(p) => p,
         Err(e) => return Preview::failed(Vec::new(), Some(e)),
     };
-    let mut outcome = mapping.apply(&payload, &ApplyOptions { now_unix });
+    let mut outcome = mapping.apply(
+        &payload,
+        &ApplyOptions {
+            now_unix,
+            explain: true,
+        },
+    );
     let mut custom_field_error = None;
     if let (Some(catalog), Some(items)) = (fields, outcome.contact.fields.custom_fields.as_ref()) {
         match catalog.resolve(items) {

@@ -194,6 +194,7 @@ async fn process<W: World>(
         &payload,
         &ApplyOptions {
             now_unix: (record.received_at_ms / 1000) as i64,
+            explain: false,
         },
     );
     record.warnings = outcome.warnings.iter().map(|w| w.message.clone()).collect();

@@ -107,6 +107,7 @@ mod tests {
             &parse_payload(t.sample, t.format).unwrap(),
             &ApplyOptions {
                 now_unix: 1_795_341_600,
+                explain: true,
             },
         );
         let target = GhlTarget {

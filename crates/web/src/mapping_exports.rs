@@ -162,28 +162,29 @@ impl CompiledMapping {
         event_id: Option<String>,
         now_unix: f64,
     ) -> Result<JsValue, JsError> {
-        let (payload, outcome) = self.run(payload, format, now_unix)?;
+        let (payload, outcome) = self.run(payload, format, now_unix, true)?;
         to_js(&Applied {
             outcome: &outcome,
             idempotency_key: idempotency_key(source_id, event_id.as_deref(), &payload),
         })
     }
 
-    /// Same work as `apply` (keys included), but returns only the number of
-    /// warnings and errors: for benchmarks and bulk checks where building a JS
-    /// object per event would dominate.
+    /// The work the Worker does per event (the keys included, no provenance),
+    /// but returns only the number of warnings and errors: for benchmarks and
+    /// bulk checks where building a JS object per event would dominate.
     #[wasm_bindgen(js_name = applyCount)]
     pub fn apply_count(&self, payload: &str, format: &str, now_unix: f64) -> Result<u32, JsError> {
-        let (payload, outcome) = self.run(payload, format, now_unix)?;
+        let (payload, outcome) = self.run(payload, format, now_unix, false)?;
         let _key = idempotency_key("count", None, &payload);
         Ok((outcome.warnings.len() + outcome.errors.len()) as u32)
     }
 
     /// The mapping alone: parse and apply (identity keys included), no
-    /// idempotency key. What a JSONata expression does, for comparisons.
+    /// idempotency key and no provenance. What a JSONata expression does, for
+    /// comparisons.
     #[wasm_bindgen(js_name = mapCount)]
     pub fn map_count(&self, payload: &str, format: &str, now_unix: f64) -> Result<u32, JsError> {
-        let (_, outcome) = self.run(payload, format, now_unix)?;
+        let (_, outcome) = self.run(payload, format, now_unix, false)?;
         Ok((outcome.warnings.len() + outcome.errors.len()) as u32)
     }
 }
@@ -194,6 +195,7 @@ impl CompiledMapping {
         payload: &str,
         format: &str,
         now_unix: f64,
+        explain: bool,
     ) -> Result<(serde_json::Value, MappingOutcome), JsError> {
         let payload =
             parse_payload(payload, format_of(format)?).map_err(|e| JsError::new(&e.to_string()))?;
@@ -201,6 +203,7 @@ impl CompiledMapping {
             &payload,
             &ApplyOptions {
                 now_unix: now_unix as i64,
+                explain,
             },
         );
         Ok((payload, outcome))
