@@ -38,7 +38,7 @@ pub fn normalise_email(input: &str) -> Result<String, NormaliseError> {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..");
+        && !local.as_bytes().windows(2).any(|pair| pair == b"..");
     let valid_label = |l: &str| {
         !l.is_empty()
             && !l.starts_with('-')

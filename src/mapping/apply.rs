@@ -195,7 +195,18 @@ impl Mapping {
         for field in &self.fields {
             let target = &field.target_label;
             let automatic = field.automatic.as_ref();
-            match evaluate(&field.value, &ctx, automatic, &field.step_labels) {
+            // A fallback for a target already filled is only explained or
+            // warned about; with no explanation wanted and steps that never
+            // refuse text, only a list could make it warn.
+            let only_a_list_counts =
+                !options.explain && field.quiet_on_text && filled.contains(&&**target);
+            match evaluate(
+                &field.value,
+                &ctx,
+                automatic,
+                &field.step_labels,
+                only_a_list_counts,
+            ) {
                 Evaluated::Nothing => {}
                 Evaluated::Dropped {
                     source,
@@ -267,7 +278,7 @@ impl Mapping {
         }
 
         for rule in &self.tags {
-            match evaluate(rule, &ctx, None, &rule.step_labels) {
+            match evaluate(rule, &ctx, None, &rule.step_labels, false) {
                 Evaluated::Nothing => {}
                 Evaluated::Dropped {
                     source,
@@ -353,7 +364,7 @@ impl Mapping {
                 target: Some("appointments".into()),
                 message,
             };
-            let start = match evaluate(&appt.start, &ctx, None, &appt.start.step_labels) {
+            let start = match evaluate(&appt.start, &ctx, None, &appt.start.step_labels, false) {
                 Evaluated::Nothing => continue,
                 Evaluated::Dropped { reason, .. } => {
                     out.warnings.push(warn(format!("no appointment: {reason}")));
@@ -514,11 +525,14 @@ fn add_tag(tags: &mut Vec<String>, item: &Value) {
     }
 }
 
+/// Runs one value rule. With `only_a_list_counts`, a value that is not a list
+/// comes to nothing: the caller wants only the warning a list would give.
 fn evaluate<'a>(
     rule: &'a CompiledValue,
     ctx: &StepContext<'a>,
     automatic: Option<&Transform>,
     labels: &Arc<[String]>,
+    only_a_list_counts: bool,
 ) -> Evaluated<'a> {
     if !condition_holds(rule.when.as_ref(), ctx.payload) {
         return Evaluated::Nothing;
@@ -545,6 +559,9 @@ fn evaluate<'a>(
             )
         }
     };
+    if only_a_list_counts && !raw.is_array() {
+        return Evaluated::Nothing;
+    }
     let mut value = raw.as_ref().clone();
     for (i, step) in rule.transforms.iter().chain(automatic).enumerate() {
         match step.apply(value, ctx) {
@@ -595,9 +612,9 @@ fn condition_holds(when: Option<&CompiledCondition>, payload: &Payload) -> bool 
 }
 
 fn set_target(draft: &mut ContactDraft, target: &Target, value: Value) -> Result<(), String> {
-    let text = || match &value {
-        Value::String(s) if s.trim().len() == s.len() => s.clone(),
-        other => text_of(other).trim().to_string(),
+    let text = |value: Value| match value {
+        Value::String(s) if s.trim().len() == s.len() => s, // moved, not copied
+        other => text_of(&other).trim().to_string(),
     };
     let f = &mut draft.fields;
     match target {
@@ -620,12 +637,12 @@ fn set_target(draft: &mut ContactDraft, target: &Target, value: Value) -> Result
                 "gender" => &mut draft.gender,
                 "assignedTo" => &mut f.assigned_to,
                 "dateOfBirth" => {
-                    f.date_of_birth = Some(DateOfBirth::Text(text()));
+                    f.date_of_birth = Some(DateOfBirth::Text(text(value)));
                     return Ok(());
                 }
                 other => return Err(format!("`{other}` cannot be written")),
             };
-            *slot = Some(text());
+            *slot = Some(text(value));
         }
         Target::Dnd => f.dnd = Some(value.as_bool().ok_or("DND takes true or false")?),
         Target::DndChannel(channel) => {

@@ -191,6 +191,21 @@ impl Transform {
         }
     }
 
+    /// Whether the step takes any text (or number, or true/false) and gives
+    /// text back, never refusing it: what lets an unused fallback be skipped.
+    pub fn never_refuses_text(&self) -> bool {
+        matches!(
+            self,
+            Transform::Trim
+                | Transform::Lowercase
+                | Transform::Uppercase
+                | Transform::TitleCase
+                | Transform::CollapseSpaces
+                | Transform::SplitName(_)
+                | Transform::Replace { .. }
+        )
+    }
+
     /// The kind this step produces from an input of kind `input`.
     pub fn output_kind(&self, input: Kind) -> Kind {
         match self {

@@ -74,6 +74,9 @@ pub struct CompiledField {
     pub automatic: Option<Transform>,
     /// The labels of the rule's steps, then of the automatic one.
     pub step_labels: Arc<[String]>,
+    /// Every step (the automatic one too) takes any text and never refuses
+    /// it, so only a list can make this rule warn.
+    pub quiet_on_text: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -132,12 +135,18 @@ impl CompiledField {
                     .map(|s| format!("{} (automatic)", s.label())),
             )
             .collect();
+        let quiet_on_text = value
+            .transforms
+            .iter()
+            .chain(&automatic)
+            .all(Transform::never_refuses_text);
         CompiledField {
             target_label: Arc::from(target.label()),
             target,
             value,
             automatic,
             step_labels,
+            quiet_on_text,
         }
     }
 
