@@ -513,20 +513,23 @@ fn value_paths<'a>(v: &'a CompiledValue, paths: &mut Vec<&'a SourcePath>) {
     }
 }
 
-/// Runs one value rule: its condition, its first non-empty source, then its
-/// steps and `automatic` (whose labels, all of them, are `labels`).
 /// A tag from one value, trimmed, unless it is blank or the contact has it
 /// already in another case.
 fn add_tag(tags: &mut Vec<String>, item: &Value) {
-    let text = text_of(item);
+    let text = match item {
+        Value::String(s) => Cow::Borrowed(s.as_str()),
+        other => Cow::Owned(text_of(other)),
+    };
     let tag = text.trim();
     if !tag.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
         tags.push(tag.to_string());
     }
 }
 
-/// Runs one value rule. With `only_a_list_counts`, a value that is not a list
-/// comes to nothing: the caller wants only the warning a list would give.
+/// Runs one value rule: its condition, its first non-empty source, then its
+/// steps and `automatic` (whose labels, all of them, are `labels`). With
+/// `only_a_list_counts`, a value that is not a list comes to nothing: the
+/// caller wants only the warning a list would give.
 fn evaluate<'a>(
     rule: &'a CompiledValue,
     ctx: &StepContext<'a>,
