@@ -19,15 +19,12 @@ echo "== native, a fresh process's first phone normalisations"
 cargo run --release --quiet --example phone_cold
 echo
 
-opt() {
-  "$root/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue "$1" -o "$1"
-}
+source "$root/scripts/web-wasm.sh"
 build() { # $1 = out dir, $2 = wasm-bindgen target, $3.. = cargo flags
   local dir=$1 target=$2; shift 2
-  cargo build -p ghl-bridge-web --release --target wasm32-unknown-unknown --quiet "$@"
-  wasm-bindgen --target "$target" --out-dir "$dir" target/wasm32-unknown-unknown/release/ghl_bridge_web.wasm
-  opt "$dir/ghl_bridge_web_bg.wasm"
+  web_wasm_build "$@"
+  wasm-bindgen --target "$target" --out-dir "$dir" "$web_wasm_dir/ghl_bridge_web.wasm"
+  web_wasm_opt "$dir/ghl_bridge_web_bg.wasm"
 }
 build "$out/pkg-node" nodejs
 echo '{"type": "commonjs"}' > "$out/pkg-node/package.json"
@@ -56,7 +53,7 @@ build "$out/pkg-full" web
 size() { wc -c < "$1"; }
 gz() { gzip -9c "$1" | wc -c; }
 base="$out/pkg-catalogue/ghl_bridge_web_bg.wasm" full="$out/pkg-full/ghl_bridge_web_bg.wasm"
-printf 'wasm size (wasm-opt -Oz):\n'
+printf 'wasm size (as scripts/web-wasm.sh builds it):\n'
 printf '  catalogue only      %8d bytes, %7d gzip\n' "$(size "$base")" "$(gz "$base")"
 printf '  with mapping engine %8d bytes, %7d gzip\n' "$(size "$full")" "$(gz "$full")"
 printf '  the engine adds     %8d bytes, %7d gzip (%.1fx the catalogue-only gzip)\n' \

@@ -4,14 +4,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-cargo build -p ghl-bridge-web --release --target wasm32-unknown-unknown --quiet
-wasm-bindgen --target web --out-dir www/pkg \
-  target/wasm32-unknown-unknown/release/ghl_bridge_web.wasm
-wasm_opt="$root/node_modules/.bin/wasm-opt"
-if [[ -x "$wasm_opt" ]]; then
-  "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-    --enable-multivalue www/pkg/ghl_bridge_web_bg.wasm -o www/pkg/ghl_bridge_web_bg.wasm
+source "$root/scripts/web-wasm.sh"
+web_wasm_build
+wasm-bindgen --target web --out-dir www/pkg "$web_wasm_dir/ghl_bridge_web.wasm"
+if [[ -x "$root/node_modules/.bin/wasm-opt" ]]; then
+  web_wasm_opt www/pkg/ghl_bridge_web_bg.wasm
 fi
 
 # The console's chart library (uPlot, from the npm lock), minified, served beside it.
