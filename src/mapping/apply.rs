@@ -150,22 +150,23 @@ pub struct MappingOutcome {
     pub unmapped: Vec<String>,
 }
 
-/// A value after its rule ran. `raw` borrows the payload or the mapping where
-/// it can: only an explained outcome keeps a copy of it.
+/// A value after its rule ran. It borrows the payload and the mapping where
+/// it can: only an explained outcome keeps a copy of the raw value and a
+/// share of the names.
 enum Evaluated<'a> {
     /// The condition was false, or the source gave nothing.
     Nothing,
     Dropped {
-        source: Arc<str>,
+        source: &'a Arc<str>,
         raw: Cow<'a, Value>,
         /// The step that refused the value.
         step: String,
         reason: String,
     },
     Value {
-        source: Arc<str>,
+        source: &'a Arc<str>,
         raw: Cow<'a, Value>,
-        steps: Arc<[String]>,
+        steps: &'a Arc<[String]>,
         value: Value,
     },
 }
@@ -198,8 +199,8 @@ impl Mapping {
             // A fallback for a target already filled is only explained or
             // warned about; with no explanation wanted and steps that never
             // refuse text, only a list could make it warn.
-            let only_a_list_counts =
-                !options.explain && field.quiet_on_text && filled.contains(&&**target);
+            let filled_already = filled.contains(&&**target);
+            let only_a_list_counts = !options.explain && field.quiet_on_text && filled_already;
             match evaluate(
                 &field.value,
                 &ctx,
@@ -227,7 +228,7 @@ impl Mapping {
                     steps,
                     mut value,
                 } => {
-                    let used = !filled.contains(&&**target);
+                    let used = !filled_already;
                     if used {
                         // The value itself goes into the contact unless the
                         // outcome also explains it.
@@ -266,9 +267,9 @@ impl Mapping {
                         out.provenance.push(Provenance {
                             target: Arc::clone(target),
                             rule: Arc::clone(&field.value.pointer),
-                            source,
+                            source: Arc::clone(source),
                             raw: raw.into_owned(),
-                            steps,
+                            steps: Arc::clone(steps),
                             value,
                             used,
                         });
@@ -307,9 +308,9 @@ impl Mapping {
                         out.provenance.push(Provenance {
                             target: Arc::clone(&TAGS),
                             rule: Arc::clone(&rule.pointer),
-                            source,
+                            source: Arc::clone(source),
                             raw: raw.into_owned(),
-                            steps,
+                            steps: Arc::clone(steps),
                             value,
                             used: true,
                         });
@@ -534,7 +535,7 @@ fn evaluate<'a>(
     rule: &'a CompiledValue,
     ctx: &StepContext<'a>,
     automatic: Option<&Transform>,
-    labels: &Arc<[String]>,
+    labels: &'a Arc<[String]>,
     only_a_list_counts: bool,
 ) -> Evaluated<'a> {
     if !condition_holds(rule.when.as_ref(), ctx.payload) {
@@ -551,13 +552,13 @@ fn evaluate<'a>(
                 None => return Evaluated::Nothing,
             }
         }
-        ValueSource::Constant(v) => (Arc::clone(&CONSTANT), Cow::Borrowed(v)),
+        ValueSource::Constant(v) => (&*CONSTANT, Cow::Borrowed(v)),
         ValueSource::Template(t) => {
             if t.renders_empty(ctx.payload) {
                 return Evaluated::Nothing;
             }
             (
-                Arc::clone(&TEMPLATE),
+                &*TEMPLATE,
                 Cow::Owned(Value::String(t.render(ctx.payload, None))),
             )
         }
@@ -583,7 +584,7 @@ fn evaluate<'a>(
     Evaluated::Value {
         source,
         raw,
-        steps: Arc::clone(labels),
+        steps: labels,
         value,
     }
 }

@@ -267,9 +267,9 @@ impl SourcePath {
         &self.text
     }
 
-    /// The path's text, shared.
-    pub fn shared_text(&self) -> Arc<str> {
-        Arc::clone(&self.text)
+    /// The path's text, as explanations share it.
+    pub fn shared_text(&self) -> &Arc<str> {
+        &self.text
     }
 
     /// The first segment: the top-level field this path reads.
