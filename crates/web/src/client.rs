@@ -228,16 +228,13 @@ impl BridgeClient {
 
     #[wasm_bindgen(js_name = deleteSource)]
     pub fn delete_source(&self, source_id: &str) -> Promise {
-        self.run(
-            self.source_url(source_id)
-                .map(|u| Call::new(Method::DELETE, u)),
-        )
+        self.delete(self.source_url(source_id))
     }
 
     /// A token that sees only the chosen location (operator token only); shown once.
     #[wasm_bindgen(js_name = mintLocationToken)]
     pub fn mint_location_token(&self) -> Promise {
-        self.run(self.own_url("tokens").map(|u| Call::new(Method::POST, u)))
+        self.post(self.own_url("tokens"))
     }
 
     /// The chosen location's Spot-Hit and Specter accounts (never their keys).
@@ -252,10 +249,7 @@ impl BridgeClient {
     }
 
     pub fn disconnect(&self, service: &str) -> Promise {
-        self.run(
-            self.connection_url(service)
-                .map(|u| Call::new(Method::DELETE, u)),
-        )
+        self.delete(self.connection_url(service))
     }
 
     /// Recent events, newest first: `{events: EventRecord[]}`.
@@ -319,7 +313,7 @@ impl BridgeClient {
 
     /// Puts a dead letter back on the queue: `{status: "queued", eventId}`.
     pub fn replay(&self, event_id: &str) -> Promise {
-        self.post(self.url(&routes::replay(event_id)))
+        self.post(Ok(self.url(&routes::replay(event_id))))
     }
 
     /// The mapping a source uses (`mapping: null`: its built-in template).
@@ -339,8 +333,7 @@ impl BridgeClient {
     /// Back to the source's built-in template.
     #[wasm_bindgen(js_name = deleteMapping)]
     pub fn delete_mapping(&self, source_id: &str) -> Promise {
-        let call = Call::new(Method::DELETE, self.url(&routes::mapping(source_id)));
-        self.run(Ok(call))
+        self.delete(Ok(self.url(&routes::mapping(source_id))))
     }
 
     /// Sends a payload through the Worker as if `sourceId` had: it is synced to
@@ -374,13 +367,13 @@ impl BridgeClient {
     /// Puts a parked sync back (GHL -> Spot-Hit/Specter) on the queue again.
     #[wasm_bindgen(js_name = replayGhlEvent)]
     pub fn replay_ghl_event(&self, webhook_id: &str) -> Promise {
-        self.post(self.url(&routes::replay_ghl_event(webhook_id)))
+        self.post(Ok(self.url(&routes::replay_ghl_event(webhook_id))))
     }
 
     /// Polls Specter now; answers what each list and saved search gave.
     #[wasm_bindgen(js_name = pollSpecter)]
     pub fn poll_specter(&self) -> Promise {
-        self.post(self.url(routes::SPECTER_POLL))
+        self.post(Ok(self.url(routes::SPECTER_POLL)))
     }
 
     /// Re-queues events stuck longer than `olderThanMs` (default 15 minutes).
@@ -406,12 +399,21 @@ impl BridgeClient {
         future_to_promise(async move { send(base_url, token, call?).await })
     }
 
-    fn get(&self, url: Result<String, JsValue>) -> Promise {
-        self.run(url.map(|u| Call::new(Method::GET, u)))
+    /// A call with no body or query (or rejects with why its URL could not be made).
+    fn bare(&self, method: Method, url: Result<String, JsValue>) -> Promise {
+        self.run(url.map(|u| Call::new(method, u)))
     }
 
-    fn post(&self, url: String) -> Promise {
-        self.run(Ok(Call::new(Method::POST, url)))
+    fn get(&self, url: Result<String, JsValue>) -> Promise {
+        self.bare(Method::GET, url)
+    }
+
+    fn post(&self, url: Result<String, JsValue>) -> Promise {
+        self.bare(Method::POST, url)
+    }
+
+    fn delete(&self, url: Result<String, JsValue>) -> Promise {
+        self.bare(Method::DELETE, url)
     }
 
     fn put_json(&self, url: Result<String, JsValue>, body: &JsValue, what: &str) -> Promise {
