@@ -230,9 +230,10 @@ async function backfillBesideLiveLeads(stack, locations) {
   const applied = (performance.now() - t0) / 1000;
   const done = records.filter((e) => e.status === "done").length;
   const ms = (v) => `${(v / 1000).toFixed(1)} s`;
-  const line = (q, b) => `${b.count}: time to applied p50 ${ms(pct(b.lat, 50))}, p99 ${ms(pct(b.lat, 99))} (${(pct(b.lat, 99) / Math.max(1, pct(q.lat, 99))).toFixed(2)}x the quiet p99)`;
+  const p50p99 = (b) => `p50 ${ms(pct(b.lat, 50))}, p99 ${ms(pct(b.lat, 99))}`;
+  const line = (q, b) => `${b.count}: time to applied ${p50p99(b)} (${(pct(b.lat, 99) / Math.max(1, pct(q.lat, 99))).toFixed(2)}x the quiet p99)`;
   console.log(`\n== a ${BACKFILL}-contact backfill on ${first.id} (source ${importSource}) beside live leads on every location, its own through its web form (one per location every ${LIVE_EVERY_MS / 1000} s, ${rounds} times)`);
-  console.log(`  live leads alone        others ${quiet.others.count}: p50 ${ms(pct(quiet.others.lat, 50))}, p99 ${ms(pct(quiet.others.lat, 99))}; ${first.id}'s ${quiet.first.count}: p50 ${ms(pct(quiet.first.lat, 50))}, p99 ${ms(pct(quiet.first.lat, 99))}`);
+  console.log(`  live leads alone        others ${quiet.others.count}: ${p50p99(quiet.others)}; ${first.id}'s ${quiet.first.count}: ${p50p99(quiet.first)}`);
   console.log(`  live leads + backfill   others ${line(quiet.others, busy.others)}`);
   console.log(`  ${first.id}'s own live leads ${line(quiet.first, busy.first)}`);
   console.log(`  backfill                ${done} done of ${BACKFILL}, ${records.length - done} parked, ${BACKFILL - records.length} lost; all applied after ${applied.toFixed(1)} s`);
