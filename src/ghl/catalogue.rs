@@ -407,7 +407,7 @@ pub const LIST_CUSTOM_FIELDS: Endpoint = Endpoint {
 };
 
 /// Every endpoint, in catalogue order.
-pub const CATALOGUE: &[&Endpoint] = &[
+pub static CATALOGUE: &[&Endpoint] = &[
     &GET_CONTACT,
     &CREATE_CONTACT,
     &UPDATE_CONTACT,

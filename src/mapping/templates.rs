@@ -32,7 +32,7 @@ macro_rules! template {
     };
 }
 
-pub const TEMPLATES: &[BuiltinTemplate] = &[
+pub static TEMPLATES: &[BuiltinTemplate] = &[
     template!("web-form", "Web form", Json, ".sample.json"),
     template!(
         "spothit-contact-row",
