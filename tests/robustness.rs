@@ -5,7 +5,9 @@
 use ghl_bridge::dedupe::normalise::{normalise_email, normalise_phone};
 use ghl_bridge::dedupe::{canonical_json, idempotency_key};
 use ghl_bridge::mapping::source::parse_form;
-use ghl_bridge::mapping::{builtin_template, parse_payload, ApplyOptions, Mapping, TEMPLATES};
+use ghl_bridge::mapping::{
+    builtin_template, parse_payload, ApplyOptions, Mapping, ParsedPayload, PayloadFormat, TEMPLATES,
+};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -197,9 +199,73 @@ proptest! {
         let apply = |explain| mapping.apply(&payload, &ApplyOptions { now_unix: 1_795_341_600, explain });
         let mut explained = apply(true);
         let unexplained = apply(false);
-        prop_assert!(unexplained.provenance.is_empty());
+        prop_assert!(unexplained.provenance.is_empty() && unexplained.unmapped.is_empty());
         explained.provenance.clear();
+        explained.unmapped.clear();
         prop_assert_eq!(unexplained, explained);
+    }
+
+    /// A JSON object read as its list of fields (as the Worker reads an
+    /// event) maps exactly as the same text parsed into a map: fields in any
+    /// order, a name repeated (the last counts), names differing only in case
+    /// (an exact one wins, else the first in byte order), names with escapes.
+    #[test]
+    fn a_payload_read_as_fields_maps_as_the_parsed_map(
+        which in 0..7usize,
+        picks in prop::collection::vec((0..64usize, 0..4u8, json_value()), 0..12),
+        extra in prop::collection::vec(("[a-zA-Z_\\\"é ]{1,8}", json_value()), 0..3),
+        spaced in any::<bool>(),
+    ) {
+        let t = &TEMPLATES[which];
+        let mapping = Mapping::parse(t.mapping).unwrap();
+        let sample = parse_payload(t.sample, t.format).unwrap();
+        let fields: Vec<(String, Value)> = sample.as_object().into_iter().flatten()
+            .map(|(k, v)| (k.clone(), v.clone())).collect();
+        prop_assume!(!fields.is_empty());
+        let mut entries = fields.clone();
+        for (at, how, value) in picks {
+            let (key, sampled) = &fields[at % fields.len()];
+            entries.push(match how {
+                0 => (key.clone(), value), // the same name again
+                1 => (key.to_ascii_uppercase(), sampled.clone()),
+                2 => (key.to_ascii_uppercase(), value),
+                _ => {
+                    let mut letters = key.chars();
+                    let first = letters.next().map(|c| c.to_ascii_uppercase());
+                    (first.into_iter().chain(letters).collect(), value)
+                }
+            });
+        }
+        entries.extend(extra);
+        let third = entries.len() / 3;
+        entries.rotate_left(third); // not in the sample's order
+        let separator = if spaced { " ,\n  " } else { "," };
+        let body: Vec<String> = entries.iter()
+            .map(|(k, v)| format!("{}:{v}", Value::from(k.as_str())))
+            .collect();
+        let text = format!("{}{{{}}}", if spaced { "\n " } else { "" }, body.join(separator));
+
+        let options = ApplyOptions { now_unix: 1_795_341_600, explain: true };
+        let as_map = mapping.apply(&parse_payload(&text, PayloadFormat::Json).unwrap(), &options);
+        let read = ParsedPayload::parse(&text, PayloadFormat::Json).unwrap();
+        prop_assert!(matches!(read, ParsedPayload::Fields(_)));
+        let mut as_fields = mapping.apply_to(&read.view(), &options);
+        as_fields.unmapped.sort(); // in the text's order, a map's by name
+        prop_assert_eq!(as_fields, as_map);
+        let parsed = parse_payload(&text, PayloadFormat::Json).unwrap();
+        for (key, _) in &entries {
+            prop_assert_eq!(read.get(key), parsed.get(key));
+        }
+    }
+
+    /// Text that is not one JSON object gets the error a parse into a map gives.
+    #[test]
+    fn a_payload_read_as_fields_fails_as_the_parsed_map(
+        text in "[ ]?\\{[ -~]{0,30}\\}?[ -~]{0,3}"
+    ) {
+        let as_map = parse_payload(&text, PayloadFormat::Json).err();
+        let read = ParsedPayload::parse(&text, PayloadFormat::Json).err();
+        prop_assert_eq!(read, as_map);
     }
 }
 

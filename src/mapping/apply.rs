@@ -24,9 +24,10 @@ use std::sync::{Arc, LazyLock};
 pub struct ApplyOptions {
     /// The event's time, Unix seconds: relative task due dates count from it.
     pub now_unix: i64,
-    /// Fill [`MappingOutcome::provenance`]. A preview shows it; syncing an
-    /// event or checking a file's rows does not, and skips its copies (each
-    /// value's raw and final form). Everything else in the outcome is the same.
+    /// Fill [`MappingOutcome::provenance`] and [`MappingOutcome::unmapped`].
+    /// A preview shows them; syncing an event or checking a file's rows does
+    /// not, and skips their copies (each value's raw and final form, the names
+    /// no rule reads). Everything else in the outcome is the same.
     pub explain: bool,
 }
 
@@ -146,7 +147,10 @@ pub struct MappingOutcome {
     pub warnings: Vec<Warning>,
     /// Problems that stop this event from being synced (no identity).
     pub errors: Vec<Warning>,
-    /// Top-level payload fields no rule reads.
+    /// Top-level payload fields no rule reads (when explaining), in the
+    /// payload's order: a [`ParsedPayload`]'s text order, a map's by name.
+    ///
+    /// [`ParsedPayload`]: super::ParsedPayload
     pub unmapped: Vec<String>,
 }
 
@@ -173,10 +177,17 @@ enum Evaluated<'a> {
 
 impl Mapping {
     pub fn apply(&self, payload: &Value, options: &ApplyOptions) -> MappingOutcome {
+        self.apply_to(&Payload::new(payload), options)
+    }
+
+    /// [`Mapping::apply`] on a payload as paths read it: a [`ParsedPayload`]'s
+    /// view, so a JSON object is applied without being made a map first.
+    ///
+    /// [`ParsedPayload`]: super::ParsedPayload
+    pub fn apply_to(&self, view: &Payload, options: &ApplyOptions) -> MappingOutcome {
         let settings = &self.doc.settings;
-        let view = Payload::new(payload);
         let ctx = StepContext {
-            payload: &view,
+            payload: view,
             phone_region: settings.phone_region.as_deref(),
             timezone: settings.timezone.as_deref(),
         };
@@ -320,30 +331,30 @@ impl Mapping {
         }
 
         for note in &self.notes {
-            if !condition_holds(note.when.as_ref(), &view) || note.body.renders_empty(&view) {
+            if !condition_holds(note.when.as_ref(), view) || note.body.renders_empty(view) {
                 continue;
             }
             out.notes.push(NoteDraft {
-                body: note.body.render(&view, None),
+                body: note.body.render(view, None),
                 title: note
                     .title
                     .as_ref()
-                    .map(|t| t.render(&view, None))
+                    .map(|t| t.render(view, None))
                     .filter(|t| !t.is_empty()),
             });
         }
 
         for task in &self.tasks {
-            if !condition_holds(task.when.as_ref(), &view) {
+            if !condition_holds(task.when.as_ref(), view) {
                 continue;
             }
             match dates::after(options.now_unix, &format!("{}m", task.due_in_seconds / 60)) {
                 Ok(due_date) => out.tasks.push(TaskDraft {
-                    title: task.title.render(&view, None),
+                    title: task.title.render(view, None),
                     body: task
                         .body
                         .as_ref()
-                        .map(|b| b.render(&view, None))
+                        .map(|b| b.render(view, None))
                         .filter(|b| !b.is_empty()),
                     due_date,
                     assigned_to: task.assigned_to.clone(),
@@ -357,7 +368,7 @@ impl Mapping {
         }
 
         for appt in &self.appointments {
-            if !condition_holds(appt.when.as_ref(), &view) {
+            if !condition_holds(appt.when.as_ref(), view) {
                 continue;
             }
             let warn = |message: String| Warning {
@@ -396,7 +407,7 @@ impl Mapping {
                     title: appt
                         .title
                         .as_ref()
-                        .map(|t| t.render(&view, None))
+                        .map(|t| t.render(view, None))
                         .filter(|t| !t.is_empty()),
                 }),
                 Err(reason) => out.warnings.push(warn(format!("no appointment: {reason}"))),
@@ -424,7 +435,9 @@ impl Mapping {
                 message: "this payload gives neither a valid e-mail nor a valid phone, so the contact cannot be matched or created".into(),
             });
         }
-        out.unmapped = self.unmapped(&view);
+        if options.explain {
+            out.unmapped = self.unmapped(view);
+        }
         out
     }
 

@@ -25,7 +25,9 @@ pub use apply::{
     Warning,
 };
 pub use document::*;
-pub use source::{csv_rows, parse_payload, CsvRow, Payload, PayloadFormat, SourcePath};
+pub use source::{
+    csv_rows, parse_payload, CsvRow, ParsedPayload, Payload, PayloadFormat, SourcePath,
+};
 pub use target::{Target, CONTACT_FIELDS, DND_CHANNELS};
 pub use template::Template;
 pub use templates::{template as builtin_template, BuiltinTemplate, TEMPLATES};

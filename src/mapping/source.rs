@@ -5,7 +5,9 @@
 //! nests as `{"a": {"b": {"0": "x"}}}` and a repeated key (`t=1&t=2` or `t[]=1`)
 //! becomes a list. A path then reads any of them the same way.
 
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -44,6 +46,97 @@ pub fn parse_payload(text: &str, format: PayloadFormat) -> Result<Value, Payload
                 format: "CSV",
                 detail: "there is a header row but no data row".into(),
             }),
+    }
+}
+
+/// A payload as a mapping reads it. A JSON object is kept as its top-level
+/// fields, their names borrowed from the text: no map is built and no name
+/// copied, which is most of what parsing a flat webhook costs. Anything else
+/// (a list, a form, a CSV row) is the whole [`Value`].
+pub enum ParsedPayload<'a> {
+    /// A JSON object's fields in the text's order, a repeated name included.
+    Fields(Vec<(Cow<'a, str>, Value)>),
+    Whole(Value),
+}
+
+impl<'a> ParsedPayload<'a> {
+    /// Reads `text` as [`parse_payload`] does, with the same errors.
+    pub fn parse(text: &'a str, format: PayloadFormat) -> Result<ParsedPayload<'a>, PayloadError> {
+        let is_object = text.trim_start().starts_with('{');
+        if format != PayloadFormat::Json || !is_object {
+            return parse_payload(text, format).map(ParsedPayload::Whole);
+        }
+        let mut reader = serde_json::Deserializer::from_str(text);
+        reader
+            .deserialize_map(FieldsVisitor)
+            .and_then(|fields| reader.end().map(|()| fields))
+            .map(ParsedPayload::Fields)
+            .map_err(|e| PayloadError {
+                format: "JSON",
+                detail: e.to_string(),
+            })
+    }
+
+    /// The payload as paths read it.
+    pub fn view(&self) -> Payload<'_> {
+        match self {
+            ParsedPayload::Fields(fields) => {
+                Payload::of_fields(fields.iter().map(|(k, v)| (&**k, v)).collect(), None)
+            }
+            ParsedPayload::Whole(value) => Payload::new(value),
+        }
+    }
+
+    /// The top-level field written exactly `key` (the last, if repeated), as
+    /// [`Value::get`] reads an object.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            ParsedPayload::Fields(fields) => {
+                fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+            }
+            ParsedPayload::Whole(value) => value.get(key),
+        }
+    }
+}
+
+/// A JSON object as its list of fields.
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Vec<(Cow<'de, str>, Value)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = Vec::with_capacity(16);
+        while let Some(FieldName(name)) = map.next_key()? {
+            fields.push((name, map.next_value()?));
+        }
+        Ok(fields)
+    }
+}
+
+/// A field's name, borrowed from the text unless it holds an escape.
+struct FieldName<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for FieldName<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = FieldName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Borrowed(name)))
+            }
+            fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Owned(name.to_string())))
+            }
+        }
+        d.deserialize_str(NameVisitor)
     }
 }
 
@@ -284,10 +377,9 @@ impl SourcePath {
             return found; // a plain name: nothing more to try
         }
         let mut segments = self.segments.iter();
-        let mut current = if payload.value.is_object() {
-            payload.top_level(segments.next()?)?
-        } else {
-            payload.value // a list: its first segment is an index
+        let mut current = match payload.other {
+            None => payload.top_level(segments.next()?)?,
+            Some(other) => other, // a list: its first segment is an index
         };
         for segment in segments {
             current = match current {
@@ -304,7 +396,9 @@ impl SourcePath {
 /// each of a mapping's many candidate names (the web form tries about eighty)
 /// is one pass over a short list rather than a walk of the whole map.
 pub struct Payload<'a> {
-    value: &'a Value,
+    /// The payload itself when it is not an object (a list: paths index it).
+    other: Option<&'a Value>,
+    /// In the payload's order; a repeated name counts at its last place.
     keys: Vec<(&'a str, &'a Value)>,
     /// A bit per (length, folded first byte) of the keys: a name whose bit is
     /// clear is in no key, so most of the names a mapping tries cost no scan.
@@ -318,21 +412,30 @@ fn signature(key: &str) -> u64 {
 
 impl<'a> Payload<'a> {
     pub fn new(value: &'a Value) -> Payload<'a> {
-        let keys: Vec<(&str, &Value)> = value
-            .as_object()
-            .map(|map| map.iter().map(|(k, v)| (k.as_str(), v)).collect())
-            .unwrap_or_default();
+        match value.as_object() {
+            Some(map) => {
+                Payload::of_fields(map.iter().map(|(k, v)| (k.as_str(), v)).collect(), None)
+            }
+            None => Payload::of_fields(Vec::new(), Some(value)),
+        }
+    }
+
+    fn of_fields(keys: Vec<(&'a str, &'a Value)>, other: Option<&'a Value>) -> Payload<'a> {
         let signatures = keys.iter().fold(0, |bits, (k, _)| bits | signature(k));
         Payload {
-            value,
+            other,
             keys,
             signatures,
         }
     }
 
-    /// The top-level keys and their values, in the payload's order.
+    /// The top-level keys and their values, a repeated name once (its last).
     pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
-        self.keys.iter().copied()
+        let keys = &self.keys;
+        keys.iter()
+            .enumerate()
+            .filter(|(i, (k, _))| !keys[i + 1..].iter().any(|(later, _)| later == k))
+            .map(|(_, entry)| *entry)
     }
 
     /// `key` among the top-level keys, as [`find_key`] reads it.
@@ -340,23 +443,26 @@ impl<'a> Payload<'a> {
         if self.signatures & signature(key) == 0 {
             return None;
         }
-        find_key(self.keys.iter().copied(), key)
+        find_key(self.keys.iter().rev().copied(), key)
     }
 }
 
-/// `key` in a nested object, as [`find_key`] reads it.
+/// `key` in a nested object, as [`find_key`] reads it (a map's names are
+/// each once: any order is latest first).
 fn lookup_key<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     let map = value.as_object()?;
     find_key(map.iter().map(|(k, v)| (k.as_str(), v)), key)
 }
 
-/// The entry written exactly `key`, else the first equal to it ignoring ASCII
-/// case: how every path reads an object, top level or nested.
+/// The entry written exactly `key`, else, of those equal to it ignoring ASCII
+/// case, the one first in byte order: how every path reads an object, top
+/// level or nested, whatever order its fields came in. `entries` come latest
+/// first, so that a repeated name counts at its last place, as in a parsed map.
 fn find_key<'a>(
-    entries: impl IntoIterator<Item = (&'a str, &'a Value)>,
+    entries: impl Iterator<Item = (&'a str, &'a Value)>,
     key: &str,
 ) -> Option<&'a Value> {
-    let mut folded = None;
+    let mut folded: Option<(&str, &Value)> = None;
     for (k, v) in entries {
         if k.len() != key.len() {
             continue; // most keys: neither test can hold
@@ -364,11 +470,11 @@ fn find_key<'a>(
         if k == key {
             return Some(v);
         }
-        if folded.is_none() && k.eq_ignore_ascii_case(key) {
-            folded = Some(v);
+        if k.eq_ignore_ascii_case(key) && folded.is_none_or(|(best, _)| k < best) {
+            folded = Some((k, v));
         }
     }
-    folded
+    folded.map(|(_, v)| v)
 }
 
 impl fmt::Debug for SourcePath {

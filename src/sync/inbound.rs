@@ -26,7 +26,7 @@ use crate::ghl::contacts::UpsertedContact;
 use crate::ghl::{build_request, Call, GhlError, GhlTarget};
 use crate::http::{url_path_and_query, HttpRequest, HttpResponse};
 use crate::mapping::{
-    builtin_template, parse_payload, ApplyOptions, Mapping, MappingOutcome, PayloadFormat,
+    builtin_template, ApplyOptions, Mapping, MappingOutcome, ParsedPayload, PayloadFormat,
 };
 use serde_json::Value;
 
@@ -186,17 +186,23 @@ async fn process<W: World>(
         Ok(m) => m,
         Err(reason) => return Ok(Attempt::Park(reason)),
     };
-    let payload = match parse_payload(&record.payload, record.format) {
+    let payload = match ParsedPayload::parse(&record.payload, record.format) {
         Ok(p) => p,
         Err(e) => return Ok(Attempt::Park(e.to_string())),
     };
-    let mut outcome = mapping.apply(
-        &payload,
+    let mut outcome = mapping.apply_to(
+        &payload.view(),
         &ApplyOptions {
             now_unix: (record.received_at_ms / 1000) as i64,
             explain: false,
         },
     );
+    // What is read of the payload after the mapping (it borrows the record).
+    let specter_person = payload
+        .get("person_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    drop(payload);
     record.warnings = outcome.warnings.iter().map(|w| w.message.clone()).collect();
     if let Some(error) = outcome.errors.first() {
         return Ok(Attempt::Park(error.message.clone()));
@@ -271,7 +277,7 @@ async fn process<W: World>(
             .await?;
         // A contact brought from Specter keeps its Specter person, for the
         // rules that add contacts to Specter lists.
-        if let Some(person) = payload.get("person_id").and_then(Value::as_str) {
+        if let Some(person) = specter_person {
             if record.source_id.starts_with("specter") {
                 let link = super::sync_back::specter_person_key(&upserted.contact.id);
                 world.kv_put(link, Value::from(person)).await?;

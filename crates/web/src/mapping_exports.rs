@@ -5,7 +5,8 @@ use ghl_bridge::dedupe::normalise::{normalise_email, normalise_phone};
 use ghl_bridge::dedupe::{idempotency_key, KnownContacts};
 use ghl_bridge::ghl::custom_fields::{CustomField, CustomFieldList, FieldCatalog};
 use ghl_bridge::mapping::{
-    csv_rows, parse_payload, ApplyOptions, Mapping, MappingError, MappingOutcome, PayloadFormat,
+    csv_rows, parse_payload, ApplyOptions, Mapping, MappingError, MappingOutcome, ParsedPayload,
+    PayloadFormat,
 };
 use ghl_bridge::preview;
 use serde::Serialize;
@@ -184,7 +185,16 @@ impl CompiledMapping {
     /// comparisons.
     #[wasm_bindgen(js_name = mapCount)]
     pub fn map_count(&self, payload: &str, format: &str, now_unix: f64) -> Result<u32, JsError> {
-        let (_, outcome) = self.run(payload, format, now_unix, false)?;
+        // As the Worker reads an event: a JSON object stays a list of fields.
+        let payload = ParsedPayload::parse(payload, format_of(format)?)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        let outcome = self.mapping.apply_to(
+            &payload.view(),
+            &ApplyOptions {
+                now_unix: now_unix as i64,
+                explain: false,
+            },
+        );
         Ok((outcome.warnings.len() + outcome.errors.len()) as u32)
     }
 }
