@@ -51,8 +51,8 @@ pub fn parse_payload(text: &str, format: PayloadFormat) -> Result<Value, Payload
 
 /// A payload as a mapping reads it. A JSON object is kept as its top-level
 /// fields, their names borrowed from the text: no map is built and no name
-/// copied, which is most of what parsing a flat webhook costs. Anything else
-/// (a list, a form, a CSV row) is the whole [`Value`].
+/// copied, for each event the Worker syncs. Anything else (a list, a form, a
+/// CSV row) is the whole [`Value`].
 pub enum ParsedPayload<'a> {
     /// A JSON object's fields in the text's order, a repeated name included.
     Fields(Vec<(Cow<'a, str>, Value)>),
@@ -62,7 +62,9 @@ pub enum ParsedPayload<'a> {
 impl<'a> ParsedPayload<'a> {
     /// Reads `text` as [`parse_payload`] does, with the same errors.
     pub fn parse(text: &'a str, format: PayloadFormat) -> Result<ParsedPayload<'a>, PayloadError> {
-        let is_object = text.trim_start().starts_with('{');
+        let is_object = text
+            .trim_start_matches([' ', '\t', '\n', '\r']) // JSON's whitespace
+            .starts_with('{');
         if format != PayloadFormat::Json || !is_object {
             return parse_payload(text, format).map(ParsedPayload::Whole);
         }
@@ -430,6 +432,7 @@ impl<'a> Payload<'a> {
     }
 
     /// The top-level keys and their values, a repeated name once (its last).
+    /// Quadratic, and only an explained outcome asks (for its unread names).
     pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
         let keys = &self.keys;
         keys.iter()
