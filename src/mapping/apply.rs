@@ -476,7 +476,7 @@ impl Mapping {
             .flat_map(|p| [p.root(), p.as_str()])
             .map(str::to_ascii_lowercase)
             .collect();
-        names.sort_by(|a, b| shortest_first(a.as_bytes(), b.as_bytes()));
+        names.sort();
         names.dedup();
         names
     }
@@ -492,7 +492,7 @@ impl Mapping {
                 key.as_bytes() // the usual case: folded already
             };
             self.read_names
-                .binary_search_by(|name| shortest_first(name.as_bytes(), key))
+                .binary_search_by(|name| name.as_bytes().cmp(key))
                 .is_ok()
         };
         payload
@@ -501,13 +501,6 @@ impl Mapping {
             .map(|(k, _)| k.to_string())
             .collect()
     }
-}
-
-/// The order `read_names` is kept in: by length, then bytes. Most names a
-/// key is compared with differ in length, so most steps of the search compare
-/// two lengths instead of two strings.
-fn shortest_first(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// The source paths one value rule reads.

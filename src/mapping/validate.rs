@@ -117,7 +117,7 @@ pub struct Mapping {
     pub tasks: Vec<CompiledTask>,
     pub appointments: Vec<CompiledAppointment>,
     /// Every name a path reads at the top level (its root, and its whole text,
-    /// which a flat payload may hold as one key), ASCII-lowercased, sorted shortest first:
+    /// which a flat payload may hold as one key), ASCII-lowercased, sorted:
     /// what "unmapped" compares a payload's keys with, worked out once.
     pub(super) read_names: Vec<String>,
 }
