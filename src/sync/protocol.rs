@@ -4,11 +4,14 @@
 //! the in-memory store ([`super::memory::MemoryStore`]); the pipeline only sees
 //! the typed methods of [`Store`].
 //!
-//! On the wire a request is `{"claim": {...fields}}` (serde's external tag: read
+//! On the wire a request is `{"claim": ["k1"]}`: serde's external tag (read
 //! straight from the text, where an `"op"` field inside would make serde buffer
-//! the whole request first, and the wasm carry that code for every operation);
-//! the answer is the answer type as JSON. A request that does not deserialise
-//! is an error, never a default.
+//! the whole request first), then the request's fields as a list in the order
+//! they are declared below. Both ends are the same build, so names would only
+//! repeat what the order says, and a list is read with one short visitor where
+//! a named struct needs a field matcher: 6 KB less gzipped wasm for the 34
+//! operations. The answer is the answer type as JSON. A request that does not
+//! deserialise (a field missing, one too many) is an error, never a default.
 
 use super::budget::Lane;
 use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept};
@@ -67,9 +70,23 @@ macro_rules! store_ops {
     ($( $(#[$doc:meta])* $method:ident => $name:ident { $($field:ident : $ty:ty),* $(,)? } -> $answer:ty; )*) => {
         $(
             $(#[$doc])*
-            #[derive(Debug, Clone, Serialize, Deserialize)]
-            #[serde(rename_all = "camelCase", deny_unknown_fields)]
+            #[derive(Debug, Clone)]
             pub struct $name { $(pub $field: $ty),* }
+
+            // On the wire the fields are a list in declaration order (see the
+            // module's doc); a unit request (no fields) is `null`.
+            impl Serialize for $name {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    ($(&self.$field,)*).serialize(s)
+                }
+            }
+
+            impl<'de> Deserialize<'de> for $name {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    let ($($field,)*) = <($($ty,)*)>::deserialize(d)?;
+                    Ok($name { $($field),* })
+                }
+            }
 
             impl StoreOp for $name {
                 type Answer = $answer;
@@ -495,18 +512,32 @@ mod tests {
     #[test]
     fn a_request_travels_tagged_and_unknown_fields_are_refused() {
         let wire = serde_json::to_value(Claim { key: "k1".into() }.into_request()).unwrap();
-        assert_eq!(wire, serde_json::json!({"claim": {"key": "k1"}}));
-        let back: StoreRequest = serde_json::from_value(wire).unwrap();
+        assert_eq!(wire, serde_json::json!({"claim": ["k1"]}));
+        let back: StoreRequest = serde_json::from_str(&wire.to_string()).unwrap();
         assert_eq!(back.name(), "claim");
-        let missing = serde_json::from_value::<StoreRequest>(serde_json::json!({"claim": {}}));
+        let read = |text: &str| serde_json::from_str::<StoreRequest>(text);
         assert!(
-            missing.is_err(),
+            read(r#"{"claim": []}"#).is_err(),
             "a missing field is an error, not a default"
         );
-        let unknown = serde_json::from_value::<StoreRequest>(serde_json::json!({"nope": {}}));
-        assert!(unknown.is_err());
-        let extra = serde_json::json!({"claim": {"key": "k1", "keys": ["k2"]}});
-        assert!(serde_json::from_value::<StoreRequest>(extra).is_err());
+        assert!(read(r#"{"nope": ["k1"]}"#).is_err());
+        assert!(
+            read(r#"{"claim": ["k1", ["k2"]]}"#).is_err(),
+            "one too many"
+        );
+        assert!(
+            read(r#"{"claim": {"key": "k1"}}"#).is_err(),
+            "names are not read"
+        );
+        let two = IdentityPut {
+            keys: vec!["email:a@b.fr".into()],
+            contact_id: "c1".into(),
+        };
+        let two = serde_json::to_string(&two.into_request()).unwrap();
+        assert_eq!(two, r#"{"identityPut":[["email:a@b.fr"],"c1"]}"#);
+        let none = serde_json::to_string(&OAuthAccess {}.into_request()).unwrap();
+        assert_eq!(none, r#"{"oAuthAccess":null}"#);
+        assert_eq!(read(&none).unwrap().name(), "oauth_access");
     }
 
     #[test]
