@@ -9,6 +9,7 @@ pub mod dedupe;
 pub mod ghl;
 pub mod http;
 pub mod iso8601;
+pub mod json;
 pub mod mapping;
 pub mod outbound;
 pub mod phone;

@@ -60,7 +60,7 @@ const FILES: &[(&str, &str)] = &[
 ];
 
 fn read(id: &'static str, text: &str) -> Option<Recipe> {
-    let file: RecipeFile = serde_json::from_str(text).ok()?;
+    let file: RecipeFile = crate::json::read(text).ok()?;
     let text_of = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
     Some(Recipe {
         id,

@@ -35,7 +35,7 @@ pub trait Call {
         if !(200..300).contains(&response.status) {
             return Err(GhlError::from_response(response));
         }
-        serde_json::from_str(&response.body).map_err(|e| GhlError::InvalidBody {
+        crate::json::read(&response.body).map_err(|e| GhlError::InvalidBody {
             status: response.status,
             detail: e.to_string(),
         })

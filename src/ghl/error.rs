@@ -133,7 +133,7 @@ impl GhlError {
 
     /// Classifies a non-2xx answer.
     pub fn from_response(response: &HttpResponse) -> GhlError {
-        let body: ErrorBody = serde_json::from_str(&response.body).unwrap_or_default();
+        let body: ErrorBody = crate::json::read(&response.body).unwrap_or_default();
         let messages = body.messages(response);
         let message = messages.join("; ");
         match response.status {

@@ -207,7 +207,7 @@ pub async fn authenticate(
     let text = std::str::from_utf8(body)
         .map_err(|e| GhlWebhookError::BadBody(format!("the body is not UTF-8: {e}")))?;
     let event: GhlEvent =
-        serde_json::from_str(text).map_err(|e| GhlWebhookError::BadBody(e.to_string()))?;
+        crate::json::read(text).map_err(|e| GhlWebhookError::BadBody(e.to_string()))?;
     let at = crate::iso8601::timestamp(&event.timestamp).ok_or_else(|| {
         GhlWebhookError::BadBody(format!("`timestamp` {} is not ISO 8601", event.timestamp))
     })?;

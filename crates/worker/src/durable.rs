@@ -140,7 +140,7 @@ impl DurableObject for BridgeStore {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let text = req.text().await?;
-        let request: StoreRequest = match serde_json::from_str(&text) {
+        let request: StoreRequest = match ghl_bridge::json::read(&text) {
             Ok(r) => r,
             Err(e) => {
                 return json_error(
@@ -200,7 +200,7 @@ struct EventRow {
 
 impl EventRow {
     fn into_record(self) -> std::result::Result<EventRecord, WorldError> {
-        let mut record: EventRecord = serde_json::from_str(&self.record)?;
+        let mut record: EventRecord = ghl_bridge::json::read(&self.record)?;
         record.payload = self.payload.unwrap_or_default();
         Ok(record)
     }
@@ -308,7 +308,7 @@ impl BridgeStore {
             )?
             .into_iter()
             .next();
-        row.map(|r| Ok((serde_json::from_str(&r.entry)?, r.body)))
+        row.map(|r| Ok((ghl_bridge::json::read(&r.entry)?, r.body)))
             .transpose()
     }
 
@@ -338,7 +338,7 @@ impl BridgeStore {
             return Ok(None);
         };
         let plain = unsealed(self.secrets.as_ref(), stored).map_err(WorldError)?;
-        Ok(Some(serde_json::from_str(&plain)?))
+        Ok(Some(ghl_bridge::json::read(&plain)?))
     }
 
     /// Stores a value; a secret is sealed first when `SECRETS_KEY` is set.
@@ -682,7 +682,7 @@ handle!(Stale, |s, op| {
         vec![],
     )?;
     for row in stuck {
-        let mut entry: GhlEventEntry = serde_json::from_str(&row.entry)?;
+        let mut entry: GhlEventEntry = ghl_bridge::json::read(&row.entry)?;
         if sync_of(&mut entry).is_some_and(|mut sync| take_if_stale(&mut sync, now, older)) {
             s.save_ghl_entry(&entry)?;
             swept.ghl.push(entry.webhook_id);
@@ -788,7 +788,7 @@ handle!(RecordGhlEvent, |s, op| {
     let last_write = contact.as_ref().and_then(|c| c.wrote_at_ms);
     let known: Vec<String> = contact
         .and_then(|c| c.tags)
-        .and_then(|t| serde_json::from_str(&t).ok())
+        .and_then(|t| ghl_bridge::json::read(&t).ok())
         .unwrap_or_default();
     let echo = is_echo(
         &e.event_type,
@@ -848,7 +848,7 @@ handle!(ClaimGhlEvent, |s, op| {
     }
     s.save_ghl_entry(&entry)?;
     let event = match body {
-        Some(b) => serde_json::from_str(&b)?,
+        Some(b) => ghl_bridge::json::read(&b)?,
         None => Value::Null,
     };
     Claimed::started(ClaimedGhlEvent { entry, event })
@@ -880,7 +880,7 @@ handle!(GhlEvents, |s, op| {
         vec![int(op.limit.clamp(1, 1000) as u64)],
     )?;
     rows.into_iter()
-        .map(|r| serde_json::from_str(&r.entry))
+        .map(|r| ghl_bridge::json::read(&r.entry))
         .collect::<std::result::Result<Vec<GhlEventEntry>, _>>()?
 });
 
@@ -902,7 +902,7 @@ handle!(SwapTags, |s, op| {
     )
     .map_err(sql_err)?;
     match before {
-        Some(t) => Some(serde_json::from_str::<Vec<String>>(&t)?),
+        Some(t) => Some(ghl_bridge::json::read::<Vec<String>>(&t)?),
         None => None,
     }
 });
@@ -926,7 +926,7 @@ fn known_tags(
         .next();
     let known_at = before.as_ref().and_then(|k| k.tags_at_ms).unwrap_or(0);
     let known = match before.and_then(|k| k.tags) {
-        Some(t) => serde_json::from_str(&t)?,
+        Some(t) => ghl_bridge::json::read(&t)?,
         None => Vec::new(),
     };
     Ok((known, known_at))
@@ -997,7 +997,7 @@ handle!(KvList, |s, op| {
         vec![text(&op.prefix), text(format!("{}\u{10ffff}", op.prefix))],
     )?;
     rows.into_iter()
-        .map(|r| Ok((r.key, serde_json::from_str(&r.value)?)))
+        .map(|r| Ok((r.key, ghl_bridge::json::read(&r.value)?)))
         .collect::<std::result::Result<Vec<(String, Value)>, WorldError>>()?
 });
 

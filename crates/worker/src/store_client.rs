@@ -44,7 +44,7 @@ impl StoreClient {
                 .map_err(|e| fail(name, e))?;
             let text = res.text().await.map_err(|e| fail(name, e))?;
             if res.status_code() != 200 {
-                let why = serde_json::from_str::<ApiError>(&text)
+                let why = ghl_bridge::json::read::<ApiError>(&text)
                     .map(|e| e.error.message)
                     .unwrap_or(text);
                 return Err(fail(name, why));
@@ -59,6 +59,6 @@ impl StoreTransport for StoreClient {
         let request = op.into_request();
         let name = request.name();
         let text = self.send(name, serde_json::to_string(&request)?).await?;
-        serde_json::from_str(&text).map_err(|e| fail(name, e))
+        ghl_bridge::json::read(&text).map_err(|e| fail(name, e))
     }
 }
