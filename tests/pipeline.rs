@@ -12,7 +12,7 @@ use ghl_bridge::specter::SpecterTarget;
 use ghl_bridge::spothit::SpotHitTarget;
 use ghl_bridge::sync::budget::Lane;
 use ghl_bridge::sync::memory::MemoryStore;
-use ghl_bridge::sync::protocol::{EventQuery, StoreOp, StoreTransport, WorldError};
+use ghl_bridge::sync::protocol::{EventQuery, Exchange, StoreRequest, StoreTransport, WorldError};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::{
     directory, inbound, location, specter_poll, sync_back, tenancy, Disposition, EventQueue,
@@ -180,8 +180,8 @@ impl TestWorld {
 }
 
 impl StoreTransport for TestWorld {
-    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
-        self.store.run(op).await
+    fn exchange(&self, request: StoreRequest) -> Exchange<'_> {
+        self.store.exchange(request)
     }
 }
 

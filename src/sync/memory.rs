@@ -55,9 +55,8 @@ impl MemoryStore {
 }
 
 impl StoreTransport for MemoryStore {
-    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
-        let answer = dispatch(self, op.into_request()).await?;
-        Ok(serde_json::from_str(&answer)?)
+    fn exchange(&self, request: StoreRequest) -> Exchange<'_> {
+        Box::pin(dispatch(self, request))
     }
 }
 

@@ -1,9 +1,8 @@
 //! The client side of the location store's protocol: each request is sent to
 //! the location's Durable Object as JSON and its typed answer read back.
 
-use futures_util::future::LocalBoxFuture;
 use ghl_bridge::admin_api::ApiError;
-use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
+use ghl_bridge::sync::protocol::{Exchange, StoreRequest, StoreTransport, WorldError};
 use worker::{Env, Method, Request, RequestInit};
 
 pub struct StoreClient {
@@ -23,17 +22,12 @@ fn fail(op: &str, e: impl std::fmt::Display) -> WorldError {
     WorldError(format!("store `{op}`: {e}"))
 }
 
-impl StoreClient {
-    /// One request's JSON text to the Durable Object, its answer's text back.
-    /// Not generic, and boxed so that it stays one function: the typed `run`
-    /// below is made once per operation, and each copy of this transport in
-    /// them would cost the wasm about a kilobyte.
-    fn send(
-        &self,
-        name: &'static str,
-        body: String,
-    ) -> LocalBoxFuture<'_, Result<String, WorldError>> {
+impl StoreTransport for StoreClient {
+    /// The request's JSON text to the Durable Object, its answer's text back.
+    fn exchange(&self, request: StoreRequest) -> Exchange<'_> {
+        let name = request.name();
         Box::pin(async move {
+            let body = serde_json::to_string(&request)?;
             let mut init = RequestInit::new();
             init.with_method(Method::Post).with_body(Some(body.into()));
             let req = Request::new_with_init("https://store/", &init).map_err(|e| fail(name, e))?;
@@ -51,14 +45,5 @@ impl StoreClient {
             }
             Ok(text)
         })
-    }
-}
-
-impl StoreTransport for StoreClient {
-    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
-        let request = op.into_request();
-        let name = request.name();
-        let text = self.send(name, serde_json::to_string(&request)?).await?;
-        ghl_bridge::json::read(&text).map_err(|e| fail(name, e))
     }
 }

@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::ghl_http;
 use crate::store_client::StoreClient;
 use ghl_bridge::http::{HttpRequest, HttpResponse};
-use ghl_bridge::sync::protocol::{StoreOp, StoreTransport, WorldError};
+use ghl_bridge::sync::protocol::{Exchange, StoreRequest, StoreTransport, WorldError};
 use ghl_bridge::sync::{location, EventQueue, LocationSettings, QueuedEvent, World};
 use std::cell::Cell;
 use worker::{Env, MessageBuilder};
@@ -54,8 +54,8 @@ impl WorkerWorld<'_> {
 }
 
 impl StoreTransport for WorkerWorld<'_> {
-    async fn run<O: StoreOp>(&self, op: O) -> Result<O::Answer, WorldError> {
-        self.store.run(op).await
+    fn exchange(&self, request: StoreRequest) -> Exchange<'_> {
+        self.store.exchange(request)
     }
 }
 
