@@ -15,7 +15,6 @@ pub mod suggest;
 mod target;
 mod template;
 pub mod templates;
-mod text;
 pub mod transform;
 mod validate;
 pub mod zones;

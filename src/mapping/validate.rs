@@ -6,7 +6,7 @@ use super::document::*;
 use super::source::SourcePath;
 use super::target::Target;
 use super::template::Template;
-use super::text::{self, Positions};
+use crate::json::positions::{self, Dialect, Parsed, Positions};
 use super::transform::{normalised_operand, normalised_text, Coercion, Kind, Transform};
 use super::zones::Zone;
 use crate::dedupe::normalise::is_known_region;
@@ -199,7 +199,7 @@ impl Mapping {
 
     /// Parses and checks mapping text. All errors are reported, not just the first.
     pub fn parse(text: &str) -> Result<Mapping, Vec<MappingError>> {
-        let (value, positions) = text::parse(text).map_err(|e| {
+        let parsed = positions::parse(text, Dialect::Commented, "the mapping").map_err(|e| {
             vec![MappingError {
                 pointer: String::new(),
                 line: e.line,
@@ -207,22 +207,19 @@ impl Mapping {
                 message: e.message,
             }]
         })?;
-        if !value.is_object() {
+        let places = &parsed.positions;
+        if !parsed.is_object {
             return Err(vec![place(
-                &positions,
+                places,
                 String::new(),
                 "the mapping must be a JSON object like {\"version\": 1, \"fields\": [...]}".into(),
             )]);
         }
-        let doc: MappingDoc = serde_path_to_error::deserialize(&value).map_err(|e| {
-            let pointer = pointer_of(e.path());
-            let message = friendly_serde_message(&e.inner().to_string());
-            vec![place(&positions, pointer, message)]
-        })?;
+        let doc = read_doc(&parsed).map_err(|e| vec![e])?;
         Mapping::check(doc).map_err(|errors| {
             errors
                 .into_iter()
-                .map(|(pointer, message)| place(&positions, pointer, message))
+                .map(|(pointer, message)| place(places, pointer, message))
                 .collect()
         })
     }
@@ -592,6 +589,16 @@ impl Checker<'_> {
     }
 }
 
+/// The document's structure (keys, kinds of values), or the first error in it,
+/// placed at the value or key serde stopped at.
+fn read_doc(parsed: &Parsed) -> Result<MappingDoc, MappingError> {
+    serde_json::from_str(parsed.plain()).map_err(|e| {
+        let pointer = parsed.positions.pointer_of_error(&e);
+        let message = friendly_serde_message(&positions::message_of(&e));
+        place(&parsed.positions, pointer, message)
+    })
+}
+
 fn place(positions: &Positions, pointer: String, message: String) -> MappingError {
     let key_pointer = format!("{pointer}#key");
     let (line, column) = if message.contains("is not a setting here") {
@@ -605,22 +612,6 @@ fn place(positions: &Positions, pointer: String, message: String) -> MappingErro
         column,
         message,
     }
-}
-
-/// serde_path_to_error's path as a JSON pointer.
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for seg in path.iter() {
-        match seg {
-            Segment::Seq { index } => out.push_str(&format!("/{index}")),
-            Segment::Map { key } => {
-                out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
-            }
-            Segment::Enum { .. } | Segment::Unknown => {}
-        }
-    }
-    out
 }
 
 /// serde's messages, said for people.
@@ -652,4 +643,126 @@ fn friendly_serde_message(raw: &str) -> String {
         return format!("wrong kind of value: {rest}");
     }
     raw.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::templates::TEMPLATES;
+    use serde_json::json;
+
+    /// How serde_path_to_error placed a structural error before `read_doc`
+    /// (its path, made a pointer): the reference the positions must agree with.
+    fn reference(parsed: &Parsed) -> Result<MappingDoc, MappingError> {
+        let value: Value = serde_json::from_str(parsed.plain()).unwrap();
+        serde_path_to_error::deserialize(&value).map_err(|e| {
+            let mut pointer = String::new();
+            for segment in e.path().iter() {
+                match segment {
+                    serde_path_to_error::Segment::Seq { index } => {
+                        pointer.push_str(&format!("/{index}"))
+                    }
+                    serde_path_to_error::Segment::Map { key } => pointer.push_str(&format!(
+                        "/{}",
+                        key.replace('~', "~0").replace('/', "~1")
+                    )),
+                    _ => {}
+                }
+            }
+            let message = friendly_serde_message(&e.inner().to_string());
+            place(&parsed.positions, pointer, message)
+        })
+    }
+
+    /// Every value of `doc` with its pointer's path (keys and indices).
+    fn paths(doc: &Value, at: Vec<Value>, out: &mut Vec<Vec<Value>>) {
+        out.push(at.clone());
+        let children: Vec<(Value, &Value)> = match doc {
+            Value::Object(map) => map.iter().map(|(k, v)| (Value::from(k.as_str()), v)).collect(),
+            Value::Array(list) => list.iter().enumerate().map(|(i, v)| (Value::from(i), v)).collect(),
+            _ => Vec::new(),
+        };
+        for (step, child) in children {
+            let mut next = at.clone();
+            next.push(step);
+            paths(child, next, out);
+        }
+    }
+
+    fn at<'a>(doc: &'a mut Value, path: &[Value]) -> &'a mut Value {
+        path.iter().fold(doc, |v, step| match step {
+            Value::String(k) => &mut v[k.as_str()],
+            step => &mut v[step.as_u64().unwrap() as usize],
+        })
+    }
+
+    /// Broken copies of `doc`: each value replaced by values of every kind,
+    /// each key removed, an unknown key added to each object.
+    fn mutations(doc: &Value) -> Vec<Value> {
+        let replacements = [
+            json!(7),
+            json!(-1.5),
+            json!("x"),
+            json!(true),
+            json!(null),
+            json!([]),
+            json!(["a", 1]),
+            json!({}),
+            json!({"fro": "email"}),
+        ];
+        let mut all = Vec::new();
+        paths(doc, Vec::new(), &mut all);
+        let mut out = Vec::new();
+        for path in all {
+            for replacement in &replacements {
+                let mut copy = doc.clone();
+                *at(&mut copy, &path) = replacement.clone();
+                out.push(copy);
+            }
+            if let Some((last, parent)) = path.split_last() {
+                let mut copy = doc.clone();
+                match (at(&mut copy, parent), last) {
+                    (Value::Object(map), Value::String(k)) => {
+                        map.remove(k);
+                    }
+                    (Value::Array(list), i) => {
+                        list.remove(i.as_u64().unwrap() as usize);
+                    }
+                    _ => {}
+                }
+                out.push(copy);
+            }
+            let mut copy = doc.clone();
+            if let Value::Object(map) = at(&mut copy, &path) {
+                map.insert("tempalte".into(), json!("{x}"));
+                out.push(copy);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn structural_errors_are_placed_where_serde_path_to_error_placed_them() {
+        let mut checked = 0;
+        let mut kinds = std::collections::BTreeSet::new();
+        for template in TEMPLATES {
+            let doc: Value = serde_json::from_str(template.mapping).unwrap();
+            for broken in mutations(&doc) {
+                let text = serde_json::to_string_pretty(&broken).unwrap();
+                let parsed = positions::parse(&text, Dialect::Commented, "the mapping").unwrap();
+                let ours = read_doc(&parsed);
+                let theirs = reference(&parsed);
+                assert_eq!(ours.as_ref().err(), theirs.as_ref().err(), "{text}");
+                assert_eq!(ours.is_ok(), theirs.is_ok(), "{text}");
+                if let Err(e) = ours {
+                    checked += 1;
+                    kinds.insert(e.message.split(' ').next().unwrap_or_default().to_string());
+                }
+            }
+        }
+        assert!(checked > 1_000, "only {checked} broken mappings were compared");
+        for kind in ["`tempalte`", "this", "wrong"] {
+            assert!(kinds.contains(kind), "no error starting with {kind}: {kinds:?}");
+        }
+    }
 }

@@ -17,6 +17,7 @@
 //! ```
 
 use crate::mapping::Template;
+use crate::json::positions::{self, Dialect};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -132,15 +133,8 @@ pub struct SyncRulesError(pub String);
 impl SyncRules {
     /// Parses and checks the document; every message says where.
     pub fn parse(text: &str) -> Result<SyncRules, SyncRulesError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let rules: SyncRules = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            SyncRulesError(if path == "." {
-                e.inner().to_string()
-            } else {
-                format!("at `{path}`: {}", e.inner())
-            })
-        })?;
+        let rules: SyncRules =
+            serde_json::from_str(text).map_err(|e| SyncRulesError(located(text, e)))?;
         rules.check()?;
         Ok(rules)
     }
@@ -221,6 +215,40 @@ impl SyncRules {
                 .is_none_or(|t| title.contains(&t.to_lowercase()))
         })
     }
+}
+
+/// serde's message about `text`, said at the path of the value it is about
+/// (`spotHit.taskCompleted[0].sms`); a syntax error keeps serde's line and column.
+fn located(text: &str, error: serde_json::Error) -> String {
+    let Ok(parsed) = positions::parse(text, Dialect::Json, "the sync rules") else {
+        return error.to_string();
+    };
+    // Read again from the plain copy, whose positions name values.
+    let Err(error) = serde_json::from_str::<SyncRules>(parsed.plain()) else {
+        return error.to_string();
+    };
+    let message = positions::message_of(&error);
+    match dotted(&parsed.positions.pointer_of_error(&error)) {
+        path if path.is_empty() => message,
+        path => format!("at `{path}`: {message}"),
+    }
+}
+
+/// A JSON pointer written as a path: `/a/b/0/c` is `a.b[0].c`.
+fn dotted(pointer: &str) -> String {
+    let mut path = String::new();
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        if segment.bytes().all(|b| b.is_ascii_digit()) && !segment.is_empty() {
+            path.push_str(&format!("[{segment}]"));
+        } else {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&segment);
+        }
+    }
+    path
 }
 
 #[cfg(test)]

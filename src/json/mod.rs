@@ -8,6 +8,8 @@
 //! people write keep `serde_json::from_str`, whose errors say the line and
 //! column.
 
+pub mod positions;
+
 use serde::de::DeserializeOwned;
 
 /// `text` as a `T`, through a `Value`.
