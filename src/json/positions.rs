@@ -247,7 +247,8 @@ impl PlainCopy {
                 continue;
             }
             copy.starts.insert(token.range.start, copy.text.len());
-            copy.text.push_str(&text[token.range.start..token.range.end]);
+            copy.text
+                .push_str(&text[token.range.start..token.range.end]);
             copy.ends.insert(token.range.end, copy.text.len());
             copy.text.push(' ');
         }
@@ -317,7 +318,8 @@ mod tests {
 
     #[test]
     fn the_plain_copy_is_the_json_of_the_text() {
-        let text = "{\n  // a comment, with \"quotes\" and é\n  \"fields\": [1, /* x */ \"é\",],\n}";
+        let text =
+            "{\n  // a comment, with \"quotes\" and é\n  \"fields\": [1, /* x */ \"é\",],\n}";
         let parsed = parse(text, Dialect::Commented, "the mapping").unwrap();
         assert_eq!(parsed.plain(), "{ \"fields\" : [ 1 , \"é\" ] } ");
     }
@@ -367,19 +369,37 @@ mod tests {
         let at = pointer_of::<Doc>;
         // Read: a number, a key.
         assert_eq!(at(r#"{"fields": [{"to": 5}]}"#), "/fields/0/to");
-        assert_eq!(at(r#"{"fields": [{"to": "a", "form": 1}]}"#), "/fields/0/form");
+        assert_eq!(
+            at(r#"{"fields": [{"to": "a", "form": 1}]}"#),
+            "/fields/0/form"
+        );
         // Ended: a missing field.
         assert_eq!(at(r#"{"fields": [{"to": "a"}, {}]}"#), "/fields/1");
         // Peeked at: a list or an object where something else goes.
         assert_eq!(at(r#"{"fields": [{"to": []}]}"#), "/fields/0/to");
         assert_eq!(at(r#"{"fields": {"to": "a"}}"#), "/fields");
-        assert_eq!(at(r#"{"fields": [{"to": "a", "ids": [1, {}]}]}"#), "/fields/0/ids/1");
+        assert_eq!(
+            at(r#"{"fields": [{"to": "a", "ids": [1, {}]}]}"#),
+            "/fields/0/ids/1"
+        );
         // The type's own error: before a `,` and at the end of an object, and
         // in a list before a `,` and at its end.
-        assert_eq!(at(r#"{"fields": [{"odd": 2, "to": "a"}]}"#), "/fields/0/odd");
-        assert_eq!(at("{\"fields\": [{\"to\": \"a\", \"odd\": 4 }\n]}"), "/fields/0/odd");
-        assert_eq!(at(r#"{"fields": [{"to": "a", "odds": [1, 2, 3]}]}"#), "/fields/0/odds/1");
-        assert_eq!(at(r#"{"fields": [{"to": "a", "odds": [1, 4]}]}"#), "/fields/0/odds/1");
+        assert_eq!(
+            at(r#"{"fields": [{"odd": 2, "to": "a"}]}"#),
+            "/fields/0/odd"
+        );
+        assert_eq!(
+            at("{\"fields\": [{\"to\": \"a\", \"odd\": 4 }\n]}"),
+            "/fields/0/odd"
+        );
+        assert_eq!(
+            at(r#"{"fields": [{"to": "a", "odds": [1, 2, 3]}]}"#),
+            "/fields/0/odds/1"
+        );
+        assert_eq!(
+            at(r#"{"fields": [{"to": "a", "odds": [1, 4]}]}"#),
+            "/fields/0/odds/1"
+        );
     }
 
     #[test]

@@ -6,10 +6,10 @@ use super::document::*;
 use super::source::SourcePath;
 use super::target::Target;
 use super::template::Template;
-use crate::json::positions::{self, Dialect, Parsed, Positions};
 use super::transform::{normalised_operand, normalised_text, Coercion, Kind, Transform};
 use super::zones::Zone;
 use crate::dedupe::normalise::is_known_region;
+use crate::json::positions::{self, Dialect, Parsed, Positions};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -662,10 +662,9 @@ mod tests {
                     serde_path_to_error::Segment::Seq { index } => {
                         pointer.push_str(&format!("/{index}"))
                     }
-                    serde_path_to_error::Segment::Map { key } => pointer.push_str(&format!(
-                        "/{}",
-                        key.replace('~', "~0").replace('/', "~1")
-                    )),
+                    serde_path_to_error::Segment::Map { key } => {
+                        pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+                    }
                     _ => {}
                 }
             }
@@ -678,8 +677,15 @@ mod tests {
     fn paths(doc: &Value, at: Vec<Value>, out: &mut Vec<Vec<Value>>) {
         out.push(at.clone());
         let children: Vec<(Value, &Value)> = match doc {
-            Value::Object(map) => map.iter().map(|(k, v)| (Value::from(k.as_str()), v)).collect(),
-            Value::Array(list) => list.iter().enumerate().map(|(i, v)| (Value::from(i), v)).collect(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (Value::from(k.as_str()), v))
+                .collect(),
+            Value::Array(list) => list
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::from(i), v))
+                .collect(),
             _ => Vec::new(),
         };
         for (step, child) in children {
@@ -760,9 +766,15 @@ mod tests {
                 }
             }
         }
-        assert!(checked > 1_000, "only {checked} broken mappings were compared");
+        assert!(
+            checked > 1_000,
+            "only {checked} broken mappings were compared"
+        );
         for kind in ["`tempalte`", "this", "wrong"] {
-            assert!(kinds.contains(kind), "no error starting with {kind}: {kinds:?}");
+            assert!(
+                kinds.contains(kind),
+                "no error starting with {kind}: {kinds:?}"
+            );
         }
     }
 }

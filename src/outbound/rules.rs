@@ -16,8 +16,8 @@
 //! }
 //! ```
 
-use crate::mapping::Template;
 use crate::json::positions::{self, Dialect};
+use crate::mapping::Template;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

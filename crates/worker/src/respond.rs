@@ -4,8 +4,10 @@
 use serde::Serialize;
 use worker::{Response, Result};
 
+/// A 200 with `value` as JSON. Only the serialising is made per type; the
+/// response is built once, in `json_text`.
 pub fn json_ok<T: Serialize>(value: &T) -> Result<Response> {
-    Response::from_json(value)
+    json_text(serde_json::to_string(value)?)
 }
 
 /// A 200 whose body is JSON text written already (the store's answers).
@@ -20,5 +22,5 @@ pub fn json_text(body: String) -> Result<Response> {
 /// `code` is stable and machine-readable; `message` says what was wrong, for people.
 pub fn json_error(status: u16, code: &str, message: &str) -> Result<Response> {
     let body = serde_json::json!({ "error": { "code": code, "message": message } });
-    Ok(Response::from_json(&body)?.with_status(status))
+    Ok(json_ok(&body)?.with_status(status))
 }
