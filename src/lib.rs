@@ -5,6 +5,7 @@
 //! tests each bring their own transport (see DESIGN.md).
 
 pub mod admin_api;
+pub mod case;
 pub mod dedupe;
 pub mod ghl;
 pub mod http;

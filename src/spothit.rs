@@ -4,6 +4,7 @@
 //! as `"1,4"`, `[1, 4]` or `{"1": "..."}`. Only what the sync needs: groups,
 //! contact import into a group, and SMS.
 
+use crate::case;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use serde_json::Value;
 
@@ -193,7 +194,7 @@ pub fn find_group(groups: &Value, name: &str) -> Option<String> {
     groups.as_array()?.iter().find_map(|g| {
         let id = g.get("id")?;
         let found = g.get("groupe")?.as_str()?;
-        (found.to_lowercase() == name.to_lowercase()).then(|| code_text(id))
+        (case::lower(found) == case::lower(name)).then(|| code_text(id))
     })
 }
 

@@ -1,5 +1,6 @@
 //! Keys that make delivery idempotent, and the fingerprint that skips no-op updates.
 
+use crate::case;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -87,7 +88,7 @@ pub fn idempotency_key(source_id: &str, event_id: Option<&str>, payload: &Value)
 /// A fingerprint of what would be written to GHL (contact fields and tags, any
 /// order): equal fingerprints mean an update would change nothing.
 pub fn content_fingerprint(contact: &Value, tags: &[String]) -> String {
-    let mut tags: Vec<String> = tags.iter().map(|t| t.trim().to_lowercase()).collect();
+    let mut tags: Vec<String> = tags.iter().map(|t| case::lower(t.trim())).collect();
     tags.sort();
     tags.dedup();
     let tags = Value::from(tags);

@@ -1,5 +1,6 @@
 //! Normalised e-mails and phone numbers: the form identity keys are built from.
 
+use crate::case;
 use crate::phone;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +31,7 @@ pub fn normalise_email(input: &str) -> Result<String, NormaliseError> {
     let email = if email.is_ascii() {
         email.to_ascii_lowercase()
     } else {
-        email.to_lowercase()
+        case::lower(email)
     };
     let bad = || NormaliseError::NotAnEmail(input.trim().to_string());
     let (local, domain) = email.split_once('@').ok_or_else(bad)?;
@@ -76,7 +77,7 @@ pub fn normalise_phone(input: &str, region: Option<&str>) -> Result<String, Norm
     };
     let region_id = match region {
         Some(code) => {
-            let id = code.trim().to_uppercase();
+            let id = case::upper(code.trim());
             if !phone::is_region(&id) {
                 return Err(NormaliseError::UnknownRegion(code.to_string()));
             }
@@ -115,7 +116,7 @@ const FRENCH_OVERSEAS: &[&str] = &["RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF
 
 /// Whether `code` is a region the phone metadata knows.
 pub fn is_known_region(code: &str) -> bool {
-    phone::is_region(&code.trim().to_uppercase())
+    phone::is_region(&case::upper(code.trim()))
 }
 
 #[cfg(test)]

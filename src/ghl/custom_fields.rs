@@ -228,7 +228,7 @@ impl FieldCatalog {
 fn simplify(text: &str) -> String {
     text.chars()
         .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+        .map(crate::case::lower_char)
         .collect()
 }
 

@@ -23,7 +23,7 @@ fn same_name(a: &str, b: &str) -> bool {
     let norm = |s: &str| -> String {
         s.chars()
             .filter(|c| !matches!(c, '-' | '_' | ' '))
-            .flat_map(char::to_lowercase)
+            .map(crate::case::lower_char)
             .collect()
     };
     norm(a) == norm(b)

@@ -1,6 +1,7 @@
 //! Where a field rule writes: a standard GHL contact field, DND, or a custom field.
 
 use super::transform::Kind;
+use crate::case;
 use serde::Serialize;
 
 /// The standard contact fields a mapping can fill (all text).
@@ -74,12 +75,7 @@ impl Target {
         let names: Vec<&str> = CONTACT_FIELDS.iter().copied().chain(["dnd"]).collect();
         let best = names
             .iter()
-            .map(|n| {
-                (
-                    strsim::jaro_winkler(&n.to_lowercase(), &text.to_lowercase()),
-                    n,
-                )
-            })
+            .map(|n| (strsim::jaro_winkler(&case::lower(n), &case::lower(text)), n))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         let hint = match best {
             Some((s, n)) if s > 0.85 => format!(" Did you mean `{n}`?"),

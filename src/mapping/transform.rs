@@ -7,6 +7,7 @@
 use super::dates::{self, DateFormat, DateOutput};
 use super::source::Payload;
 use super::template::Template;
+use crate::case;
 use crate::dedupe::normalise::{normalise_email, normalise_phone};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
@@ -302,8 +303,8 @@ impl Transform {
         let result = match self {
             Transform::Trim if text.trim().len() == text.len() => text,
             Transform::Trim => text.trim().to_string(),
-            Transform::Lowercase => text.to_lowercase(),
-            Transform::Uppercase => text.to_uppercase(),
+            Transform::Lowercase => case::lower(&text),
+            Transform::Uppercase => case::upper(&text),
             Transform::TitleCase => title_case(&text),
             Transform::CollapseSpaces => collapse_spaces(text),
             Transform::Email => normalise_email(&text).map_err(|e| e.to_string())?,
@@ -385,7 +386,7 @@ pub fn normalised_operand(value: &Value) -> String {
 
 /// Text as conditions compare it: trimmed, lower case.
 pub fn normalised_text(text: &str) -> String {
-    text.trim().to_lowercase()
+    case::lower(text.trim())
 }
 
 /// Capitalised words, with French particles as French writes them: `de`,
@@ -405,7 +406,7 @@ fn title_case(text: &str) -> String {
         if word.is_ascii() {
             lower.extend(word.chars().map(|c| c.to_ascii_lowercase()));
         } else {
-            lower.push_str(&word.to_lowercase()); // whole-word rules (final sigma)
+            lower.push_str(&case::lower(word)); // whole-word rules (final sigma)
         }
         let particle = matches!(lower.as_str(), "de" | "du" | "des")
             || (matches!(lower.as_str(), "la" | "le" | "l'") && after_de);
@@ -427,7 +428,7 @@ fn push_capitalised_parts(out: &mut String, word: &str) {
     let mut start = true;
     for c in word.chars() {
         if start {
-            out.extend(c.to_uppercase());
+            out.push_str(&case::upper_char(c));
         } else {
             out.push(c);
         }
@@ -464,7 +465,7 @@ fn coerce(value: &Value, to: Coercion) -> Result<Value, String> {
         Coercion::Boolean => match value {
             Value::Bool(b) => Ok(Value::Bool(*b)),
             other => {
-                let t = text_of(other).trim().to_lowercase();
+                let t = case::lower(text_of(other).trim());
                 if TRUE_WORDS.contains(&t.as_str()) {
                     Ok(Value::Bool(true))
                 } else if FALSE_WORDS.contains(&t.as_str()) {
@@ -538,12 +539,7 @@ impl TryFrom<Value> for Transform {
 fn unknown(name: &str) -> String {
     let best = Transform::NAMES
         .iter()
-        .map(|n| {
-            (
-                strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()),
-                n,
-            )
-        })
+        .map(|n| (strsim::jaro_winkler(&case::lower(n), &case::lower(name)), n))
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let hint = match best {
         Some((score, n)) if score > 0.8 => format!(" Did you mean `{n}`?"),

@@ -8,6 +8,7 @@ use super::target::Target;
 use super::template::Template;
 use super::transform::{normalised_operand, normalised_text, Coercion, Kind, Transform};
 use super::zones::Zone;
+use crate::case;
 use crate::dedupe::normalise::is_known_region;
 use crate::json::positions::{self, Dialect, Parsed, Positions};
 use serde::Serialize;
@@ -391,7 +392,7 @@ impl Checker<'_> {
                     .iter()
                     .map(|k| {
                         (
-                            strsim::jaro_winkler(&k.to_lowercase(), &path.root().to_lowercase()),
+                            strsim::jaro_winkler(&case::lower(k), &case::lower(path.root())),
                             k,
                         )
                     })

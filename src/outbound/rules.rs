@@ -16,6 +16,7 @@
 //! }
 //! ```
 
+use crate::case;
 use crate::json::positions::{self, Dialect};
 use crate::mapping::Template;
 use serde::{Deserialize, Serialize};
@@ -208,11 +209,11 @@ impl SyncRules {
 
     /// The first task rule matching a completed task's title.
     pub fn task_rule(&self, title: &str) -> Option<&TaskRule> {
-        let title = title.to_lowercase();
+        let title = case::lower(title);
         self.spot_hit.task_completed.iter().find(|r| {
             r.title_contains
                 .as_ref()
-                .is_none_or(|t| title.contains(&t.to_lowercase()))
+                .is_none_or(|t| title.contains(&case::lower(t)))
         })
     }
 }

@@ -378,7 +378,7 @@ impl ContactSearch {
         {
             return true;
         }
-        let payload = record.payload.to_lowercase();
+        let payload = crate::case::lower(&record.payload);
         if self.texts.iter().any(|t| payload.contains(t.as_str())) {
             return true;
         }

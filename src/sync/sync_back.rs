@@ -13,6 +13,7 @@ use super::queue::QueuedEvent;
 use super::settings::LocationSettings;
 use super::world::World;
 use crate::admin_api::GhlEventEntry;
+use crate::case;
 use crate::ghl::contacts::GetContact;
 use crate::ghl::webhooks::{GhlEvent, GhlEventType};
 use crate::ghl::{build_request, Call};
@@ -31,7 +32,7 @@ pub fn specter_person_key(contact_id: &str) -> String {
 
 /// Who the bridge imported into a Spot-Hit group (phone, else e-mail).
 fn member_key(group: &str, who: &str) -> String {
-    format!("spothit-member:{}:{who}", group.to_lowercase())
+    format!("spothit-member:{}:{who}", case::lower(group))
 }
 
 /// The location's rules: saved through the admin API, else the deployment's.
@@ -404,7 +405,7 @@ impl<W: World> Actions<'_, W> {
         name: &str,
     ) -> Result<Step<String>, WorldError> {
         // Case-blind, like `find_group`: GHL lowercases the tags names come from.
-        let key = format!("spothit-group:{}", name.to_lowercase());
+        let key = format!("spothit-group:{}", case::lower(name));
         let mut waited_ms = 0;
         loop {
             if let Some(id) = self.world.kv_get(key.clone()).await? {

@@ -283,3 +283,44 @@ async fn ghl_signatures_verify_with_web_crypto() {
     let unsigned = verify_signature(key, body.as_bytes(), None).await;
     assert_eq!(unsigned, Err(GhlWebhookError::Unsigned));
 }
+
+#[wasm_bindgen_test]
+fn case_from_the_platform_gives_the_native_answers() {
+    use ghl_bridge::case;
+    // The scripts people write names in, and Unicode's special cases.
+    let ranges = [
+        0xC0..0x250,    // Latin-1, Latin Extended-A and -B
+        0x370..0x400,   // Greek
+        0x400..0x530,   // Cyrillic
+        0x531..0x588,   // Armenian
+        0x10A0..0x1100, // Georgian
+        0x1E00..0x2000, // Latin and Greek extended
+        0xFB00..0xFB07, // ligatures (ﬀ -> FF)
+    ];
+    let mut checked = 0;
+    for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+        assert_eq!(
+            case::upper_char(c),
+            c.to_uppercase().collect::<String>(),
+            "{c}"
+        );
+        assert_eq!(
+            case::lower_char(c),
+            c.to_lowercase().collect::<String>(),
+            "{c}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 1_500, "{checked}");
+    for text in [
+        "ΟΔΟΣ ΣΑΣ.",
+        "Straße",
+        "İstanbul",
+        "Élodie D'ARTAGNAN",
+        "ǅemal",
+        "ŉ",
+    ] {
+        assert_eq!(case::lower(text), text.to_lowercase(), "{text}");
+        assert_eq!(case::upper(text), text.to_uppercase(), "{text}");
+    }
+}
