@@ -12,6 +12,7 @@ pub mod http;
 pub mod iso8601;
 pub mod json;
 pub mod mapping;
+pub mod number;
 pub mod outbound;
 pub mod phone;
 pub mod preview;

@@ -301,9 +301,7 @@ fn number(value: &Value) -> Result<Value, String> {
         }
         _ => cleaned.replace(',', ""),
     };
-    decimal
-        .parse::<f64>()
-        .ok()
+    crate::number::parse_f64(&decimal)
         .and_then(serde_json::Number::from_f64)
         .map(Value::Number)
         .ok_or_else(|| format!("`{text}` is not a number"))

@@ -135,7 +135,7 @@ fn parse(value: &Value, format: DateFormat) -> Result<Parsed, String> {
 }
 
 fn unix(text: &str, millis: bool) -> Option<Parsed> {
-    let n: f64 = text.parse().ok()?;
+    let n = crate::number::parse_f64(text)?;
     let ms = if millis { n } else { n * 1000.0 };
     Timestamp::from_millisecond(ms as i64)
         .ok()

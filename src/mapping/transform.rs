@@ -489,8 +489,8 @@ fn coerce(value: &Value, to: Coercion) -> Result<Value, String> {
                     } else {
                         t.replace(',', "")
                     };
-                    t.parse::<f64>()
-                        .map_err(|_| format!("`{}` is not a number", text_of(other)))?
+                    crate::number::parse_f64(&t)
+                        .ok_or_else(|| format!("`{}` is not a number", text_of(other)))?
                 }
             };
             if !n.is_finite() {
