@@ -1,7 +1,6 @@
 //! The client side of the location store's protocol: each request is sent to
 //! the location's Durable Object as JSON and its typed answer read back.
 
-use ghl_bridge::admin_api::ApiError;
 use ghl_bridge::sync::protocol::{Exchange, StoreRequest, StoreTransport, WorldError};
 use worker::{Env, Method, Request, RequestInit};
 
@@ -38,8 +37,11 @@ impl StoreTransport for StoreClient {
                 .map_err(|e| fail(name, e))?;
             let text = res.text().await.map_err(|e| fail(name, e))?;
             if res.status_code() != 200 {
-                let why = ghl_bridge::json::read::<ApiError>(&text)
-                    .map(|e| e.error.message)
+                // The store's `{"error": {"message"}}`, read without a type
+                // of its own (the Worker only writes `ApiError`s).
+                let why = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|e| Some(e["error"]["message"].as_str()?.to_string()))
                     .unwrap_or(text);
                 return Err(fail(name, why));
             }
