@@ -66,6 +66,15 @@ fn unknown_setting_key_points_at_the_key() {
 }
 
 #[test]
+fn a_key_given_twice_points_at_the_second() {
+    let text = "{\"version\": 1, \"fields\": [\n  {\"to\": \"email\", \"from\": \"a\",\n   \"from\": \"b\"}]}";
+    let e = one(text);
+    assert_eq!(e.pointer, "/fields/0/from");
+    assert_eq!((e.line, e.column), (3, 4));
+    assert!(e.message.contains("`from` is given twice"), "{}", e.message);
+}
+
+#[test]
 fn unknown_source_field_when_the_source_declares_its_fields() {
     let text = r#"{"version": 1, "sourceFields": ["numero", "message"],
   "fields": [{"to": "phone", "from": "numro"}]}"#;

@@ -602,7 +602,9 @@ fn read_doc(parsed: &Parsed) -> Result<MappingDoc, MappingError> {
 
 fn place(positions: &Positions, pointer: String, message: String) -> MappingError {
     let key_pointer = format!("{pointer}#key");
-    let (line, column) = if message.contains("is not a setting here") {
+    let about_a_key =
+        message.contains("is not a setting here") || message.contains("is given twice here");
+    let (line, column) = if about_a_key {
         positions.line_column(&key_pointer)
     } else {
         positions.line_column(&pointer)
@@ -632,6 +634,10 @@ fn friendly_serde_message(raw: &str) -> String {
             "`{name}` is not a setting here.{hint} Allowed here: {}.",
             allowed.join(", ")
         );
+    }
+    if let Some(rest) = raw.strip_prefix("duplicate field `") {
+        let name = rest.split('`').next().unwrap_or(rest);
+        return format!("`{name}` is given twice here: keep one");
     }
     if let Some(rest) = raw.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or(rest);
