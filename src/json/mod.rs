@@ -9,10 +9,13 @@
 //! column.
 
 pub mod positions;
+mod value;
+
+pub use value::from_value;
 
 use serde::de::DeserializeOwned;
 
 /// `text` as a `T`, through a `Value`.
 pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
-    serde_json::from_value(serde_json::from_str(text)?)
+    from_value(serde_json::from_str(text)?)
 }

@@ -581,7 +581,7 @@ fn arg<T: serde::de::DeserializeOwned>(
     arg: Value,
     expected: &str,
 ) -> Result<T, String> {
-    serde_json::from_value(arg).map_err(|e| format!("`{name}` expects {expected} ({e})"))
+    crate::json::from_value(arg).map_err(|e| format!("`{name}` expects {expected} ({e})"))
 }
 
 #[derive(Deserialize)]

@@ -80,7 +80,7 @@ async fn states<S: Store>(store: &S) -> Result<States, WorldError> {
     Ok(store
         .kv_get(STATES_KEY.into())
         .await?
-        .and_then(|v| serde_json::from_value(v).ok())
+        .and_then(|v| crate::json::from_value(v).ok())
         .unwrap_or_default())
 }
 
@@ -91,7 +91,7 @@ async fn destination<W: World>(
     let own = world
         .kv_get(DESTINATION_KEY.into())
         .await?
-        .and_then(|v| serde_json::from_value(v).ok());
+        .and_then(|v| crate::json::from_value(v).ok());
     Ok(own.or_else(|| settings.alerts.clone()))
 }
 
@@ -248,7 +248,7 @@ async fn send<W: World>(
     let mut log: Vec<AlertSent> = world
         .kv_get(LOG_KEY.into())
         .await?
-        .and_then(|v| serde_json::from_value(v).ok())
+        .and_then(|v| crate::json::from_value(v).ok())
         .unwrap_or_default();
     log.insert(
         0,
@@ -283,7 +283,7 @@ pub async fn configure<W: World>(
     let kept: Option<AlertDestination> = world
         .kv_get(DESTINATION_KEY.into())
         .await?
-        .and_then(|v| serde_json::from_value(v).ok());
+        .and_then(|v| crate::json::from_value(v).ok());
     let generated = change.signing_secret.is_none() && kept.is_none();
     let dest = AlertDestination {
         webhook_url: url.to_string(),
@@ -332,7 +332,7 @@ pub async fn shown<W: World>(
     let recent = world
         .kv_get(LOG_KEY.into())
         .await?
-        .and_then(|v| serde_json::from_value(v).ok())
+        .and_then(|v| crate::json::from_value(v).ok())
         .unwrap_or_default();
     Ok(AlertsAnswer {
         webhook_url: dest.as_ref().map(|d| d.webhook_url.clone()),
@@ -396,7 +396,7 @@ pub async fn check_daily_allowance<W: World>(
     let daily = world
         .kv_get(DAILY_KEY.into())
         .await?
-        .and_then(|v| serde_json::from_value::<DailyAllowance>(v).ok())
+        .and_then(|v| crate::json::from_value::<DailyAllowance>(v).ok())
         .filter(|d| world.now_ms().saturating_sub(d.at_ms) < DAY_MS);
     let (firing, detail) = match daily {
         Some(d) => (

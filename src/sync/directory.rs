@@ -38,7 +38,7 @@ pub async fn location<S: Store>(dir: &S, id: &str) -> Result<Option<LocationEntr
     Ok(dir
         .kv_get(location_key(id))
         .await?
-        .and_then(|v| serde_json::from_value(v).ok()))
+        .and_then(|v| crate::json::from_value(v).ok()))
 }
 
 pub async fn locations<S: Store>(dir: &S) -> Result<Vec<LocationEntry>, WorldError> {
@@ -46,7 +46,7 @@ pub async fn locations<S: Store>(dir: &S) -> Result<Vec<LocationEntry>, WorldErr
         .kv_list("location:".into())
         .await?
         .into_iter()
-        .filter_map(|(_, v)| serde_json::from_value(v).ok())
+        .filter_map(|(_, v)| crate::json::from_value(v).ok())
         .collect())
 }
 
@@ -133,7 +133,7 @@ pub async fn unknown_locations<S: Store>(dir: &S) -> Result<Vec<UnknownLocation>
         .await?
         .into_iter()
         .filter_map(|(key, value)| {
-            let tally: Tally = serde_json::from_value(value).ok()?;
+            let tally: Tally = crate::json::from_value(value).ok()?;
             Some(UnknownLocation {
                 location_id: key.strip_prefix("unknown:")?.to_string(),
                 events: tally.count,

@@ -35,7 +35,7 @@ pub async fn catalog<W: World>(
     let kept: Option<Kept> = world
         .kv_get(CUSTOM_FIELDS_KEY.into())
         .await?
-        .and_then(|v| serde_json::from_value(v).ok());
+        .and_then(|v| crate::json::from_value(v).ok());
     if let Some(kept) = kept {
         let age = world.now_ms().saturating_sub(kept.fetched_at_ms);
         let catalog = FieldCatalog {

@@ -52,7 +52,7 @@ pub async fn health<W: World>(
         ghl_daily: world
             .kv_get(DAILY_KEY.into())
             .await?
-            .and_then(|v| serde_json::from_value(v).ok()),
+            .and_then(|v| crate::json::from_value(v).ok()),
         alerts_firing: alerts::firing(world).await?,
     })
 }

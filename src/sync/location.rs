@@ -55,7 +55,7 @@ pub async fn profile<S: Store>(store: &S) -> Result<LocationProfile, WorldError>
     Ok(store
         .kv_get(PROFILE_KEY.into())
         .await?
-        .and_then(|v| serde_json::from_value(v).ok())
+        .and_then(|v| crate::json::from_value(v).ok())
         .unwrap_or_default())
 }
 
@@ -70,7 +70,7 @@ pub async fn source<S: Store>(store: &S, id: &str) -> Result<Option<FormSource>,
     Ok(store
         .kv_get(source_key(id))
         .await?
-        .and_then(|v| serde_json::from_value(v).ok()))
+        .and_then(|v| crate::json::from_value(v).ok()))
 }
 
 pub async fn put_source<S: Store>(store: &S, source: &FormSource) -> Result<(), WorldError> {

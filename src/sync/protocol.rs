@@ -293,7 +293,7 @@ impl Tally {
     /// `held`: the value kept under the key so far (anything else counts as none).
     pub fn counted_once_more(held: Option<&Value>, at_ms: u64) -> Tally {
         let before: Tally = held
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .and_then(|v| crate::json::from_value(v.clone()).ok())
             .unwrap_or_default();
         Tally {
             count: before.count + 1,
@@ -402,7 +402,7 @@ impl EventQuery {
         let status = match status {
             None => None,
             Some(s) => Some(
-                serde_json::from_value(Value::String(s.clone())).map_err(|_| {
+                crate::json::from_value(Value::String(s.clone())).map_err(|_| {
                     format!(
                         "`status` is one of queued, processing, done, parked, ignored, not `{s}`"
                     )

@@ -1057,7 +1057,7 @@ handle!(EventSummaryRequest, |s, op| {
     )?;
     let mut points: Vec<SeriesPoint> = Vec::new();
     for row in rows {
-        let status: EventStatus = serde_json::from_value(Value::String(row.status))?;
+        let status: EventStatus = ghl_bridge::json::from_value(Value::String(row.status))?;
         let at_ms = row.bucket * bucket_ms;
         if points.last().is_none_or(|p| p.at_ms != at_ms) {
             points.push(SeriesPoint {
