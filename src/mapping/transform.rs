@@ -180,7 +180,7 @@ impl Transform {
             Transform::Lookup { .. } => "lookup".into(),
             Transform::To(c) => format!(
                 "to({})",
-                serde_json::to_value(c)
+                crate::json::to_value(c)
                     .unwrap_or_default()
                     .as_str()
                     .unwrap_or("?")
@@ -694,7 +694,7 @@ impl Serialize for Transform {
                 "lookup",
                 serde_json::json!({ "table": table, "default": default }),
             ),
-            Transform::To(c) => one("to", serde_json::to_value(c).unwrap_or_default()),
+            Transform::To(c) => one("to", crate::json::to_value(c).unwrap_or_default()),
             Transform::Date {
                 format,
                 timezone,
@@ -934,7 +934,7 @@ mod tests {
             json!({"replace": {"find": "a", "with": "b"}}),
         ] {
             let t = Transform::try_from(spec.clone()).unwrap();
-            let back = Transform::try_from(serde_json::to_value(&t).unwrap()).unwrap();
+            let back = Transform::try_from(crate::json::to_value(&t).unwrap()).unwrap();
             assert_eq!(t, back, "{spec}");
         }
     }

@@ -277,7 +277,7 @@ mod tests {
         );
         let kinds: Vec<_> = plan
             .iter()
-            .map(|p| serde_json::to_value(&p.action).unwrap()["kind"].clone())
+            .map(|p| crate::json::to_value(&p.action).unwrap()["kind"].clone())
             .collect();
         assert_eq!(kinds, ["specterAddToList", "spotHitLeaveGroupManually"]);
         assert_eq!(plan[1].because, "tag `vip` removed");

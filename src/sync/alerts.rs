@@ -113,7 +113,7 @@ pub async fn observe<W: World>(
     let state = all.entry(condition).or_default();
     let notice = decide(state, firing, world.now_ms());
     world
-        .kv_put(STATES_KEY.into(), serde_json::to_value(&all)?)
+        .kv_put(STATES_KEY.into(), crate::json::to_value(&all)?)
         .await?;
     if let Notice::Send(state) = notice {
         send(
@@ -211,7 +211,7 @@ pub fn alert_request(
         .to_string();
         let id = format!(
             "alert_{location}_{}_{now_ms}",
-            serde_json::to_value(condition)
+            crate::json::to_value(&condition)
                 .unwrap_or_default()
                 .as_str()
                 .unwrap_or("")
@@ -262,7 +262,7 @@ async fn send<W: World>(
     );
     log.truncate(LOG_LENGTH);
     world
-        .kv_put(LOG_KEY.into(), serde_json::to_value(&log)?)
+        .kv_put(LOG_KEY.into(), crate::json::to_value(&log)?)
         .await?;
     Ok(())
 }
@@ -305,7 +305,7 @@ pub async fn configure<W: World>(
             .unwrap_or_default(),
     };
     world
-        .kv_put(DESTINATION_KEY.into(), serde_json::to_value(&dest)?)
+        .kv_put(DESTINATION_KEY.into(), crate::json::to_value(&dest)?)
         .await?;
     let mut answer = shown(world, settings).await?;
     answer.signing_secret = generated.then(|| dest.signing_secret.clone());

@@ -29,7 +29,7 @@ fn token_key(hash: &str) -> String {
 }
 
 pub async fn register_location<S: Store>(dir: &S, entry: &LocationEntry) -> Result<(), WorldError> {
-    dir.kv_put(location_key(&entry.id), serde_json::to_value(entry)?)
+    dir.kv_put(location_key(&entry.id), crate::json::to_value(entry)?)
         .await?;
     Ok(())
 }

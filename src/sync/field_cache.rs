@@ -85,7 +85,7 @@ async fn fetch<W: World>(
         fields: list.custom_fields,
     };
     world
-        .kv_put(CUSTOM_FIELDS_KEY.into(), serde_json::to_value(&kept)?)
+        .kv_put(CUSTOM_FIELDS_KEY.into(), crate::json::to_value(&kept)?)
         .await?;
     Ok(Ok(FieldCatalog {
         location_id: location_id.to_string(),

@@ -131,7 +131,7 @@ async fn keep_daily_allowance<W: World>(
     // And the day's first call, so a new day shows at once.
     if remaining % step == 0 || remaining + 1 == limit {
         world
-            .kv_put(DAILY_KEY.into(), serde_json::to_value(daily)?)
+            .kv_put(DAILY_KEY.into(), crate::json::to_value(&daily)?)
             .await?;
     }
     Ok(())

@@ -61,7 +61,7 @@ pub async fn profile<S: Store>(store: &S) -> Result<LocationProfile, WorldError>
 
 pub async fn put_profile<S: Store>(store: &S, profile: &LocationProfile) -> Result<(), WorldError> {
     store
-        .kv_put(PROFILE_KEY.into(), serde_json::to_value(profile)?)
+        .kv_put(PROFILE_KEY.into(), crate::json::to_value(profile)?)
         .await?;
     Ok(())
 }
@@ -75,7 +75,7 @@ pub async fn source<S: Store>(store: &S, id: &str) -> Result<Option<FormSource>,
 
 pub async fn put_source<S: Store>(store: &S, source: &FormSource) -> Result<(), WorldError> {
     store
-        .kv_put(source_key(&source.id), serde_json::to_value(source)?)
+        .kv_put(source_key(&source.id), crate::json::to_value(source)?)
         .await?;
     Ok(())
 }

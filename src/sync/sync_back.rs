@@ -216,7 +216,7 @@ async fn read_contact<W: World>(
     };
     match call.parse(&response) {
         Ok(found) => {
-            let value = serde_json::to_value(&found.contact).unwrap_or(Value::Null);
+            let value = crate::json::to_value(&found.contact).unwrap_or(Value::Null);
             Ok(ContactView::from_ghl(&value)
                 .ok_or_else(|| Attempt::Park("GHL returned a contact without id".into())))
         }

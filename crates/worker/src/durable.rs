@@ -186,7 +186,7 @@ fn text(v: impl Into<String>) -> SqlStorageValue {
 }
 
 fn status_text(status: EventStatus) -> Result<String> {
-    Ok(serde_json::to_value(status)?
+    Ok(ghl_bridge::json::to_value(&status)?
         .as_str()
         .unwrap_or_default()
         .to_string())
@@ -971,7 +971,7 @@ handle!(KvDelete, |s, op| { s.kv_remove(&op.key)? });
 
 handle!(KvTally, |s, op| {
     let tally = Tally::counted_once_more(s.kv_value::<Value>(&op.key)?.as_ref(), op.at_ms);
-    s.kv_store(&op.key, &serde_json::to_value(tally)?)?;
+    s.kv_store(&op.key, &ghl_bridge::json::to_value(&tally)?)?;
     tally
 });
 
