@@ -10,21 +10,93 @@
 //! an unread list item is an error. Object keys are read as text only (no
 //! map of ours has number keys).
 
-use serde::de::value::StringDeserializer;
+use serde::de::value::{StrDeserializer, StringDeserializer};
 use serde::de::{
     DeserializeOwned, DeserializeSeed, EnumAccess, Error as _, IntoDeserializer, MapAccess,
     SeqAccess, Unexpected, VariantAccess, Visitor,
 };
 use serde::{forward_to_deserialize_any, Deserialize, Deserializer};
 use serde_json::{Error, Map, Value};
+use std::cell::RefCell;
 
 /// `value` as a `T`.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
-    T::deserialize(Reader(value))
+    from_value_located(value).map_err(|located| located.error)
 }
 
-/// A `Value` being read.
-struct Reader(Value);
+/// An error, and the JSON pointer of the value (or key) it is about.
+#[derive(Debug)]
+pub struct Located {
+    /// `/fields/2/transforms/0`; empty for the whole value.
+    pub pointer: String,
+    pub error: Error,
+}
+
+/// `value` as a `T`, or the first error with its pointer (where
+/// serde_path_to_error would put it; a test holds the two together).
+pub fn from_value_located<T: DeserializeOwned>(value: Value) -> Result<T, Located> {
+    let first_error = RefCell::new(None);
+    let at = At {
+        place: &Place::Root,
+        first_error: &first_error,
+    };
+    T::deserialize(Reader { value, at }).map_err(|error| Located {
+        pointer: first_error.take().unwrap_or_default(),
+        error,
+    })
+}
+
+/// A value's place in the document being read: the path to name an error's
+/// place with, built only when there is an error.
+enum Place<'a> {
+    Root,
+    Key(&'a Place<'a>, &'a str),
+    Index(&'a Place<'a>, usize),
+}
+
+impl Place<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            Place::Root => String::new(),
+            Place::Key(parent, key) => format!(
+                "{}/{}",
+                parent.pointer(),
+                key.replace('~', "~0").replace('/', "~1")
+            ),
+            Place::Index(parent, index) => format!("{}/{index}", parent.pointer()),
+        }
+    }
+}
+
+/// Where a reader is, and where the first error was.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    place: &'a Place<'a>,
+    first_error: &'a RefCell<Option<String>>,
+}
+
+impl<'a> At<'a> {
+    fn at(self, place: &'a Place<'a>) -> At<'a> {
+        At { place, ..self }
+    }
+
+    /// Notes `place` as the error's, unless an inner place was noted first.
+    #[cold]
+    #[inline(never)]
+    fn note(self, place: &Place, error: Error) -> Error {
+        let mut first = self.first_error.borrow_mut();
+        if first.is_none() {
+            *first = Some(place.pointer());
+        }
+        error
+    }
+}
+
+/// A `Value` being read, and its place.
+struct Reader<'a> {
+    value: Value,
+    at: At<'a>,
+}
 
 fn kind(value: &Value) -> Unexpected<'_> {
     match value {
@@ -41,11 +113,19 @@ fn kind(value: &Value) -> Unexpected<'_> {
     }
 }
 
-fn visit_list<'de, V: Visitor<'de>>(list: Vec<Value>, visitor: V) -> Result<V::Value, Error> {
+fn visit_list<'de, V: Visitor<'de>>(
+    list: Vec<Value>,
+    at: At,
+    visitor: V,
+) -> Result<V::Value, Error> {
     let len = list.len();
-    let mut items = Items(list.into_iter());
+    let mut items = Items {
+        items: list.into_iter(),
+        next: 0,
+        at,
+    };
     let value = visitor.visit_seq(&mut items)?;
-    match items.0.len() {
+    match items.items.len() {
         0 => Ok(value),
         _ => Err(Error::invalid_length(len, &"fewer elements in array")),
     }
@@ -53,63 +133,112 @@ fn visit_list<'de, V: Visitor<'de>>(list: Vec<Value>, visitor: V) -> Result<V::V
 
 fn visit_object<'de, V: Visitor<'de>>(
     object: Map<String, Value>,
+    at: At,
     visitor: V,
 ) -> Result<V::Value, Error> {
     visitor.visit_map(Entries {
         entries: object.into_iter(),
+        key: String::new(),
         value: None,
+        at,
     })
 }
 
 /// A list's items, read in turn.
-struct Items(std::vec::IntoIter<Value>);
+struct Items<'a> {
+    items: std::vec::IntoIter<Value>,
+    next: usize,
+    at: At<'a>,
+}
 
-impl<'de> SeqAccess<'de> for Items {
+impl<'de> SeqAccess<'de> for Items<'_> {
     type Error = Error;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>, Error> {
-        self.0
-            .next()
-            .map(|v| seed.deserialize(Reader(v)))
-            .transpose()
+        let Some(value) = self.items.next() else {
+            return Ok(None);
+        };
+        let place = Place::Index(self.at.place, self.next);
+        self.next += 1;
+        let at = self.at.at(&place);
+        match seed.deserialize(Reader { value, at }) {
+            Ok(item) => Ok(Some(item)),
+            Err(e) => Err(at.note(&place, e)),
+        }
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
+        Some(self.items.len())
     }
 }
 
 /// An object's entries, read in turn: a key, then its value.
-struct Entries {
+struct Entries<'a> {
     entries: serde_json::map::IntoIter,
+    key: String,
     value: Option<Value>,
+    at: At<'a>,
 }
 
-impl<'de> MapAccess<'de> for Entries {
+impl<'de> MapAccess<'de> for Entries<'_> {
     type Error = Error;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>, Error> {
-        match self.entries.next() {
-            Some((key, value)) => {
-                self.value = Some(value);
-                seed.deserialize(Reader(Value::String(key))).map(Some)
-            }
-            None => Ok(None),
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        self.key = key;
+        match seed.deserialize(Key(&self.key)) {
+            Ok(key) => Ok(Some(key)),
+            Err(e) => Err(self.at.note(&Place::Key(self.at.place, &self.key), e)),
         }
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
-        seed.deserialize(Reader(self.value.take().unwrap_or_default()))
+        let value = self.value.take().unwrap_or_default();
+        let place = Place::Key(self.at.place, &self.key);
+        let at = self.at.at(&place);
+        seed.deserialize(Reader { value, at })
+            .map_err(|e| at.note(&place, e))
     }
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len())
+    }
+}
+
+/// An object's key, read in place: a field's name is matched without a copy.
+struct Key<'a>(&'a str);
+
+impl<'de> Deserializer<'de> for Key<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_str(self.0)
+    }
+
+    /// A map keyed by an enum's names (alert conditions).
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let name: StrDeserializer<Error> = self.0.into_deserializer();
+        visitor.visit_enum(name)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
     }
 }
 
@@ -118,7 +247,7 @@ macro_rules! numbers {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-                match self.0 {
+                match self.value {
                     Value::Number(n) => n.deserialize_any(visitor),
                     other => Err(Error::invalid_type(kind(&other), &visitor)),
                 }
@@ -127,22 +256,22 @@ macro_rules! numbers {
     };
 }
 
-impl<'de> Deserializer<'de> for Reader {
+impl<'de> Deserializer<'de> for Reader<'_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(b),
             Value::Number(n) => n.deserialize_any(visitor),
             Value::String(s) => visitor.visit_string(s),
-            Value::Array(list) => visit_list(list, visitor),
-            Value::Object(object) => visit_object(object, visitor),
+            Value::Array(list) => visit_list(list, self.at, visitor),
+            Value::Object(object) => visit_object(object, self.at, visitor),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
@@ -163,8 +292,8 @@ impl<'de> Deserializer<'de> for Reader {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.0 {
-            Value::Object(object) => visit_object(object, visitor),
+        match self.value {
+            Value::Object(object) => visit_object(object, self.at, visitor),
             other => Err(Error::invalid_type(kind(&other), &visitor)),
         }
     }
@@ -176,16 +305,18 @@ impl<'de> Deserializer<'de> for Reader {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::String(variant) => visitor.visit_enum(Variant {
                 name: variant,
                 content: None,
+                at: self.at,
             }),
             Value::Object(object) if object.len() == 1 => {
                 let (name, content) = object.into_iter().next().unwrap_or_default();
                 visitor.visit_enum(Variant {
                     name,
                     content: Some(content),
+                    at: self.at,
                 })
             }
             Value::Object(_) => Err(Error::invalid_value(
@@ -201,14 +332,14 @@ impl<'de> Deserializer<'de> for Reader {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::Bool(b) => visitor.visit_bool(b),
             other => Err(Error::invalid_type(kind(&other), &visitor)),
         }
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::String(s) => visitor.visit_string(s),
             other => Err(Error::invalid_type(kind(&other), &visitor)),
         }
@@ -227,7 +358,7 @@ impl<'de> Deserializer<'de> for Reader {
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match self.value {
             Value::Null => visitor.visit_unit(),
             other => Err(Error::invalid_type(kind(&other), &visitor)),
         }
@@ -242,8 +373,8 @@ impl<'de> Deserializer<'de> for Reader {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
-            Value::Array(list) => visit_list(list, visitor),
+        match self.value {
+            Value::Array(list) => visit_list(list, self.at, visitor),
             other => Err(Error::invalid_type(kind(&other), &visitor)),
         }
     }
@@ -266,8 +397,8 @@ impl<'de> Deserializer<'de> for Reader {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
-            Value::Object(object) => visit_object(object, visitor),
+        match self.value {
+            Value::Object(object) => visit_object(object, self.at, visitor),
             other => Err(Error::invalid_type(kind(&other), &visitor)),
         }
     }
@@ -282,37 +413,51 @@ impl<'de> Deserializer<'de> for Reader {
 }
 
 /// An enum's variant: its name, and its content unless it is a bare name.
-struct Variant {
+struct Variant<'a> {
     name: String,
     content: Option<Value>,
+    /// The enum's place, which its content shares.
+    at: At<'a>,
 }
 
-impl<'de> EnumAccess<'de> for Variant {
+impl<'a, 'de> EnumAccess<'de> for Variant<'a> {
     type Error = Error;
-    type Variant = Content;
+    type Variant = Content<'a>;
 
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Content), Error> {
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Content<'a>), Error> {
         let name: StringDeserializer<Error> = self.name.into_deserializer();
-        Ok((seed.deserialize(name)?, Content(self.content)))
+        Ok((
+            seed.deserialize(name)?,
+            Content {
+                value: self.content,
+                at: self.at,
+            },
+        ))
     }
 }
 
 /// What a variant holds.
-struct Content(Option<Value>);
+struct Content<'a> {
+    value: Option<Value>,
+    at: At<'a>,
+}
 
-impl<'de> VariantAccess<'de> for Content {
+impl<'de> VariantAccess<'de> for Content<'_> {
     type Error = Error;
 
     fn unit_variant(self) -> Result<(), Error> {
-        match self.0 {
-            Some(value) => <()>::deserialize(Reader(value)),
+        match self.value {
+            Some(value) => <()>::deserialize(Reader { value, at: self.at }),
             None => Ok(()),
         }
     }
 
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, Error> {
-        match self.0 {
-            Some(value) => seed.deserialize(Reader(value)),
+        match self.value {
+            Some(value) => seed.deserialize(Reader { value, at: self.at }),
             None => Err(Error::invalid_type(
                 Unexpected::UnitVariant,
                 &"newtype variant",
@@ -321,8 +466,8 @@ impl<'de> VariantAccess<'de> for Content {
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
-            Some(Value::Array(list)) => visit_list(list, visitor),
+        match self.value {
+            Some(Value::Array(list)) => visit_list(list, self.at, visitor),
             other => Err(Error::invalid_type(
                 other.as_ref().map_or(Unexpected::UnitVariant, kind),
                 &"tuple variant",
@@ -335,8 +480,8 @@ impl<'de> VariantAccess<'de> for Content {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.0 {
-            Some(Value::Object(object)) => visit_object(object, visitor),
+        match self.value {
+            Some(Value::Object(object)) => visit_object(object, self.at, visitor),
             other => Err(Error::invalid_type(
                 other.as_ref().map_or(Unexpected::UnitVariant, kind),
                 &"struct variant",
@@ -365,7 +510,7 @@ mod tests {
         ratio: f64,
     }
 
-    #[derive(Debug, PartialEq, Deserialize)]
+    #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
     #[serde(rename_all = "camelCase")]
     enum Kind {
         Plain,
@@ -416,6 +561,8 @@ mod tests {
         same::<Tagged>(json!({"type": "One", "a": "x"}));
         same::<Value>(record());
         same::<BTreeMap<String, u64>>(json!({"a": 1}));
+        same::<BTreeMap<Kind, u64>>(json!({"plain": 1}));
+        same::<BTreeMap<Kind, u64>>(json!({"nope": 1}));
     }
 
     #[test]

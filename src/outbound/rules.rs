@@ -17,7 +17,7 @@
 //! ```
 
 use crate::case;
-use crate::json::positions::{self, Dialect};
+use crate::json;
 use crate::mapping::Template;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -134,8 +134,7 @@ pub struct SyncRulesError(pub String);
 impl SyncRules {
     /// Parses and checks the document; every message says where.
     pub fn parse(text: &str) -> Result<SyncRules, SyncRulesError> {
-        let rules: SyncRules =
-            serde_json::from_str(text).map_err(|e| SyncRulesError(located(text, e)))?;
+        let rules: SyncRules = json::read_document(text, "the document").map_err(SyncRulesError)?;
         rules.check()?;
         Ok(rules)
     }
@@ -216,40 +215,6 @@ impl SyncRules {
                 .is_none_or(|t| title.contains(&case::lower(t)))
         })
     }
-}
-
-/// serde's message about `text`, said at the path of the value it is about
-/// (`spotHit.taskCompleted[0].sms`); a syntax error keeps serde's line and column.
-fn located(text: &str, error: serde_json::Error) -> String {
-    let Ok(parsed) = positions::parse(text, Dialect::Json, "the sync rules") else {
-        return error.to_string();
-    };
-    // Read again from the plain copy, whose positions name values.
-    let Err(error) = serde_json::from_str::<SyncRules>(parsed.plain()) else {
-        return error.to_string();
-    };
-    let message = positions::message_of(&error);
-    match dotted(&parsed.positions.pointer_of_error(&error)) {
-        path if path.is_empty() => message,
-        path => format!("at `{path}`: {message}"),
-    }
-}
-
-/// A JSON pointer written as a path: `/a/b/0/c` is `a.b[0].c`.
-fn dotted(pointer: &str) -> String {
-    let mut path = String::new();
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        if segment.bytes().all(|b| b.is_ascii_digit()) && !segment.is_empty() {
-            path.push_str(&format!("[{segment}]"));
-        } else {
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(&segment);
-        }
-    }
-    path
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use ghl_bridge::admin_api::{
     GhlReplayed, MappingDeleted, MappingSaved, Saved, StoredMapping,
 };
 use ghl_bridge::ghl::custom_fields::CustomFieldList;
+use ghl_bridge::json;
 use ghl_bridge::mapping::{Mapping, PayloadFormat};
 use ghl_bridge::outbound::SyncRules;
 use ghl_bridge::sync::protocol::{EventQuery, Store};
@@ -206,7 +207,7 @@ pub async fn location_route(
             json_ok(&alerts::shown(&world, &settings).await.map_err(from_world)?)
         }
         (Method::Put, ["alerts"]) => {
-            let change = match serde_json::from_str(&req.text().await?) {
+            let change = match json::read_document(&req.text().await?, "it") {
                 Ok(c) => c,
                 Err(e) => return json_error(400, "bad_alerts", &format!("the body: {e}")),
             };

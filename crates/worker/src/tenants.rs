@@ -12,6 +12,7 @@ use ghl_bridge::admin_api::{
     ApiError, LocationEntry, LocationHealthList, LocationList, LocationWithHealth, MintedToken,
     Service, UnknownLocations,
 };
+use ghl_bridge::json;
 use ghl_bridge::sync::directory::{self, DIRECTORY};
 use ghl_bridge::sync::health;
 use ghl_bridge::sync::tenancy::{self, Caller, SourceRefused};
@@ -93,7 +94,7 @@ async fn location_routes(
 ) -> Result<Response> {
     let world = WorkerWorld::for_location(env, id)?;
     match (req.method(), rest) {
-        (Method::Put, []) => match serde_json::from_str(&req.text().await?) {
+        (Method::Put, []) => match json::read_document(&req.text().await?, "it") {
             Err(e) => json_error(400, "bad_location", &format!("the body: {e}")),
             Ok(change) => {
                 let env_token = id == cfg.ghl_location_id && cfg.ghl_token.is_some();
@@ -125,7 +126,7 @@ async fn location_routes(
                 let answer = tenancy::disconnect(&world, id, service).await;
                 return json_ok(&answer.map_err(from_world)?);
             }
-            let change = match serde_json::from_str(&req.text().await?) {
+            let change = match json::read_document(&req.text().await?, "it") {
                 Ok(c) => c,
                 Err(e) => return json_error(400, "bad_connection", &format!("the body: {e}")),
             };
@@ -154,7 +155,7 @@ async fn location_routes(
             json_ok(&serde_json::json!({"sourceId": source_id, "deleted": deleted}))
         }
         (Method::Put, ["sources", source_id]) => {
-            let change = match serde_json::from_str(&req.text().await?) {
+            let change = match json::read_document(&req.text().await?, "it") {
                 Ok(c) => c,
                 Err(e) => return json_error(400, "bad_source", &format!("the body: {e}")),
             };
