@@ -15,7 +15,9 @@ worker-build --release
 # worker-build keeps the wasm's name section (it passes --debuginfo to wasm-opt):
 # 338 KB raw, 86 KB gzip of function names that only make stack traces readable.
 # Strip it: a panic still logs its message, only the frames lose their names.
-"$WASM_OPT_BIN" --strip-debug --enable-mutable-globals --enable-sign-ext \
+# Then binaryen's flow analysis (--gufa) finds constants that -Oz alone does
+# not, and -Oz runs once more on them: 3.3 KB less gzip for 10 s of build.
+"$WASM_OPT_BIN" --strip-debug --gufa -Oz --enable-mutable-globals --enable-sign-ext \
   --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue \
   --enable-reference-types --enable-exception-handling \
   build/index_bg.wasm -o build/index_bg.wasm
