@@ -26,14 +26,23 @@ pub fn upper(text: &str) -> String {
     }
 }
 
-/// `c` in lower case, on its own (a `Σ` alone is `σ`): one or more characters.
-pub fn lower_char(c: char) -> String {
-    lower(c.encode_utf8(&mut [0; 4]))
+/// Appends `c` in lower case, on its own (a `Σ` alone is `σ`): one or more
+/// characters. Nothing is allocated for an ASCII `c`.
+pub fn push_lower(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else {
+        out.push_str(&platform::lower(c.encode_utf8(&mut [0; 4])));
+    }
 }
 
-/// `c` in upper case (`ß` is `SS`).
-pub fn upper_char(c: char) -> String {
-    upper(c.encode_utf8(&mut [0; 4]))
+/// Appends `c` in upper case (`ß` is `SS`).
+pub fn push_upper(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_uppercase());
+    } else {
+        out.push_str(&platform::upper(c.encode_utf8(&mut [0; 4])));
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -72,8 +81,11 @@ mod tests {
             "\u{3bf}\u{3b4}\u{3bf}\u{3c2}",
             "a final sigma"
         );
-        assert_eq!(lower_char('Σ'), "σ");
-        assert_eq!(upper_char('ß'), "SS");
+        let mut out = String::new();
+        push_lower(&mut out, 'Σ');
+        push_upper(&mut out, 'ß');
+        push_upper(&mut out, 'a');
+        assert_eq!(out, "σSSA");
         assert_eq!(lower("Élodie DUPONT"), "élodie dupont");
         assert_eq!(upper("mail@Example.fr"), "MAIL@EXAMPLE.FR");
     }

@@ -27,12 +27,7 @@ pub fn normalise_email(input: &str) -> Result<String, NormaliseError> {
         .or_else(|| email.strip_prefix("MAILTO:"))
         .unwrap_or(email)
         .trim();
-    // Nearly every address is ASCII, whose lower case needs no Unicode tables.
-    let email = if email.is_ascii() {
-        email.to_ascii_lowercase()
-    } else {
-        case::lower(email)
-    };
+    let email = case::lower(email);
     let bad = || NormaliseError::NotAnEmail(input.trim().to_string());
     let (local, domain) = email.split_once('@').ok_or_else(bad)?;
     let valid_local = !local.is_empty()

@@ -226,10 +226,11 @@ impl FieldCatalog {
 
 /// Lower case, letters and digits only: "UTM source" = "utm_source".
 fn simplify(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .map(crate::case::lower_char)
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        crate::case::push_lower(&mut out, c);
+    }
+    out
 }
 
 fn text_of(value: &Value) -> String {

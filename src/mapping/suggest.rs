@@ -21,10 +21,11 @@ pub struct Suggestion {
 /// and spaces alike (`E-mail`, `e_mail`, `e mail`).
 fn same_name(a: &str, b: &str) -> bool {
     let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !matches!(c, '-' | '_' | ' '))
-            .map(crate::case::lower_char)
-            .collect()
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars().filter(|c| !matches!(c, '-' | '_' | ' ')) {
+            crate::case::push_lower(&mut out, c);
+        }
+        out
     };
     norm(a) == norm(b)
 }

@@ -428,7 +428,7 @@ fn push_capitalised_parts(out: &mut String, word: &str) {
     let mut start = true;
     for c in word.chars() {
         if start {
-            out.push_str(&case::upper_char(c));
+            case::push_upper(out, c);
         } else {
             out.push(c);
         }
