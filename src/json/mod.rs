@@ -36,7 +36,7 @@ pub fn to_value<T: serde::Serialize + ?Sized>(
 /// anything else at the path of the value it is about
 /// (`spotHit.taskCompleted[0].sms`). `what` names it in messages.
 pub fn read_document<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, String> {
-    let parsed = positions::parse(text, positions::Dialect::Json, what)
+    let parsed = positions::parse(text, positions::Dialect::Json, what, "{...}")
         .map_err(|e| format!("{} (line {}, column {})", e.message, e.line, e.column))?;
     if let Some(pointer) = parsed.repeated_key {
         return Err(format!("at `{}`: given twice", path_of(&pointer)));

@@ -66,8 +66,14 @@ pub enum Dialect {
 }
 
 /// Reads `text`, or says where its syntax is wrong. `what` names the document
-/// in messages ("the mapping").
-pub fn parse(text: &str, dialect: Dialect, what: &str) -> Result<Parsed, SyntaxError> {
+/// in messages ("the mapping"), `example` shows an empty one what it should
+/// be like (`{"version": 1, "fields": [...]}`).
+pub fn parse(
+    text: &str,
+    dialect: Dialect,
+    what: &str,
+    example: &str,
+) -> Result<Parsed, SyntaxError> {
     let liberal = dialect == Dialect::Commented;
     // Comments and trailing commas help people; the other JSON5-ish liberties
     // (missing commas, single quotes, bare keys) would hide real typos.
@@ -96,9 +102,7 @@ pub fn parse(text: &str, dialect: Dialect, what: &str) -> Result<Parsed, SyntaxE
         return Err(SyntaxError {
             line: 1,
             column: 1,
-            message: format!(
-                "{what} is empty: it should be a JSON object like {{\"version\": 1, \"fields\": [...]}}"
-            ),
+            message: format!("{what} is empty: it should be a JSON object like {example}"),
         });
     };
     let mut positions = Positions {
@@ -114,7 +118,8 @@ pub fn parse(text: &str, dialect: Dialect, what: &str) -> Result<Parsed, SyntaxE
     })
 }
 
-fn escape(segment: &str) -> String {
+/// A key as a JSON pointer's segment (`~` and `/` escaped).
+pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
@@ -167,7 +172,7 @@ mod tests {
     #[test]
     fn pointers_map_to_lines_and_columns() {
         let text = "{\n  // comment\n  \"fields\": [\n    {\"to\": \"emial\"},\n  ],\n}";
-        let parsed = parse(text, Dialect::Commented, "the mapping").unwrap();
+        let parsed = parse(text, Dialect::Commented, "the mapping", "{}").unwrap();
         assert_eq!(parsed.value["fields"][0]["to"], "emial");
         let pos = &parsed.positions;
         assert_eq!(pos.line_column("/fields/0/to"), (4, 12));
@@ -182,17 +187,17 @@ mod tests {
 
     #[test]
     fn a_key_given_twice_is_noted() {
-        let parsed = parse(r#"{"a": {"b": 1, "b": 2}}"#, Dialect::Json, "it").unwrap();
+        let parsed = parse(r#"{"a": {"b": 1, "b": 2}}"#, Dialect::Json, "it", "{}").unwrap();
         assert_eq!(parsed.repeated_key.as_deref(), Some("/a/b"));
         assert_eq!(parsed.value["a"]["b"], 2);
-        let parsed = parse(r#"{"a": {"b": 1}, "b": 1}"#, Dialect::Json, "it").unwrap();
+        let parsed = parse(r#"{"a": {"b": 1}, "b": 1}"#, Dialect::Json, "it", "{}").unwrap();
         assert_eq!(parsed.repeated_key, None);
     }
 
     #[test]
     fn plain_json_refuses_comments() {
-        assert!(parse("{\"a\": 1 // no\n}", Dialect::Json, "it").is_err());
-        assert!(parse("{\"a\": 1 // yes\n}", Dialect::Commented, "it").is_ok());
+        assert!(parse("{\"a\": 1 // no\n}", Dialect::Json, "it", "{}").is_err());
+        assert!(parse("{\"a\": 1 // yes\n}", Dialect::Commented, "it", "{}").is_ok());
     }
 
     #[test]
@@ -201,6 +206,7 @@ mod tests {
             "{\n  \"version\": 1\n  \"fields\": [}\n}",
             Dialect::Commented,
             "the mapping",
+            "{}",
         )
         .err()
         .unwrap();

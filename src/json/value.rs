@@ -10,6 +10,7 @@
 //! an unread list item is an error. Object keys are read as text only (no
 //! map of ours has number keys).
 
+use super::positions::escape;
 use serde::de::value::{StrDeserializer, StringDeserializer};
 use serde::de::{
     DeserializeOwned, DeserializeSeed, EnumAccess, Error as _, IntoDeserializer, MapAccess,
@@ -58,11 +59,7 @@ impl Place<'_> {
     fn pointer(&self) -> String {
         match self {
             Place::Root => String::new(),
-            Place::Key(parent, key) => format!(
-                "{}/{}",
-                parent.pointer(),
-                key.replace('~', "~0").replace('/', "~1")
-            ),
+            Place::Key(parent, key) => format!("{}/{}", parent.pointer(), escape(key)),
             Place::Index(parent, index) => format!("{}/{index}", parent.pointer()),
         }
     }

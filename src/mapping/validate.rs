@@ -181,6 +181,9 @@ fn automatic_step(target: &Target, steps: &[Transform]) -> Option<Transform> {
     }
 }
 
+/// What a mapping looks like, for messages about one that is not an object.
+const EXAMPLE: &str = r#"{"version": 1, "fields": [...]}"#;
+
 /// Collects errors as pointers, placing them in the text at the end.
 struct Checker<'a> {
     doc: &'a MappingDoc,
@@ -201,20 +204,21 @@ impl Mapping {
 
     /// Parses and checks mapping text. All errors are reported, not just the first.
     pub fn parse(text: &str) -> Result<Mapping, Vec<MappingError>> {
-        let parsed = positions::parse(text, Dialect::Commented, "the mapping").map_err(|e| {
-            vec![MappingError {
-                pointer: String::new(),
-                line: e.line,
-                column: e.column,
-                message: e.message,
-            }]
-        })?;
+        let parsed =
+            positions::parse(text, Dialect::Commented, "the mapping", EXAMPLE).map_err(|e| {
+                vec![MappingError {
+                    pointer: String::new(),
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                }]
+            })?;
         let places = &parsed.positions;
         if !parsed.value.is_object() {
             return Err(vec![place(
                 places,
                 String::new(),
-                "the mapping must be a JSON object like {\"version\": 1, \"fields\": [...]}".into(),
+                format!("the mapping must be a JSON object like {EXAMPLE}"),
             )]);
         }
         let doc = read_doc(&parsed).map_err(|e| vec![e])?;
@@ -764,7 +768,8 @@ mod tests {
             let doc: Value = serde_json::from_str(template.mapping).unwrap();
             for broken in mutations(&doc) {
                 let text = serde_json::to_string_pretty(&broken).unwrap();
-                let parsed = positions::parse(&text, Dialect::Commented, "the mapping").unwrap();
+                let parsed =
+                    positions::parse(&text, Dialect::Commented, "the mapping", EXAMPLE).unwrap();
                 let ours = read_doc(&parsed);
                 let theirs = reference(&parsed);
                 match (&ours, &theirs) {
