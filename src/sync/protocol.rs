@@ -4,14 +4,15 @@
 //! the in-memory store ([`super::memory::MemoryStore`]); the pipeline only sees
 //! the typed methods of [`Store`].
 //!
-//! On the wire a request is `{"claim": ["k1"]}`: serde's external tag (read
-//! straight from the text, where an `"op"` field inside would make serde buffer
-//! the whole request first), then the request's fields as a list in the order
-//! they are declared below. Both ends are the same build, so names would only
-//! repeat what the order says, and a list is read with one short visitor where
-//! a named struct needs a field matcher: 6 KB less gzipped wasm for the 34
-//! operations. The answer is the answer type as JSON. A request that does not
-//! deserialise (a field missing, one too many) is an error, never a default.
+//! On the wire a request is `{"claim": ["k1"]}`: serde's external tag (an
+//! `"op"` field inside would make serde buffer the whole request before
+//! reading it, and the wasm carry that code for every operation), then the
+//! request's fields as a list in the order they are declared below. Both ends
+//! are the same build, so names would only repeat what the order says, and a
+//! list is read with one short visitor where a named struct needs a field
+//! matcher: 6 KB less gzipped wasm for the 34 operations. The answer is the
+//! answer type as JSON. A request that does not deserialise (a field missing,
+//! one too many) is an error, never a default.
 
 use super::budget::Lane;
 use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept};
@@ -293,7 +294,7 @@ impl Tally {
     /// `held`: the value kept under the key so far (anything else counts as none).
     pub fn counted_once_more(held: Option<&Value>, at_ms: u64) -> Tally {
         let before: Tally = held
-            .and_then(|v| crate::json::from_value(v.clone()).ok())
+            .and_then(|v| json::from_value(v.clone()).ok())
             .unwrap_or_default();
         Tally {
             count: before.count + 1,

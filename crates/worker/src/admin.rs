@@ -121,7 +121,7 @@ pub async fn location_route(
                         errors.len()
                     ),
                 );
-                body.error.details = Some(ghl_bridge::json::to_value(&errors)?);
+                body.error.details = Some(json::to_value(&errors)?);
                 return Ok(Response::from_json(&body)?.with_status(422));
             }
             world

@@ -16,6 +16,7 @@ use ghl_bridge::admin_api::{
 use ghl_bridge::ghl::oauth::{
     minted_location_token, refresh_outcome, OAuthClient, OAuthTokens, Refreshed, NOT_CONNECTED,
 };
+use ghl_bridge::json;
 use ghl_bridge::secrets::{sealed, unsealed};
 use ghl_bridge::sync::budget::CallWindow;
 use ghl_bridge::sync::directory::company_store;
@@ -140,7 +141,7 @@ impl DurableObject for BridgeStore {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let text = req.text().await?;
-        let request: StoreRequest = match ghl_bridge::json::read(&text) {
+        let request: StoreRequest = match json::read(&text) {
             Ok(r) => r,
             Err(e) => {
                 return json_error(
@@ -186,7 +187,7 @@ fn text(v: impl Into<String>) -> SqlStorageValue {
 }
 
 fn status_text(status: EventStatus) -> Result<String> {
-    Ok(ghl_bridge::json::to_value(&status)?
+    Ok(json::to_value(&status)?
         .as_str()
         .unwrap_or_default()
         .to_string())
@@ -200,7 +201,7 @@ struct EventRow {
 
 impl EventRow {
     fn into_record(self) -> std::result::Result<EventRecord, WorldError> {
-        let mut record: EventRecord = ghl_bridge::json::read(&self.record)?;
+        let mut record: EventRecord = json::read(&self.record)?;
         record.payload = self.payload.unwrap_or_default();
         Ok(record)
     }
@@ -308,8 +309,7 @@ impl BridgeStore {
             )?
             .into_iter()
             .next();
-        row.map(|r| Ok((ghl_bridge::json::read(&r.entry)?, r.body)))
-            .transpose()
+        row.map(|r| Ok((json::read(&r.entry)?, r.body))).transpose()
     }
 
     fn save_ghl_entry(&self, entry: &GhlEventEntry) -> std::result::Result<(), WorldError> {
@@ -338,7 +338,7 @@ impl BridgeStore {
             return Ok(None);
         };
         let plain = unsealed(self.secrets.as_ref(), stored).map_err(WorldError)?;
-        Ok(Some(ghl_bridge::json::read(&plain)?))
+        Ok(Some(json::read(&plain)?))
     }
 
     /// Stores a value; a secret is sealed first when `SECRETS_KEY` is set.
@@ -682,7 +682,7 @@ handle!(Stale, |s, op| {
         vec![],
     )?;
     for row in stuck {
-        let mut entry: GhlEventEntry = ghl_bridge::json::read(&row.entry)?;
+        let mut entry: GhlEventEntry = json::read(&row.entry)?;
         if sync_of(&mut entry).is_some_and(|mut sync| take_if_stale(&mut sync, now, older)) {
             s.save_ghl_entry(&entry)?;
             swept.ghl.push(entry.webhook_id);
@@ -788,7 +788,7 @@ handle!(RecordGhlEvent, |s, op| {
     let last_write = contact.as_ref().and_then(|c| c.wrote_at_ms);
     let known: Vec<String> = contact
         .and_then(|c| c.tags)
-        .and_then(|t| ghl_bridge::json::read(&t).ok())
+        .and_then(|t| json::read(&t).ok())
         .unwrap_or_default();
     let echo = is_echo(
         &e.event_type,
@@ -848,7 +848,7 @@ handle!(ClaimGhlEvent, |s, op| {
     }
     s.save_ghl_entry(&entry)?;
     let event = match body {
-        Some(b) => ghl_bridge::json::read(&b)?,
+        Some(b) => json::read(&b)?,
         None => Value::Null,
     };
     Claimed::started(ClaimedGhlEvent { entry, event })
@@ -880,7 +880,7 @@ handle!(GhlEvents, |s, op| {
         vec![int(op.limit.clamp(1, 1000) as u64)],
     )?;
     rows.into_iter()
-        .map(|r| ghl_bridge::json::read(&r.entry))
+        .map(|r| json::read(&r.entry))
         .collect::<std::result::Result<Vec<GhlEventEntry>, _>>()?
 });
 
@@ -902,7 +902,7 @@ handle!(SwapTags, |s, op| {
     )
     .map_err(sql_err)?;
     match before {
-        Some(t) => Some(ghl_bridge::json::read::<Vec<String>>(&t)?),
+        Some(t) => Some(json::read::<Vec<String>>(&t)?),
         None => None,
     }
 });
@@ -926,7 +926,7 @@ fn known_tags(
         .next();
     let known_at = before.as_ref().and_then(|k| k.tags_at_ms).unwrap_or(0);
     let known = match before.and_then(|k| k.tags) {
-        Some(t) => ghl_bridge::json::read(&t)?,
+        Some(t) => json::read(&t)?,
         None => Vec::new(),
     };
     Ok((known, known_at))
@@ -971,7 +971,7 @@ handle!(KvDelete, |s, op| { s.kv_remove(&op.key)? });
 
 handle!(KvTally, |s, op| {
     let tally = Tally::counted_once_more(s.kv_value::<Value>(&op.key)?.as_ref(), op.at_ms);
-    s.kv_store(&op.key, &ghl_bridge::json::to_value(&tally)?)?;
+    s.kv_store(&op.key, &json::to_value(&tally)?)?;
     tally
 });
 
@@ -997,7 +997,7 @@ handle!(KvList, |s, op| {
         vec![text(&op.prefix), text(format!("{}\u{10ffff}", op.prefix))],
     )?;
     rows.into_iter()
-        .map(|r| Ok((r.key, ghl_bridge::json::read(&r.value)?)))
+        .map(|r| Ok((r.key, json::read(&r.value)?)))
         .collect::<std::result::Result<Vec<(String, Value)>, WorldError>>()?
 });
 
@@ -1057,7 +1057,7 @@ handle!(EventSummaryRequest, |s, op| {
     )?;
     let mut points: Vec<SeriesPoint> = Vec::new();
     for row in rows {
-        let status: EventStatus = ghl_bridge::json::from_value(Value::String(row.status))?;
+        let status: EventStatus = json::from_value(Value::String(row.status))?;
         let at_ms = row.bucket * bucket_ms;
         if points.last().is_none_or(|p| p.at_ms != at_ms) {
             points.push(SeriesPoint {

@@ -176,7 +176,7 @@ async fn location_routes(
                         errors.len()
                     );
                     let mut body = ApiError::new("invalid_mapping", &message);
-                    body.error.details = Some(ghl_bridge::json::to_value(&errors)?);
+                    body.error.details = Some(json::to_value(&errors)?);
                     Ok(Response::from_json(&body)?.with_status(422))
                 }
             }
