@@ -13,8 +13,8 @@
 use super::positions::escape;
 use serde::de::value::{StrDeserializer, StringDeserializer};
 use serde::de::{
-    DeserializeOwned, DeserializeSeed, EnumAccess, Error as _, IntoDeserializer, MapAccess,
-    SeqAccess, Unexpected, VariantAccess, Visitor,
+    DeserializeOwned, DeserializeSeed, EnumAccess, Error as _, Expected, IntoDeserializer,
+    MapAccess, SeqAccess, Unexpected, VariantAccess, Visitor,
 };
 use serde::{forward_to_deserialize_any, Deserialize, Deserializer};
 use serde_json::{Error, Map, Value};
@@ -95,6 +95,11 @@ struct Reader<'a> {
     at: At<'a>,
 }
 
+/// `value` is not what `expected` reads.
+fn wrong_kind(value: &Value, expected: &dyn Expected) -> Error {
+    Error::invalid_type(kind(value), expected)
+}
+
 fn kind(value: &Value) -> Unexpected<'_> {
     match value {
         Value::Null => Unexpected::Unit,
@@ -141,6 +146,18 @@ fn visit_object<'de, V: Visitor<'de>>(
     })
 }
 
+/// Reads `value`, a child of `parent` at `place`, noting `place` if it fails.
+fn read_at<'de, S: DeserializeSeed<'de>>(
+    seed: S,
+    value: Value,
+    parent: At,
+    place: &Place,
+) -> Result<S::Value, Error> {
+    let at = parent.at(place);
+    seed.deserialize(Reader { value, at })
+        .map_err(|e| at.note(place, e))
+}
+
 /// A list's items, read in turn.
 struct Items<'a> {
     items: std::vec::IntoIter<Value>,
@@ -160,11 +177,7 @@ impl<'de> SeqAccess<'de> for Items<'_> {
         };
         let place = Place::Index(self.at.place, self.next);
         self.next += 1;
-        let at = self.at.at(&place);
-        match seed.deserialize(Reader { value, at }) {
-            Ok(item) => Ok(Some(item)),
-            Err(e) => Err(at.note(&place, e)),
-        }
+        read_at(seed, value, self.at, &place).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -200,10 +213,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
         let value = self.value.take().unwrap_or_default();
-        let place = Place::Key(self.at.place, &self.key);
-        let at = self.at.at(&place);
-        seed.deserialize(Reader { value, at })
-            .map_err(|e| at.note(&place, e))
+        read_at(seed, value, self.at, &Place::Key(self.at.place, &self.key))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -246,7 +256,7 @@ macro_rules! numbers {
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
                 match self.value {
                     Value::Number(n) => n.deserialize_any(visitor),
-                    other => Err(Error::invalid_type(kind(&other), &visitor)),
+                    other => Err(wrong_kind(&other, &visitor)),
                 }
             }
         )*
@@ -289,10 +299,7 @@ impl<'de> Deserializer<'de> for Reader<'_> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.value {
-            Value::Object(object) => visit_object(object, self.at, visitor),
-            other => Err(Error::invalid_type(kind(&other), &visitor)),
-        }
+        self.deserialize_map(visitor)
     }
 
     /// `"Variant"`, or `{"Variant": its content}`.
@@ -320,7 +327,7 @@ impl<'de> Deserializer<'de> for Reader<'_> {
                 Unexpected::Map,
                 &"map with a single key",
             )),
-            other => Err(Error::invalid_type(kind(&other), &"string or map")),
+            other => Err(wrong_kind(&other, &"string or map")),
         }
     }
 
@@ -331,14 +338,14 @@ impl<'de> Deserializer<'de> for Reader<'_> {
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
             Value::Bool(b) => visitor.visit_bool(b),
-            other => Err(Error::invalid_type(kind(&other), &visitor)),
+            other => Err(wrong_kind(&other, &visitor)),
         }
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
             Value::String(s) => visitor.visit_string(s),
-            other => Err(Error::invalid_type(kind(&other), &visitor)),
+            other => Err(wrong_kind(&other, &visitor)),
         }
     }
 
@@ -357,7 +364,7 @@ impl<'de> Deserializer<'de> for Reader<'_> {
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
             Value::Null => visitor.visit_unit(),
-            other => Err(Error::invalid_type(kind(&other), &visitor)),
+            other => Err(wrong_kind(&other, &visitor)),
         }
     }
 
@@ -372,7 +379,7 @@ impl<'de> Deserializer<'de> for Reader<'_> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
             Value::Array(list) => visit_list(list, self.at, visitor),
-            other => Err(Error::invalid_type(kind(&other), &visitor)),
+            other => Err(wrong_kind(&other, &visitor)),
         }
     }
 
@@ -396,7 +403,7 @@ impl<'de> Deserializer<'de> for Reader<'_> {
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
             Value::Object(object) => visit_object(object, self.at, visitor),
-            other => Err(Error::invalid_type(kind(&other), &visitor)),
+            other => Err(wrong_kind(&other, &visitor)),
         }
     }
 
