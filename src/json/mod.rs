@@ -51,7 +51,7 @@ pub fn read_document<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, S
 pub fn path_of(pointer: &str) -> String {
     let mut path = String::new();
     for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let segment = positions::unescape(segment);
         if segment.bytes().all(|b| b.is_ascii_digit()) && !segment.is_empty() {
             path.push_str(&format!("[{segment}]"));
         } else {

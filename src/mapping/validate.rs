@@ -11,7 +11,7 @@ use super::zones::Zone;
 use crate::case;
 use crate::dedupe::normalise::is_known_region;
 use crate::json;
-use crate::json::positions::{self, Dialect, Parsed, Positions};
+use crate::json::positions::{self, Dialect, Positions};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -221,7 +221,7 @@ impl Mapping {
                 format!("the mapping must be a JSON object like {EXAMPLE}"),
             )]);
         }
-        let doc = read_doc(&parsed).map_err(|e| vec![e])?;
+        let doc = read_doc(parsed.value, parsed.repeated_key, places).map_err(|e| vec![e])?;
         Mapping::check(doc).map_err(|errors| {
             errors
                 .into_iter()
@@ -597,16 +597,19 @@ impl Checker<'_> {
 
 /// The document's structure (keys, kinds of values), or the first error in it,
 /// placed at the value or key it is about.
-fn read_doc(parsed: &Parsed) -> Result<MappingDoc, MappingError> {
-    if let Some(pointer) = &parsed.repeated_key {
-        let name = pointer.rsplit('/').next().unwrap_or_default();
-        let name = name.replace("~1", "/").replace("~0", "~");
+fn read_doc(
+    value: Value,
+    repeated_key: Option<String>,
+    places: &Positions,
+) -> Result<MappingDoc, MappingError> {
+    if let Some(pointer) = repeated_key {
+        let name = positions::unescape(pointer.rsplit('/').next().unwrap_or_default());
         let message = format!("`{name}` is given twice here: keep one");
-        return Err(place(&parsed.positions, pointer.clone(), message));
+        return Err(place(places, pointer, message));
     }
-    json::from_value_located(parsed.value.clone()).map_err(|e| {
+    json::from_value_located(value).map_err(|e| {
         let message = friendly_serde_message(&e.error.to_string());
-        place(&parsed.positions, e.pointer, message)
+        place(places, e.pointer, message)
     })
 }
 
@@ -666,7 +669,7 @@ mod tests {
 
     /// How serde_path_to_error placed a structural error before `read_doc`
     /// (its path, made a pointer): the reference the positions must agree with.
-    fn reference(parsed: &Parsed) -> Result<MappingDoc, MappingError> {
+    fn reference(parsed: &positions::Parsed) -> Result<MappingDoc, MappingError> {
         serde_path_to_error::deserialize(&parsed.value).map_err(|e| {
             let mut pointer = String::new();
             for segment in e.path().iter() {
@@ -770,7 +773,11 @@ mod tests {
                 let text = serde_json::to_string_pretty(&broken).unwrap();
                 let parsed =
                     positions::parse(&text, Dialect::Commented, "the mapping", EXAMPLE).unwrap();
-                let ours = read_doc(&parsed);
+                let ours = read_doc(
+                    parsed.value.clone(),
+                    parsed.repeated_key.clone(),
+                    &parsed.positions,
+                );
                 let theirs = reference(&parsed);
                 match (&ours, &theirs) {
                     // A list where a part of the mapping goes: serde_json reads
