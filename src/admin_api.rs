@@ -204,6 +204,19 @@ pub enum EventStatus {
     Ignored,
 }
 
+impl EventStatus {
+    /// Its name on the wire, as the store's status column keeps it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Queued => "queued",
+            EventStatus::Processing => "processing",
+            EventStatus::Done => "done",
+            EventStatus::Parked => "parked",
+            EventStatus::Ignored => "ignored",
+        }
+    }
+}
+
 /// `GET /v1/admin/events?limit=N&status=&source=&cursor=`, newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -846,13 +859,21 @@ pub struct LocationHealth {
 
 #[cfg(test)]
 mod tests {
-    use super::GhlStep;
+    use super::{EventStatus, GhlStep};
 
     #[test]
     fn a_ghl_steps_name_in_messages_is_its_name_on_the_wire() {
         use GhlStep::*;
         for step in [Upsert, Tags, Note, Task, Appointment] {
             assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
+        }
+    }
+
+    #[test]
+    fn an_event_status_s_name_is_its_name_on_the_wire() {
+        use EventStatus::*;
+        for status in [Queued, Processing, Done, Parked, Ignored] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }
     }
 }

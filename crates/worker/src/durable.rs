@@ -186,13 +186,6 @@ fn text(v: impl Into<String>) -> SqlStorageValue {
     SqlStorageValue::String(v.into())
 }
 
-fn status_text(status: EventStatus) -> Result<String> {
-    Ok(json::to_value(&status)?
-        .as_str()
-        .unwrap_or_default()
-        .to_string())
-}
-
 #[derive(Deserialize)]
 struct EventRow {
     record: String,
@@ -286,7 +279,7 @@ impl BridgeStore {
             vec![
                 text(&record.key),
                 text(&record.source_id),
-                text(status_text(record.status).map_err(sql_err)?),
+                text(record.status.as_str()),
                 int(record.received_at_ms),
                 int(record.updated_at_ms),
                 text(serde_json::to_string(&stored)?),
@@ -313,10 +306,7 @@ impl BridgeStore {
     }
 
     fn save_ghl_entry(&self, entry: &GhlEventEntry) -> std::result::Result<(), WorldError> {
-        let sync_status = match &entry.sync {
-            Some(s) => Some(status_text(s.status).map_err(sql_err)?),
-            None => None,
-        };
+        let sync_status = entry.sync.as_ref().map(|s| s.status.as_str());
         self.exec(
             "UPDATE ghl_events SET entry = ?, sync_status = ? WHERE webhook_id = ?",
             vec![
@@ -595,7 +585,7 @@ handle!(Events, |s, op| {
     let mut bindings = Vec::new();
     if let Some(status) = q.status {
         sql.push_str(" AND status = ?");
-        bindings.push(text(status_text(status).map_err(sql_err)?));
+        bindings.push(text(status.as_str()));
     }
     if let Some(source) = &q.source_id {
         sql.push_str(" AND source_id = ?");
