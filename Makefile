@@ -6,13 +6,14 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping bench-page bench-storage bench-console load clean
+.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping size-worker bench-page bench-storage bench-console load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
 	@echo "make test  - lint + every test: native, wasm in headless Chromium, end to end on workerd"
 	@echo "make build-npm - the npm package in npm/ (wasm, Node and browser entries, types)"
 	@echo "make bench-mapping - mapping throughput (native, wasm vs JSONata), the cold path vs libphonenumber-js, wasm sizes"
+	@echo "make size-worker - where the Worker's wasm bytes go (sections, functions, crates)"
 	@echo "make bench-page - the tester in Chromium: keystroke to preview, a 10,000-row CSV"
 	@echo "make bench-storage - one location's storage after 10,000 and 20,000 events, retention"
 	@echo "make bench-console - the console's first screen: 50 locations, then 10,000 events each"
@@ -67,6 +68,12 @@ test-e2e:
 # Not part of `make test`: prints figures and ratios, asserts nothing.
 bench-mapping: build-web
 	@bash scripts/bench-mapping.sh
+
+# Where the Worker's wasm bytes go: sections (raw, gzip), largest functions,
+# code per crate and module, generic copies. Asserts nothing.
+size-worker: setup
+	GHL_BRIDGE_WASM_NAMES=1 bash scripts/build-worker.sh
+	node bench/wasm-size.mjs crates/worker/build/index_bg.wasm target/worker-named.wasm
 
 # The page in headless Chromium: keystroke-to-preview and a 10,000-row CSV.
 bench-page: build
