@@ -146,10 +146,7 @@ function withoutHash(functionName) {
 
 const kb = (n) => `${(n / 1000).toFixed(1).padStart(7)} KB`;
 
-function report(path, top) {
-  const bytes = readFileSync(path);
-  const all = sections(bytes);
-  const named = all.find((s) => s.id === SECTION.custom && name(s.body, 0)[0] === "name");
+function printSections(path, bytes, all, named) {
   console.log(`${path}`);
   console.log(`  file                    ${kb(bytes.length)} raw ${kb(gzipped(bytes))} gzip`);
   if (named) console.log(`  of which function names ${kb(named.body.length)} raw (stripped when shipped)`);
@@ -157,38 +154,61 @@ function report(path, top) {
     const body = all.find((s) => s.id === id)?.body ?? Buffer.alloc(0);
     console.log(`  ${label.padEnd(23)} ${kb(body.length)} raw ${kb(gzipped(body))} gzip`);
   }
-  if (!named) {
-    console.log("  no name section: build with `make size-worker` to list functions");
-    return;
-  }
-  const imports = all.find((s) => s.id === SECTION.import);
-  const names = functionNames(named.body);
-  const functions = functionSizes(all.find((s) => s.id === SECTION.code).body, imports ? importedFunctions(imports.body) : 0)
-    .map((f) => ({ ...f, name: names.get(f.index) ?? `#${f.index}` }));
+}
 
+function printLargest(functions, top) {
   console.log(`\n  the ${top} largest functions (raw bytes)`);
   for (const f of [...functions].sort((a, b) => b.size - a.size).slice(0, top)) {
     console.log(`  ${String(f.size).padStart(8)}  ${f.name.slice(0, 150)}`);
   }
+}
 
-  const byOwner = new Map();
-  for (const f of functions) byOwner.set(owner(f.name), (byOwner.get(owner(f.name)) ?? 0) + f.size);
-  console.log(`\n  raw code by crate (ours by module); inlined code counts where it landed`);
-  for (const [who, size] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`  ${kb(size)}  ${who}`);
-  }
-
-  const copies = new Map();
+/** Sums raw sizes by `keyOf(function)`: [key, {count, size}], largest first. */
+function totals(functions, keyOf) {
+  const by = new Map();
   for (const f of functions) {
-    const entry = copies.get(withoutHash(f.name)) ?? { count: 0, size: 0 };
+    const entry = by.get(keyOf(f.name)) ?? { count: 0, size: 0 };
     entry.count++;
     entry.size += f.size;
-    copies.set(withoutHash(f.name), entry);
+    by.set(keyOf(f.name), entry);
   }
+  return [...by].sort((a, b) => b[1].size - a[1].size);
+}
+
+function printByOwner(functions, top) {
+  console.log(`\n  raw code by crate (ours by module); inlined code counts where it landed`);
+  for (const [who, { size }] of totals(functions, owner).slice(0, top)) {
+    console.log(`  ${kb(size)}  ${who}`);
+  }
+}
+
+function printCopies(functions, top) {
   console.log(`\n  generic functions with the most raw bytes over their copies`);
-  for (const [fn, { count, size }] of [...copies].filter(([, c]) => c.count > 1).sort((a, b) => b[1].size - a[1].size).slice(0, Math.min(top, 20))) {
+  const copied = totals(functions, withoutHash).filter(([, { count }]) => count > 1);
+  for (const [fn, { count, size }] of copied.slice(0, top)) {
     console.log(`  ${kb(size)} ${String(count).padStart(4)} copies  ${fn.slice(0, 130)}`);
   }
+}
+
+function report(path, top) {
+  const bytes = readFileSync(path);
+  const all = sections(bytes);
+  const named = all.find((s) => s.id === SECTION.custom && name(s.body, 0)[0] === "name");
+  printSections(path, bytes, all, named);
+  if (!named) {
+    console.log("  no name section (stripped): `make size-worker` lists functions from a named copy");
+    return;
+  }
+  const imports = all.find((s) => s.id === SECTION.import);
+  const names = functionNames(named.body);
+  const code = all.find((s) => s.id === SECTION.code).body;
+  const functions = functionSizes(code, imports ? importedFunctions(imports.body) : 0).map((f) => ({
+    ...f,
+    name: names.get(f.index) ?? `#${f.index}`,
+  }));
+  printLargest(functions, top);
+  printByOwner(functions, top);
+  printCopies(functions, Math.min(top, 20));
 }
 
 const args = process.argv.slice(2);
