@@ -47,6 +47,15 @@ function name(bytes, at) {
   return [new TextDecoder().decode(bytes.subarray(at, at + length)), at + length];
 }
 
+/** Past a table's or memory's limits: flags, minimum, and a maximum if flagged. */
+function skipLimits(body, at) {
+  let flags;
+  [flags, at] = leb(body, at);
+  [, at] = leb(body, at);
+  if (flags & 1) [, at] = leb(body, at);
+  return at;
+}
+
 /** How many functions are imported: they come first in the function index space. */
 function importedFunctions(body) {
   let [count, at] = leb(body, 0);
@@ -59,16 +68,9 @@ function importedFunctions(body) {
       functions++;
       [, at] = leb(body, at);
     } else if (kind === 1) {
-      at++; // element type
-      let flags;
-      [flags, at] = leb(body, at);
-      [, at] = leb(body, at);
-      if (flags & 1) [, at] = leb(body, at);
+      at = skipLimits(body, at + 1); // after the element type
     } else if (kind === 2) {
-      let flags;
-      [flags, at] = leb(body, at);
-      [, at] = leb(body, at);
-      if (flags & 1) [, at] = leb(body, at);
+      at = skipLimits(body, at);
     } else if (kind === 3) {
       at += 2; // value type, mutability
     } else if (kind === 4) {
