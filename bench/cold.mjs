@@ -30,6 +30,28 @@ const probes = {
     const t2 = performance.now();
     if (!p.requests?.length) throw new Error("no request in the preview");
     console.log(JSON.stringify({ preview: t2 - t1 }));`,
+  // The same preview in a process whose ICU is already up: the template's
+  // time zone is read through Intl.DateTimeFormat, and Node builds ICU's
+  // data on the first Intl object of the process (a Worker isolate in a
+  // running workerd, or a second Node thread, finds it built).
+  oursPreviewIntlWarm: `
+    const m = await import(${JSON.stringify(resolve(ROOT, "npm/node.js"))});
+    const t = m.templates().find((x) => x.id === "web-form");
+    const t0 = performance.now();
+    new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Paris" });
+    const t1 = performance.now();
+    const p = m.previewEvent(t.mapping, t.sample, "json", "loc_bench", 1795341600, null, null);
+    const t2 = performance.now();
+    if (!p.requests?.length) throw new Error("no request in the preview");
+    const { Worker } = await import("node:worker_threads");
+    const isolate = await new Promise((done, fail) => {
+      const probe = "const t = performance.now(); new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Paris' });" +
+        "require('node:worker_threads').parentPort.postMessage(performance.now() - t);";
+      // execArgv: [] so the probe is a script, not a module like this one.
+      new Worker(probe, { eval: true, execArgv: [] }).once("message", done).once("error", fail);
+    });
+    console.log(JSON.stringify({ intl: t1 - t0, preview: t2 - t1, intlSecondIsolate: isolate }));
+    process.exit(0);`,
   libphonenumber: `
     const t0 = performance.now();
     const m = await import(${JSON.stringify(resolve(ROOT, "node_modules/libphonenumber-js/max/index.js"))});
@@ -60,6 +82,7 @@ const medians = (list) => Object.fromEntries(Object.keys(list[0]).map((k) => [k,
 const ours = medians(runs.ours);
 const theirs = medians(runs.libphonenumber);
 const preview = medians(runs.oursPreview);
+const warm = medians(runs.oursPreviewIntlWarm);
 const version = JSON.parse(readFileSync(resolve(ROOT, "node_modules/libphonenumber-js/package.json"), "utf8")).version;
 const ms = (v) => `${v.toFixed(2).padStart(8)} ms`;
 console.log(`cold path in Node ${process.version}, median of ${RUNS} fresh processes each`);
@@ -68,3 +91,6 @@ console.log(`  import                           ${ms(ours.import)}         ${ms(
 console.log(`  first normalisation (FR mobile)  ${ms(ours.first)}         ${ms(theirs.first)}   ratio ${(ours.first / theirs.first).toFixed(2)}x`);
 console.log(`  then a number of another region  ${ms(ours.secondRegion)}         ${ms(theirs.secondRegion)}`);
 console.log(`  first full preview (web-form)    ${ms(preview.preview)}`);
+console.log(`    the process's first Intl object ${ms(warm.intl)}   (Node's ICU set-up, once per process; Intl alone, no wasm;`);
+console.log(`                                    ${ms(warm.intlSecondIsolate)}   in a second isolate of the same process)`);
+console.log(`    first full preview after it     ${ms(warm.preview)}   (the rest is mostly V8 compiling the wasm functions on first call)`);
