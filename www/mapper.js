@@ -31,6 +31,10 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
   const root = $("visual-mapping");
   let doc = null;
   let errors = [];
+  // The rows on screen by pointer, each with what it was drawn from: a row
+  // whose rule, errors and choices did not change is kept as it is, so a
+  // keystroke redraws only the rule it edits (and focus stays where it was).
+  let drawn = new Map();
 
   function write(next) {
     doc = next;
@@ -61,36 +65,60 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
       ? `The JSON does not parse (${broken.message}): the rows show its last good state; fix the JSON to edit them again.`
       : "";
     const body = $("mapper-rows");
-    body.replaceChildren();
-    if (!doc) return;
+    if (!doc) return body.replaceChildren();
     const lines = ruleLines(textarea.value);
-    for (const section of SECTIONS) {
+    const choices = targets();
+    const choicesKey = JSON.stringify(choices);
+    const kept = new Map();
+    const groups = SECTIONS.map((section) => {
+      const rows = (doc[section.key] ?? []).map((rule, index) => {
+        const pointer = `/${section.key}/${index}`;
+        const mine = errors.filter((e) => e.pointer === pointer || e.pointer.startsWith(`${pointer}/`)
+          || (!e.pointer && lineOf(lines, e.line)?.pointer === pointer));
+        const said = mine.map((e) => `line ${e.line}: ${e.message}`).join(" · ");
+        const key = JSON.stringify([rule, Boolean(broken), said, choicesKey]);
+        const row = drawn.get(pointer)?.key === key
+          ? drawn.get(pointer).row
+          : drawRow(section.key, rule, index, choices, Boolean(broken), said);
+        kept.set(pointer, { key, row });
+        return row;
+      });
+      const { group, head, add } = sectionGroup(section);
+      add.disabled = Boolean(broken);
+      place(group, [head, ...rows]);
+      return group;
+    });
+    place(body, groups);
+    drawn = kept;
+    drawUnread(broken);
+  }
+
+  /** A section's box and heading with its "add" button, made once and kept. */
+  const groups = new Map();
+  function sectionGroup(section) {
+    if (!groups.has(section.key)) {
       const group = el("div", undefined, "mapper-section");
       group.dataset.section = section.key;
       const head = el("div", undefined, "mapper-section-head");
       head.append(el("h4", section.title));
       const add = el("button", `+ Add ${section.key === "fields" ? "a field" : section.key.slice(0, -1)}`, "small");
       add.type = "button";
-      add.disabled = Boolean(broken);
       add.addEventListener("click", () => change(section.key, (doc[section.key] ?? []).length, section.blank()));
       head.append(add);
-      group.append(head);
-      (doc[section.key] ?? []).forEach((rule, index) => {
-        const row = drawRule(section.key, rule, index, targets(), change, Boolean(broken));
-        const pointer = `/${section.key}/${index}`;
-        const mine = errors.filter((e) => e.pointer === pointer || e.pointer.startsWith(`${pointer}/`)
-          || (!e.pointer && lineOf(lines, e.line)?.pointer === pointer));
-        if (mine.length) {
-          row.classList.add("invalid");
-          row.setAttribute("aria-invalid", "true");
-          const said = el("p", mine.map((e) => `line ${e.line}: ${e.message}`).join(" · "), "row-error");
-          row.append(said);
-        }
-        group.append(row);
-      });
-      body.append(group);
+      groups.set(section.key, { group, head, add });
     }
-    drawUnread(broken);
+    return groups.get(section.key);
+  }
+
+  /** One rule's row, flagged with what the preview said of it. */
+  function drawRow(section, rule, index, choices, locked, said) {
+    const row = drawRule(section, rule, index, choices, change, locked);
+    if (said) {
+      row.classList.add("invalid");
+      row.setAttribute("aria-invalid", "true");
+      row.append(el("p", said, "row-error"));
+    }
+    return row;
   }
 
   /** Payload fields no rule reads, offered as new rows. */
@@ -131,6 +159,19 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
       render();
     },
   };
+}
+
+/** Makes `parent`'s children exactly `nodes`, in order, touching only what
+ * changed: a node already in place stays (no relayout of unchanged rows). */
+function place(parent, nodes) {
+  const wanted = new Set(nodes);
+  nodes.forEach((node, i) => {
+    const here = parent.children[i];
+    if (here === node) return;
+    if (here && !wanted.has(here)) here.replaceWith(node);
+    else parent.insertBefore(node, here ?? null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
 }
 
 /** A target for a payload field nobody maps yet: a custom field of that key if the location has one. */

@@ -87,10 +87,15 @@ test("a row changed changes the JSON at once; the JSON changed redraws the rows"
   await rows().first().getByLabel("Condition path", { exact: true }).press("Tab");
   assert.deepEqual((await mappingJson()).fields[0].when, { path: "Courriel", exists: true });
 
+  // Only the rule the JSON edit touches is redrawn: the other rows stay the
+  // same elements (a half-typed box or an open list in them is not lost).
+  await rows().evaluateAll((all) => all.forEach((row) => { row.drawnBefore = true; }));
   const edited = await mappingJson();
   edited.fields[1].from = "tel";
   await page.fill("#mapping", JSON.stringify(edited, null, 2));
   assert.equal(await rows().nth(1).getByLabel("Path(s)", { exact: true }).inputValue(), "tel");
+  const kept = await rows().evaluateAll((all) => all.map((row) => row.drawnBefore === true));
+  assert.deepEqual(kept, edited.fields.map((_, i) => i !== 1), "every row but the edited one kept");
 });
 
 test("a broken rule is flagged at its row and at its line; broken JSON at the row of its line", async () => {
