@@ -8,6 +8,7 @@
 //! ```
 
 mod apply;
+mod compiled;
 pub mod dates;
 mod document;
 pub mod source;
@@ -23,6 +24,7 @@ pub use apply::{
     ApplyOptions, AppointmentDraft, ContactDraft, MappingOutcome, NoteDraft, Provenance, TaskDraft,
     Warning,
 };
+pub use compiled::compiled;
 pub use document::*;
 pub use source::{
     csv_rows, parse_payload, CsvRow, ParsedPayload, Payload, PayloadFormat, SourcePath,

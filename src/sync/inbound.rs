@@ -26,9 +26,10 @@ use crate::ghl::contacts::UpsertedContact;
 use crate::ghl::{build_request, Call, GhlError, GhlTarget};
 use crate::http::{url_path_and_query, HttpRequest, HttpResponse};
 use crate::mapping::{
-    builtin_template, ApplyOptions, Mapping, MappingOutcome, ParsedPayload, PayloadFormat,
+    builtin_template, compiled, ApplyOptions, Mapping, MappingOutcome, ParsedPayload, PayloadFormat,
 };
 use serde_json::Value;
+use std::rc::Rc;
 
 /// On a record the queue refused.
 const NOT_QUEUED: &str = "not queued yet: the queue refused it; the sender's retry queues it";
@@ -146,7 +147,7 @@ async fn load_mapping<W: World>(
     world: &W,
     record: &mut EventRecord,
     region: Option<&str>,
-) -> Result<Result<Mapping, String>, WorldError> {
+) -> Result<Result<Rc<Mapping>, String>, WorldError> {
     let source_id = record.source_id.clone();
     let text = match world.mapping_get(source_id.clone()).await? {
         Some(t) => {
@@ -161,15 +162,13 @@ async fn load_mapping<W: World>(
             builtin.map(|t| t.mapping.to_string()).unwrap_or_default()
         }
     };
-    Ok(Mapping::parse(&text)
-        .map(|m| m.with_default_phone_region(region))
-        .map_err(|errors| {
-            let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            format!(
-                "the mapping for `{source_id}` is invalid: {}",
-                all.join("; ")
-            )
-        }))
+    Ok(compiled(&text, region).map_err(|errors| {
+        let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        format!(
+            "the mapping for `{source_id}` is invalid: {}",
+            all.join("; ")
+        )
+    }))
 }
 
 async fn process<W: World>(
