@@ -29,6 +29,7 @@ use crate::mapping::{
     builtin_template, compiled, ApplyOptions, Mapping, MappingOutcome, ParsedPayload, PayloadFormat,
 };
 use serde_json::Value;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// On a record the queue refused.
@@ -149,17 +150,17 @@ async fn load_mapping<W: World>(
     region: Option<&str>,
 ) -> Result<Result<Rc<Mapping>, String>, WorldError> {
     let source_id = record.source_id.clone();
-    let text = match world.mapping_get(source_id.clone()).await? {
+    let text: Cow<str> = match world.mapping_get(source_id.clone()).await? {
         Some(t) => {
             record.mapping = Some(MappingUsed::Saved);
-            t
+            t.into()
         }
         None => {
             let builtin = builtin_template(&source_id).or_else(|| builtin_template("web-form"));
             record.mapping = builtin.map(|t| MappingUsed::Builtin {
                 template: t.id.to_string(),
             });
-            builtin.map(|t| t.mapping.to_string()).unwrap_or_default()
+            builtin.map_or("", |t| t.mapping).into()
         }
     };
     Ok(compiled(&text, region).map_err(|errors| {
