@@ -94,9 +94,9 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
   }
 
   /** A section's box and heading with its "add" button, made once and kept. */
-  const groups = new Map();
+  const sectionBoxes = new Map();
   function sectionGroup(section) {
-    if (!groups.has(section.key)) {
+    if (!sectionBoxes.has(section.key)) {
       const group = el("div", undefined, "mapper-section");
       group.dataset.section = section.key;
       const head = el("div", undefined, "mapper-section-head");
@@ -105,9 +105,9 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
       add.type = "button";
       add.addEventListener("click", () => change(section.key, (doc[section.key] ?? []).length, section.blank()));
       head.append(add);
-      groups.set(section.key, { group, head, add });
+      sectionBoxes.set(section.key, { group, head, add });
     }
-    return groups.get(section.key);
+    return sectionBoxes.get(section.key);
   }
 
   /** One rule's row, flagged with what the preview said of it. */
