@@ -1,35 +1,74 @@
 //! Reads JSON text (mappings allow comments and trailing commas) into a
-//! `Value`, and remembers where every value and key stands, so that an error
-//! at a JSON pointer (from [`super::from_value_located`] or a check) can name
-//! its line and column.
+//! `Value`, and says where a value or key stands, so that an error at a JSON
+//! pointer (from [`super::from_value_located`] or a check) can name its line
+//! and column. Positions are found only when an error asks: the text is read
+//! again and the pointer walked down it, so text that has no error (a
+//! mapping the Worker compiles, a preview's every keystroke) builds no index.
 
 use jsonc_parser::ast::{ObjectPropName, Value as Ast};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
 use serde_json::{Map, Number, Value};
-use std::collections::HashMap;
 
-/// Where the text's values and keys are.
+/// Where the text's values and keys are, found on demand.
 pub struct Positions {
     text: String,
-    /// Where each pointer (a key's ends in `#key`) starts in the text.
-    starts: HashMap<String, usize>,
+    dialect: Dialect,
 }
 
 impl Positions {
-    /// 1-based line and column (in characters) of the value at `pointer`, or of
-    /// its nearest ancestor that exists in the text.
+    /// 1-based line and column (in characters) of the value at `pointer` (of
+    /// the key itself when it ends in `#key`), or of its nearest ancestor that
+    /// exists in the text.
     pub fn line_column(&self, pointer: &str) -> (usize, usize) {
-        let mut p = pointer.to_string();
-        loop {
-            if let Some(&at) = self.starts.get(&p) {
-                return line_column_of(&self.text, at);
-            }
-            match p.rfind('/') {
-                Some(i) => p.truncate(i),
-                None => return (1, 1),
+        line_column_of(&self.text, self.start_of(pointer))
+    }
+
+    /// The byte where `pointer`'s value (or key) starts.
+    fn start_of(&self, pointer: &str) -> usize {
+        let collect = CollectOptions::default();
+        let Ok(Some(root)) =
+            parse_to_ast(&self.text, &collect, &options(self.dialect)).map(|p| p.value)
+        else {
+            return 0;
+        };
+        let (path, of_key) = match pointer.strip_suffix("#key") {
+            Some(path) => (path, true),
+            None => (pointer, false),
+        };
+        let mut node = &root;
+        let mut segments = path.split('/').skip(1).peekable();
+        while let Some(segment) = segments.next() {
+            let last = segments.peek().is_none();
+            match node {
+                Ast::Object(o) => {
+                    let key = unescape(segment);
+                    // A key given twice: the later one, which is the one read.
+                    let Some(prop) = o
+                        .properties
+                        .iter()
+                        .rev()
+                        .find(|p| prop_name(&p.name) == key)
+                    else {
+                        break;
+                    };
+                    if last && of_key {
+                        return prop.name.range().start;
+                    }
+                    node = &prop.value;
+                }
+                Ast::Array(a) => match segment
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| a.elements.get(i))
+                {
+                    Some(element) => node = element,
+                    None => break,
+                },
+                _ => break,
             }
         }
+        node.range().start
     }
 }
 
@@ -65,19 +104,11 @@ pub enum Dialect {
     Commented,
 }
 
-/// Reads `text`, or says where its syntax is wrong. `what` names the document
-/// in messages ("the mapping"), `example` shows an empty one what it should
-/// be like (`{"version": 1, "fields": [...]}`).
-pub fn parse(
-    text: &str,
-    dialect: Dialect,
-    what: &str,
-    example: &str,
-) -> Result<Parsed, SyntaxError> {
+fn options(dialect: Dialect) -> ParseOptions {
     let liberal = dialect == Dialect::Commented;
     // Comments and trailing commas help people; the other JSON5-ish liberties
     // (missing commas, single quotes, bare keys) would hide real typos.
-    let options = ParseOptions {
+    ParseOptions {
         allow_comments: liberal,
         allow_trailing_commas: liberal,
         allow_loose_object_property_names: false,
@@ -88,9 +119,20 @@ pub fn parse(
         allow_bare_decimal_point_numbers: false,
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
-    };
+    }
+}
+
+/// Reads `text`, or says where its syntax is wrong. `what` names the document
+/// in messages ("the mapping"), `example` shows an empty one what it should
+/// be like (`{"version": 1, "fields": [...]}`).
+pub fn parse(
+    text: &str,
+    dialect: Dialect,
+    what: &str,
+    example: &str,
+) -> Result<Parsed, SyntaxError> {
     let collect = CollectOptions::default();
-    let parsed = parse_to_ast(text, &collect, &options).map_err(|e| {
+    let parsed = parse_to_ast(text, &collect, &options(dialect)).map_err(|e| {
         let (line, column) = line_column_of(text, e.range().start);
         SyntaxError {
             line,
@@ -105,15 +147,14 @@ pub fn parse(
             message: format!("{what} is empty: it should be a JSON object like {example}"),
         });
     };
-    let mut positions = Positions {
-        text: text.to_string(),
-        starts: HashMap::new(),
-    };
     let mut repeated_key = None;
-    let value = convert(&root, String::new(), &mut positions, &mut repeated_key);
+    let value = convert(&root, &mut Vec::new(), &mut repeated_key);
     Ok(Parsed {
         value,
-        positions,
+        positions: Positions {
+            text: text.to_string(),
+            dialect,
+        },
         repeated_key,
     })
 }
@@ -128,13 +169,38 @@ pub fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 
-fn convert(
-    node: &Ast,
-    pointer: String,
-    positions: &mut Positions,
+fn prop_name<'t>(name: &'t ObjectPropName) -> &'t str {
+    match name {
+        ObjectPropName::String(s) => &s.value,
+        ObjectPropName::Word(w) => w.value,
+    }
+}
+
+/// One step from the root to the value being read: a key or an index.
+enum Step<'t> {
+    Key(&'t str),
+    Index(usize),
+}
+
+/// The pointer of `path`, then `key`: only written for a key given twice.
+fn pointer_of(path: &[Step], key: &str) -> String {
+    let mut pointer = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => pointer.push_str(&format!("/{}", escape(k))),
+            Step::Index(i) => pointer.push_str(&format!("/{i}")),
+        }
+    }
+    pointer + "/" + &escape(key)
+}
+
+/// The AST as a `Value`; `path` is where `node` is, for the pointer of the
+/// first key given twice.
+fn convert<'t>(
+    node: &'t Ast,
+    path: &mut Vec<Step<'t>>,
     repeated_key: &mut Option<String>,
 ) -> Value {
-    positions.starts.insert(pointer.clone(), node.range().start);
     match node {
         Ast::StringLit(s) => Value::String(s.value.to_string()),
         Ast::NumberLit(n) => n.value.parse::<Number>().map_or(Value::Null, Value::Number),
@@ -144,25 +210,23 @@ fn convert(
             a.elements
                 .iter()
                 .enumerate()
-                .map(|(i, el)| convert(el, format!("{pointer}/{i}"), positions, repeated_key))
+                .map(|(i, element)| {
+                    path.push(Step::Index(i));
+                    let value = convert(element, path, repeated_key);
+                    path.pop();
+                    value
+                })
                 .collect(),
         ),
         Ast::Object(o) => {
             let mut map = Map::new();
             for prop in &o.properties {
-                let key = match &prop.name {
-                    ObjectPropName::String(s) => s.value.to_string(),
-                    ObjectPropName::Word(w) => w.value.to_string(),
-                };
-                let child = format!("{pointer}/{}", escape(&key));
-                // An error about a key itself points at the key.
-                let key_pointer = format!("{child}#key");
-                positions
-                    .starts
-                    .insert(key_pointer, prop.name.range().start);
-                let value = convert(&prop.value, child.clone(), positions, repeated_key);
-                if map.insert(key, value).is_some() && repeated_key.is_none() {
-                    *repeated_key = Some(child);
+                let key = prop_name(&prop.name);
+                path.push(Step::Key(key));
+                let value = convert(&prop.value, path, repeated_key);
+                path.pop();
+                if map.insert(key.to_string(), value).is_some() && repeated_key.is_none() {
+                    *repeated_key = Some(pointer_of(path, key));
                 }
             }
             Value::Object(map)
@@ -197,6 +261,19 @@ mod tests {
         assert_eq!(parsed.value["a"]["b"], 2);
         let parsed = parse(r#"{"a": {"b": 1}, "b": 1}"#, Dialect::Json, "it", "{}").unwrap();
         assert_eq!(parsed.repeated_key, None);
+    }
+
+    #[test]
+    fn a_repeated_key_is_placed_at_its_second_time_and_escaped_keys_are_found() {
+        let text = "{\"a/b\": {\"c\": 1,\n  \"c\": [true, {\"d~\": 2}]}}";
+        let parsed = parse(text, Dialect::Json, "it", "{}").unwrap();
+        let pointer = parsed.repeated_key.unwrap();
+        assert_eq!(pointer, "/a~1b/c");
+        let pos = &parsed.positions;
+        assert_eq!(pos.line_column(&format!("{pointer}#key")), (2, 3));
+        assert_eq!(pos.line_column("/a~1b/c/1/d~0"), (2, 22));
+        assert_eq!(pos.line_column("/a~1b/c/9"), (2, 8), "past the list: the list");
+        assert_eq!(pos.line_column(""), (1, 1));
     }
 
     #[test]
