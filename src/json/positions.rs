@@ -21,55 +21,64 @@ impl Positions {
     /// the key itself when it ends in `#key`), or of its nearest ancestor that
     /// exists in the text.
     pub fn line_column(&self, pointer: &str) -> (usize, usize) {
-        line_column_of(&self.text, self.start_of(pointer))
+        self.line_columns([pointer])[0]
     }
 
-    /// The byte where `pointer`'s value (or key) starts.
-    fn start_of(&self, pointer: &str) -> usize {
+    /// [`Self::line_column`] of each pointer, the text read once for all.
+    pub fn line_columns<'p>(
+        &self,
+        pointers: impl IntoIterator<Item = &'p str>,
+    ) -> Vec<(usize, usize)> {
         let collect = CollectOptions::default();
-        let Ok(Some(root)) =
-            parse_to_ast(&self.text, &collect, &options(self.dialect)).map(|p| p.value)
-        else {
-            return 0;
-        };
-        let (path, of_key) = match pointer.strip_suffix("#key") {
-            Some(path) => (path, true),
-            None => (pointer, false),
-        };
-        let mut node = &root;
-        let mut segments = path.split('/').skip(1).peekable();
-        while let Some(segment) = segments.next() {
-            let last = segments.peek().is_none();
-            match node {
-                Ast::Object(o) => {
-                    let key = unescape(segment);
-                    // A key given twice: the later one, which is the one read.
-                    let Some(prop) = o
-                        .properties
-                        .iter()
-                        .rev()
-                        .find(|p| prop_name(&p.name) == key)
-                    else {
-                        break;
-                    };
-                    if last && of_key {
-                        return prop.name.range().start;
-                    }
-                    node = &prop.value;
-                }
-                Ast::Array(a) => match segment
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| a.elements.get(i))
-                {
-                    Some(element) => node = element,
-                    None => break,
-                },
-                _ => break,
-            }
-        }
-        node.range().start
+        let parsed = parse_to_ast(&self.text, &collect, &options(self.dialect));
+        let root = parsed.ok().and_then(|p| p.value);
+        pointers
+            .into_iter()
+            .map(|pointer| root.as_ref().map_or(0, |root| start_of(root, pointer)))
+            .map(|at| line_column_of(&self.text, at))
+            .collect()
     }
+}
+
+/// The byte where `pointer`'s value (or key) starts in the text of `root`.
+fn start_of(root: &Ast, pointer: &str) -> usize {
+    let (path, of_key) = match pointer.strip_suffix("#key") {
+        Some(path) => (path, true),
+        None => (pointer, false),
+    };
+    let mut node = root;
+    let mut segments = path.split('/').skip(1).peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        match node {
+            Ast::Object(o) => {
+                let key = unescape(segment);
+                // A key given twice: the later one, which is the one read.
+                let Some(prop) = o
+                    .properties
+                    .iter()
+                    .rev()
+                    .find(|p| prop_name(&p.name) == key)
+                else {
+                    break;
+                };
+                if last && of_key {
+                    return prop.name.range().start;
+                }
+                node = &prop.value;
+            }
+            Ast::Array(a) => match segment
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| a.elements.get(i))
+            {
+                Some(element) => node = element,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    node.range().start
 }
 
 pub fn line_column_of(text: &str, byte: usize) -> (usize, usize) {
@@ -272,7 +281,11 @@ mod tests {
         let pos = &parsed.positions;
         assert_eq!(pos.line_column(&format!("{pointer}#key")), (2, 3));
         assert_eq!(pos.line_column("/a~1b/c/1/d~0"), (2, 22));
-        assert_eq!(pos.line_column("/a~1b/c/9"), (2, 8), "past the list: the list");
+        assert_eq!(
+            pos.line_column("/a~1b/c/9"),
+            (2, 8),
+            "past the list: the list"
+        );
         assert_eq!(pos.line_column(""), (1, 1));
     }
 

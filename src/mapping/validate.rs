@@ -222,12 +222,7 @@ impl Mapping {
             )]);
         }
         let doc = read_doc(parsed.value, parsed.repeated_key, places).map_err(|e| vec![e])?;
-        Mapping::check(doc).map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|(pointer, message)| place(places, pointer, message))
-                .collect()
-        })
+        Mapping::check(doc).map_err(|errors| place_all(places, errors))
     }
 
     /// Checks a document built in code (templates, tests).
@@ -614,20 +609,36 @@ fn read_doc(
 }
 
 fn place(positions: &Positions, pointer: String, message: String) -> MappingError {
-    let key_pointer = format!("{pointer}#key");
-    let about_a_key =
-        message.contains("is not a setting here") || message.contains("is given twice here");
-    let (line, column) = if about_a_key {
-        positions.line_column(&key_pointer)
-    } else {
-        positions.line_column(&pointer)
-    };
-    MappingError {
-        pointer,
-        line,
-        column,
-        message,
-    }
+    let mut placed = place_all(positions, vec![(pointer, message)]);
+    placed.remove(0)
+}
+
+/// Each `(pointer, message)` at its line and column, the text read once.
+fn place_all(positions: &Positions, errors: Vec<(String, String)>) -> Vec<MappingError> {
+    // An error about a key itself points at the key, not its value.
+    let located: Vec<String> = errors
+        .iter()
+        .map(|(pointer, message)| {
+            let about_a_key = message.contains("is not a setting here")
+                || message.contains("is given twice here");
+            if about_a_key {
+                format!("{pointer}#key")
+            } else {
+                pointer.clone()
+            }
+        })
+        .collect();
+    let places = positions.line_columns(located.iter().map(String::as_str));
+    errors
+        .into_iter()
+        .zip(places)
+        .map(|((pointer, message), (line, column))| MappingError {
+            pointer,
+            line,
+            column,
+            message,
+        })
+        .collect()
 }
 
 /// serde's messages, said for people.
