@@ -159,7 +159,7 @@ export class CompiledMapping {
   /** Throws an Error listing every problem with its line. */
   constructor(text: string);
   apply(payload: string, format: PayloadFormat, sourceId: string, eventId: string | null | undefined, nowUnix: number): MappingOutcome & { idempotencyKey: string };
-  /** The Worker's work per event (keys included, no provenance): returns only the number of warnings and errors. */
+  /** The Worker's work per event, no provenance: the webhook route's idempotency key, then the consumer's mapping (`mapCount`). Returns only the number of warnings and errors. */
   applyCount(payload: string, format: PayloadFormat, nowUnix: number): number;
   /** The mapping alone (parse and apply, no idempotency key, no provenance): the count as `applyCount`. */
   mapCount(payload: string, format: PayloadFormat, nowUnix: number): number;

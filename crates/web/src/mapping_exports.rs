@@ -170,19 +170,22 @@ impl CompiledMapping {
         })
     }
 
-    /// The work the Worker does per event (the keys included, no provenance),
-    /// but returns only the number of warnings and errors: for benchmarks and
-    /// bulk checks where building a JS object per event would dominate.
+    /// The work the Worker does per event, no provenance: the webhook route's
+    /// idempotency key (the payload parsed into a map, written canonically and
+    /// hashed), then the consumer's mapping ([`Self::map_count`]). Returns only
+    /// the number of warnings and errors: for benchmarks and bulk checks where
+    /// building a JS object per event would dominate.
     #[wasm_bindgen(js_name = applyCount)]
     pub fn apply_count(&self, payload: &str, format: &str, now_unix: f64) -> Result<u32, JsError> {
-        let (payload, outcome) = self.run(payload, format, now_unix, false)?;
-        let _key = idempotency_key("count", None, &payload);
-        Ok((outcome.warnings.len() + outcome.errors.len()) as u32)
+        let parsed =
+            parse_payload(payload, format_of(format)?).map_err(|e| JsError::new(&e.to_string()))?;
+        let _key = idempotency_key("count", None, &parsed);
+        self.map_count(payload, format, now_unix)
     }
 
     /// The mapping alone: parse and apply (identity keys included), no
-    /// idempotency key and no provenance. What a JSONata expression does, for
-    /// comparisons.
+    /// idempotency key and no provenance, as the Worker's consumer runs it.
+    /// What a JSONata expression does, for comparisons.
     #[wasm_bindgen(js_name = mapCount)]
     pub fn map_count(&self, payload: &str, format: &str, now_unix: f64) -> Result<u32, JsError> {
         // As the Worker reads an event: a JSON object stays a list of fields.
