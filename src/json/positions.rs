@@ -17,14 +17,9 @@ pub struct Positions {
 }
 
 impl Positions {
-    /// 1-based line and column (in characters) of the value at `pointer` (of
-    /// the key itself when it ends in `#key`), or of its nearest ancestor that
-    /// exists in the text.
-    pub fn line_column(&self, pointer: &str) -> (usize, usize) {
-        self.line_columns([pointer])[0]
-    }
-
-    /// [`Self::line_column`] of each pointer, the text read once for all.
+    /// 1-based line and column (in characters) of the value at each pointer
+    /// (of the key itself when it ends in `#key`), or of its nearest ancestor
+    /// that exists in the text; the text is read once for all.
     pub fn line_columns<'p>(
         &self,
         pointers: impl IntoIterator<Item = &'p str>,
@@ -246,6 +241,13 @@ fn convert<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Positions {
+        /// One pointer's place.
+        fn line_column(&self, pointer: &str) -> (usize, usize) {
+            self.line_columns([pointer])[0]
+        }
+    }
 
     #[test]
     fn pointers_map_to_lines_and_columns() {
