@@ -32,9 +32,11 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
   let doc = null;
   let errors = [];
   // The rows on screen by pointer, each with what it was drawn from: a row
-  // whose rule, errors and choices did not change is kept as it is, so a
-  // keystroke redraws only the rule it edits (and focus stays where it was).
+  // whose rule and errors did not change is kept as it is, so a keystroke
+  // redraws only the rule it edits (and focus stays where it was). New field
+  // choices (the location's custom fields loaded) redraw every row.
   let drawn = new Map();
+  let drawnChoices = null;
 
   function write(next) {
     doc = next;
@@ -69,6 +71,8 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
     const lines = ruleLines(textarea.value);
     const choices = targets();
     const choicesKey = JSON.stringify(choices);
+    if (choicesKey !== drawnChoices) drawn = new Map();
+    drawnChoices = choicesKey;
     const kept = new Map();
     const groups = SECTIONS.map((section) => {
       const rows = (doc[section.key] ?? []).map((rule, index) => {
@@ -76,7 +80,7 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
         const mine = errors.filter((e) => e.pointer === pointer || e.pointer.startsWith(`${pointer}/`)
           || (!e.pointer && lineOf(lines, e.line)?.pointer === pointer));
         const said = mine.map((e) => `line ${e.line}: ${e.message}`).join(" · ");
-        const key = JSON.stringify([rule, Boolean(broken), said, choicesKey]);
+        const key = JSON.stringify([rule, Boolean(broken), said]);
         const row = drawn.get(pointer)?.key === key
           ? drawn.get(pointer).row
           : drawRow(section.key, rule, index, choices, Boolean(broken), said);
