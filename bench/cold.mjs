@@ -32,8 +32,9 @@ const probes = {
     console.log(JSON.stringify({ preview: t2 - t1 }));`,
   // The same preview in a process whose ICU is already up: the template's
   // time zone is read through Intl.DateTimeFormat, and Node builds ICU's
-  // data on the first Intl object of the process (a Worker isolate in a
-  // running workerd, or a second Node thread, finds it built).
+  // data on the first Intl object of the process (a second Node thread finds
+  // it built, measured below; a new isolate in a running workerd should too,
+  // not measured there).
   oursPreviewIntlWarm: `
     const m = await import(${JSON.stringify(resolve(ROOT, "npm/node.js"))});
     const t = m.templates().find((x) => x.id === "web-form");
