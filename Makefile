@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping size-worker bench-page bench-storage bench-console load clean
+.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping size-worker bench-page bench-storage bench-console bench-attempt load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
@@ -16,6 +16,7 @@ help:
 	@echo "make size-worker - where the Worker's wasm bytes go (sections, functions, crates)"
 	@echo "make bench-page - the tester in Chromium: keystroke to preview, a 10,000-row CSV"
 	@echo "make bench-storage - one location's storage after 10,000 and 20,000 events, retention"
+	@echo "make bench-attempt - one queued lead's cost to the consumer (BASELINE=another build to compare)"
 	@echo "make bench-console - the console's first screen: 50 locations, then 10,000 events each"
 	@echo "make load  - load and fault run: Worker + sandbox, webhooks/s, latency, exactly-once, backfill"
 
@@ -86,6 +87,11 @@ bench-storage: build
 # The console's first screen: 50 locations, then 10,000 stored events each.
 bench-console: build
 	node bench/console.mjs
+
+# One queued lead's cost to the consumer, one lead at a time (BASELINE: another
+# build's crates/worker/build, run in turns beside this one, with ratios).
+bench-attempt: build
+	node bench/attempt.mjs
 
 # The load and fault run against the sandbox (minutes; EVENTS, CONCURRENCY, BACKFILL).
 load: build

@@ -141,12 +141,12 @@ async function startStackOnce(extraVars, options) {
 /**
  * A private copy of the Worker for one test run: wrangler.toml without its
  * `[build]` section (the bundle is built once by `make test`) pointing at a copy
- * of the bundle and the page. Nothing the run uses changes under it when the
+ * of the bundle (`buildDir`: another build's, for a benchmark's baseline) and the page. Nothing the run uses changes under it when the
  * sources are edited or rebuilt meanwhile.
  */
-function testConfig({ withoutQueue = false } = {}) {
+function testConfig({ withoutQueue = false, buildDir = join(ROOT, "crates/worker/build") } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "ghl-bridge-worker-"));
-  cpSync(join(ROOT, "crates/worker/build"), join(dir, "build"), { recursive: true });
+  cpSync(buildDir, join(dir, "build"), { recursive: true });
   cpSync(join(ROOT, "www"), join(dir, "www"), { recursive: true });
   const out = [];
   let skipping = false;

@@ -1,31 +1,29 @@
 //! The queue consumer: each message is one attempt of the core pipeline
-//! (inbound, or sync back for GHL events); what it came to says whether to
-//! ack the message or put it back with a delay. The Worker's own trouble
+//! (inbound, or sync back for GHL events), run inside the location's Durable
+//! Object (see `attempt`); what it came to says whether to ack the message
+//! or put it back with a delay. The Worker's own trouble
 //! (storage, a binding) retries the message, never drops it. A batch runs in
 //! one lane per location, side by side; one log line per batch says how long
 //! each lane took (the batch ends with its slowest lane). The live and the
 //! paced queue (see core `EventQueue`) both come here; a live message held
 //! back for later moves to the paced one.
 
-use crate::config::Config;
-use crate::world::WorkerWorld;
+use crate::attempt::AttemptAsked;
+use crate::store_client::StoreClient;
+use crate::world::enqueue;
 use futures_util::future::join_all;
-use ghl_bridge::sync::{
-    inbound, lanes_by_location, sync_back, Disposition, EventQueue, LocationSettings, QueuedEvent,
-    QueuedKind, Run, World,
-};
+use ghl_bridge::sync::{lanes_by_location, EventQueue, QueuedEvent};
 use serde_json::{json, Value};
 use worker::{
     console_log, Env, Message, MessageBatch, MessageExt, QueueRetryOptionsBuilder, Result,
 };
 
 pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
-    let cfg = Config::from_env(env);
     let started = now_ms();
     let queue_name = batch.queue();
     let queue = queue_named(&queue_name);
     let lanes = lanes_by_location(batch.messages()?, |m| m.body().location.as_str());
-    let took = join_all(lanes.iter().map(|lane| run_lane(lane, queue, env, &cfg))).await;
+    let took = join_all(lanes.iter().map(|lane| run_lane(lane, queue, env))).await;
     let lanes: Vec<Value> = lanes
         .iter()
         .zip(took)
@@ -62,81 +60,47 @@ fn queue_named(name: &str) -> EventQueue {
 /// so without a bound the other locations' live leads wait for it.
 const LANE_TIME_MS: u64 = 1_000;
 
-/// One location's messages, one after another, with its store and settings
-/// read once for them all; those left when the lane's time is up go back to
-/// the queue unattempted, and the one running then waits for the budget no
-/// longer than that. Answers how long the lane took, in ms.
-async fn run_lane(
-    lane: &[Message<QueuedEvent>],
-    queue: EventQueue,
-    env: &Env,
-    cfg: &Config,
-) -> u64 {
+/// One location's messages, one after another, each attempted inside the
+/// location's Durable Object; those left when the lane's time is up go back
+/// to the queue unattempted, and the one running then waits for the budget
+/// no longer than that. Answers how long the lane took, in ms.
+async fn run_lane(lane: &[Message<QueuedEvent>], queue: EventQueue, env: &Env) -> u64 {
     let started = now_ms();
-    let deadline = started + LANE_TIME_MS;
-    let location = &lane[0].body().location;
-    match lane_world(env, cfg, location).await {
-        Ok((world, settings)) => {
-            world.wait_until(deadline);
+    let deadline_ms = started + LANE_TIME_MS;
+    match StoreClient::for_location(env, &lane[0].body().location) {
+        Ok(store) => {
             for message in lane {
-                if now_ms() > deadline {
-                    put_back(message, queue, &world, 1).await;
+                if now_ms() > deadline_ms {
+                    put_back(message, queue, env, 1).await;
                     continue;
                 }
-                handle(message, queue, &world, &settings).await;
+                handle(message, queue, env, &store, deadline_ms).await;
             }
         }
-        Err(why) => lane.iter().for_each(|m| failed(m, &why)),
+        Err(why) => lane.iter().for_each(|m| failed(m, &why.to_string())),
     }
     now_ms() - started
-}
-
-/// The location's world and settings, which every message of its lane uses.
-async fn lane_world<'a>(
-    env: &'a Env,
-    cfg: &Config,
-    location: &str,
-) -> std::result::Result<(WorkerWorld<'a>, LocationSettings), String> {
-    let world = WorkerWorld::for_location(env, location).map_err(|e| e.to_string())?;
-    let settings = world
-        .settings(cfg, location)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((world, settings))
 }
 
 /// One message: its attempt, then ack or put back.
 async fn handle(
     message: &Message<QueuedEvent>,
     queue: EventQueue,
-    world: &WorkerWorld<'_>,
-    settings: &LocationSettings,
+    env: &Env,
+    store: &StoreClient,
+    deadline_ms: u64,
 ) {
-    let event = message.body();
-    // One log line per attempt, naming its event.
-    let ran = match event.kind {
-        QueuedKind::Inbound => inbound::run(world, settings, &event.key)
-            .await
-            .map(|run| logged(run, |r, s| json!({"event": r.key, "source": r.source_id,
-                "attempt": r.attempts, "outcome": s.outcome, "contactId": r.contact_id, "detail": s.detail}))),
-        QueuedKind::Ghl => sync_back::run(world, settings, &event.key)
-            .await
-            .map(|run| logged(run, |e, s| json!({"ghlEvent": e.webhook_id, "type": e.event_type,
-                "contactId": e.contact_id, "outcome": s.outcome, "detail": s.detail}))),
+    let asked = AttemptAsked {
+        event: message.body().clone(),
+        deadline_ms,
     };
-    match ran {
-        Ok((disposition, line)) => {
-            let mut line = line.unwrap_or_else(|| json!({"outcome": "skipped"}));
-            line["level"] = json!("info");
-            if line.get("ghlEvent").is_none() {
-                line["event"] = json!(event.key);
-            }
-            console_log!("{line}");
-            match disposition {
-                Disposition::Ack => message.ack(),
-                Disposition::RetryAfterSeconds(delay) => {
-                    put_back(message, queue, world, delay).await
-                }
+    match store.attempt(&asked).await {
+        Ok(attempted) => {
+            // One log line per attempt, naming its event.
+            console_log!("{}", attempted.line);
+            match attempted.retry_after_seconds {
+                None => message.ack(),
+                Some(delay) => put_back(message, queue, env, delay).await,
             }
         }
         Err(e) => failed(message, &e.to_string()),
@@ -157,30 +121,12 @@ fn log_error(message: &Message<QueuedEvent>, why: &str) {
     );
 }
 
-/// The message's disposition, and the attempt's log line if one ran.
-fn logged<T>(
-    run: Run<T>,
-    line: impl Fn(&T, &ghl_bridge::sync::Settled) -> Value,
-) -> (Disposition, Option<Value>) {
-    let disposition = run.disposition();
-    match run {
-        Run::Attempted(record, settled) => (disposition, Some(line(&record, &settled))),
-        Run::Skipped => (disposition, None),
-        Run::HeldElsewhere => (disposition, Some(json!({"outcome": "heldElsewhere"}))),
-    }
-}
-
 /// Puts a message back for `delay_seconds`: on the queue the core says
 /// (moved by sending it there anew, then acking this one; if that send fails,
 /// retried where it is), so a busy location's returns leave the live queue.
-async fn put_back(
-    message: &Message<QueuedEvent>,
-    from: EventQueue,
-    world: &WorkerWorld<'_>,
-    delay_seconds: u32,
-) {
+async fn put_back(message: &Message<QueuedEvent>, from: EventQueue, env: &Env, delay_seconds: u32) {
     if let Some(moved) = message.body().moved_off(from, delay_seconds) {
-        match world.enqueue(moved).await {
+        match enqueue(env, moved).await {
             Ok(()) => return message.ack(),
             Err(e) => log_error(message, &e.to_string()),
         }

@@ -1,14 +1,16 @@
 //! The location's Durable Object: its state in SQLite tables, one instance per
 //! GHL location. `fetch` reads one protocol request (core `sync::protocol`)
-//! and dispatches it; the rules each operation applies (claim, replay, stale,
+//! and dispatches it, or runs one attempt of a queued event (`attempt`), whose
+//! store operations are then calls to the same handlers; the rules each operation applies (claim, replay, stale,
 //! echo, budget, retention) are the core's. SQL calls are synchronous, so an
 //! operation runs with no other request in between: two racing deliveries of
 //! one event cannot both be accepted. Only the OAuth refresh awaits (single
 //! flight, below). A daily alarm applies retention.
 
+use crate::attempt::AttemptAsked;
 use crate::config::Config;
-use crate::respond::{json_error, json_text};
-use crate::store_client::StoreClient;
+use crate::respond::{json_error, json_ok, json_text};
+use crate::store_client::{StoreClient, ATTEMPT_PATH};
 use ghl_bridge::admin_api::{
     EventRecord, EventStatus, GhlEventEntry, GhlOutcome, OutboundState, StorageReport, Swept,
     STALE_AFTER_MS,
@@ -141,6 +143,10 @@ impl DurableObject for BridgeStore {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let text = req.text().await?;
+        self.ensure_alarm().await?;
+        if req.path() == ATTEMPT_PATH {
+            return self.attempt(&text).await;
+        }
         let request: StoreRequest = match json::read(&text) {
             Ok(r) => r,
             Err(e) => {
@@ -152,7 +158,6 @@ impl DurableObject for BridgeStore {
             }
         };
         let name = request.name();
-        self.ensure_alarm().await?;
         match dispatch(self, request).await {
             Ok(answer) => json_text(answer),
             Err(e) => json_error(500, "store_failed", &format!("{name}: {e}")),
@@ -171,6 +176,20 @@ impl DurableObject for BridgeStore {
         let now = worker::Date::now().as_millis();
         self.state.storage().set_alarm(next_run(now) as i64).await?;
         Response::ok("retained")
+    }
+}
+
+impl BridgeStore {
+    /// Runs the attempt the consumer asked for (see `attempt`).
+    async fn attempt(&self, text: &str) -> Result<Response> {
+        let asked: AttemptAsked = match json::read(text) {
+            Ok(asked) => asked,
+            Err(e) => return json_error(400, "bad_attempt", &format!("unreadable request: {e}")),
+        };
+        match crate::attempt::run(self, &self.env, asked).await {
+            Ok(attempted) => json_ok(&attempted),
+            Err(e) => json_error(500, "attempt_failed", &e.to_string()),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! before this code runs, so `/` never reaches it.
 
 mod admin;
+mod attempt;
 mod auth;
 mod config;
 mod consumer;

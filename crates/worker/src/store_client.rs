@@ -1,6 +1,9 @@
-//! The client side of the location store's protocol: each request is sent to
-//! the location's Durable Object as JSON and its typed answer read back.
+//! The client side of the location's Durable Object: each protocol request is
+//! sent to it as JSON and its answer's text read back; a queued event is sent
+//! to it to be attempted there (see `attempt`).
 
+use crate::attempt::{AttemptAsked, Attempted};
+use ghl_bridge::json;
 use ghl_bridge::sync::protocol::{Exchange, StoreRequest, StoreTransport, WorldError};
 use worker::{Env, Method, Request, RequestInit};
 
@@ -8,12 +11,49 @@ pub struct StoreClient {
     stub: worker::Stub,
 }
 
+/// The Durable Object's two doors: the store protocol, and attempts.
+const PROTOCOL_URL: &str = "https://store/";
+pub const ATTEMPT_PATH: &str = "/attempt";
+
 impl StoreClient {
     pub fn for_location(env: &Env, location_id: &str) -> worker::Result<StoreClient> {
         let ns = env.durable_object("BRIDGE_STORE")?;
         Ok(StoreClient {
             stub: ns.id_from_name(location_id)?.get_stub()?,
         })
+    }
+
+    /// Runs one attempt of a queued event inside the location's Durable
+    /// Object, where each of the pipeline's store operations is a call
+    /// rather than a request of its own.
+    pub async fn attempt(&self, asked: &AttemptAsked) -> Result<Attempted, WorldError> {
+        let body = serde_json::to_string(asked)?;
+        let url = format!("https://store{ATTEMPT_PATH}");
+        let text = self.post("attempt", &url, body).await?;
+        json::read(&text).map_err(|e| fail("attempt", e))
+    }
+
+    /// `body` POSTed to the Durable Object; the answer's text, or why not.
+    async fn post(&self, name: &str, url: &str, body: String) -> Result<String, WorldError> {
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(body.into()));
+        let req = Request::new_with_init(url, &init).map_err(|e| fail(name, e))?;
+        let mut res = self
+            .stub
+            .fetch_with_request(req)
+            .await
+            .map_err(|e| fail(name, e))?;
+        let text = res.text().await.map_err(|e| fail(name, e))?;
+        if res.status_code() != 200 {
+            // The store's `{"error": {"message"}}`, read without a type
+            // of its own (the Worker only writes `ApiError`s).
+            let why = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|e| Some(e["error"]["message"].as_str()?.to_string()))
+                .unwrap_or(text);
+            return Err(fail(name, why));
+        }
+        Ok(text)
     }
 }
 
@@ -27,25 +67,7 @@ impl StoreTransport for StoreClient {
         let name = request.name();
         Box::pin(async move {
             let body = serde_json::to_string(&request)?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post).with_body(Some(body.into()));
-            let req = Request::new_with_init("https://store/", &init).map_err(|e| fail(name, e))?;
-            let mut res = self
-                .stub
-                .fetch_with_request(req)
-                .await
-                .map_err(|e| fail(name, e))?;
-            let text = res.text().await.map_err(|e| fail(name, e))?;
-            if res.status_code() != 200 {
-                // The store's `{"error": {"message"}}`, read without a type
-                // of its own (the Worker only writes `ApiError`s).
-                let why = serde_json::from_str::<serde_json::Value>(&text)
-                    .ok()
-                    .and_then(|e| Some(e["error"]["message"].as_str()?.to_string()))
-                    .unwrap_or(text);
-                return Err(fail(name, why));
-            }
-            Ok(text)
+            self.post(name, PROTOCOL_URL, body).await
         })
     }
 }

@@ -1,11 +1,14 @@
 //! The core pipeline's world, made of workers-rs: the location's Durable
-//! Object, `fetch`, the clock, `Math.random`, timers and the queue.
+//! Object, `fetch`, the clock, `Math.random`, timers and the queue. Routes
+//! reach the location's store by a request to its Durable Object; an attempt
+//! runs inside that Durable Object (see `attempt`) and reaches it by a call.
 
 use crate::config::Config;
+use crate::durable::BridgeStore;
 use crate::ghl_http;
 use crate::store_client::StoreClient;
 use ghl_bridge::http::{HttpRequest, HttpResponse};
-use ghl_bridge::sync::protocol::{Exchange, StoreRequest, StoreTransport, WorldError};
+use ghl_bridge::sync::protocol::{dispatch, Exchange, StoreRequest, StoreTransport, WorldError};
 use ghl_bridge::sync::{location, EventQueue, LocationSettings, QueuedEvent, World};
 use std::cell::Cell;
 use worker::{Env, MessageBuilder};
@@ -16,18 +19,35 @@ const PACED_QUEUE: &str = "PACED_EVENTS";
 
 pub struct WorkerWorld<'a> {
     env: &'a Env,
-    store: StoreClient,
+    store: OwnStore<'a>,
     /// When the consumer's lane for this location ends (Unix ms), if it is one.
     wait_deadline: Cell<Option<u64>>,
+}
+
+/// How the world reaches its location's store.
+enum OwnStore<'a> {
+    /// From a route: a request to the location's Durable Object.
+    Remote(StoreClient),
+    /// From inside that Durable Object: a call, with nothing sent.
+    Local(&'a BridgeStore),
 }
 
 impl WorkerWorld<'_> {
     pub fn for_location<'a>(env: &'a Env, location_id: &str) -> worker::Result<WorkerWorld<'a>> {
         Ok(WorkerWorld {
             env,
-            store: StoreClient::for_location(env, location_id)?,
+            store: OwnStore::Remote(StoreClient::for_location(env, location_id)?),
             wait_deadline: Cell::new(None),
         })
+    }
+
+    /// The world of an attempt running inside `store`, the location's Durable Object.
+    pub fn inside<'a>(env: &'a Env, store: &'a BridgeStore) -> WorkerWorld<'a> {
+        WorkerWorld {
+            env,
+            store: OwnStore::Local(store),
+            wait_deadline: Cell::new(None),
+        }
     }
 
     /// Attempts in this world wait for the call budget until `deadline_ms` at most.
@@ -55,7 +75,10 @@ impl WorkerWorld<'_> {
 
 impl StoreTransport for WorkerWorld<'_> {
     fn exchange(&self, request: StoreRequest) -> Exchange<'_> {
-        self.store.exchange(request)
+        match &self.store {
+            OwnStore::Remote(client) => client.exchange(request),
+            OwnStore::Local(store) => Box::pin(dispatch(*store, request)),
+        }
     }
 }
 
@@ -87,20 +110,22 @@ impl World for WorkerWorld<'_> {
     }
 
     async fn enqueue(&self, event: QueuedEvent) -> Result<(), WorldError> {
-        let queue = match event.queue() {
-            EventQueue::Live => self.env.queue(LIVE_QUEUE),
-            // A deployment made before the paced queue existed has only one.
-            EventQueue::Paced => self
-                .env
-                .queue(PACED_QUEUE)
-                .or_else(|_| self.env.queue(LIVE_QUEUE)),
-        }
-        .map_err(|e| WorldError(e.to_string()))?;
-        // The delay paces a location's backlog (see core `budget`).
-        let delay = event.delay_seconds;
-        queue
-            .send(MessageBuilder::new(event).delay_seconds(delay).build())
-            .await
-            .map_err(|e| WorldError(format!("queue: {e}")))
+        enqueue(self.env, event).await
     }
+}
+
+/// Sends `event` to the queue it says, held there for its delay.
+pub async fn enqueue(env: &Env, event: QueuedEvent) -> Result<(), WorldError> {
+    let queue = match event.queue() {
+        EventQueue::Live => env.queue(LIVE_QUEUE),
+        // A deployment made before the paced queue existed has only one.
+        EventQueue::Paced => env.queue(PACED_QUEUE).or_else(|_| env.queue(LIVE_QUEUE)),
+    }
+    .map_err(|e| WorldError(e.to_string()))?;
+    // The delay paces a location's backlog (see core `budget`).
+    let delay = event.delay_seconds;
+    queue
+        .send(MessageBuilder::new(event).delay_seconds(delay).build())
+        .await
+        .map_err(|e| WorldError(format!("queue: {e}")))
 }
