@@ -11,8 +11,10 @@ pub struct StoreClient {
     stub: worker::Stub,
 }
 
-/// The Durable Object's two doors: the store protocol, and attempts.
+/// The Durable Object's two doors: the store protocol, and attempts (the
+/// object tells them apart by the path).
 const PROTOCOL_URL: &str = "https://store/";
+const ATTEMPT_URL: &str = "https://store/attempt";
 pub const ATTEMPT_PATH: &str = "/attempt";
 
 impl StoreClient {
@@ -28,8 +30,7 @@ impl StoreClient {
     /// rather than a request of its own.
     pub async fn attempt(&self, asked: &AttemptAsked) -> Result<Attempted, WorldError> {
         let body = serde_json::to_string(asked)?;
-        let url = format!("https://store{ATTEMPT_PATH}");
-        let text = self.post("attempt", &url, body).await?;
+        let text = self.post("attempt", ATTEMPT_URL, body).await?;
         json::read(&text).map_err(|e| fail("attempt", e))
     }
 
