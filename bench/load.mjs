@@ -4,7 +4,8 @@
 // LOCATIONS (20) x PER_LOCATION (100) for the many-locations run (LOCATIONS=0
 // skips it), ONLY=many for that run alone. RECEIPTS (10000; 0 skips it): a
 // Spot-Hit campaign's delivery receipts in one burst, with live leads sent
-// during it; ONLY=receipts for that run alone.
+// during it; ONLY=receipts for that run alone. WORKER_BUILD: another build's
+// crates/worker/build to run instead of this one (to compare two builds).
 import { performance } from "node:perf_hooks";
 import { admin, postForm, sandbox, SPOTHIT_TOKEN, startStack } from "../tests/e2e/support.mjs";
 import { addLocations } from "./locations.mjs";
@@ -362,7 +363,7 @@ async function receiptBurst(stack) {
   console.log(`  GHL                    ${requests.length} calls, 429s ${requests.filter((r) => r.status === 429).length}; busiest 10 s window ${busiestWindow(requests)} calls (budget 90: receipts at most 60, leads the rest)`);
 }
 
-const stack = await startStack();
+const stack = await startStack({}, { buildDir: process.env.WORKER_BUILD });
 try {
   if (ONLY_RECEIPTS) {
     await receiptBurst(stack);
