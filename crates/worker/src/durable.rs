@@ -1,11 +1,14 @@
 //! The location's Durable Object: its state in SQLite tables, one instance per
 //! GHL location. `fetch` reads one protocol request (core `sync::protocol`)
 //! and dispatches it, or runs one attempt of a queued event (`attempt`), whose
-//! store operations are then calls to the same handlers; the rules each operation applies (claim, replay, stale,
-//! echo, budget, retention) are the core's. SQL calls are synchronous, so an
-//! operation runs with no other request in between: two racing deliveries of
-//! one event cannot both be accepted. Only the OAuth refresh awaits (single
-//! flight, below). A daily alarm applies retention.
+//! store operations are then calls to the same handlers. The rules each
+//! operation applies (claim, replay, stale, echo, budget, retention) are the
+//! core's. SQL calls are synchronous, so an operation runs with no other
+//! request in between: two racing deliveries of one event cannot both be
+//! accepted. Only the OAuth refresh awaits (single flight, below), and an
+//! attempt between its operations (GHL, the budget's wait): other requests
+//! run then, as they did between the consumer's requests when it ran the
+//! attempt itself. A daily alarm applies retention.
 
 use crate::attempt::AttemptAsked;
 use crate::config::Config;
