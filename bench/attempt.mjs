@@ -12,23 +12,18 @@
 // per build. Needs crates/worker/build (scripts/build-worker.sh) and the
 // sandbox (cargo build -p ghl-bridge-sandbox).
 import { performance } from "node:perf_hooks";
-import { postForm, startStack } from "../tests/e2e/support.mjs";
+import { batchesIn, postForm, startStack } from "../tests/e2e/support.mjs";
+import { median } from "./stats.mjs";
 
 const LEADS = Number(process.env.LEADS ?? 30);
 const BASELINE = process.env.BASELINE;
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/** The consumer's batch line whose lanes name `key`, once it is logged. */
+/** The lane of a consumer batch line that names `key`, once it is logged. */
 async function laneOf(stack, key, from, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    for (const line of stack.workerLogs().slice(from).split("\n")) {
-      if (!line.includes('"batch"') || !line.includes(key)) continue;
-      const start = line.indexOf("{");
-      const lane = JSON.parse(line.slice(start)).batch.lanes.find((l) => l.events.includes(key));
-      if (lane) return lane;
-    }
+    const lane = batchesIn(stack.workerLogs().slice(from)).flatMap((b) => b.lanes).find((l) => l.events.includes(key));
+    if (lane) return lane;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`no batch line names ${key} after ${timeoutMs} ms`);

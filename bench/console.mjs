@@ -18,6 +18,7 @@ import {
   ADMIN_TOKEN, ROOT, admin, artifactPath, launchChromium, postForm, startStack,
 } from "../tests/e2e/support.mjs";
 import { addLocations } from "./locations.mjs";
+import { median } from "./stats.mjs";
 import { join } from "node:path";
 
 const LOCATIONS = Number(process.env.LOCATIONS ?? 50);
@@ -25,7 +26,6 @@ const PER_LOCATION = Number(process.env.PER_LOCATION ?? 10_000);
 const SPAN_HOURS = Number(process.env.SPAN_HOURS ?? 23);
 const RUNS = 7;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(0)} ms`;
 
 /** The default location plus sandbox locations console-01.., each with a form source. */

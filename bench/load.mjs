@@ -7,7 +7,7 @@
 // during it; ONLY=receipts for that run alone. WORKER_BUILD: another build's
 // crates/worker/build to run instead of this one (to compare two builds).
 import { performance } from "node:perf_hooks";
-import { admin, postForm, sandbox, SPOTHIT_TOKEN, startStack } from "../tests/e2e/support.mjs";
+import { admin, batchesIn, postForm, sandbox, SPOTHIT_TOKEN, startStack } from "../tests/e2e/support.mjs";
 import { addLocations } from "./locations.mjs";
 
 const EVENTS = Number(process.env.EVENTS ?? 200);
@@ -249,9 +249,7 @@ async function backfillBesideLiveLeads(stack, locations) {
 
 /** What the consumer's batches looked like: the Worker logs one line per batch. */
 function batchesDuring(log, backfillLocation) {
-  const batches = log.split("\n").filter((l) => l.includes('"batch":')).flatMap((l) => {
-    try { return [JSON.parse(l.slice(l.indexOf("{"))).batch]; } catch { return []; }
-  });
+  const batches = batchesIn(log);
   if (batches.length === 0) return;
   const withBackfill = batches.filter((b) => b.lanes.some((l) => l.location === backfillLocation));
   const lanes = withBackfill.flatMap((b) => b.lanes);

@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { specterJsonata, specterPlain, webFormJsonata, webFormPlain } from "./mapping-baselines.mjs";
+import { median } from "./stats.mjs";
 
 const require = createRequire(import.meta.url);
 const wasm = require(resolve(process.argv[2], "ghl_bridge_web.js"));
@@ -33,7 +34,6 @@ function payloads(id, n) {
 }
 
 const ROUNDS = 5;
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 /** Each side maps every event once per round, the sides taking turns round
  *  after round, so the machine's noise falls on all of them alike; a side's

@@ -4,6 +4,7 @@
 //  2. A 10,000-row CSV: previewBatch + table render, against a baseline in the
 //     same run: the same rows previewed one by one with previewEvent from JS.
 import { launchChromium, startWorker } from "../tests/e2e/support.mjs";
+import { median } from "./stats.mjs";
 
 const ROWS = Number(process.env.ROWS ?? 10_000);
 
@@ -19,8 +20,6 @@ function csv(rows) {
   }
   return lines.join("\n");
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const worker = await startWorker();
 const browser = await launchChromium();

@@ -270,6 +270,14 @@ export async function ghl(stack, method, path, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+/** The consumer's batch lines in `log` (the Worker's output), as objects:
+ *  `{queue, ms, lanes: [{location, messages, ms, events}]}`. */
+export function batchesIn(log) {
+  return log.split("\n").filter((l) => l.includes('"batch":')).flatMap((l) => {
+    try { return [JSON.parse(l.slice(l.indexOf("{"))).batch]; } catch { return []; }
+  });
+}
+
 /**
  * The Worker's own log lines (JSON objects; wrangler's request lines are
  * skipped), checked for what operability promises: each names the event it is
