@@ -33,18 +33,18 @@ pub struct Attempted {
     pub line: Value,
 }
 
-/// Runs the attempt against `store`, the location's own Durable Object.
+/// Runs the attempt against `store`, the location's own Durable Object, with
+/// the deployment's `config` (which the Durable Object read once).
 pub async fn run(
     store: &BridgeStore,
     env: &Env,
+    config: &Config,
     asked: AttemptAsked,
 ) -> Result<Attempted, WorldError> {
     let event = asked.event;
     let world = WorkerWorld::inside(env, store);
     world.wait_until(asked.deadline_ms);
-    let settings = world
-        .settings(&Config::from_env(env), &event.location)
-        .await?;
+    let settings = world.settings(config, &event.location).await?;
     let (disposition, line) = match event.kind {
         QueuedKind::Inbound => logged(
             inbound::run(&world, &settings, &event.key).await?,

@@ -113,8 +113,10 @@ pub struct BridgeStore {
     refreshing: Cell<bool>,
     /// The retention alarm was checked since this instance started.
     alarm_checked: Cell<bool>,
-    /// `SECRETS_KEY`, read once: every kv read and write would otherwise read the env.
-    secrets: Option<ghl_bridge::secrets::SecretsKey>,
+    /// The deployment's configuration, read from the env once (it cannot
+    /// change during an instance's life): every kv read and write needs
+    /// `SECRETS_KEY`, and every attempt the settings.
+    config: Config,
 }
 
 impl DurableObject for BridgeStore {
@@ -134,9 +136,8 @@ impl DurableObject for BridgeStore {
                 serde_json::json!({"level": "error", "msg": format!("schema: {e}")})
             );
         }
-        let secrets = Config::from_env(&env).secrets_key;
         Self {
-            secrets,
+            config: Config::from_env(&env),
             state,
             env,
             refreshing: Cell::new(false),
@@ -168,7 +169,7 @@ impl DurableObject for BridgeStore {
     }
 
     async fn alarm(&self) -> Result<Response> {
-        let days = Config::from_env(&self.env).retention_days;
+        let days = self.config.retention_days;
         let report = self
             .retain(days, None)
             .map_err(crate::failure::from_world)?;
@@ -189,7 +190,7 @@ impl BridgeStore {
             Ok(asked) => asked,
             Err(e) => return json_error(400, "bad_attempt", &format!("unreadable request: {e}")),
         };
-        match crate::attempt::run(self, &self.env, asked).await {
+        match crate::attempt::run(self, &self.env, &self.config, asked).await {
             Ok(attempted) => json_ok(&attempted),
             Err(e) => json_error(500, "attempt_failed", &e.to_string()),
         }
@@ -349,14 +350,14 @@ impl BridgeStore {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        let plain = unsealed(self.secrets.as_ref(), stored).map_err(WorldError)?;
+        let plain = unsealed(self.config.secrets_key.as_ref(), stored).map_err(WorldError)?;
         Ok(Some(json::read(&plain)?))
     }
 
     /// Stores a value; a secret is sealed first when `SECRETS_KEY` is set.
     fn kv_store<T: Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), WorldError> {
         let mut json = serde_json::to_string(value)?;
-        if let (true, Some(secrets)) = (holds_secrets(key), &self.secrets) {
+        if let (true, Some(secrets)) = (holds_secrets(key), &self.config.secrets_key) {
             let nonce = crate::random::random_bytes(12).map_err(sql_err)?;
             json = sealed(secrets, &nonce, &json);
         }
@@ -460,7 +461,7 @@ impl BridgeStore {
                 waited_ms += 100;
                 continue;
             }
-            let Some(client) = Config::from_env(&self.env).oauth_client() else {
+            let Some(client) = self.config.oauth_client() else {
                 return Ok(TokenAnswer::failed(
                     "the OAuth token expired and GHL_CLIENT_ID / GHL_CLIENT_SECRET are not set to refresh it",
                     false,
