@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping size-worker bench-page bench-storage bench-console bench-attempt load clean
+.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping size-worker bench-page bench-storage bench-console bench-attempt bench-startup load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-page - the tester in Chromium: keystroke to preview, a 10,000-row CSV"
 	@echo "make bench-storage - one location's storage after 10,000 and 20,000 events, retention"
 	@echo "make bench-attempt - one queued lead's cost to the consumer (BASELINE=another build to compare)"
+	@echo "make bench-startup - each Worker script's wasm compile and startup in a fresh process (BASELINE=another build)"
 	@echo "make bench-console - the console's first screen: 50 locations, then 10,000 events each"
 	@echo "make load  - load and fault run: Worker + sandbox, webhooks/s, latency, exactly-once, backfill"
 
@@ -51,6 +52,8 @@ lint:
 	# test targets use proptest, which does not build for wasm).
 	cargo clippy -p ghl-bridge -p ghl-bridge-worker --target wasm32-unknown-unknown --lib --quiet -- -D warnings
 	cargo clippy -p ghl-bridge-web --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+	# the Worker's two scripts as shipped, each with its feature alone
+	for part in front store; do cargo clippy -p ghl-bridge-worker --target wasm32-unknown-unknown --lib --quiet --no-default-features --features $$part -- -D warnings || exit 1; done
 
 test-native:
 	cargo test -p ghl-bridge -p ghl-bridge-sandbox
@@ -70,11 +73,14 @@ test-e2e:
 bench-mapping: build-web
 	@bash scripts/bench-mapping.sh
 
-# Where the Worker's wasm bytes go: sections (raw, gzip), largest functions,
+# Where the wasm bytes of the Worker's two scripts go: sections (raw, gzip), largest functions,
 # code per crate and module, generic copies. Asserts nothing.
 size-worker: setup
 	GHL_BRIDGE_WASM_NAMES=1 bash scripts/build-worker.sh
-	node bench/wasm-size.mjs crates/worker/build/index_bg.wasm target/worker-named.wasm
+	@echo "== the front (routes, queue consumer, cron): crates/worker/build"
+	node bench/wasm-size.mjs crates/worker/build/index_bg.wasm target/worker-front-named.wasm
+	@echo "== the store (the Durable Object, which runs the attempts): crates/worker/build-store"
+	node bench/wasm-size.mjs crates/worker/build-store/index_bg.wasm target/worker-store-named.wasm
 
 # The page in headless Chromium: keystroke-to-preview and a 10,000-row CSV.
 bench-page: build
@@ -93,10 +99,15 @@ bench-console: build
 bench-attempt: build
 	node bench/attempt.mjs
 
+# A new isolate's cost per Worker script: wasm compile in Chromium, wrangler
+# check startup (BASELINE: another build's crates/worker/build, in turns).
+bench-startup: build
+	node bench/startup.mjs
+
 # The load and fault run against the sandbox (minutes; EVENTS, CONCURRENCY, BACKFILL).
 load: build
 	node bench/load.mjs
 
 clean:
 	cargo clean
-	rm -rf www/pkg npm/dist crates/worker/build test-artifacts .wrangler
+	rm -rf www/pkg npm/dist crates/worker/build crates/worker/build-store test-artifacts .wrangler

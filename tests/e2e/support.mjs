@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const ARTIFACTS = join(ROOT, "test-artifacts");
@@ -135,30 +135,65 @@ async function startStackOnce(extraVars, options) {
 }
 
 /**
- * Starts the Worker with `wrangler dev` on a free port, with its own local state
- * directory. The bundle is built once by `make test` (GHL_BRIDGE_SKIP_BUILD=1).
+ * A private copy of the Worker for one test run, in a directory of its own:
+ * its two scripts (the front, `buildDir`, and the store built beside it in
+ * `build-store`), their wrangler files without `[build]` (`make test` builds
+ * once) and the page, so that nothing the run uses changes under it when the
+ * sources are edited or rebuilt meanwhile. `buildDir` may be another build's,
+ * for a benchmark's baseline; a build from before the store had a script of
+ * its own (no `build-store` beside it) runs as the one script it was, with its
+ * Durable Object. `vars` go to both scripts, in the directory's `.dev.vars`
+ * (wrangler prints those hidden). Returns the wrangler files, the front first.
  */
-/**
- * A private copy of the Worker for one test run: wrangler.toml without its
- * `[build]` section (the bundle is built once by `make test`) pointing at a copy
- * of the bundle (`buildDir`: another build's, for a benchmark's baseline) and the page. Nothing the run uses changes under it when the
- * sources are edited or rebuilt meanwhile.
- */
-function testConfig({ withoutQueue = false, buildDir = join(ROOT, "crates/worker/build") } = {}) {
+export function testConfig({ withoutQueue = false, buildDir = join(ROOT, "crates/worker/build"), vars = {}, frontOfAnotherBuild = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "ghl-bridge-worker-"));
   cpSync(buildDir, join(dir, "build"), { recursive: true });
+  if (frontOfAnotherBuild) giveAnotherBuildId(join(dir, "build"));
   cpSync(join(ROOT, "www"), join(dir, "www"), { recursive: true });
-  const out = [];
-  let skipping = false;
-  for (const line of readFileSync(join(ROOT, "wrangler.toml"), "utf8").split("\n")) {
-    // Without the queue producer, sending to the queue fails: a broken binding.
-    if (/^\[/.test(line)) skipping = line.trim() === "[build]" || (withoutQueue && line.trim() === "[[queues.producers]]");
-    if (skipping) continue;
-    out.push(line.replace(/^main = .*/, 'main = "build/index.js"'));
+  const storeBuild = join(dirname(buildDir), "build-store");
+  const split = existsSync(join(storeBuild, "index.js"));
+  const copy = (name, main, extra = "") => {
+    const out = [];
+    let skipping = false;
+    for (const line of readFileSync(join(ROOT, name), "utf8").split("\n")) {
+      // Without the queue producer, sending to the queue fails: a broken binding.
+      if (/^\[/.test(line)) skipping = line.trim() === "[build]" || (withoutQueue && line.trim() === "[[queues.producers]]");
+      if (skipping || (!split && line.startsWith("script_name"))) continue;
+      out.push(line.replace(/^main = .*/, `main = "${main}"`));
+    }
+    const path = join(dir, name);
+    writeFileSync(path, out.join("\n") + extra);
+    return path;
+  };
+  writeFileSync(join(dir, ".dev.vars"), Object.entries(vars).map(([k, v]) => `${k}=${dotenvQuoted(String(v))}\n`).join(""));
+  if (!split) {
+    return [copy("wrangler.toml", "build/index.js",
+      '\n[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["BridgeStore"]\n')];
   }
-  const path = join(dir, "wrangler.toml");
-  writeFileSync(path, out.join("\n"));
-  return path;
+  cpSync(storeBuild, join(dir, "build-store"), { recursive: true });
+  return [copy("wrangler.toml", "build/index.js"), copy("wrangler.store.toml", "build-store/index.js")];
+}
+
+/**
+ * Makes the front bundle in `dir` say another build id than the store's, as a
+ * front deployed apart from its store would: the id's text in the wasm (see
+ * store_client.rs, BUILD) becomes zeros of the same length.
+ */
+function giveAnotherBuildId(dir) {
+  const id = readFileSync(join(dir, "BUILD_ID"), "utf8").trim();
+  const wasmPath = join(dir, "index_bg.wasm");
+  const wasm = readFileSync(wasmPath);
+  const at = wasm.indexOf(Buffer.from(id));
+  assert.ok(id && at >= 0 && wasm.indexOf(Buffer.from(id), at + 1) < 0, `the build id ${id} is in the front's wasm once`);
+  wasm.write("0".repeat(id.length), at);
+  writeFileSync(wasmPath, wasm);
+}
+
+/** `value` quoted for a .dev.vars line (dotenv keeps single-quoted text as it is). */
+function dotenvQuoted(value) {
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes("`")) return `\`${value}\``;
+  throw new Error(`a var with both ' and \` cannot go into .dev.vars: ${value.slice(0, 20)}…`);
 }
 
 /**
@@ -177,9 +212,9 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
   // A given state directory is kept: a restarted Worker finds its Durable Objects again.
   const state = options.stateDir ?? mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
   const worker = startProcess(join(ROOT, "node_modules/.bin/wrangler"),
-    ["dev", "--config", testConfig(options), "--ip", "127.0.0.1", "--port", String(port),
-      "--persist-to", state, "--log-level", "log", "--test-scheduled",
-      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+    ["dev", ...testConfig({ ...options, vars }).flatMap((path) => ["--config", path]),
+      "--ip", "127.0.0.1", "--port", String(port),
+      "--persist-to", state, "--log-level", "log", "--test-scheduled"],
     { GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_HIDE_BANNER: "true", CI: "true", ...WITHOUT_INSPECTOR });
   const url = `http://127.0.0.1:${port}`;
@@ -189,7 +224,11 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
     await worker.stop();
     throw e;
   }
-  return { url, log: worker.log, bytesSeen: worker.bytesSeen, stop: worker.stop, stateDir: state };
+  // With two scripts, wrangler starts each of their lines with the script's
+  // name (`[undefined]` without the inspector); the readers of the log expect
+  // the JSON lines as the Worker wrote them.
+  const log = () => worker.log().replace(/^\[[\w-]+\] (?=\{)/gm, "");
+  return { url, log, bytesSeen: worker.bytesSeen, stop: worker.stop, stateDir: state };
 }
 
 /** Debian's Chromium, headless, with the flags this offline machine needs. */

@@ -13,7 +13,7 @@
 use crate::attempt::AttemptAsked;
 use crate::config::Config;
 use crate::respond::{json_error, json_ok, json_text};
-use crate::store_client::{StoreClient, ATTEMPT_PATH};
+use crate::store_client::{StoreClient, ATTEMPT_PATH, BUILD, BUILD_HEADER};
 use ghl_bridge::admin_api::{
     EventRecord, EventStatus, GhlEventEntry, GhlOutcome, OutboundState, StorageReport, Swept,
     STALE_AFTER_MS,
@@ -104,7 +104,7 @@ fn add_summary_columns(sql: &SqlStorage) -> Result<()> {
 /// Internal rows of the `kv` table (user keys never start with `~`).
 const WINDOW_KEY: &str = "~rate-window";
 
-#[durable_object]
+#[cfg_attr(feature = "store", durable_object)]
 pub struct BridgeStore {
     state: State,
     env: Env,
@@ -119,6 +119,7 @@ pub struct BridgeStore {
     config: Config,
 }
 
+#[cfg(feature = "store")]
 impl DurableObject for BridgeStore {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
@@ -146,6 +147,17 @@ impl DurableObject for BridgeStore {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let sender = req.headers().get(BUILD_HEADER)?;
+        if sender.as_deref() != Some(BUILD) {
+            // A front of another build, mid-deploy: it retries (a webhook is
+            // answered 429, a queued event comes back), nothing is lost.
+            let sender = sender.unwrap_or_else(|| "none".into());
+            return json_error(
+                409,
+                "store_build_mismatch",
+                &format!("the store is build {BUILD}, the request came from build {sender}: deploy both scripts of one build"),
+            );
+        }
         let text = req.text().await?;
         self.ensure_alarm().await?;
         if req.path() == ATTEMPT_PATH {
@@ -183,6 +195,7 @@ impl DurableObject for BridgeStore {
     }
 }
 
+#[cfg(feature = "store")]
 impl BridgeStore {
     /// Runs the attempt the consumer asked for (see `attempt`).
     async fn attempt(&self, text: &str) -> Result<Response> {

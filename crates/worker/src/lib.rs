@@ -2,6 +2,14 @@
 //! the core. Thin glue only: decisions live in the `ghl-bridge` core. Static
 //! files of the mapping tester (`www/`) are served by Workers static assets
 //! before this code runs, so `/` never reaches it.
+//!
+//! It deploys as two scripts built from this one crate (see `Cargo.toml`'s
+//! features): `front` has the entry points below, `store` the Durable Object.
+//! A build with one of them leaves the other's code unused, on purpose.
+#![cfg_attr(
+    not(all(feature = "front", feature = "store")),
+    allow(dead_code, unused_imports)
+)]
 
 mod admin;
 mod attempt;
@@ -30,6 +38,7 @@ pub use durable::BridgeStore;
 use ghl_bridge::admin_api::{VERSION, VERSION_HEADER};
 use ghl_bridge::sync::QueuedEvent;
 
+#[cfg(feature = "front")]
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let webhook = req.path().starts_with("/v1/hooks/");
@@ -84,11 +93,13 @@ async fn route(req: Request, env: Env) -> Result<Response> {
     }
 }
 
+#[cfg(feature = "front")]
 #[event(queue)]
 async fn queue(batch: MessageBatch<QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
     consumer::run(batch, &env).await
 }
 
+#[cfg(feature = "front")]
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = cron::run(&env).await {
@@ -105,6 +116,7 @@ fn health() -> Result<Response> {
         "status": "ok",
         "service": "ghl-bridge",
         "version": VERSION,
+        "build": store_client::BUILD,
         "ghlEndpoints": ghl_bridge::ghl::CATALOGUE.len(),
     }))
 }

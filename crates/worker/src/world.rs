@@ -13,7 +13,7 @@ use ghl_bridge::sync::{location, EventQueue, LocationSettings, QueuedEvent, Worl
 use std::cell::Cell;
 use worker::{Env, MessageBuilder};
 
-/// The queue bindings of `wrangler.toml` (see [`EventQueue`]).
+/// The queue bindings of `wrangler.toml` and `wrangler.store.toml` (see [`EventQueue`]).
 const LIVE_QUEUE: &str = "EVENTS";
 const PACED_QUEUE: &str = "PACED_EVENTS";
 
@@ -28,8 +28,14 @@ pub struct WorkerWorld<'a> {
 enum OwnStore<'a> {
     /// From a route: a request to the location's Durable Object.
     Remote(StoreClient),
-    /// From inside that Durable Object: a call, with nothing sent.
+    /// From inside that Durable Object: a call, with nothing sent. Only the
+    /// store script has it: in the front, calling the handlers from here
+    /// would keep all of them in its wasm (37 KB gzip).
+    #[cfg(feature = "store")]
     Local(&'a BridgeStore),
+    /// The front's stand-in, which cannot be built (`Infallible`).
+    #[cfg(not(feature = "store"))]
+    Local(std::convert::Infallible, std::marker::PhantomData<&'a ()>),
 }
 
 impl WorkerWorld<'_> {
@@ -42,6 +48,7 @@ impl WorkerWorld<'_> {
     }
 
     /// The world of an attempt running inside `store`, the location's Durable Object.
+    #[cfg(feature = "store")]
     pub fn inside<'a>(env: &'a Env, store: &'a BridgeStore) -> WorkerWorld<'a> {
         WorkerWorld {
             env,
@@ -77,7 +84,10 @@ impl StoreTransport for WorkerWorld<'_> {
     fn exchange(&self, request: StoreRequest) -> Exchange<'_> {
         match &self.store {
             OwnStore::Remote(client) => client.exchange(request),
+            #[cfg(feature = "store")]
             OwnStore::Local(store) => Box::pin(dispatch(*store, request)),
+            #[cfg(not(feature = "store"))]
+            OwnStore::Local(never, _) => match *never {},
         }
     }
 }
