@@ -4,7 +4,7 @@
 // lands once, within GHL's rate limit.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { eventually, postForm, sandbox, settled, startStack } from "./support.mjs";
+import { batchesIn, eventually, postForm, sandbox, settled, startStack } from "./support.mjs";
 
 let stack;
 before(async () => {
@@ -13,10 +13,7 @@ before(async () => {
 after(async () => stack?.stop());
 
 /** The consumer's batch lines: `{queue, lanes: [{events}]}`. */
-function batches() {
-  return stack.workerLogs().split("\n").filter((l) => l.includes('"batch":'))
-    .flatMap((l) => { try { return [JSON.parse(l.slice(l.indexOf("{"))).batch]; } catch { return []; } });
-}
+const batches = () => batchesIn(stack.workerLogs());
 
 test("a burst beyond the budget is paced on its own queue and every lead lands once", async () => {
   const lead = (i) => postForm(stack, { email: `rafale-${i}@exemple.fr`, tel: `06130${String(i).padStart(5, "0")}` });

@@ -40,19 +40,36 @@ async function waitFor(url, child, log, timeoutMs) {
   throw new Error(`${url} not ready after ${timeoutMs} ms:\n${log()}`);
 }
 
-function startProcess(command, args, env, cwd = ROOT) {
+/**
+ * Starts `command`, keeping what it prints. With `eachLine`, each line is
+ * rewritten once, when it is complete (a stream's unfinished line waits for
+ * its end, or for the stream to close): the log then only grows, so an
+ * offset into it stays good.
+ */
+function startProcess(command, args, env, eachLine = null, cwd = ROOT) {
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   // A long run (make load) keeps its last 64 MB of output, not all of it.
   const MAX_KEPT = 64 * 1024 * 1024;
   let output = "";
   let seen = 0;
-  const keep = (d) => {
-    seen += d.length;
-    output += d;
+  const append = (text) => {
+    output += text;
     if (output.length > MAX_KEPT) output = output.slice(-MAX_KEPT / 2);
   };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
+  for (const stream of [child.stdout, child.stderr]) {
+    let unfinished = "";
+    stream.on("data", (d) => {
+      seen += d.length;
+      if (!eachLine) return append(d);
+      const text = unfinished + d;
+      const end = text.lastIndexOf("\n") + 1;
+      unfinished = text.slice(end);
+      append(text.slice(0, end).split("\n").map((line, i, all) => (i < all.length - 1 ? eachLine(line) : line)).join("\n"));
+    });
+    stream.on("close", () => {
+      if (unfinished) append(eachLine(unfinished));
+    });
+  }
   return {
     child,
     log: () => output,
@@ -211,12 +228,16 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
   const port = chosenPort ?? (await freePort());
   // A given state directory is kept: a restarted Worker finds its Durable Objects again.
   const state = options.stateDir ?? mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
+  // With two scripts, wrangler starts each of their lines with the script's
+  // name (`[undefined]` without the inspector); the readers of the log expect
+  // the JSON lines as the Worker wrote them.
   const worker = startProcess(join(ROOT, "node_modules/.bin/wrangler"),
     ["dev", ...testConfig({ ...options, vars }).flatMap((path) => ["--config", path]),
       "--ip", "127.0.0.1", "--port", String(port),
       "--persist-to", state, "--log-level", "log", "--test-scheduled"],
     { GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_HIDE_BANNER: "true", CI: "true", ...WITHOUT_INSPECTOR });
+      WRANGLER_HIDE_BANNER: "true", CI: "true", ...WITHOUT_INSPECTOR },
+    (line) => line.replace(/^\[[\w-]+\] (?=\{)/, ""));
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${url}/health`, worker.child, worker.log, 60_000);
@@ -224,11 +245,7 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
     await worker.stop();
     throw e;
   }
-  // With two scripts, wrangler starts each of their lines with the script's
-  // name (`[undefined]` without the inspector); the readers of the log expect
-  // the JSON lines as the Worker wrote them.
-  const log = () => worker.log().replace(/^\[[\w-]+\] (?=\{)/gm, "");
-  return { url, log, bytesSeen: worker.bytesSeen, stop: worker.stop, stateDir: state };
+  return { url, log: worker.log, bytesSeen: worker.bytesSeen, stop: worker.stop, stateDir: state };
 }
 
 /** Debian's Chromium, headless, with the flags this offline machine needs. */
