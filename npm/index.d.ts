@@ -315,8 +315,22 @@ export interface SpecterSourceReport {
 }
 export interface SpecterPollReport {
   sources: SpecterSourceReport[];
+  /** The team's credits left, as Specter's last answer said. */
   creditsRemaining: number | null;
+  /** The location's spending against its dailyCredits and monthlyCredits. */
+  creditsSpentToday: number | null;
+  creditsSpentThisMonth: number | null;
   note: string | null;
+}
+/** What `erase` removed; the number keeps its opt-out when it had one. */
+export interface Erasure {
+  contactIds: string[];
+  events: number;
+  ghlEvents: number;
+  identityKeys: number;
+  contacts: number;
+  other: number;
+  keptOptOut: string | null;
 }
 export interface GhlConnection {
   connected: boolean;
@@ -521,6 +535,8 @@ export class BridgeClient {
   putSyncRules(rules: string): Promise<{ saved: boolean }>;
   replayGhlEvent(webhookId: string): Promise<{ status: "queued"; webhookId: string }>;
   pollSpecter(): Promise<SpecterPollReport>;
+  /** Forgets a person (GDPR erasure): by e-mail, phone or both. */
+  erase(email?: string | null, phone?: string | null): Promise<Erasure>;
   sweep(olderThanMs?: number | null): Promise<{ inbound: string[]; ghl: string[] }>;
   ghlConnection(): Promise<GhlConnection>;
   free(): void;

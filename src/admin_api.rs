@@ -22,6 +22,8 @@ pub mod routes {
     pub const SYNC_RULES: &str = "/v1/admin/sync-rules";
     /// POST: poll Specter now instead of waiting for the cron.
     pub const SPECTER_POLL: &str = "/v1/admin/specter/poll";
+    /// POST `{"email"?, "phone"?}`: forget a person but its opt-out.
+    pub const ERASURE: &str = "/v1/admin/erasure";
     /// POST: re-queue events stuck queued or processing (`?olderThanMs=`).
     pub const SWEEP: &str = "/v1/admin/sweep";
     /// GET: can the Worker reach GHL with its credentials.
@@ -339,6 +341,9 @@ pub struct SyncRulesAnswer {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Saved {
     pub saved: bool,
+    /// Saved all the same, worth a look (an SMS without its STOP mention).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// `POST /v1/admin/ghl-events/{webhookId}/replay`.
@@ -439,8 +444,15 @@ pub struct SpecterSourceReport {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SpecterPollReport {
+    /// The sources read (the cron leaves those not due yet).
     pub sources: Vec<SpecterSourceReport>,
+    /// The team's credits left, as Specter's last answer said.
     pub credits_remaining: Option<u64>,
+    /// The location's spending against its `dailyCredits` and `monthlyCredits`.
+    #[serde(default)]
+    pub credits_spent_today: Option<u64>,
+    #[serde(default)]
+    pub credits_spent_this_month: Option<u64>,
     /// Why nothing was polled (no rules, no key).
     pub note: Option<String>,
 }
@@ -739,6 +751,13 @@ pub enum AlertCondition {
     /// A source sent nothing for longer than its expected interval (checked
     /// by the cron).
     SourceSilent,
+    /// A contact opted out or was deleted while in a Spot-Hit group the
+    /// bridge put it in: a person must take it out (Spot-Hit's API cannot).
+    /// Each occurrence is told; it has no resolution.
+    OptOutInSpotHitGroup,
+    /// Specter credits: the location's daily or monthly budget is spent, or
+    /// Specter answered that the team is out of credits; polling stopped.
+    SpecterBudgetSpent,
 }
 
 /// An alert as sent: it fires, or it clears.

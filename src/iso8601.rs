@@ -24,6 +24,14 @@ pub fn timestamp(text: &str) -> Option<Timestamp> {
         .ok()
 }
 
+/// Unix milliseconds as `2026-11-18T08:26:40Z` (whole seconds, UTC), for
+/// messages people read.
+pub fn format_ms(ms: u64) -> String {
+    Timestamp::from_second((ms / 1000) as i64)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| format!("{ms} ms"))
+}
+
 /// A wall-clock date and time. A numeric offset is read and ignored, a `Z` is
 /// refused (it names an instant, not a wall-clock time), as jiff does.
 pub fn datetime(text: &str) -> Option<DateTime> {

@@ -6,6 +6,7 @@
 
 pub mod admin_api;
 pub mod case;
+pub mod consent;
 pub mod dedupe;
 pub mod ghl;
 pub mod http;

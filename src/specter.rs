@@ -49,24 +49,34 @@ pub enum PeopleSource {
     SavedSearch(String),
 }
 
-/// One page (0-based) of a list's or saved search's people.
+/// One page (0-based) of a list's or saved search's people. `added_after`
+/// (Unix ms): of a saved search, only the people added after then.
+///
+/// Specter documents `new_results_after` ("the results added after the given
+/// timestamp") for its MCP server's saved-search tool (api-ref/mcp-changes);
+/// its REST reference names no such parameter for
+/// `/searches/people/{id}/results`. It is sent all the same, and the poller
+/// does not rely on it: it stops at the first page of people it has seen.
 pub fn people_page(
     target: &SpecterTarget,
     source: &PeopleSource,
     page: u32,
     limit: u32,
+    added_after: Option<u64>,
 ) -> HttpRequest {
     let path = match source {
         PeopleSource::List(id) => format!("/lists/people/{id}/results"),
         PeopleSource::SavedSearch(id) => format!("/searches/people/{id}/results"),
     };
     let limit = limit.clamp(1, PAGE_LIMIT);
-    request(
-        target,
-        Method::Get,
-        &format!("{path}?page={page}&limit={limit}"),
-        None,
-    )
+    let mut query = format!("{path}?page={page}&limit={limit}");
+    if let (PeopleSource::SavedSearch(_), Some(ms)) = (source, added_after) {
+        query.push_str(&format!(
+            "&new_results_after={}",
+            crate::iso8601::format_ms(ms)
+        ));
+    }
+    request(target, Method::Get, &query, None)
 }
 
 /// A person's professional e-mail (1 credit when found, 204 when none).
@@ -130,6 +140,11 @@ pub fn parse_answer(response: &HttpResponse) -> Result<Option<Value>, SpecterErr
         200 | 201 => Ok(Some(body)),
         202 | 204 => Ok(None),
         401 => Err(SpecterError::Unauthorised(code)),
+        // Specter's errors page: 402 `OUT_OF_CREDITS`; its credit-limits page
+        // (older): 429 with `OUT_OF_CREDITS`; 429 `RATE_LIMITED` is the
+        // per-second limit. A 429 that says neither is read as out of
+        // credits: stopping costs nothing, guessing wrong costs credits.
+        402 => Err(SpecterError::OutOfCredits),
         429 if code == "RATE_LIMITED" => Err(SpecterError::RateLimited),
         429 => Err(SpecterError::OutOfCredits),
         status => Err(SpecterError::Other { status, message }),
@@ -143,6 +158,11 @@ pub fn credits_remaining(response: &HttpResponse) -> Option<u64> {
         .trim()
         .parse()
         .ok()
+}
+
+/// Seconds until the team's credits renew, from `X-CreditLimit-Reset`.
+pub fn credits_reset_seconds(response: &HttpResponse) -> Option<f64> {
+    crate::number::parse_f64(response.header("x-creditlimit-reset")?.trim())
 }
 
 /// A person row's id and a fingerprint of everything in it: the poller syncs
@@ -166,10 +186,22 @@ mod tests {
             base_url: "https://sp.example/api/v1/".into(),
             key: "sp-key".into(),
         };
-        let r = people_page(&t, &PeopleSource::SavedSearch("1201".into()), 2, 500);
+        let r = people_page(&t, &PeopleSource::SavedSearch("1201".into()), 2, 500, None);
         assert_eq!(
             r.url,
             "https://sp.example/api/v1/searches/people/1201/results?page=2&limit=100"
+        );
+        let r = people_page(
+            &t,
+            &PeopleSource::SavedSearch("1201".into()),
+            0,
+            50,
+            Some(1_795_000_000_000),
+        );
+        assert!(
+            r.url.ends_with("&new_results_after=2026-11-18T11:06:40Z"),
+            "{}",
+            r.url
         );
         assert!(!format!("{r:?}").contains("sp-key"));
         let r = add_to_list(&t, "l-1", &["per_1".into()]);
@@ -183,13 +215,16 @@ mod tests {
             )),
             Err(SpecterError::RateLimited)
         );
-        assert_eq!(
-            parse_answer(&HttpResponse::new(
-                429,
-                r#"{"errorCode": "CREDIT_LIMIT", "message": "none"}"#
-            )),
-            Err(SpecterError::OutOfCredits)
-        );
+        for status in [402, 429] {
+            assert_eq!(
+                parse_answer(&HttpResponse::new(
+                    status,
+                    r#"{"errorCode": "OUT_OF_CREDITS", "message": "none"}"#
+                )),
+                Err(SpecterError::OutOfCredits)
+            );
+        }
+        assert!(!SpecterError::OutOfCredits.is_retryable());
         let ok = HttpResponse::new(200, "[]").with_header("X-CreditLimit-Remaining", "42");
         assert_eq!(credits_remaining(&ok), Some(42));
     }

@@ -151,6 +151,97 @@ pub fn send_sms(
     post(target, "envoyer/sms", fields)
 }
 
+/// The source id of Spot-Hit's STOP callbacks.
+pub const STOP_SOURCE: &str = "spothit-stop";
+
+/// The source ids of Spot-Hit's callbacks (status, reply, STOP).
+pub const CALLBACK_SOURCES: [&str; 3] = ["spothit-status", "spothit-reply", STOP_SOURCE];
+
+/// A callback's query string with the `+` of its `numero` encoded. Spot-Hit
+/// writes numbers internationally (`+262692123456`); a `+` left raw in a query
+/// string decodes to a space, and the number would then be read as a French
+/// national one (and a La Réunion STOP match nobody). Answers `None` when
+/// there is nothing to repair.
+pub fn repair_callback_query(query: &str) -> Option<String> {
+    let mut repaired = false;
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|part| match part.strip_prefix("numero=+") {
+            Some(rest) => {
+                repaired = true;
+                format!("numero=%2B{rest}")
+            }
+            None => part.to_string(),
+        })
+        .collect();
+    repaired.then(|| parts.join("&"))
+}
+
+/// The number (E.164) of a callback's `numero` (a national number is read as
+/// French, Spot-Hit's home).
+pub fn callback_number(payload: &Value) -> Option<String> {
+    let numero = payload.get("numero")?.as_str()?;
+    crate::dedupe::normalise::normalise_phone(numero, Some("FR")).ok()
+}
+
+/// Whether Spot-Hit takes `sender` as an SMS sender (`expediteur`): 3 to 11
+/// characters, letters and digits (a space allowed inside), at most three
+/// digits before the first letter, not all digits. Spot-Hit refuses others
+/// at send time (error 8, "sender not authorised" 17); its documentation
+/// and official plugins state the length, operators the rest.
+pub fn check_sender(sender: &str) -> Result<(), String> {
+    let count = sender.chars().count();
+    if count > 11 {
+        return Err("is over 11 characters (Spot-Hit takes 3 to 11)".into());
+    }
+    if count < 3 {
+        return Err(format!("is {count} characters (Spot-Hit takes 3 to 11)"));
+    }
+    if !sender
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        || sender.starts_with(' ')
+        || sender.ends_with(' ')
+    {
+        return Err("may hold only letters A-Z, digits and inner spaces".into());
+    }
+    let leading_digits = sender.chars().take_while(char::is_ascii_digit).count();
+    if leading_digits > 3 || leading_digits == count {
+        return Err(format!(
+            "starts with {leading_digits} digits (Spot-Hit takes at most 3 before a letter)"
+        ));
+    }
+    Ok(())
+}
+
+/// What an SMS is, for the STOP mention French rules ask of marketing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsKind {
+    /// To a list or group (a campaign): Spot-Hit refuses it without the
+    /// mention (error 24).
+    Marketing,
+    /// One person, one message (a reminder after a task): a warning only.
+    OneToOne,
+}
+
+/// The opt-out mention Spot-Hit asks for, in its own words.
+pub const STOP_MENTION: &str = "STOP au 36200";
+
+/// `Err` with the refusal for a marketing SMS lacking the STOP mention, `Ok`
+/// with a warning for a one-to-one one.
+pub fn check_stop_mention(text: &str, kind: SmsKind) -> Result<Option<String>, String> {
+    if crate::case::upper(text).contains("STOP") {
+        return Ok(None);
+    }
+    let words = format!(
+        "the SMS has no STOP mention: Spot-Hit refuses marketing SMS without one (error 24, \"{STOP_MENTION}\")"
+    );
+    match kind {
+        SmsKind::Marketing => Err(words),
+        SmsKind::OneToOne => Ok(Some(words)),
+    }
+}
+
 /// The answer's JSON when Spot-Hit accepted the call.
 pub fn parse_answer(response: &HttpResponse) -> Result<Value, SpotHitError> {
     let transport = |detail: String| SpotHitError::Transport {
@@ -162,9 +253,11 @@ pub fn parse_answer(response: &HttpResponse) -> Result<Value, SpotHitError> {
     }
     let value: Value = serde_json::from_str(&response.body)
         .map_err(|_| transport("the answer is not JSON".into()))?;
-    // Lists (groupe/lister, contacts/get) are bare arrays.
+    // Lists (groupe/lister, contacts/get) are bare arrays; an object with
+    // `erreurs` and no `resultat` is a refusal all the same (seen from
+    // Spot-Hit's PHP clients, which test `erreurs` before `resultat`).
     let accepted = match value.get("resultat") {
-        None => true,
+        None => value.get("erreurs").is_none(),
         Some(Value::Bool(b)) => *b,
         Some(v) => v.as_i64() == Some(1) || v.as_str() == Some("1"),
     };
@@ -247,6 +340,8 @@ mod tests {
         let err = parse_answer(&HttpResponse::new(502, "<html>Bad gateway</html>")).unwrap_err();
         assert!(err.is_retryable());
         assert!(parse_answer(&HttpResponse::new(200, r#"{"resultat": 1, "id": 7}"#)).is_ok());
+        let bare = parse_answer(&HttpResponse::new(200, r#"{"erreurs": "30"}"#));
+        assert_eq!(bare, Err(SpotHitError::Refused(vec!["30".into()])));
         let groups = parse_answer(&HttpResponse::new(
             200,
             r#"[{"id": "12", "groupe": "VIP"}]"#,
@@ -259,5 +354,40 @@ mod tests {
             "GHL lowercases tags"
         );
         assert_eq!(find_group(&groups, "Other"), None);
+    }
+
+    #[test]
+    fn senders_and_stop_mentions_as_spothit_takes_them() {
+        for good in ["Boutique", "ABC", "123Shop", "Ma Boutik"] {
+            assert_eq!(check_sender(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "AB",
+            "MaSuperBoutique",
+            "1234Shop",
+            "12345",
+            "Bou-tique",
+            " Shop",
+        ] {
+            assert!(check_sender(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            check_stop_mention("Promo -20% STOP au 36200", SmsKind::Marketing),
+            Ok(None)
+        );
+        assert!(check_stop_mention("Promo -20%", SmsKind::Marketing).is_err());
+        let warned = check_stop_mention("Votre RDV demain", SmsKind::OneToOne).unwrap();
+        assert!(warned.unwrap().contains("error 24"));
+    }
+
+    #[test]
+    fn a_raw_plus_in_a_callbacks_numero_is_encoded_back() {
+        assert_eq!(
+            repair_callback_query("numero=+262692123456&id=9").as_deref(),
+            Some("numero=%2B262692123456&id=9")
+        );
+        assert_eq!(repair_callback_query("numero=%2B33612345678&id=9"), None);
+        let payload = serde_json::json!({"numero": "+262692123456"});
+        assert_eq!(callback_number(&payload).as_deref(), Some("+262692123456"));
     }
 }

@@ -758,11 +758,21 @@ fn a_spothit_group_is_found_or_created_once_and_each_person_imported_once() {
 #[test]
 fn specter_polls_queue_only_new_or_changed_people() {
     let b = Bridge::new();
-    let first = block_on(specter_poll::poll(&b.world, &b.settings)).unwrap();
+    let first = block_on(specter_poll::poll(
+        &b.world,
+        &b.settings,
+        specter_poll::PollTrigger::Admin,
+    ))
+    .unwrap();
     assert_eq!(first.sources[0].queued, 1, "{first:?}");
     b.drain();
     assert_eq!(b.sandbox.contacts().len(), 1);
-    let second = block_on(specter_poll::poll(&b.world, &b.settings)).unwrap();
+    let second = block_on(specter_poll::poll(
+        &b.world,
+        &b.settings,
+        specter_poll::PollTrigger::Admin,
+    ))
+    .unwrap();
     assert_eq!(
         (second.sources[0].queued, second.sources[0].unchanged),
         (0, 1)
@@ -773,7 +783,12 @@ fn specter_polls_queue_only_new_or_changed_people() {
             "last_name": "Martin", "current_position_title": "CEO", "current_position_company_name": "Nouvelle SAS",
             "last_updated": "2026-11-20T10:00:00.000Z"}]}),
     );
-    let third = block_on(specter_poll::poll(&b.world, &b.settings)).unwrap();
+    let third = block_on(specter_poll::poll(
+        &b.world,
+        &b.settings,
+        specter_poll::PollTrigger::Admin,
+    ))
+    .unwrap();
     assert_eq!(third.sources[0].queued, 1, "the job change: {third:?}");
     b.drain();
     let contacts = b.sandbox.contacts();
@@ -1552,4 +1567,307 @@ fn one_persons_events_are_found_by_email_or_phone_however_written() {
     ))
     .unwrap();
     assert!(bad.unwrap_err().contains("neither an e-mail nor a phone"));
+}
+
+// ---------------------------------------------------------------------------
+// Consent: nothing the bridge does messages a person who said no.
+// ---------------------------------------------------------------------------
+
+const CONSENT_RULES: &str = r#"{"version": 1,
+  "spotHit": {"tagGroups": {"vip": "Clients VIP"},
+    "taskCompleted": [{"titleContains": "rappel", "sms": "Bonjour {firstName}, on vous rappelle. STOP au 36200", "sender": "Boutique"}]}}"#;
+
+impl Bridge {
+    fn with_consent_rules() -> Bridge {
+        let mut b = Bridge::new();
+        b.settings.sync_rules = Some(CONSENT_RULES.into());
+        b
+    }
+
+    /// SMS Spot-Hit's sandbox was asked to send.
+    fn sms_sent(&self) -> Vec<Value> {
+        let spothit = self.sandbox.get("/__sandbox/spothit");
+        spothit["sms"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// GHL's `TaskComplete` for a "Rappel" task of `contact`; answers what
+    /// the sync did (its result lines).
+    fn rappel_completed(&self, webhook_id: &str, contact: &str) -> Vec<String> {
+        let outcome = self.ghl_webhook(
+            webhook_id,
+            "TaskComplete",
+            json!({"id": format!("task-{webhook_id}"), "contactId": contact, "title": "Rappel client", "completed": true}),
+        );
+        assert_eq!(outcome, GhlOutcome::Recorded);
+        self.drain();
+        self.sync_lines(webhook_id)
+    }
+
+    fn sync_lines(&self, webhook_id: &str) -> Vec<String> {
+        let entries = block_on(self.world.ghl_events(100)).unwrap();
+        let entry = entries
+            .into_iter()
+            .find(|e| e.webhook_id == webhook_id)
+            .unwrap();
+        entry.sync.map(|s| s.results).unwrap_or_default()
+    }
+
+    /// A STOP callback for `numero` as the hook route hands it on (the raw
+    /// query string, as Spot-Hit sent it).
+    fn stop(&self, query: &str) {
+        let payload = parse_payload(query, PayloadFormat::Form).unwrap();
+        block_on(inbound::accept(
+            &self.world,
+            LOCATION,
+            "spothit-stop",
+            payload["id"].as_str().map(String::from),
+            PayloadFormat::Form,
+            query.to_string(),
+            &payload,
+        ))
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_contact_with_sms_dnd_gets_no_task_sms_and_one_once_dnd_is_lifted() {
+    let b = Bridge::with_consent_rules();
+    let opted_out = b.sandbox.person_creates(json!({
+        "locationId": LOCATION, "firstName": "Léa", "phone": "+33611223344",
+        "dndSettings": {"SMS": {"status": "active", "message": "STOP"}}}));
+    let lines = b.rappel_completed("w-dnd", &opted_out);
+    assert_eq!(b.sms_sent().len(), 0, "no SMS to an opted-out contact");
+    assert!(
+        lines[0].contains("skipped, contact opted out of SMS"),
+        "the record says why: {lines:?}"
+    );
+
+    // GHL tells the bridge the contact is re-subscribed: the next task sends one SMS.
+    b.ghl_webhook(
+        "w-lift",
+        "ContactDndUpdate",
+        json!({"id": opted_out, "phone": "+33611223344", "dnd": false,
+               "dndSettings": {"SMS": {"status": "inactive"}}}),
+    );
+    let mut req = request(
+        Method::Put,
+        &format!("{}/ghl/contacts/{opted_out}", b.sandbox.url),
+        Some(json!({"dndSettings": {"SMS": {"status": "inactive"}}}).to_string()),
+    );
+    req.headers
+        .push(("Authorization".into(), format!("Bearer {TOKEN}")));
+    req.headers.push(("Version".into(), "2021-07-28".into()));
+    assert_eq!(http(&req).unwrap().status, 200);
+    let lines = b.rappel_completed("w-ok", &opted_out);
+    assert_eq!(b.sms_sent().len(), 1, "{lines:?}");
+    assert!(lines[0].contains("SMS sent to +33611223344"), "{lines:?}");
+}
+
+#[test]
+fn a_stop_counts_before_ghls_webhook_and_an_overseas_number_with_a_raw_plus_is_read() {
+    let b = Bridge::with_consent_rules();
+    let reunion = b.sandbox.person_creates(json!({
+        "locationId": LOCATION, "firstName": "Noé", "phone": "+262692123456"}));
+    // `+262692123456` sent unencoded: the query decodes it to a space.
+    b.stop("numero=+262692123456&id=stop-1&date=1763812800");
+    // A task completes before the STOP event ran: the STOP is known already.
+    let completed = b.ghl_webhook(
+        "w-task",
+        "TaskComplete",
+        json!({"id": "task-1", "contactId": reunion, "title": "Rappel", "completed": true}),
+    );
+    assert_eq!(completed, GhlOutcome::Recorded);
+    b.drain();
+    assert_eq!(b.sms_sent().len(), 0);
+    let lines = b.sync_lines("w-task");
+    assert!(
+        lines[0].contains("contact opted out of SMS (STOP received"),
+        "{lines:?}"
+    );
+    // The STOP event itself set SMS DND on that contact, not on a new one.
+    let contact = b.contacts_by_id(&reunion);
+    assert_eq!(
+        contact["dndSettings"]["SMS"]["status"], "active",
+        "{contact}"
+    );
+    assert_eq!(b.sandbox.contacts().len(), 1);
+}
+
+#[test]
+fn a_deleted_contact_is_forgotten_messaged_by_no_path_and_its_groups_are_a_step_for_a_person() {
+    let b = Bridge::with_consent_rules();
+    let contact = b.known_contact("lea@example.fr", "+33611223344");
+    // A person tags it VIP: the bridge imports it into the Spot-Hit group.
+    b.ghl_webhook(
+        "w-vip",
+        "ContactTagUpdate",
+        json!({"id": contact, "tags": ["vip"], "phone": "+33611223344", "email": "lea@example.fr", "firstName": "Jeanne"}),
+    );
+    b.drain();
+    assert_eq!(
+        b.sandbox.get("/__sandbox/spothit")["contacts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let deleted = b.ghl_webhook(
+        "w-del",
+        "ContactDelete",
+        json!({"id": contact, "phone": "+33611223344", "email": "lea@example.fr", "firstName": "Jeanne"}),
+    );
+    assert_eq!(deleted, GhlOutcome::Recorded);
+    b.drain();
+    let entries = block_on(b.world.ghl_events(100)).unwrap();
+    let step = entries.iter().find(|e| e.webhook_id == "w-del").unwrap();
+    let plan = step.sync.as_ref().unwrap().plan.clone().unwrap();
+    assert!(
+        matches!(&plan[0].action, ghl_bridge::outbound::OutboundAction::SpotHitLeaveGroupManually { group, contact }
+            if group == "Clients VIP" && contact == "+33611223344"),
+        "{plan:?}"
+    );
+    // Forgotten: its identity, its events (the form lead), its GHL events.
+    let known = block_on(b.world.identity_get(vec![
+        "email:lea@example.fr".into(),
+        "phone:+33611223344".into(),
+    ]))
+    .unwrap();
+    assert!(known.is_empty(), "{known:?}");
+    let events = block_on(b.world.events(EventQuery {
+        limit: 100,
+        ..EventQuery::default()
+    }))
+    .unwrap();
+    assert!(events.events.is_empty(), "{:?}", events.events);
+    // A task on the deleted contact sends nothing.
+    let lines = b.rappel_completed("w-late", &contact);
+    assert_eq!(b.sms_sent().len(), 0);
+    assert!(
+        lines.is_empty() || lines[0].contains("skipped"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn erasure_leaves_nothing_of_the_person_but_the_numbers_opt_out() {
+    let b = Bridge::with_consent_rules();
+    let contact = b.known_contact("lea@example.fr", "+33611223344");
+    b.stop("numero=%2B33611223344&id=stop-9&date=1763812800");
+    b.drain();
+    b.ghl_webhook(
+        "w-tags",
+        "ContactTagUpdate",
+        json!({"id": contact, "tags": ["vip"], "phone": "+33611223344", "email": "lea@example.fr"}),
+    );
+    b.drain();
+    let person = ghl_bridge::sync::consent::Person {
+        contact_ids: Vec::new(),
+        email: Some("lea@example.fr".into()),
+        phone: Some("+33611223344".into()),
+    };
+    let erased = block_on(ghl_bridge::sync::consent::erase(&b.world, &person)).unwrap();
+    assert_eq!(erased.contact_ids, vec![contact.clone()]);
+    assert!(erased.erased.events >= 2, "{erased:?}");
+    assert_eq!(erased.kept_opt_out.as_deref(), Some("+33611223344"));
+
+    let events = block_on(b.world.events(EventQuery {
+        limit: 100,
+        ..EventQuery::default()
+    }))
+    .unwrap();
+    assert!(events.events.is_empty(), "{:?}", events.events);
+    assert!(block_on(b.world.ghl_events(100)).unwrap().is_empty());
+    let everything = block_on(b.world.kv_list(String::new())).unwrap();
+    for (key, value) in &everything {
+        let text = format!("{key} {value}");
+        assert!(
+            !text.contains("lea@example.fr") && !text.contains(&contact),
+            "left: {text}"
+        );
+        if text.contains("33611223344") {
+            assert_eq!(
+                key, "consent:stop:+33611223344",
+                "only the opt-out keeps the number"
+            );
+        }
+    }
+    // And the opt-out still holds for that number.
+    let check = block_on(ghl_bridge::sync::consent::check(
+        &b.world,
+        ghl_bridge::consent::Channel::Sms,
+        None,
+        Some("+33611223344"),
+        None,
+    ))
+    .unwrap();
+    assert!(check.is_err());
+}
+
+/// The measurement the README quotes: a 500-person saved search that gains
+/// 10 people a day, polled by the cron every 10 minutes for 7 days.
+#[test]
+fn a_week_of_specter_polls_pays_for_what_is_new() {
+    let mut b = Bridge::new();
+    b.settings.sync_rules =
+        Some(r#"{"version": 1, "specter": {"poll": [{"savedSearch": "9000"}]}}"#.into());
+    let person = |i: usize| {
+        json!({"person_id": format!("per_{i:024}"), "first_name": "P", "last_name": format!("{i}"),
+               "current_position_title": "CEO", "last_updated": "2026-11-14T10:36:12.625Z"})
+    };
+    let start = b.world.now_ms();
+    let mut members: Vec<String> = Vec::new();
+    let mut added = serde_json::Map::new();
+    let mut people = Vec::new();
+    let mut grow = |b: &Bridge, from: usize, to: usize, at: u64| {
+        for i in from..to {
+            people.push(person(i));
+            members.push(format!("per_{i:024}"));
+            added.insert(format!("per_{i:024}"), json!(at));
+        }
+        b.sandbox.post(
+            "/__sandbox/specter",
+            json!({"people": people, "searches": {"9000": members}, "addedAt": {"9000": added}}),
+        );
+    };
+    grow(&b, 0, 500, start - 1);
+    let credits = |b: &Bridge| {
+        b.sandbox.get("/__sandbox/specter")["credits_remaining"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = credits(&b);
+    let mut per_day = Vec::new();
+    for day in 0..7u64 {
+        let day_start = credits(&b);
+        if day > 0 {
+            grow(
+                &b,
+                490 + 10 * day as usize,
+                500 + 10 * day as usize,
+                b.world.now_ms(),
+            );
+        }
+        for _ in 0..144 {
+            block_on(specter_poll::poll(
+                &b.world,
+                &b.settings,
+                specter_poll::PollTrigger::Cron,
+            ))
+            .unwrap();
+            b.world.queue.borrow_mut().clear();
+            b.world.advance(10 * 60_000);
+        }
+        per_day.push(day_start - credits(&b));
+    }
+    let week = before - credits(&b);
+    // Before this change each poll re-read the search from page 0 up to
+    // maxCreditsPerPoll (200): 144 polls a day, 200 credits each.
+    let old_week = 7 * 144 * 200;
+    println!(
+        "specter week: {week} credits (per day {per_day:?}); before: {old_week} ({:.4}x)",
+        week as f64 / old_week as f64
+    );
+    assert_eq!(per_day[0], 500, "the first day reads the whole search once");
+    assert!(per_day[1..].iter().all(|d| *d == 10), "{per_day:?}");
+    assert_eq!(week, 560);
 }

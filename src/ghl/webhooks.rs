@@ -133,6 +133,9 @@ pub enum GhlEventType {
     ContactCreate,
     ContactUpdate,
     ContactTagUpdate,
+    /// The contact's `dnd` or `dndSettings` changed.
+    ContactDndUpdate,
+    ContactDelete,
     TaskComplete,
     Install,
     Uninstall,
@@ -145,6 +148,8 @@ impl GhlEventType {
             GhlEventType::ContactCreate => "ContactCreate",
             GhlEventType::ContactUpdate => "ContactUpdate",
             GhlEventType::ContactTagUpdate => "ContactTagUpdate",
+            GhlEventType::ContactDndUpdate => "ContactDndUpdate",
+            GhlEventType::ContactDelete => "ContactDelete",
             GhlEventType::TaskComplete => "TaskComplete",
             GhlEventType::Install => "INSTALL",
             GhlEventType::Uninstall => "UNINSTALL",
@@ -155,6 +160,15 @@ impl GhlEventType {
     /// About a contact itself (its `id` is the contact's).
     pub fn is_contact(&self) -> bool {
         self.as_str().starts_with("Contact")
+    }
+
+    /// About a person's consent: kept whatever the rules, and acted on (a
+    /// Spot-Hit group the person must leave) without rules.
+    pub fn is_consent(&self) -> bool {
+        matches!(
+            self,
+            GhlEventType::ContactDndUpdate | GhlEventType::ContactDelete
+        )
     }
 
     /// The sync-back rules can act on it.
@@ -175,6 +189,8 @@ impl From<String> for GhlEventType {
             "ContactCreate" => GhlEventType::ContactCreate,
             "ContactUpdate" => GhlEventType::ContactUpdate,
             "ContactTagUpdate" => GhlEventType::ContactTagUpdate,
+            "ContactDndUpdate" => GhlEventType::ContactDndUpdate,
+            "ContactDelete" => GhlEventType::ContactDelete,
             "TaskComplete" => GhlEventType::TaskComplete,
             "INSTALL" => GhlEventType::Install,
             "UNINSTALL" => GhlEventType::Uninstall,

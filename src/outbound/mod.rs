@@ -14,4 +14,4 @@ mod plan;
 mod rules;
 
 pub use plan::{plan_event, ContactView, OutboundAction, PlannedAction};
-pub use rules::{SyncRules, SyncRulesError, TaskRule, TaskRuleAction};
+pub use rules::{SpecterPoll, SpecterRules, SyncRules, SyncRulesError, TaskRule, TaskRuleAction};

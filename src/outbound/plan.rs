@@ -2,6 +2,7 @@
 //! Specter. Pure: the Worker supplies the contact and the tags it had before.
 
 use super::rules::{SyncRules, TaskRuleAction};
+use crate::consent::{decide, Channel, ConsentFacts, Dnd};
 use crate::ghl::webhooks::GhlEventType;
 use crate::mapping::{Payload, Template};
 use crate::spothit::SpotHitContact;
@@ -19,6 +20,9 @@ pub struct ContactView {
     pub last_name: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// DND as the event or the read shows it (`None`: it says nothing).
+    #[serde(default)]
+    pub dnd: Option<Dnd>,
 }
 
 impl ContactView {
@@ -46,6 +50,7 @@ impl ContactView {
                         .collect()
                 })
                 .unwrap_or_default(),
+            dnd: Dnd::from_ghl(value),
         })
     }
 
@@ -66,6 +71,10 @@ pub enum OutboundAction {
     #[serde(rename_all = "camelCase")]
     SpotHitJoinGroup {
         group: String,
+        /// The GHL contact, for the consent check when the import is made
+        /// (absent on plans made before it was kept).
+        #[serde(default)]
+        contact_id: Option<String>,
         mobile: Option<String>,
         email: Option<String>,
         prenom: Option<String>,
@@ -79,6 +88,9 @@ pub enum OutboundAction {
         message: String,
         number: String,
         sender: Option<String>,
+        /// As for `SpotHitJoinGroup`.
+        #[serde(default)]
+        contact_id: Option<String>,
     },
     /// Add the contact's Specter person to the list.
     #[serde(rename_all = "camelCase")]
@@ -121,23 +133,37 @@ pub struct PlannedAction {
     pub action: OutboundAction,
 }
 
-fn join(group: String, contact: &ContactView) -> OutboundAction {
+/// An import of what consent allows of the contact: its phone unless it
+/// opted out of SMS, its e-mail unless it opted out of e-mail.
+fn join(group: String, contact: &ContactView, consent: &ConsentFacts) -> OutboundAction {
     let c = contact.spothit_contact();
-    if c.mobile.is_none() && c.email.is_none() {
-        return OutboundAction::Skipped {
-            reason: format!("the contact has no phone or e-mail to import into `{group}`"),
+    let sms = decide(Channel::Sms, consent);
+    let email = decide(Channel::Email, consent);
+    let mobile = c.mobile.filter(|_| sms.is_ok());
+    let mail = c.email.filter(|_| email.is_ok());
+    if mobile.is_none() && mail.is_none() {
+        let reason = match (sms, email) {
+            (Err(why), _) | (_, Err(why)) => why.to_string(),
+            _ => format!("the contact has no phone or e-mail to import into `{group}`"),
         };
+        return OutboundAction::Skipped { reason };
     }
     OutboundAction::SpotHitJoinGroup {
         group,
-        mobile: c.mobile,
-        email: c.email,
+        contact_id: Some(contact.id.clone()),
+        mobile,
+        email: mail,
         prenom: c.prenom,
         nom: c.nom,
     }
 }
 
-fn tag_actions(rules: &SyncRules, contact: &ContactView, before: &[String]) -> Vec<PlannedAction> {
+fn tag_actions(
+    rules: &SyncRules,
+    contact: &ContactView,
+    before: &[String],
+    consent: &ConsentFacts,
+) -> Vec<PlannedAction> {
     let had = |t: &str| before.iter().any(|b| b.eq_ignore_ascii_case(t));
     let has = |t: &str| contact.tags.iter().any(|c| c.eq_ignore_ascii_case(t));
     let mut out = Vec::new();
@@ -145,7 +171,7 @@ fn tag_actions(rules: &SyncRules, contact: &ContactView, before: &[String]) -> V
         if let Some(group) = rules.group_for_tag(tag) {
             out.push(PlannedAction {
                 because: format!("tag `{tag}` added"),
-                action: join(group, contact),
+                action: join(group, contact, consent),
             });
         }
         if let Some(list_id) = rules.list_for_tag(tag) {
@@ -179,18 +205,26 @@ fn tag_actions(rules: &SyncRules, contact: &ContactView, before: &[String]) -> V
 
 /// What a GHL event becomes. `before`: the contact's tags when the bridge last
 /// saw it (None: never seen, so every tag counts as added). `task`: for
-/// `TaskComplete`, the task (its `title`).
+/// `TaskComplete`, the task (its `title`). `consent`: what the store knows of
+/// the person's consent (its `current` is taken from the contact's DND when
+/// the caller left it empty); an action it refuses is planned as skipped.
 pub fn plan_event(
     rules: &SyncRules,
     event_type: &GhlEventType,
     contact: &ContactView,
     before: Option<&[String]>,
     task: Option<&Value>,
+    consent: &ConsentFacts,
 ) -> Vec<PlannedAction> {
+    let mut consent = consent.clone();
+    consent.current = consent.current.or(contact.dnd);
+    let consent = &consent;
     match event_type {
         GhlEventType::ContactCreate
         | GhlEventType::ContactUpdate
-        | GhlEventType::ContactTagUpdate => tag_actions(rules, contact, before.unwrap_or_default()),
+        | GhlEventType::ContactTagUpdate => {
+            tag_actions(rules, contact, before.unwrap_or_default(), consent)
+        }
         GhlEventType::TaskComplete => {
             let title = task
                 .and_then(|t| t.get("title"))
@@ -201,27 +235,33 @@ pub fn plan_event(
             };
             let because = format!("task `{title}` completed");
             let action = match rule.action() {
-                TaskRuleAction::Group(group) => join(group, contact),
-                TaskRuleAction::Sms { template, sender } => match &contact.phone {
-                    None => OutboundAction::Skipped {
-                        reason: "the contact has no phone for the SMS".into(),
-                    },
-                    Some(number) => {
-                        let fields = json!({
-                            "firstName": contact.first_name, "lastName": contact.last_name,
-                            "email": contact.email, "phone": contact.phone, "taskTitle": title,
-                        });
-                        // Checked when the rules were saved.
-                        let message = Template::parse(&template)
-                            .map(|t| t.render(&Payload::new(&fields), None))
-                            .unwrap_or(template);
-                        OutboundAction::SpotHitSms {
-                            message: collapse_spaces(&message),
-                            number: number.clone(),
-                            sender,
+                TaskRuleAction::Group(group) => join(group, contact, consent),
+                TaskRuleAction::Sms { template, sender } => {
+                    match (&contact.phone, decide(Channel::Sms, consent)) {
+                        (None, _) => OutboundAction::Skipped {
+                            reason: "the contact has no phone for the SMS".into(),
+                        },
+                        (Some(_), Err(why)) => OutboundAction::Skipped {
+                            reason: why.to_string(),
+                        },
+                        (Some(number), Ok(())) => {
+                            let fields = json!({
+                                "firstName": contact.first_name, "lastName": contact.last_name,
+                                "email": contact.email, "phone": contact.phone, "taskTitle": title,
+                            });
+                            // Checked when the rules were saved.
+                            let message = Template::parse(&template)
+                                .map(|t| t.render(&Payload::new(&fields), None))
+                                .unwrap_or(template);
+                            OutboundAction::SpotHitSms {
+                                message: collapse_spaces(&message),
+                                number: number.clone(),
+                                sender,
+                                contact_id: Some(contact.id.clone()),
+                            }
                         }
                     }
-                },
+                }
             };
             vec![PlannedAction { because, action }]
         }
@@ -274,6 +314,7 @@ mod tests {
             &contact(&["investisseur"]),
             Some(&before),
             None,
+            &ConsentFacts::default(),
         );
         let kinds: Vec<_> = plan
             .iter()
@@ -289,6 +330,7 @@ mod tests {
             &contact(&["VIP"]),
             Some(&before),
             None,
+            &ConsentFacts::default(),
         );
         assert!(plan.is_empty(), "{plan:?}");
         // Never seen: every tag counts as added.
@@ -298,6 +340,7 @@ mod tests {
             &contact(&["VIP"]),
             None,
             None,
+            &ConsentFacts::default(),
         );
         assert!(
             matches!(&plan[0].action, OutboundAction::SpotHitJoinGroup { group, mobile, .. }
@@ -314,6 +357,7 @@ mod tests {
             &contact(&[]),
             None,
             Some(&task),
+            &ConsentFacts::default(),
         );
         assert_eq!(
             plan[0].action,
@@ -321,6 +365,7 @@ mod tests {
                 message: "Bonjour Jean, merci ! STOP au 36200".into(),
                 number: "+33612345678".into(),
                 sender: Some("Boutique".into()),
+                contact_id: Some("c1".into()),
             }
         );
         let mut nameless = contact(&[]);
@@ -331,6 +376,7 @@ mod tests {
             &nameless,
             None,
             Some(&task),
+            &ConsentFacts::default(),
         );
         assert!(
             matches!(&plan[0].action, OutboundAction::SpotHitSms { message, .. } if message == "Bonjour, merci ! STOP au 36200")
@@ -341,8 +387,71 @@ mod tests {
             &GhlEventType::TaskComplete,
             &contact(&[]),
             None,
-            Some(&other)
+            Some(&other),
+            &ConsentFacts::default(),
         )
         .is_empty());
+    }
+
+    #[test]
+    fn an_opted_out_contact_gets_no_sms_and_joins_a_group_without_its_number() {
+        let task = json!({"title": "Rappel devis"});
+        let mut opted_out = contact(&["vip"]);
+        opted_out.email = Some("jean@example.fr".into());
+        opted_out.dnd = Some(Dnd {
+            sms: true,
+            ..Dnd::default()
+        });
+        let none = ConsentFacts::default();
+        let plan = plan_event(
+            &rules(),
+            &GhlEventType::TaskComplete,
+            &opted_out,
+            None,
+            Some(&task),
+            &none,
+        );
+        assert_eq!(
+            plan[0].action,
+            OutboundAction::Skipped {
+                reason: "contact opted out of SMS (DND in GHL)".into()
+            }
+        );
+        let plan = plan_event(
+            &rules(),
+            &GhlEventType::ContactTagUpdate,
+            &opted_out,
+            None,
+            None,
+            &none,
+        );
+        assert!(
+            matches!(
+                &plan[0].action,
+                OutboundAction::SpotHitJoinGroup {
+                    mobile: None,
+                    email: Some(_),
+                    ..
+                }
+            ),
+            "{plan:?}"
+        );
+        // A STOP the store knows, with a contact whose event says nothing of DND.
+        let stopped = ConsentFacts {
+            stop: Some(crate::consent::StopMark { at_ms: 1 }),
+            ..ConsentFacts::default()
+        };
+        let plan = plan_event(
+            &rules(),
+            &GhlEventType::ContactTagUpdate,
+            &contact(&["vip"]),
+            None,
+            None,
+            &stopped,
+        );
+        assert!(
+            matches!(&plan[0].action, OutboundAction::Skipped { reason } if reason.starts_with("contact opted out of SMS (STOP")),
+            "{plan:?}"
+        );
     }
 }

@@ -88,7 +88,7 @@ impl TaskRule {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SpecterRules {
     /// GHL tag (case-insensitive) -> Specter people list id.
@@ -107,10 +107,43 @@ pub struct SpecterRules {
     /// Also fetch each new person's e-mail (1 credit each). Off by default.
     #[serde(default)]
     pub fetch_emails: bool,
+    /// Credits the location's polls may spend in a day (UTC) and a calendar
+    /// month; absent: no monthly cap of its own.
+    #[serde(default = "default_daily_credits")]
+    pub daily_credits: u32,
+    #[serde(default)]
+    pub monthly_credits: Option<u32>,
+    /// Polling stops while Specter's `X-CreditLimit-Remaining` (the team's
+    /// allowance, shared with its other uses) is at or under this.
+    #[serde(default = "default_reserve")]
+    pub reserve_credits: u64,
+}
+
+impl Default for SpecterRules {
+    fn default() -> Self {
+        SpecterRules {
+            tag_lists: BTreeMap::new(),
+            lookup_by_email: false,
+            poll: Vec::new(),
+            max_credits_per_poll: default_credits(),
+            fetch_emails: false,
+            daily_credits: default_daily_credits(),
+            monthly_credits: None,
+            reserve_credits: default_reserve(),
+        }
+    }
 }
 
 fn default_credits() -> u32 {
     200
+}
+
+fn default_daily_credits() -> u32 {
+    1_000
+}
+
+fn default_reserve() -> u64 {
+    100
 }
 
 /// One thing to poll: `{"list": "<uuid>"}` or `{"savedSearch": "1201", "tag": "..."}`.
@@ -125,6 +158,22 @@ pub struct SpecterPoll {
     /// `specter-search:<id>`).
     #[serde(default)]
     pub tag: Option<String>,
+    /// Minutes between two polls by the cron (default: 10 for a list, which
+    /// is free; 1440, once a day, for a saved search, which costs a credit
+    /// per new person).
+    #[serde(default)]
+    pub every_minutes: Option<u32>,
+}
+
+impl SpecterPoll {
+    pub fn every_ms(&self) -> u64 {
+        let default = if self.saved_search.is_some() {
+            1_440
+        } else {
+            10
+        };
+        u64::from(self.every_minutes.unwrap_or(default).max(1)) * 60_000
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -159,10 +208,9 @@ impl SyncRules {
                     }
                     Template::parse(sms)
                         .map_err(|e| SyncRulesError(format!("{at}: `sms`: {e}")))?;
-                    if rule.sender.as_ref().is_some_and(|s| s.chars().count() > 11) {
-                        return fail(format!(
-                            "{at}: `sender` is over 11 characters (Spot-Hit refuses it)"
-                        ));
+                    if let Some(sender) = &rule.sender {
+                        crate::spothit::check_sender(sender)
+                            .map_err(|e| SyncRulesError(format!("{at}: `sender` {e}")))?;
                     }
                 }
                 (None, Some(group)) if group.trim().is_empty() => {
@@ -179,6 +227,22 @@ impl SyncRules {
             }
         }
         Ok(())
+    }
+
+    /// What is allowed but worth a look: a task's SMS (one person, one
+    /// message) without the STOP mention marketing SMS need.
+    pub fn warnings(&self) -> Vec<String> {
+        let one_to_one = crate::spothit::SmsKind::OneToOne;
+        self.spot_hit
+            .task_completed
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rule)| {
+                let sms = rule.sms.as_deref()?;
+                let warning = crate::spothit::check_stop_mention(sms, one_to_one).ok()??;
+                Some(format!("`spotHit.taskCompleted[{i}]`: {warning}"))
+            })
+            .collect()
     }
 
     /// The Spot-Hit group a tag names, if any.
@@ -236,7 +300,7 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains("taskCompleted[0]`: `sender` is over 11"),
+                .contains("taskCompleted[0]`: `sender` is over 11 characters"),
             "{err}"
         );
         let err =
@@ -275,5 +339,24 @@ mod tests {
             rules.task_rule("Autre").unwrap().action(),
             TaskRuleAction::Group("Tous".into())
         );
+    }
+
+    #[test]
+    fn senders_spothit_refuses_and_sms_without_stop_are_told_when_saved() {
+        let err = SyncRules::parse(
+            r#"{"version": 1, "spotHit": {"taskCompleted": [{"sms": "Hi STOP", "sender": "1234Shop"}]}}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("`sender` starts with 4 digits"),
+            "{err}"
+        );
+        let rules = SyncRules::parse(
+            r#"{"version": 1, "spotHit": {"taskCompleted": [{"sms": "Votre RDV demain", "sender": "Cabinet"}]}}"#,
+        )
+        .unwrap();
+        let warnings = rules.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("`spotHit.taskCompleted[0]`: the SMS has no STOP mention"));
     }
 }

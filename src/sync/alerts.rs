@@ -129,6 +129,29 @@ pub async fn observe<W: World>(
     Ok(())
 }
 
+/// Tells the destination of one occurrence of `condition` now, whatever was
+/// told before: for notices that are each news and never resolve.
+pub async fn notify<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    condition: AlertCondition,
+    detail: &str,
+) -> Result<(), WorldError> {
+    let Some(dest) = destination(world, settings).await? else {
+        return Ok(());
+    };
+    let location = &settings.location_id;
+    send(
+        world,
+        location,
+        &dest,
+        condition,
+        AlertState::Firing,
+        detail,
+    )
+    .await
+}
+
 /// After an attempt: a parked event fires `EventParked`; a done one clears it
 /// once no event is parked any more, and clears `GhlDisconnected` (GHL answered).
 pub async fn after_event<W: World>(
@@ -178,6 +201,10 @@ fn message(location: &str, condition: AlertCondition, state: AlertState, detail:
         AlertCondition::ErrorRate => "too many events failed in the last 15 minutes",
         AlertCondition::DailyAllowanceLow => "GHL's daily allowance is almost used up",
         AlertCondition::SourceSilent => "a source has gone silent",
+        AlertCondition::OptOutInSpotHitGroup => {
+            "a contact who opted out is still in a Spot-Hit group: remove it by hand"
+        }
+        AlertCondition::SpecterBudgetSpent => "Specter polling stopped to save credits",
     };
     match state {
         AlertState::Firing => format!("ghl-bridge, location {location}: {what}: {detail}"),

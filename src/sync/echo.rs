@@ -21,7 +21,7 @@ pub fn is_echo(
         return false;
     }
     match event_type {
-        GhlEventType::TaskComplete => false,
+        GhlEventType::TaskComplete | GhlEventType::ContactDelete => false,
         t if t.is_contact() => body["tags"]
             .as_array()
             .map(|tags| {

@@ -47,8 +47,31 @@ pub async fn accept<W: World>(
     text: String,
     payload: &Value,
 ) -> Result<Accepted, WorldError> {
+    // A Spot-Hit callback whose `numero` came with a raw `+`: read as sent.
+    let repaired = match (
+        format,
+        crate::spothit::CALLBACK_SOURCES.contains(&source_id),
+    ) {
+        (PayloadFormat::Form, true) => crate::spothit::repair_callback_query(&text),
+        _ => None,
+    };
+    let (text, reparsed) = match repaired {
+        Some(fixed) => {
+            let parsed = crate::mapping::parse_payload(&fixed, format).ok();
+            (fixed, parsed)
+        }
+        None => (text, None),
+    };
+    let payload = reparsed.as_ref().unwrap_or(payload);
     let record = arrival(world, source_id, event_id, format, text, payload);
     let key = record.key.clone();
+    if source_id == crate::spothit::STOP_SOURCE {
+        // Kept on arrival, before the event waits in the queue: nothing the
+        // bridge sends from now on reaches the number.
+        if let Some(phone) = crate::spothit::callback_number(payload) {
+            super::consent::record_stop(world, &phone, record.received_at_ms).await?;
+        }
+    }
     let ingested = world.ingest(record).await?;
     if !ingested.accepted {
         // Recorded by a delivery whose queueing failed (it was answered 429):

@@ -285,7 +285,7 @@ handle!(RecordGhlEvent, |s, op| {
             &known,
         );
         let rules_saved = d.kv.contains_key(super::sync_back::SYNC_RULES_KEY);
-        let sync = !echo && e.syncable && (e.rules_from_env || rules_saved);
+        let sync = !echo && e.syncable && (e.needs_no_saved_rules || rules_saved);
         let outcome = if echo {
             GhlOutcome::Echo
         } else {
@@ -505,4 +505,35 @@ handle!(StorageReportRequest, |s, _op| {
         identity_keys: d.identity.len() as u64,
         other_rows: (d.kv.len() + d.tags.len() + d.wrote.len()) as u64,
     }
+});
+
+handle!(Erase, |s, op| {
+    let mut d = s.data.borrow_mut();
+    let ids = &op.search.contact_ids;
+    let mut erased = Erased::default();
+    let before = d.events.len();
+    d.events.retain(|_, r| !op.search.matches(r));
+    erased.events = (before - d.events.len()) as u64;
+    let gone: Vec<String> = d
+        .ghl
+        .values()
+        .filter(|e| e.contact_id.as_ref().is_some_and(|c| ids.contains(c)))
+        .map(|e| e.webhook_id.clone())
+        .collect();
+    for id in &gone {
+        d.ghl.remove(id);
+        d.ghl_bodies.remove(id);
+    }
+    erased.ghl_events = gone.len() as u64;
+    let before = d.identity.len();
+    d.identity
+        .retain(|k, (id, _)| !ids.contains(id) && !op.identity_keys.contains(k));
+    erased.identity_keys = (before - d.identity.len()) as u64;
+    erased.contacts = ids
+        .iter()
+        .filter(|id| d.tags.contains_key(*id) || d.wrote.contains_key(*id))
+        .count() as u64;
+    d.tags.retain(|id, _| !ids.contains(id));
+    d.wrote.retain(|id, _| !ids.contains(id));
+    erased
 });

@@ -14,6 +14,7 @@
 pub mod alerts;
 pub mod attempt;
 pub mod budget;
+pub mod consent;
 pub mod directory;
 pub mod echo;
 pub mod field_cache;

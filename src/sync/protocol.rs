@@ -235,6 +235,10 @@ store_ops! {
     /// Events per time bucket by outcome since `since_ms`, the parked ones
     /// of all time and the last arrival: the console's health of a location.
     event_summary => EventSummaryRequest { since_ms: u64, bucket_ms: u64 } -> EventSummary;
+    /// Forgets a person (GDPR erasure, a contact deleted in GHL): the inbound
+    /// events `search` finds, the GHL events and caches (tags, writes) of its
+    /// contacts, and identity keys naming them or listed in `identity_keys`.
+    erase => Erase { search: ContactSearch, identity_keys: Vec<String> } -> Erased;
     /// Rows and bytes the location's storage holds.
     storage_report => StorageReportRequest {} -> StorageReport;
 }
@@ -280,6 +284,19 @@ pub struct EventSummary {
     pub points: Vec<SeriesPoint>,
     pub parked_total: u64,
     pub last_event_at_ms: Option<u64>,
+}
+
+/// What an erasure removed, by kind of record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Erased {
+    /// Inbound events (their payloads with them).
+    pub events: u64,
+    /// GHL webhooks about the contacts (entries and bodies).
+    pub ghl_events: u64,
+    pub identity_keys: u64,
+    /// Per-contact caches: tags as last seen, when the bridge wrote it.
+    pub contacts: u64,
 }
 
 /// How many times something was counted, and when last.
@@ -481,10 +498,11 @@ pub struct GhlEventIn {
     pub event_type: crate::ghl::webhooks::GhlEventType,
     pub contact_id: Option<String>,
     pub echo_window_ms: u64,
-    /// The sync-back rules can act on this kind of event.
+    /// The bridge can act on this event (a rule, or a consent step).
     pub syncable: bool,
-    /// Rules come from the deployment (`SYNC_RULES`), not only saved ones.
-    pub rules_from_env: bool,
+    /// Acted on without rules saved in the store: the deployment's rules
+    /// (`SYNC_RULES`) apply, or it is a consent step that needs none.
+    pub needs_no_saved_rules: bool,
     /// The event's body, kept when it is to be synced on.
     pub body: Value,
 }

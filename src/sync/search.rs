@@ -9,6 +9,12 @@ use crate::dedupe::IdentityKeys;
 /// without its 0 or +33; elsewhere, the end of the number).
 const PHONE_DIGITS: usize = 9;
 
+/// The digits of `phone` that payloads are searched for.
+pub fn phone_digits(phone: &str) -> String {
+    let all: String = phone.chars().filter(char::is_ascii_digit).collect();
+    all[all.len().saturating_sub(PHONE_DIGITS)..].to_string()
+}
+
 /// What `typed` asks for; `Err` says why it is neither an e-mail nor a phone.
 pub async fn contact_search<S: Store>(
     store: &S,
@@ -36,10 +42,7 @@ pub async fn contact_search<S: Store>(
         .iter()
         .flat_map(|e| [e.clone(), e.replace('@', "%40")])
         .collect();
-    let digits = keys.phone.map(|p| {
-        let all: String = p.chars().filter(char::is_ascii_digit).collect();
-        all[all.len().saturating_sub(PHONE_DIGITS)..].to_string()
-    });
+    let digits = keys.phone.as_deref().map(phone_digits);
     Ok(Ok(ContactSearch {
         contact_ids,
         texts,

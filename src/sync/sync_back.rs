@@ -7,13 +7,15 @@
 
 use super::attempt::{settle_claimed, Attempt, Run};
 use super::budget::Lane;
+use super::consent;
 use super::ghl_access::{ghl_target, refused, send_within_budget, Step};
 use super::protocol::{GhlEventIn, GhlRecorded, WorldError};
 use super::queue::QueuedEvent;
 use super::settings::LocationSettings;
 use super::world::World;
-use crate::admin_api::GhlEventEntry;
+use crate::admin_api::{AlertCondition, GhlEventEntry};
 use crate::case;
+use crate::consent::{Channel, ConsentFacts};
 use crate::ghl::contacts::GetContact;
 use crate::ghl::webhooks::{GhlEvent, GhlEventType};
 use crate::ghl::{build_request, Call};
@@ -31,7 +33,7 @@ pub fn specter_person_key(contact_id: &str) -> String {
 }
 
 /// Who the bridge imported into a Spot-Hit group (phone, else e-mail).
-fn member_key(group: &str, who: &str) -> String {
+pub(crate) fn member_key(group: &str, who: &str) -> String {
     format!("spothit-member:{}:{who}", case::lower(group))
 }
 
@@ -66,21 +68,32 @@ pub async fn rules_answer<W: World>(
 }
 
 /// Records a verified GHL webhook and queues it when it is to be synced on.
+/// A consent event (DND changed, contact deleted) updates what the location
+/// knows of the person first, whatever the rules; it is queued only when the
+/// person is in Spot-Hit groups a person must take it out of.
 pub async fn accept<W: World>(
     world: &W,
     settings: &LocationSettings,
     event: GhlEvent,
 ) -> Result<GhlRecorded, WorldError> {
     let contact_id = event.contact_id().map(String::from);
+    let mut body = Value::Object(event.data);
+    let mut consent_step = false;
+    if let (true, Some(id)) = (event.event_type.is_consent(), &contact_id) {
+        let at_ms = crate::iso8601::timestamp(&event.timestamp)
+            .map_or(world.now_ms(), |t| t.as_millisecond().max(0) as u64);
+        body = consent_step_body(world, settings, &event.event_type, id, &body, at_ms).await?;
+        consent_step = !body.is_null();
+    }
     let recorded = world
         .ghl_event(GhlEventIn {
             webhook_id: event.webhook_id.clone(),
-            syncable: event.event_type.is_syncable(),
+            syncable: event.event_type.is_syncable() || consent_step,
             event_type: event.event_type,
             contact_id,
             echo_window_ms: settings.echo_window_ms,
-            rules_from_env: settings.sync_rules.is_some(),
-            body: Value::Object(event.data),
+            needs_no_saved_rules: settings.sync_rules.is_some() || consent_step,
+            body,
         })
         .await?;
     if recorded.queued {
@@ -89,6 +102,63 @@ pub async fn accept<W: World>(
             .await?;
     }
     Ok(recorded)
+}
+
+/// Keeps a DND change or forgets a deleted contact; answers what the event
+/// keeps for its sync: the Spot-Hit groups the person is in and why it must
+/// leave them (`null`: nothing to do). A deleted contact's body is not kept.
+async fn consent_step_body<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    kind: &GhlEventType,
+    contact_id: &str,
+    body: &Value,
+    at_ms: u64,
+) -> Result<Value, WorldError> {
+    let phone = body["phone"].as_str();
+    let email = body["email"].as_str().map(case::lower);
+    let groups = consent::spothit_groups(world, phone, email.as_deref()).await?;
+    let why = if *kind == GhlEventType::ContactDelete {
+        consent::on_deleted(world, contact_id, body, at_ms).await?;
+        Some("contact deleted in GHL".to_string())
+    } else {
+        let dnd = consent::on_dnd_report(world, contact_id, body, at_ms).await?;
+        dnd.filter(|d| d.blocks(Channel::Sms) || d.blocks(Channel::Email))
+            .map(|_| "contact opted out in GHL (DND)".to_string())
+    };
+    let Some(why) = why.filter(|_| !groups.is_empty()) else {
+        return Ok(Value::Null);
+    };
+    let names: Vec<&str> = groups.iter().map(|(g, _)| g.as_str()).collect();
+    let detail = format!(
+        "{why}: contact {contact_id} is in Spot-Hit group(s) {}",
+        names.join(", ")
+    );
+    super::alerts::notify(
+        world,
+        settings,
+        AlertCondition::OptOutInSpotHitGroup,
+        &detail,
+    )
+    .await?;
+    Ok(json!({"optOut": why, "spotHitGroups": groups}))
+}
+
+/// A consent event's plan: one step for a person per Spot-Hit group.
+fn consent_plan(body: &Value) -> Vec<PlannedAction> {
+    let why = body["optOut"].as_str().unwrap_or("contact opted out");
+    let groups: Vec<(String, String)> =
+        crate::json::from_value(body["spotHitGroups"].clone()).unwrap_or_default();
+    groups
+        .into_iter()
+        .map(|(group, who)| PlannedAction {
+            because: why.to_string(),
+            action: OutboundAction::SpotHitLeaveGroupManually {
+                group,
+                contact: who,
+            },
+        })
+        .collect()
 }
 
 /// One attempt at syncing the GHL event `webhook_id` on.
@@ -122,6 +192,7 @@ async fn process<W: World>(
     event: &Value,
 ) -> Result<Attempt, WorldError> {
     let rules = match load_rules(world, settings).await? {
+        None if entry.event_type.is_consent() => SyncRules::default(),
         None => return Ok(Attempt::Done),
         Some(Err(e)) => return Ok(Attempt::Park(e)),
         Some(Ok(r)) => r,
@@ -129,7 +200,12 @@ async fn process<W: World>(
     let plan = match entry.sync.as_ref().and_then(|s| s.plan.clone()) {
         Some(plan) => plan,
         None => {
-            let plan = match make_plan(world, settings, entry, event, &rules).await? {
+            let made = if entry.event_type.is_consent() {
+                Ok(consent_plan(event))
+            } else {
+                make_plan(world, settings, entry, event, &rules).await?
+            };
+            let plan = match made {
                 Ok(p) => p,
                 Err(attempt) => return Ok(attempt),
             };
@@ -177,7 +253,15 @@ async fn make_plan<W: World>(
             Ok(c) => c,
             Err(attempt) => return Ok(Err(attempt)),
         };
-        return Ok(Ok(plan_event(rules, kind, &contact, None, Some(event))));
+        let consent = consent_facts(world, &contact).await?;
+        return Ok(Ok(plan_event(
+            rules,
+            kind,
+            &contact,
+            None,
+            Some(event),
+            &consent,
+        )));
     }
     let Some(contact) = ContactView::from_ghl(event) else {
         return Ok(Err(Attempt::Park("the event carries no contact id".into())));
@@ -185,13 +269,29 @@ async fn make_plan<W: World>(
     let before = world
         .tags_swap(contact.id.clone(), contact.tags.clone())
         .await?;
+    let consent = consent_facts(world, &contact).await?;
     Ok(Ok(plan_event(
         rules,
         kind,
         &contact,
         before.as_deref(),
         None,
+        &consent,
     )))
+}
+
+/// What the location knows of the contact's consent, with the DND it shows.
+async fn consent_facts<W: World>(
+    world: &W,
+    contact: &ContactView,
+) -> Result<ConsentFacts, WorldError> {
+    consent::facts(
+        world,
+        Some(&contact.id),
+        contact.phone.as_deref(),
+        contact.dnd,
+    )
+    .await
 }
 
 async fn read_contact<W: World>(
@@ -254,18 +354,44 @@ impl<W: World> Actions<'_, W> {
             OutboundAction::SpotHitJoinGroup {
                 group,
                 mobile,
-                email,
+                contact_id,
                 ..
             } => {
-                let who = mobile.clone().or_else(|| email.clone()).unwrap_or_default();
-                let contact = step.action.spothit_contact().unwrap_or_default();
+                let mut contact = step.action.spothit_contact().unwrap_or_default();
+                let check = consent::check(
+                    self.world,
+                    Channel::Sms,
+                    contact_id.as_deref(),
+                    mobile.as_deref(),
+                    None,
+                );
+                if let (Some(_), Err(why)) = (&contact.mobile, check.await?) {
+                    contact.mobile = None;
+                    if contact.email.is_none() {
+                        return Ok(Ok(format!("{because}: skipped, {why}")));
+                    }
+                }
+                let who = contact.mobile.clone().or_else(|| contact.email.clone());
+                let who = who.unwrap_or_default();
                 self.join_group(because, group, &who, contact).await
             }
             OutboundAction::SpotHitSms {
                 message,
                 number,
                 sender,
+                contact_id,
             } => {
+                // Again now: a STOP or a deletion may have come since the plan.
+                let check = consent::check(
+                    self.world,
+                    Channel::Sms,
+                    contact_id.as_deref(),
+                    Some(number),
+                    None,
+                );
+                if let Err(why) = check.await? {
+                    return Ok(Ok(format!("{because}: skipped, {why}")));
+                }
                 let Some(target) = &self.settings.spothit else {
                     return Ok(Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY")));
                 };
@@ -319,6 +445,8 @@ impl<W: World> Actions<'_, W> {
         match self.spothit_call(&request).await {
             Ok(_) => {
                 self.world.kv_put(member, json!(group_id)).await?;
+                let listed = consent::membership_key(who, group);
+                self.world.kv_put(listed, json!(group)).await?;
                 Ok(Ok(format!(
                     "{because}: imported into Spot-Hit group `{group}` ({group_id})"
                 )))
@@ -463,7 +591,13 @@ impl<W: World> Actions<'_, W> {
             .await
         {
             Ok(Some(found)) => {
-                let id = found["id"].as_str().map(String::from);
+                // Specter's reference names it `id`; its by-email lookup has been
+                // seen answering `person_id` (the name person rows use): either.
+                let id = found
+                    .get("person_id")
+                    .or_else(|| found.get("id"))
+                    .and_then(Value::as_str)
+                    .map(String::from);
                 if let Some(id) = &id {
                     self.world.kv_put(key, json!(id)).await?;
                 }

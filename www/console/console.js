@@ -428,6 +428,20 @@ $("event-filter").addEventListener("submit", (e) => {
   const match = location.hash.match(/^#\/location\/(.+)$/);
   if (match) loadEvents(client.forLocation(decodeURIComponent(match[1])), true).catch((err) => say(err.message, "error"));
 });
+$("erase-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const match = location.hash.match(/^#\/location\/(.+)$/);
+  if (!match) return;
+  const email = $("erase-email").value.trim() || null;
+  const phone = $("erase-phone").value.trim() || null;
+  try {
+    const r = await client.forLocation(decodeURIComponent(match[1])).erase(email, phone);
+    const kept = r.keptOptOut ? ` The opt-out of ${r.keptOptOut} is kept.` : "";
+    $("erase-result").textContent = `Erased: ${r.events} events, ${r.ghlEvents} GHL events, ${r.identityKeys} identity keys, ${r.contacts + r.other} other records (contacts ${r.contactIds.join(", ") || "none known"}).${kept}`;
+  } catch (err) {
+    $("erase-result").textContent = err.message;
+  }
+});
 window.addEventListener("hashchange", route);
 if (token()) {
   $("admin-token").value = token();

@@ -281,8 +281,23 @@ async fn edit_specter(Extract(s): Extract<Shared>, Json(edit): Json<Value>) -> J
     for (id, members) in edit["lists"].as_object().cloned().unwrap_or_default() {
         data.lists.insert(id, ids(&members));
     }
+    // `{"searches": {"1201": ["per_1", ...]}}`; with `"addedAt": {"1201":
+    // {"per_1": ms}}` a person's arrival in the search (for `new_results_after`).
     for (id, members) in edit["searches"].as_object().cloned().unwrap_or_default() {
         data.searches.insert(id, ids(&members));
+    }
+    for (search, people) in edit["addedAt"].as_object().cloned().unwrap_or_default() {
+        for (person, at) in people.as_object().cloned().unwrap_or_default() {
+            if let Some(at) = at.as_u64() {
+                data.added_at.insert(format!("{search}/{person}"), at);
+            }
+        }
+    }
+    if let Some(n) = edit["creditsRemaining"].as_u64() {
+        data.credits_remaining = n as u32;
+    }
+    if let Some(status) = edit["outOfCreditsStatus"].as_u64() {
+        data.out_of_credits_status = status as u16;
     }
     for (id, email) in edit["emails"].as_object().cloned().unwrap_or_default() {
         if let Some(e) = email.as_str() {

@@ -22,7 +22,15 @@ pub struct SpecterData {
     pub lists: HashMap<String, Vec<String>>,
     /// Saved search id -> person ids.
     pub searches: HashMap<String, Vec<String>>,
+    /// `search id/person id` -> when the person joined the search (Unix ms),
+    /// for `new_results_after`. A person without one joined at the start.
+    pub added_at: HashMap<String, u64>,
     pub credits_remaining: u32,
+    /// The team's allowance (`X-CreditLimit-Limit`).
+    pub credits_limit: u32,
+    /// How out of credits is answered: 402 (Specter's errors page) or 429
+    /// (its older credit-limits page), both with `OUT_OF_CREDITS`.
+    pub out_of_credits_status: u16,
     #[serde(skip)]
     pub recent: VecDeque<Instant>,
 }
@@ -80,7 +88,10 @@ impl SpecterData {
                     "per_000000000000000000000003".into(),
                 ],
             )]),
+            added_at: HashMap::new(),
             credits_remaining: 10_000,
+            credits_limit: 10_000,
+            out_of_credits_status: 402,
             recent: VecDeque::new(),
         }
     }
@@ -144,21 +155,26 @@ fn admit(
         ));
     }
     data.recent.push_back(now);
+    // Seconds to the renewal: the sandbox's month renews in 12 days.
+    let reset = ("X-CreditLimit-Reset".to_string(), "1036800.0".to_string());
     if data.credits_remaining < cost {
-        return Err(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            "CREDIT_LIMIT",
-            "no credits left this month",
-        ));
+        let status = StatusCode::from_u16(data.out_of_credits_status)
+            .unwrap_or(StatusCode::PAYMENT_REQUIRED);
+        let refused = refuse(
+            status,
+            "OUT_OF_CREDITS",
+            "your team has no credits left for the current billing period",
+        );
+        return Err(with_headers(refused, [reset.clone(), reset.clone(), reset]));
     }
     data.credits_remaining -= cost;
     Ok([
-        ("X-RateLimit-Limit".into(), "15".into()),
-        ("X-CreditLimit-Limit".into(), "10000".into()),
+        ("X-CreditLimit-Limit".into(), data.credits_limit.to_string()),
         (
             "X-CreditLimit-Remaining".into(),
             data.credits_remaining.to_string(),
         ),
+        reset,
     ])
 }
 
@@ -279,6 +295,24 @@ async fn search_results(
             "no saved search with this id",
         );
     };
+    // Only the people added after a time, as Specter's saved-search tool
+    // documents `new_results_after` (its MCP changes page).
+    let ids = match query.get("new_results_after") {
+        None => ids,
+        Some(after) => {
+            let Some(after) = parse_ms(after) else {
+                return refuse(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "VALIDATION_ERROR",
+                    "new_results_after must be an ISO 8601 timestamp",
+                );
+            };
+            let added = s.lock().specter.added_at.clone();
+            ids.into_iter()
+                .filter(|p| added.get(&format!("{id}/{p}")).copied().unwrap_or(0) > after)
+                .collect()
+        }
+    };
     let ids = match page_of(ids, &query) {
         Ok(ids) => ids,
         Err(r) => return r,
@@ -288,6 +322,12 @@ async fn search_results(
         Ok(h) => with_headers(Json(rows).into_response(), h),
         Err(r) => r,
     }
+}
+
+/// `2026-11-18T11:06:40Z` (or with milliseconds) as Unix ms.
+fn parse_ms(text: &str) -> Option<u64> {
+    let t: jiff::Timestamp = text.parse().ok()?;
+    u64::try_from(t.as_millisecond()).ok()
 }
 
 /// `PATCH /lists/people/{id}` `{add_ids, delete_ids}`: free; unknown people are
@@ -376,7 +416,9 @@ async fn by_email(Extract(s): Extract<Shared>, headers: HeaderMap, body: String)
         .map(|(id, _)| id.clone());
     let found = owner.and_then(|id| people(&s, &[id]).into_iter().next());
     let answer = found.map(|p| {
-        json!({"id": p["person_id"], "email": email, "first_name": p["first_name"],
+        // `person_id`, not the reference's `id`: what a production client saw
+        // (the stricter reading; the bridge accepts both).
+        json!({"person_id": p["person_id"], "email": email, "first_name": p["first_name"],
                "last_name": p["last_name"], "linkedin_url": p["linkedin_url"], "score": 9})
     });
     lookup_answer(&s, &headers, answer)

@@ -113,6 +113,9 @@ pub fn fire_callback(
     params: &BTreeMap<String, String>,
 ) -> Result<u16, String> {
     let query = serde_urlencoded::to_string(params).map_err(|e| e.to_string())?;
+    // The `+` of an international `numero` is left raw, as a careless sender
+    // writes it (it decodes to a space): what the bridge must read right.
+    let query = query.replace("numero=%2B", "numero=+");
     let url = format!("{}/{kind}?{query}", base.trim_end_matches('/'));
     crate::http_agent()
         .get(&url)

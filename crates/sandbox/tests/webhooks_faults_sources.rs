@@ -282,7 +282,8 @@ fn spothit_callbacks_are_get_requests_to_the_configured_url() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         got.lock().unwrap()[0],
-        "/cb/stop?date=1763812800&id=1&numero=%2B33612345678"
+        "/cb/stop?date=1763812800&id=1&numero=+33612345678",
+        "the `+` raw, as a careless sender leaves it"
     );
 }
 
@@ -356,6 +357,7 @@ fn the_cores_specter_and_spothit_clients_work_against_the_sandbox() {
         &specter::PeopleSource::List(list.into()),
         1,
         1,
+        None,
     ));
     let rows = specter::parse_answer(&page).unwrap().unwrap();
     assert_eq!(
@@ -367,7 +369,7 @@ fn the_cores_specter_and_spothit_clients_work_against_the_sandbox() {
         "Camille@octave-robotics.fr",
     )));
     assert_eq!(
-        found.unwrap().unwrap()["id"],
+        found.unwrap().unwrap()["person_id"],
         "per_000000000000000000000001"
     );
     let none = send(&specter::person_by_email(&sp, "nobody@example.fr"));

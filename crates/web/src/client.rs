@@ -376,6 +376,15 @@ impl BridgeClient {
         self.post(Ok(self.url(routes::SPECTER_POLL)))
     }
 
+    /// Forgets a person (GDPR erasure) by e-mail, phone or both: events,
+    /// caches, links; a number that opted out keeps its opt-out. Answers what
+    /// was erased.
+    pub fn erase(&self, email: Option<String>, phone: Option<String>) -> Promise {
+        let body = serde_json::json!({"email": email, "phone": phone}).to_string();
+        let call = Call::new(Method::POST, self.url(routes::ERASURE));
+        self.run(Ok(call.json(body)))
+    }
+
     /// Re-queues events stuck longer than `olderThanMs` (default 15 minutes).
     pub fn sweep(&self, older_than_ms: Option<f64>) -> Promise {
         let call = Call::new(Method::POST, self.url(routes::SWEEP)).query(

@@ -16,7 +16,9 @@ use ghl_bridge::outbound::SyncRules;
 use ghl_bridge::sync::protocol::{EventQuery, Store};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::sync_back::{self, SYNC_RULES_KEY};
-use ghl_bridge::sync::{alerts, field_cache, health, search, specter_poll, QueuedEvent, World};
+use ghl_bridge::sync::{
+    alerts, consent, field_cache, health, search, specter_poll, QueuedEvent, World,
+};
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
@@ -60,6 +62,20 @@ pub async fn location_route(
                 events: page.events,
                 next_cursor: page.next_cursor,
             })
+        }
+        (Method::Post, ["erasure"]) => {
+            let text = req.text().await?;
+            let asked: consent::ErasureRequest = match json::read_document(&text, "the body") {
+                Ok(a) => a,
+                Err(why) => return json_error(400, "bad_request", &why),
+            };
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            let person = match asked.person(settings.default_phone_region.as_deref()) {
+                Ok(p) => p,
+                Err(why) => return json_error(422, "bad_person", &why),
+            };
+            let erased = consent::erase(&world, &person).await.map_err(from_world)?;
+            json_ok(&erased)
         }
         (Method::Get, ["ghl-events"]) => {
             let events = world.ghl_events(200).await.map_err(from_world)?;
@@ -153,14 +169,18 @@ pub async fn location_route(
         }
         (Method::Put, ["sync-rules"]) => {
             let text = req.text().await?;
-            if let Err(e) = SyncRules::parse(&text) {
-                return json_error(422, "invalid_rules", &e.to_string());
-            }
+            let warnings = match SyncRules::parse(&text) {
+                Ok(rules) => rules.warnings(),
+                Err(e) => return json_error(422, "invalid_rules", &e.to_string()),
+            };
             world
                 .kv_put(SYNC_RULES_KEY.into(), json!(text))
                 .await
                 .map_err(from_world)?;
-            json_ok(&Saved { saved: true })
+            json_ok(&Saved {
+                saved: true,
+                warnings,
+            })
         }
         (Method::Post, ["ghl-events", id, "replay"]) => {
             if !world
@@ -235,7 +255,7 @@ pub async fn location_route(
         }
         (Method::Post, ["specter", "poll"]) => {
             let settings = world.settings(cfg, location).await.map_err(from_world)?;
-            let report = specter_poll::poll(&world, &settings)
+            let report = specter_poll::poll(&world, &settings, specter_poll::PollTrigger::Admin)
                 .await
                 .map_err(from_world)?;
             json_ok(&report)

@@ -52,7 +52,7 @@ async fn run_location(env: &Env, cfg: &Config, location: &str) -> Result<()> {
     // A location without Specter costs nothing more.
     let polled = match &settings.specter {
         Some(_) => Some(
-            specter_poll::poll(&world, &settings)
+            specter_poll::poll(&world, &settings, specter_poll::PollTrigger::Cron)
                 .await
                 .map_err(from_world)?,
         ),

@@ -825,7 +825,7 @@ handle!(RecordGhlEvent, |s, op| {
         &known,
     );
     let rules_saved = s.kv_value::<Value>(SYNC_RULES_KEY)?.is_some();
-    let sync = !echo && e.syncable && (e.rules_from_env || rules_saved);
+    let sync = !echo && e.syncable && (e.needs_no_saved_rules || rules_saved);
     let outcome = if echo {
         GhlOutcome::Echo
     } else {
@@ -1113,5 +1113,63 @@ handle!(StorageReportRequest, |s, _op| {
             "SELECT (SELECT COUNT(*) FROM kv) + (SELECT COUNT(*) FROM contacts)
                + (SELECT COUNT(*) FROM mappings) + (SELECT COUNT(*) FROM leases) AS v",
         )?,
+    }
+});
+
+handle!(Erase, |s, op| {
+    let ids = &op.search.contact_ids;
+    let marks = |n: usize| vec!["?"; n.max(1)].join(", ");
+    let bind_ids = || -> Vec<SqlStorageValue> {
+        if ids.is_empty() {
+            vec![text("")]
+        } else {
+            ids.iter().map(text).collect()
+        }
+    };
+    let written = |query: &str, bindings: Vec<SqlStorageValue>| {
+        s.sql()
+            .exec(query, Some(bindings))
+            .map(|c| c.rows_written() as u64)
+            .map_err(sql_err)
+    };
+    let mut sql = String::from("DELETE FROM events WHERE 1 = 1");
+    let mut bindings = Vec::new();
+    push_contact_search(&mut sql, &mut bindings, &op.search);
+    let events = written(&sql, bindings)?;
+    let ghl_events = written(
+        &format!(
+            "DELETE FROM ghl_events WHERE json_extract(entry, '$.contactId') IN ({})",
+            marks(ids.len())
+        ),
+        bind_ids(),
+    )?;
+    let mut identity_keys = written(
+        &format!(
+            "DELETE FROM identity WHERE contact_id IN ({})",
+            marks(ids.len())
+        ),
+        bind_ids(),
+    )?;
+    if !op.identity_keys.is_empty() {
+        identity_keys += written(
+            &format!(
+                "DELETE FROM identity WHERE key IN ({})",
+                marks(op.identity_keys.len())
+            ),
+            op.identity_keys.iter().map(text).collect(),
+        )?;
+    }
+    let contacts = written(
+        &format!(
+            "DELETE FROM contacts WHERE contact_id IN ({})",
+            marks(ids.len())
+        ),
+        bind_ids(),
+    )?;
+    Erased {
+        events,
+        ghl_events,
+        identity_keys,
+        contacts,
     }
 });
