@@ -6,11 +6,12 @@ export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: help setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping size-worker bench-page bench-storage bench-console bench-attempt bench-startup load clean
+.PHONY: help deploy test-deploy setup build build-web build-npm build-worker build-sandbox dev test lint test-native test-wasm test-npm test-e2e bench-mapping size-worker bench-page bench-storage bench-console bench-attempt bench-startup load clean
 
 help:
 	@echo "make dev   - build, then run the GHL sandbox (:8788) and the Worker (:8787, page at /)"
 	@echo "make test  - lint + every test: native, wasm in headless Chromium, end to end on workerd"
+	@echo "make deploy - queues, build, wrangler deploy, secrets (SECRETS_FILE), the URLs to paste (DRY_RUN=1: offline check)"
 	@echo "make build-npm - the npm package in npm/ (wasm, Node and browser entries, types)"
 	@echo "make bench-mapping - mapping throughput (native, wasm vs JSONata), the cold path vs libphonenumber-js, wasm sizes"
 	@echo "make size-worker - where the Worker's wasm bytes go (sections, functions, crates)"
@@ -42,8 +43,19 @@ build: build-web build-npm build-worker build-sandbox
 dev: build
 	@bash scripts/dev.sh
 
-test: setup lint test-native test-wasm build test-npm test-e2e
+test: setup lint test-native test-wasm build test-npm test-deploy test-e2e
 	@echo "make test: all suites passed"
+
+deploy: setup
+	@bash scripts/deploy.sh
+
+# The real configuration, and the one moving the Durable Object from a former
+# store script, through `wrangler deploy --dry-run`: a broken binding or
+# migration fails here.
+test-deploy:
+	DRY_RUN=1 bash scripts/deploy.sh > /dev/null
+	DRY_RUN=1 FROM_STORE_SCRIPT=1 bash scripts/deploy.sh > /dev/null
+	@echo "test-deploy: both dry runs deployed"
 
 lint:
 	cargo fmt --all -- --check
@@ -52,8 +64,6 @@ lint:
 	# test targets use proptest, which does not build for wasm).
 	cargo clippy -p ghl-bridge -p ghl-bridge-worker --target wasm32-unknown-unknown --lib --quiet -- -D warnings
 	cargo clippy -p ghl-bridge-web --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
-	# the Worker's two scripts as shipped, each with its feature alone
-	for part in front store; do cargo clippy -p ghl-bridge-worker --target wasm32-unknown-unknown --lib --quiet --no-default-features --features $$part -- -D warnings || exit 1; done
 
 test-native:
 	cargo test -p ghl-bridge -p ghl-bridge-sandbox
@@ -73,14 +83,11 @@ test-e2e:
 bench-mapping: build-web
 	@bash scripts/bench-mapping.sh
 
-# Where the wasm bytes of the Worker's two scripts go: sections (raw, gzip), largest functions,
+# Where the wasm bytes of the Worker go: sections (raw, gzip), largest functions,
 # code per crate and module, generic copies. Asserts nothing.
 size-worker: setup
 	GHL_BRIDGE_WASM_NAMES=1 bash scripts/build-worker.sh
-	@echo "== the front (routes, queue consumer, cron): crates/worker/build"
-	node bench/wasm-size.mjs crates/worker/build/index_bg.wasm target/worker-front-named.wasm
-	@echo "== the store (the Durable Object, which runs the attempts): crates/worker/build-store"
-	node bench/wasm-size.mjs crates/worker/build-store/index_bg.wasm target/worker-store-named.wasm
+	node bench/wasm-size.mjs crates/worker/build/index_bg.wasm target/worker-named.wasm
 
 # The page in headless Chromium: keystroke-to-preview and a 10,000-row CSV.
 bench-page: build
@@ -110,4 +117,4 @@ load: build
 
 clean:
 	cargo clean
-	rm -rf www/pkg npm/dist crates/worker/build crates/worker/build-store test-artifacts .wrangler
+	rm -rf www/pkg npm/dist crates/worker/build test-artifacts .wrangler

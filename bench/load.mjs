@@ -209,7 +209,7 @@ async function liveLeads(stack, targets, rounds, tag) {
 
 /**
  * A backfill on the first location, sent through a source of its own (as the
- * README advises), beside live leads on every location: the others' and the
+ * docs/agencies.md advises), beside live leads on every location: the others' and the
  * first's own, through its web form.
  */
 async function backfillBesideLiveLeads(stack, locations) {

@@ -21,7 +21,7 @@ function csv(rows) {
   return lines.join("\n");
 }
 
-const worker = await startWorker();
+const worker = await startWorker(undefined, { SECRETS_KEY: "ZTJlLXNlY3JldHMta2V5LW9mLTMyLWJ5dGVzLW9rISE=" });
 const browser = await launchChromium();
 try {
   const page = await browser.newPage();

@@ -26,7 +26,7 @@ const BASELINE = process.env.BASELINE;
 function startupMs(config) {
   const out = join(mkdtempSync(join(tmpdir(), "ghl-bridge-startup-")), "startup.cpuprofile");
   execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["check", "startup", "--config", config, "--outfile", out],
-    { cwd: ROOT, stdio: "ignore", env: { ...process.env, GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CI: "true" } });
+    { cwd: ROOT, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } });
   const profile = JSON.parse(readFileSync(out, "utf8"));
   return (profile.endTime - profile.startTime) / 1000;
 }

@@ -456,6 +456,10 @@ export interface SourceUpdate {
   signingSecret?: string;
   /** The mapping document; the web-form template when absent. */
   mapping?: string;
+  /** A new secret (answered once); the current one keeps verifying beside it until `dropPreviousSecret`. */
+  rotateSecret?: boolean;
+  /** Ends a rotation: only the new secret verifies. */
+  dropPreviousSecret?: boolean;
 }
 export interface SourceAnswer {
   sourceId: string;
@@ -464,6 +468,8 @@ export interface SourceAnswer {
   /** Where the source posts: `/v1/hooks/forms/{sourceId}`. */
   urlPath: string;
   signingSecretLast4: string;
+  /** During a rotation: the last four of the secret still accepted beside. */
+  previousSecretLast4?: string;
   /** Only in the answer that generated it. */
   signingSecret?: string;
   mapping: string | null;

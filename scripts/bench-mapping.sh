@@ -44,9 +44,9 @@ budget() { # $1 = label, $2 = file, $3 = gzip budget in bytes
   printf '  %-13s %9d bytes, %8d gzip; budget %d gzip: %s (%.2fx)\n' "$1" "$raw" "$gz" "$3" \
     "$([[ $gz -le $3 ]] && echo within || echo OVER)" "$(echo "$gz / $3" | bc -l)"
 }
-# The Worker is two scripts, each compiled by its own isolates: each has the budget.
-budget "Worker front" crates/worker/build/index_bg.wasm 400000
-budget "Worker store" crates/worker/build-store/index_bg.wasm 400000
+# The Worker's 400 KB goal is retired (issue 39): its size is printed against
+# Cloudflare's own limit (3 MB gzip on the free plan).
+budget "Worker" crates/worker/build/index_bg.wasm 3000000
 budget "npm module" npm/dist/ghl_bridge_web_bg.wasm 350000
 echo
 

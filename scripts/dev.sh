@@ -64,8 +64,6 @@ INFO
 if [ "${GHL_BRIDGE_DEVTOOLS:-}" != 1 ]; then
   export VSCODE_INSPECTOR_OPTIONS="ghl-bridge: no inspector proxy"
 fi
-# Both scripts in one wrangler dev: the front (wrangler.toml, on :8787, which
-# builds both) and the store, its Durable Object (wrangler.store.toml). Both
-# read .dev.vars; wrangler starts each of their log lines with a bracketed name.
-node_modules/.bin/wrangler dev -c wrangler.toml -c wrangler.store.toml \
+# wrangler's [build] finds the bundle `make build` just made up to date.
+node_modules/.bin/wrangler dev -c wrangler.toml \
   --ip 127.0.0.1 --port 8787 --test-scheduled

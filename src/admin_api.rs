@@ -661,6 +661,14 @@ pub struct SourceUpdate {
     pub kind: SourceKind,
     /// `whsec_...`; generated (and answered once) when absent.
     pub signing_secret: Option<String>,
+    /// A new secret (the one given, else generated and answered once); the
+    /// current one keeps verifying beside it until `dropPreviousSecret`, so a
+    /// sender switched later loses nothing.
+    #[serde(default)]
+    pub rotate_secret: bool,
+    /// Ends a rotation: only the new secret verifies from now on.
+    #[serde(default)]
+    pub drop_previous_secret: bool,
     /// The mapping document; the web-form template when absent.
     pub mapping: Option<String>,
 }
@@ -679,6 +687,18 @@ pub struct FormSource {
     pub id: String,
     pub kind: SourceKind,
     pub signing_secret: String,
+    /// During a rotation, the secret being replaced: it verifies too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_signing_secret: Option<String>,
+}
+
+impl FormSource {
+    /// Every secret a delivery may be signed with, the current first.
+    pub fn secrets(&self) -> Vec<String> {
+        std::iter::once(self.signing_secret.clone())
+            .chain(self.previous_signing_secret.clone())
+            .collect()
+    }
 }
 
 /// A source as the admin API shows it: the secret never, only whether set.
@@ -691,6 +711,9 @@ pub struct SourceAnswer {
     /// Where the source posts.
     pub url_path: String,
     pub signing_secret_last4: String,
+    /// During a rotation: the last four of the secret still accepted beside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret_last4: Option<String>,
     /// Only in the answer that generated it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_secret: Option<String>,

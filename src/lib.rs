@@ -2,10 +2,11 @@
 //!
 //! The core is sans-IO: it turns intentions into [`http::HttpRequest`] values and
 //! HTTP answers back into typed results. The Worker, the browser page and native
-//! tests each bring their own transport (see DESIGN.md).
+//! tests each bring their own transport (see docs/architecture.md).
 
 pub mod admin_api;
 pub mod case;
+pub mod config;
 pub mod consent;
 pub mod dedupe;
 pub mod ghl;

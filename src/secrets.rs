@@ -11,6 +11,15 @@ use base64::Engine;
 
 pub const SEALED_PREFIX: &str = "sealed:v1:";
 
+/// Constant-time comparison, so a secret cannot be guessed byte by byte.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// The deployment's key. `Debug` never shows it.
 #[derive(Clone)]
 pub struct SecretsKey(Key<Aes256Gcm>);
@@ -79,13 +88,31 @@ pub fn sealed(key: &SecretsKey, nonce: &[u8], json: &str) -> String {
     serde_json::Value::String(key.seal(n, json)).to_string()
 }
 
-/// The JSON text of a stored value, opened when it was sealed.
-pub fn unsealed(key: Option<&SecretsKey>, stored: String) -> Result<String, String> {
+/// The JSON text of a stored value, opened when it was sealed, with the
+/// first of `keys` that opens it (the current key, then the previous one
+/// during a rotation).
+pub fn unsealed(keys: &[&SecretsKey], stored: String) -> Result<String, String> {
     match serde_json::from_str::<serde_json::Value>(&stored) {
-        Ok(serde_json::Value::String(s)) if is_sealed(&s) => key
-            .ok_or("a sealed secret needs SECRETS_KEY to be read")?
-            .open(&s),
+        Ok(serde_json::Value::String(s)) if is_sealed(&s) => {
+            let mut last = Err("a sealed secret needs SECRETS_KEY to be read".to_string());
+            for key in keys {
+                last = key.open(&s);
+                if last.is_ok() {
+                    break;
+                }
+            }
+            last
+        }
         _ => Ok(stored),
+    }
+}
+
+/// Whether a stored value was sealed with `key` (a value sealed with the
+/// previous key is sealed again with the current one).
+pub fn sealed_with(key: &SecretsKey, stored: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(stored) {
+        Ok(serde_json::Value::String(s)) if is_sealed(&s) => key.open(&s).is_ok(),
+        _ => false,
     }
 }
 
@@ -110,9 +137,17 @@ mod tests {
         assert!(SecretsKey::from_base64("c2hvcnQ=").is_err(), "too short");
         assert_eq!(format!("{key:?}"), "SecretsKey(****)");
         let stored = super::sealed(&key, &[1; 12], r#"{"a":1}"#);
-        assert_eq!(unsealed(Some(&key), stored.clone()).unwrap(), r#"{"a":1}"#);
-        assert!(unsealed(None, stored).is_err(), "no key, no secret");
-        let plain = unsealed(None, r#"{"a":1}"#.into()).unwrap();
+        assert_eq!(unsealed(&[&key], stored.clone()).unwrap(), r#"{"a":1}"#);
+        assert!(unsealed(&[], stored.clone()).is_err(), "no key, no secret");
+        // A rotation: the new key first, the previous one still opens.
+        let new = SecretsKey::from_base64("MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=").unwrap();
+        assert!(unsealed(&[&new], stored.clone()).is_err());
+        assert_eq!(
+            unsealed(&[&new, &key], stored.clone()).unwrap(),
+            r#"{"a":1}"#
+        );
+        assert!(sealed_with(&key, &stored) && !sealed_with(&new, &stored));
+        let plain = unsealed(&[], r#"{"a":1}"#.into()).unwrap();
         assert_eq!(plain, r#"{"a":1}"#, "a value kept before sealing");
     }
 }

@@ -1009,6 +1009,8 @@ fn a_source_id_belongs_to_one_location_and_an_uninstalled_location_ignores_its_e
         kind: SourceKind::Form,
         signing_secret: None,
         mapping: None,
+        rotate_secret: false,
+        drop_previous_secret: false,
     };
     let saved = block_on(tenancy::put_source(
         &b.world,
@@ -1053,8 +1055,69 @@ fn a_source_id_belongs_to_one_location_and_an_uninstalled_location_ignores_its_e
     let routed = block_on(tenancy::form_source(&b.world, "shop")).unwrap();
     assert_eq!(
         routed,
-        Some(("dev-location-2".into(), "whsec_c2VjcmV0LW9uZQ==".into()))
+        Some((
+            "dev-location-2".into(),
+            vec!["whsec_c2VjcmV0LW9uZQ==".into()]
+        ))
     );
+    // A rotation: the new secret, answered once, and the old one beside it
+    // until the rotation ends.
+    let rotate = SourceUpdate {
+        rotate_secret: true,
+        ..form()
+    };
+    let rotated = block_on(tenancy::put_source(
+        &b.world,
+        "dev-location-2",
+        "shop",
+        rotate,
+        "whsec_c2VjcmV0LXR3bw==".into(),
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        rotated.signing_secret.as_deref(),
+        Some("whsec_c2VjcmV0LXR3bw==")
+    );
+    assert_eq!(rotated.previous_secret_last4.as_deref(), Some("ZQ=="));
+    let both = block_on(tenancy::form_source(&b.world, "shop"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(both.1, ["whsec_c2VjcmV0LXR3bw==", "whsec_c2VjcmV0LW9uZQ=="]);
+    let body = br#"{"email":"a@b.fr"}"#;
+    let now = 1_795_341_600;
+    let old_sig =
+        ghl_bridge::sources::standard_webhooks::sign("whsec_c2VjcmV0LW9uZQ==", "m", now, body)
+            .unwrap();
+    let verify = |secrets: &[String]| {
+        ghl_bridge::sources::standard_webhooks::verify_any(
+            secrets,
+            Some("m"),
+            Some(&now.to_string()),
+            Some(&old_sig),
+            body,
+            now,
+        )
+    };
+    assert_eq!(verify(&both.1), Ok(()), "the old sender still gets in");
+    let ended = SourceUpdate {
+        drop_previous_secret: true,
+        ..form()
+    };
+    block_on(tenancy::put_source(
+        &b.world,
+        "dev-location-2",
+        "shop",
+        ended,
+        "x".into(),
+    ))
+    .unwrap()
+    .unwrap();
+    let only_new = block_on(tenancy::form_source(&b.world, "shop"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(only_new.1, ["whsec_c2VjcmV0LXR3bw=="]);
+    assert!(verify(&only_new.1).is_err(), "the rotation is over");
 
     let event: GhlEvent =
         serde_json::from_value(json!({"type": "UNINSTALL", "locationId": LOCATION,
@@ -1803,7 +1866,7 @@ fn erasure_leaves_nothing_of_the_person_but_the_numbers_opt_out() {
     assert!(check.is_err());
 }
 
-/// The measurement the README quotes: a 500-person saved search that gains
+/// The measurement docs/worker.md quotes (Specter polling): a 500-person saved search that gains
 /// 10 people a day, polled by the cron every 10 minutes for 7 days.
 #[test]
 fn a_week_of_specter_polls_pays_for_what_is_new() {

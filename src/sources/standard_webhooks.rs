@@ -107,6 +107,27 @@ pub fn verify(
     Err(WebhookAuthError::BadSignature)
 }
 
+/// [`verify`] against each of `secrets` (a source mid-rotation holds two):
+/// accepted when one verifies; else the first one's error.
+pub fn verify_any(
+    secrets: &[String],
+    id: Option<&str>,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    now: i64,
+) -> Result<(), WebhookAuthError> {
+    let mut first = Err(WebhookAuthError::BadSignature);
+    for (i, secret) in secrets.iter().enumerate() {
+        match verify(secret, id, timestamp, signature, body, now) {
+            Ok(()) => return Ok(()),
+            Err(e) if i == 0 => first = Err(e),
+            Err(_) => {}
+        }
+    }
+    first
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

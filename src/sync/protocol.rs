@@ -239,6 +239,9 @@ store_ops! {
     /// events `search` finds, the GHL events and caches (tags, writes) of its
     /// contacts, and identity keys naming them or listed in `identity_keys`.
     erase => Erase { search: ContactSearch, identity_keys: Vec<String> } -> Erased;
+    /// Seals again with the current `SECRETS_KEY` every secret the store keeps
+    /// in clear or under the previous key (a rotation), at once.
+    reseal => Reseal {} -> Resealed;
     /// Rows and bytes the location's storage holds.
     storage_report => StorageReportRequest {} -> StorageReport;
 }
@@ -284,6 +287,16 @@ pub struct EventSummary {
     pub points: Vec<SeriesPoint>,
     pub parked_total: u64,
     pub last_event_at_ms: Option<u64>,
+}
+
+/// What a re-seal did: secrets sealed again, and those it could not open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resealed {
+    pub resealed: u64,
+    /// Sealed with a key neither `SECRETS_KEY` nor `SECRETS_KEY_PREVIOUS`
+    /// opens: still there, unreadable until that key is given back.
+    pub remaining: u64,
 }
 
 /// What an erasure removed, by kind of record.

@@ -23,14 +23,13 @@ pub enum Caller {
     Unknown,
 }
 
-/// `given` is the bearer token; `same_secret` compares in constant time.
+/// `given` is the bearer token; `is_operator_token` compares in constant time.
 pub async fn caller<W: World>(
     world: &W,
-    operator_token: &str,
+    is_operator_token: impl Fn(&str) -> bool,
     given: &str,
-    same_secret: impl Fn(&str, &str) -> bool,
 ) -> Result<Caller, WorldError> {
-    if same_secret(given, operator_token) {
+    if is_operator_token(given) {
         return Ok(Caller::Operator);
     }
     let dir = world.store_named(DIRECTORY)?;
@@ -109,6 +108,7 @@ fn answer(location_id: &str, source: &FormSource, mapping: Option<String>) -> So
         kind: source.kind,
         url_path: format!("/v1/hooks/forms/{}", source.id),
         signing_secret_last4: last4(&source.signing_secret),
+        previous_secret_last4: source.previous_signing_secret.as_deref().map(last4),
         signing_secret: None,
         mapping,
     }
@@ -145,14 +145,23 @@ pub async fn put_source<W: World>(
     }
     let store = world.store_named(location_id)?;
     let existing = location::source(&store, source_id).await?;
-    let generated = change.signing_secret.is_none() && existing.is_none();
+    let rotating = change.rotate_secret && existing.is_some();
+    let generated = change.signing_secret.is_none() && (existing.is_none() || rotating);
+    let kept = existing.as_ref().filter(|_| !rotating);
+    let previous = match (&existing, rotating, change.drop_previous_secret) {
+        (_, _, true) => None,
+        (Some(e), true, false) => Some(e.signing_secret.clone()),
+        (Some(e), false, false) => e.previous_signing_secret.clone(),
+        (None, _, _) => None,
+    };
     let source = FormSource {
         id: source_id.to_string(),
         kind: change.kind,
         signing_secret: change
             .signing_secret
-            .or(existing.map(|e| e.signing_secret))
+            .or(kept.map(|e| e.signing_secret.clone()))
             .unwrap_or(fresh_secret),
+        previous_signing_secret: previous,
     };
     location::put_source(&store, &source).await?;
     if let Some(text) = change.mapping {
@@ -188,17 +197,18 @@ pub async fn serves<W: World>(world: &W, own: &str, location_id: &str) -> Result
     Ok(entry.is_some_and(|l| l.connected))
 }
 
-/// The location a form source posts into, and its signing secret.
+/// The location a form source posts into, and its signing secrets (the
+/// current first; two during a rotation).
 pub async fn form_source<W: World>(
     world: &W,
     source_id: &str,
-) -> Result<Option<(String, String)>, WorldError> {
+) -> Result<Option<(String, Vec<String>)>, WorldError> {
     let dir = world.store_named(DIRECTORY)?;
     let Some(owner) = directory::source_owner(&dir, source_id).await? else {
         return Ok(None);
     };
     let source = location::source(&world.store_named(&owner)?, source_id).await?;
-    Ok(source.map(|s| (owner, s.signing_secret)))
+    Ok(source.map(|s| (owner, s.secrets())))
 }
 
 /// Connects (or re-keys) a location's Spot-Hit or Specter account. A Spot-Hit

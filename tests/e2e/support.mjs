@@ -31,7 +31,8 @@ async function waitFor(url, child, log, timeoutMs) {
     }
     try {
       const res = await fetch(url);
-      if (res.ok) return;
+      // 503: up, and saying its configuration is wrong (config.test.mjs).
+      if (res.ok || res.status === 503) return;
     } catch {
       // not listening yet
     }
@@ -153,58 +154,64 @@ async function startStackOnce(extraVars, options) {
 
 /**
  * A private copy of the Worker for one test run, in a directory of its own:
- * its two scripts (the front, `buildDir`, and the store built beside it in
- * `build-store`), their wrangler files without `[build]` (`make test` builds
- * once) and the page, so that nothing the run uses changes under it when the
- * sources are edited or rebuilt meanwhile. `buildDir` may be another build's,
- * for a benchmark's baseline; a build from before the store had a script of
- * its own (no `build-store` beside it) runs as the one script it was, with its
- * Durable Object. `vars` go to both scripts, in the directory's `.dev.vars`
- * (wrangler prints those hidden). Returns the wrangler files, the front first.
+ * its bundle (`buildDir`), its wrangler file without `[build]` (`make test`
+ * builds once) and the page, so that nothing the run uses changes under it
+ * when the sources are edited or rebuilt meanwhile. `buildDir` may be another
+ * build's, for a benchmark's baseline; a build from when the Worker was two
+ * scripts (a `build-store` beside it) runs as the two scripts it was. `vars`
+ * go to every script, in the directory's `.dev.vars` (wrangler prints those
+ * hidden). Returns the wrangler files, the Worker's first.
  */
-export function testConfig({ withoutQueue = false, buildDir = join(ROOT, "crates/worker/build"), vars = {}, frontOfAnotherBuild = false } = {}) {
+export function testConfig({ withoutQueue = false, buildDir = join(ROOT, "crates/worker/build"), vars = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "ghl-bridge-worker-"));
   cpSync(buildDir, join(dir, "build"), { recursive: true });
-  if (frontOfAnotherBuild) giveAnotherBuildId(join(dir, "build"));
   cpSync(join(ROOT, "www"), join(dir, "www"), { recursive: true });
   const storeBuild = join(dirname(buildDir), "build-store");
   const split = existsSync(join(storeBuild, "index.js"));
-  const copy = (name, main, extra = "") => {
-    const out = [];
-    let skipping = false;
-    for (const line of readFileSync(join(ROOT, name), "utf8").split("\n")) {
-      // Without the queue producer, sending to the queue fails: a broken binding.
-      if (/^\[/.test(line)) skipping = line.trim() === "[build]" || (withoutQueue && line.trim() === "[[queues.producers]]");
-      if (skipping || (!split && line.startsWith("script_name"))) continue;
-      out.push(line.replace(/^main = .*/, `main = "${main}"`));
+  const out = [];
+  let skipping = false;
+  for (const line of readFileSync(join(ROOT, "wrangler.toml"), "utf8").split("\n")) {
+    // Without the queue producer, sending to the queue fails: a broken binding.
+    if (/^\[/.test(line)) {
+      skipping = line.trim() === "[build]" || (withoutQueue && line.trim() === "[[queues.producers]]")
+        || (split && line.trim() === "[[migrations]]");
     }
-    const path = join(dir, name);
-    writeFileSync(path, out.join("\n") + extra);
-    return path;
-  };
-  writeFileSync(join(dir, ".dev.vars"), Object.entries(vars).map(([k, v]) => `${k}=${dotenvQuoted(String(v))}\n`).join(""));
-  if (!split) {
-    return [copy("wrangler.toml", "build/index.js",
-      '\n[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["BridgeStore"]\n')];
+    if (skipping) continue;
+    out.push(line.replace(/^main = .*/, 'main = "build/index.js"'));
+    if (split && line.startsWith("class_name")) out.push('script_name = "ghl-bridge-store"');
   }
+  writeFileSync(join(dir, ".dev.vars"), Object.entries(vars).map(([k, v]) => `${k}=${dotenvQuoted(String(v))}\n`).join(""));
+  const worker = join(dir, "wrangler.toml");
+  writeFileSync(worker, out.join("\n"));
+  if (!split) return [worker];
   cpSync(storeBuild, join(dir, "build-store"), { recursive: true });
-  return [copy("wrangler.toml", "build/index.js"), copy("wrangler.store.toml", "build-store/index.js")];
+  const store = join(dir, "wrangler.store.toml");
+  writeFileSync(store, SPLIT_STORE_TOML);
+  return [worker, store];
 }
 
-/**
- * Makes the front bundle in `dir` say another build id than the store's, as a
- * front deployed apart from its store would: the id's text in the wasm (see
- * store_client.rs, BUILD) becomes zeros of the same length.
- */
-function giveAnotherBuildId(dir) {
-  const id = readFileSync(join(dir, "BUILD_ID"), "utf8").trim();
-  const wasmPath = join(dir, "index_bg.wasm");
-  const wasm = readFileSync(wasmPath);
-  const at = wasm.indexOf(Buffer.from(id));
-  assert.ok(id && at >= 0 && wasm.indexOf(Buffer.from(id), at + 1) < 0, `the build id ${id} is in the front's wasm once`);
-  wasm.write("0".repeat(id.length), at);
-  writeFileSync(wasmPath, wasm);
-}
+/** The store script of the builds that had one (up to the merge back into one script). */
+const SPLIT_STORE_TOML = `name = "ghl-bridge-store"
+main = "build-store/index.js"
+compatibility_date = "2026-04-01"
+send_metrics = false
+
+[[durable_objects.bindings]]
+name = "BRIDGE_STORE"
+class_name = "BridgeStore"
+
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["BridgeStore"]
+
+[[queues.producers]]
+binding = "EVENTS"
+queue = "ghl-bridge-events"
+
+[[queues.producers]]
+binding = "PACED_EVENTS"
+queue = "ghl-bridge-paced"
+`;
 
 /** `value` quoted for a .dev.vars line (dotenv keeps single-quoted text as it is). */
 function dotenvQuoted(value) {
@@ -228,14 +235,14 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
   const port = chosenPort ?? (await freePort());
   // A given state directory is kept: a restarted Worker finds its Durable Objects again.
   const state = options.stateDir ?? mkdtempSync(join(tmpdir(), "ghl-bridge-e2e-"));
-  // With two scripts, wrangler starts each of their lines with the script's
-  // name (`[undefined]` without the inspector); the readers of the log expect
-  // the JSON lines as the Worker wrote them.
+  // With two scripts (a baseline's), wrangler starts each of their lines with
+  // the script's name (`[undefined]` without the inspector); the readers of
+  // the log expect the JSON lines as the Worker wrote them.
   const worker = startProcess(join(ROOT, "node_modules/.bin/wrangler"),
     ["dev", ...testConfig({ ...options, vars }).flatMap((path) => ["--config", path]),
       "--ip", "127.0.0.1", "--port", String(port),
       "--persist-to", state, "--log-level", "log", "--test-scheduled"],
-    { GHL_BRIDGE_SKIP_BUILD: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_HIDE_BANNER: "true", CI: "true", ...WITHOUT_INSPECTOR },
     (line) => line.replace(/^\[[\w-]+\] (?=\{)/, ""));
   const url = `http://127.0.0.1:${port}`;

@@ -5,7 +5,9 @@ import { artifactPath, launchChromium, startWorker } from "./support.mjs";
 
 let worker;
 before(async () => {
-  worker = await startWorker();
+  // The least a sound deployment has: against the real GHL API, secrets are
+  // never stored in clear, so SECRETS_KEY is required (config.test.mjs).
+  worker = await startWorker(undefined, { SECRETS_KEY: "ZTJlLXNlY3JldHMta2V5LW9mLTMyLWJ5dGVzLW9rISE=" });
 });
 after(async () => {
   await worker?.stop();

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-/// Fixed development credentials, documented in the README.
+/// Fixed development credentials, documented in the README and docs/sandbox.md.
 pub const DEV_LOCATION: &str = "dev-location";
 /// The sandbox's agency and its sub-accounts (a bulk install covers all three).
 pub const DEV_COMPANY: &str = "dev-company";

@@ -63,6 +63,10 @@ pub async fn location_route(
                 next_cursor: page.next_cursor,
             })
         }
+        (Method::Post, ["reseal"]) => {
+            let done = world.reseal().await.map_err(from_world)?;
+            json_ok(&done)
+        }
         (Method::Post, ["erasure"]) => {
             let text = req.text().await?;
             let asked: consent::ErasureRequest = match json::read_document(&text, "the body") {

@@ -35,7 +35,6 @@ pub struct Attempted {
 
 /// Runs the attempt against `store`, the location's own Durable Object, with
 /// the deployment's `config` (which the Durable Object read once).
-#[cfg(feature = "store")]
 pub async fn run(
     store: &BridgeStore,
     env: &Env,

@@ -12,7 +12,7 @@ use serde_json::json;
 use worker::{console_log, Env, Result};
 
 pub async fn run(env: &Env) -> Result<()> {
-    let cfg = Config::from_env(env);
+    let cfg = crate::config::from_env(env);
     let dir = StoreClient::for_location(env, DIRECTORY)?;
     let mut locations: Vec<String> = directory::locations(&dir)
         .await

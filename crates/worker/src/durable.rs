@@ -13,7 +13,7 @@
 use crate::attempt::AttemptAsked;
 use crate::config::Config;
 use crate::respond::{json_error, json_ok, json_text};
-use crate::store_client::{StoreClient, ATTEMPT_PATH, BUILD, BUILD_HEADER};
+use crate::store_client::{StoreClient, ATTEMPT_PATH};
 use ghl_bridge::admin_api::{
     EventRecord, EventStatus, GhlEventEntry, GhlOutcome, OutboundState, StorageReport, Swept,
     STALE_AFTER_MS,
@@ -104,7 +104,7 @@ fn add_summary_columns(sql: &SqlStorage) -> Result<()> {
 /// Internal rows of the `kv` table (user keys never start with `~`).
 const WINDOW_KEY: &str = "~rate-window";
 
-#[cfg_attr(feature = "store", durable_object)]
+#[durable_object]
 pub struct BridgeStore {
     state: State,
     env: Env,
@@ -119,7 +119,6 @@ pub struct BridgeStore {
     config: Config,
 }
 
-#[cfg(feature = "store")]
 impl DurableObject for BridgeStore {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
@@ -138,7 +137,7 @@ impl DurableObject for BridgeStore {
             );
         }
         Self {
-            config: Config::from_env(&env),
+            config: crate::config::from_env(&env),
             state,
             env,
             refreshing: Cell::new(false),
@@ -147,17 +146,6 @@ impl DurableObject for BridgeStore {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let sender = req.headers().get(BUILD_HEADER)?;
-        if sender.as_deref() != Some(BUILD) {
-            // A front of another build, mid-deploy: it retries (a webhook is
-            // answered 429, a queued event comes back), nothing is lost.
-            let sender = sender.unwrap_or_else(|| "none".into());
-            return json_error(
-                409,
-                "store_build_mismatch",
-                &format!("the store is build {BUILD}, the request came from build {sender}: deploy both scripts of one build"),
-            );
-        }
         let text = req.text().await?;
         self.ensure_alarm().await?;
         if req.path() == ATTEMPT_PATH {
@@ -195,7 +183,6 @@ impl DurableObject for BridgeStore {
     }
 }
 
-#[cfg(feature = "store")]
 impl BridgeStore {
     /// Runs the attempt the consumer asked for (see `attempt`).
     async fn attempt(&self, text: &str) -> Result<Response> {
@@ -363,16 +350,34 @@ impl BridgeStore {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        let plain = unsealed(self.config.secrets_key.as_ref(), stored).map_err(WorldError)?;
+        let keys: Vec<&ghl_bridge::secrets::SecretsKey> = [
+            self.config.secrets_key.as_ref(),
+            self.config.previous_secrets_key.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let plain = unsealed(&keys, stored).map_err(WorldError)?;
         Ok(Some(json::read(&plain)?))
     }
 
-    /// Stores a value; a secret is sealed first when `SECRETS_KEY` is set.
+    /// Stores a value; a secret is sealed first with `SECRETS_KEY`, and is
+    /// refused without one unless GHL is the local sandbox.
     fn kv_store<T: Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), WorldError> {
         let mut json = serde_json::to_string(value)?;
-        if let (true, Some(secrets)) = (holds_secrets(key), &self.config.secrets_key) {
-            let nonce = crate::random::random_bytes(12).map_err(sql_err)?;
-            json = sealed(secrets, &nonce, &json);
+        if holds_secrets(key) {
+            match &self.config.secrets_key {
+                Some(secrets) => {
+                    let nonce = crate::random::random_bytes(12).map_err(sql_err)?;
+                    json = sealed(secrets, &nonce, &json);
+                }
+                None if self.config.may_store_in_clear() => {}
+                None => {
+                    return Err(WorldError(
+                        "a secret is never stored in clear: set SECRETS_KEY".into(),
+                    ))
+                }
+            }
         }
         self.kv_store_text(key, json)
     }
@@ -1172,4 +1177,32 @@ handle!(Erase, |s, op| {
         identity_keys,
         contacts,
     }
+});
+
+handle!(Reseal, |s, _op| {
+    #[derive(Deserialize)]
+    struct Row {
+        key: String,
+        value: String,
+    }
+    let Some(current) = &s.config.secrets_key else {
+        return Err(WorldError(
+            "SECRETS_KEY is not set: nothing can be sealed".into(),
+        ));
+    };
+    let rows = s.rows::<Row>("SELECT key, value FROM kv", vec![])?;
+    let mut done = Resealed::default();
+    for row in rows.into_iter().filter(|r| holds_secrets(&r.key)) {
+        if ghl_bridge::secrets::sealed_with(current, &row.value) {
+            continue;
+        }
+        match s.kv_value::<Value>(&row.key) {
+            Ok(Some(value)) => {
+                s.kv_store(&row.key, &value)?;
+                done.resealed += 1;
+            }
+            _ => done.remaining += 1,
+        }
+    }
+    done
 });

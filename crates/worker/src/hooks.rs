@@ -10,39 +10,31 @@ use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
 use ghl_bridge::ghl::webhooks::GhlEventType;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
+use ghl_bridge::secrets::same_secret;
 use ghl_bridge::sources::standard_webhooks;
 use ghl_bridge::sync::directory::{self, DIRECTORY};
 use ghl_bridge::sync::{inbound, location, sync_back, tenancy, World};
 use serde_json::json;
 use worker::{Date, Env, Method, Request, Response, Result};
 
-/// Constant-time comparison, so a secret cannot be guessed byte by byte.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// `POST /v1/hooks/forms/{sourceId}`: the deployment's own form source
 /// (`FORM_SOURCE_ID`, for the default location), or a source a location
 /// created (the directory says whose).
 pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) -> Result<Response> {
-    let Some((location, secret)) = form_source(env, cfg, source_id).await? else {
+    let Some((location, secrets)) = form_source(env, cfg, source_id).await? else {
         return json_error(
             404,
             "unknown_source",
             &format!("no form source `{source_id}` is configured"),
         );
     };
-    let Some(secret) = secret else {
+    if secrets.is_empty() {
         return json_error(
             503,
             "not_configured",
             "the form source has no signing secret (FORM_SIGNING_SECRET)",
         );
-    };
+    }
     let body = req.bytes().await?;
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let (id, ts, sig) = (
@@ -51,8 +43,8 @@ pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) ->
         header("webhook-signature"),
     );
     let now = (Date::now().as_millis() / 1000) as i64;
-    if let Err(e) = standard_webhooks::verify(
-        &secret,
+    if let Err(e) = standard_webhooks::verify_any(
+        &secrets,
         id.as_deref(),
         ts.as_deref(),
         sig.as_deref(),
@@ -71,23 +63,22 @@ pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) ->
     ingest(env, &location, source_id, id, format, text).await
 }
 
-/// The location a form source belongs to, and its signing secret.
+/// The location a form source belongs to, and its signing secrets (none:
+/// the deployment's own source without `FORM_SIGNING_SECRET`).
 async fn form_source(
     env: &Env,
     cfg: &Config,
     source_id: &str,
-) -> Result<Option<(String, Option<String>)>> {
+) -> Result<Option<(String, Vec<String>)>> {
     if source_id == cfg.form_source_id {
-        return Ok(Some((
-            cfg.ghl_location_id.clone(),
-            cfg.form_signing_secret.clone(),
-        )));
+        let secrets = cfg.form_signing_secret.iter().cloned().collect();
+        return Ok(Some((cfg.ghl_location_id.clone(), secrets)));
     }
     let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
     let found = tenancy::form_source(&world, source_id)
         .await
         .map_err(from_world)?;
-    Ok(found.map(|(owner, secret)| (owner, Some(secret))))
+    Ok(found)
 }
 
 /// `GET|POST /v1/hooks/spothit/{token}/{status|reply|stop}`: Spot-Hit cannot sign,

@@ -3,13 +3,8 @@
 //! files of the mapping tester (`www/`) are served by Workers static assets
 //! before this code runs, so `/` never reaches it.
 //!
-//! It deploys as two scripts built from this one crate (see `Cargo.toml`'s
-//! features): `front` has the entry points below, `store` the Durable Object.
-//! A build with one of them leaves the other's code unused, on purpose.
-#![cfg_attr(
-    not(all(feature = "front", feature = "store")),
-    allow(dead_code, unused_imports)
-)]
+//! One script: the entry points below and the Durable Object (`durable`),
+//! deployed together by one `wrangler deploy`.
 
 mod admin;
 mod attempt;
@@ -38,7 +33,6 @@ pub use durable::BridgeStore;
 use ghl_bridge::admin_api::{VERSION, VERSION_HEADER};
 use ghl_bridge::sync::QueuedEvent;
 
-#[cfg(feature = "front")]
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let webhook = req.path().starts_with("/v1/hooks/");
@@ -54,10 +48,20 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 async fn route(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
-    let cfg = config::Config::from_env(&env);
+    let cfg = config::from_env(&env);
     let method = req.method();
+    if let (Some(problem), false) = (cfg.problem_text(), path == "/health") {
+        // Refused with the same words /health gives; a webhook 429, so its
+        // sender retries once the setting is fixed and nothing is lost.
+        let status = if path.starts_with("/v1/hooks/") {
+            429
+        } else {
+            503
+        };
+        return json_error(status, "misconfigured", &problem);
+    }
     match (method.clone(), path.as_str()) {
-        (Method::Get | Method::Head, "/health") => health(),
+        (Method::Get | Method::Head, "/health") => health(&cfg),
         (_, "/health") => json_error(
             405,
             "method_not_allowed",
@@ -93,13 +97,11 @@ async fn route(req: Request, env: Env) -> Result<Response> {
     }
 }
 
-#[cfg(feature = "front")]
 #[event(queue)]
 async fn queue(batch: MessageBatch<QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
     consumer::run(batch, &env).await
 }
 
-#[cfg(feature = "front")]
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if let Err(e) = cron::run(&env).await {
@@ -110,8 +112,18 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
 }
 
-/// Liveness plus what a caller needs to know it reached the right thing.
-fn health() -> Result<Response> {
+/// Liveness plus what a caller needs to know it reached the right thing; 503
+/// naming each variable that is wrong.
+fn health(cfg: &config::Config) -> Result<Response> {
+    if let Some(problem) = cfg.problem_text() {
+        let body = serde_json::json!({
+            "status": "misconfigured",
+            "error": {"code": "misconfigured", "message": problem},
+            "problems": cfg.problems,
+            "build": store_client::BUILD,
+        });
+        return Ok(json_ok(&body)?.with_status(503));
+    }
     json_ok(&serde_json::json!({
         "status": "ok",
         "service": "ghl-bridge",

@@ -5,7 +5,7 @@
 use crate::attempt::{AttemptAsked, Attempted};
 use ghl_bridge::json;
 use ghl_bridge::sync::protocol::{Exchange, StoreRequest, StoreTransport, WorldError};
-use worker::{Env, Headers, Method, Request, RequestInit};
+use worker::{Env, Method, Request, RequestInit};
 
 pub struct StoreClient {
     stub: worker::Stub,
@@ -17,14 +17,11 @@ const PROTOCOL_URL: &str = "https://store/";
 const ATTEMPT_URL: &str = "https://store/attempt";
 pub const ATTEMPT_PATH: &str = "/attempt";
 
-/// The build both scripts come from (`scripts/build-worker.sh` sets it), sent
-/// with every request: the front and the store are deployed apart, and the
-/// store answers only a front of its own build, whose protocol it speaks.
+/// The build (`scripts/build-worker.sh` sets it): `/health` says it.
 pub const BUILD: &str = match option_env!("GHL_BRIDGE_BUILD") {
     Some(build) => build,
     None => "unknown",
 };
-pub const BUILD_HEADER: &str = "x-ghl-bridge-build";
 
 impl StoreClient {
     pub fn for_location(env: &Env, location_id: &str) -> worker::Result<StoreClient> {
@@ -45,14 +42,8 @@ impl StoreClient {
 
     /// `body` POSTed to the Durable Object; the answer's text, or why not.
     async fn post(&self, name: &str, url: &str, body: String) -> Result<String, WorldError> {
-        let headers = Headers::new();
-        headers
-            .set(BUILD_HEADER, BUILD)
-            .map_err(|e| fail(name, e))?;
         let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(body.into()));
+        init.with_method(Method::Post).with_body(Some(body.into()));
         let req = Request::new_with_init(url, &init).map_err(|e| fail(name, e))?;
         let mut res = self
             .stub

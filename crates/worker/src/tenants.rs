@@ -24,13 +24,13 @@ fn forbidden(what: &str) -> Result<Response> {
 }
 
 pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<Response> {
-    let Some(operator) = cfg.admin_token.as_deref() else {
+    if cfg.admin_tokens.is_empty() {
         return json_error(
             503,
             "not_configured",
             "admin routes are off: set ADMIN_TOKEN",
         );
-    };
+    }
     let header = req.headers().get("authorization")?.unwrap_or_default();
     let Some(given) = header.strip_prefix("Bearer ").map(str::trim) else {
         return json_error(
@@ -40,7 +40,7 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
         );
     };
     let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
-    let who = tenancy::caller(&world, operator, given, crate::hooks::same_secret)
+    let who = tenancy::caller(&world, |t| cfg.is_admin_token(t), given)
         .await
         .map_err(from_world)?;
     let segments: Vec<&str> = path.trim_start_matches("/v1/admin/").split('/').collect();

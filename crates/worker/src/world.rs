@@ -28,14 +28,8 @@ pub struct WorkerWorld<'a> {
 enum OwnStore<'a> {
     /// From a route: a request to the location's Durable Object.
     Remote(StoreClient),
-    /// From inside that Durable Object: a call, with nothing sent. Only the
-    /// store script has it: in the front, calling the handlers from here
-    /// would keep all of them in its wasm (37 KB gzip).
-    #[cfg(feature = "store")]
+    /// From inside that Durable Object: a call, with nothing sent.
     Local(&'a BridgeStore),
-    /// The front's stand-in, which cannot be built (`Infallible`).
-    #[cfg(not(feature = "store"))]
-    Local(std::convert::Infallible, std::marker::PhantomData<&'a ()>),
 }
 
 impl WorkerWorld<'_> {
@@ -48,7 +42,6 @@ impl WorkerWorld<'_> {
     }
 
     /// The world of an attempt running inside `store`, the location's Durable Object.
-    #[cfg(feature = "store")]
     pub fn inside<'a>(env: &'a Env, store: &'a BridgeStore) -> WorkerWorld<'a> {
         WorkerWorld {
             env,
@@ -84,10 +77,7 @@ impl StoreTransport for WorkerWorld<'_> {
     fn exchange(&self, request: StoreRequest) -> Exchange<'_> {
         match &self.store {
             OwnStore::Remote(client) => client.exchange(request),
-            #[cfg(feature = "store")]
             OwnStore::Local(store) => Box::pin(dispatch(*store, request)),
-            #[cfg(not(feature = "store"))]
-            OwnStore::Local(never, _) => match *never {},
         }
     }
 }
