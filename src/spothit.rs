@@ -187,8 +187,9 @@ pub fn callback_number(payload: &Value) -> Option<String> {
 /// Whether Spot-Hit takes `sender` as an SMS sender (`expediteur`): 3 to 11
 /// characters, letters and digits (a space allowed inside), at most three
 /// digits before the first letter, not all digits. Spot-Hit refuses others
-/// at send time (error 8, "sender not authorised" 17); its documentation
-/// and official plugins state the length, operators the rest.
+/// at send time (error 8 over 11 characters, 17 sender not authorised). The
+/// 11 is Spot-Hit's documented limit; the rest is the stricter reading of the
+/// operators' rules for alphanumeric senders (issue 37's review).
 pub fn check_sender(sender: &str) -> Result<(), String> {
     let count = sender.chars().count();
     if count > 11 {
@@ -254,8 +255,8 @@ pub fn parse_answer(response: &HttpResponse) -> Result<Value, SpotHitError> {
     let value: Value = serde_json::from_str(&response.body)
         .map_err(|_| transport("the answer is not JSON".into()))?;
     // Lists (groupe/lister, contacts/get) are bare arrays; an object with
-    // `erreurs` and no `resultat` is a refusal all the same (seen from
-    // Spot-Hit's PHP clients, which test `erreurs` before `resultat`).
+    // `erreurs` and no `resultat` is read as a refusal: Spot-Hit's docs do not
+    // say it cannot happen, and success would be the costly guess.
     let accepted = match value.get("resultat") {
         None => value.get("erreurs").is_none(),
         Some(Value::Bool(b)) => *b,

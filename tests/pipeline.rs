@@ -1052,6 +1052,20 @@ fn a_source_id_belongs_to_one_location_and_an_uninstalled_location_ignores_its_e
         matches!(&taken, Err(tenancy::SourceRefused::Taken(owner)) if owner == "dev-location-2"),
         "{taken:?}"
     );
+    for reserved in ["spothit-stop", "Specter-Person", "spothit-reply "] {
+        let refused = block_on(tenancy::put_source(
+            &b.world,
+            "dev-location-2",
+            reserved,
+            form(),
+            "x".into(),
+        ))
+        .unwrap();
+        assert!(
+            matches!(refused, Err(tenancy::SourceRefused::Reserved)),
+            "{reserved}"
+        );
+    }
     let routed = block_on(tenancy::form_source(&b.world, "shop")).unwrap();
     assert_eq!(
         routed,

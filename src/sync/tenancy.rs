@@ -98,6 +98,9 @@ pub async fn update_location<W: World>(
 pub enum SourceRefused {
     /// The id belongs to this other location.
     Taken(String),
+    /// The id is the bridge's own (a Spot-Hit callback, Specter, a template):
+    /// events under it are read as that source's (pacing, STOP marks).
+    Reserved,
     InvalidMapping(Vec<MappingError>),
 }
 
@@ -127,6 +130,17 @@ pub async fn source<W: World>(
     Ok(Some(answer(location_id, &source, mapping)))
 }
 
+/// Whether `id` names one of the bridge's own sources, which a form source
+/// may not take: the Spot-Hit callbacks, Specter's, and every built-in
+/// template's id (their events are paced, and a STOP marked, by that name).
+pub fn is_reserved_source_id(id: &str) -> bool {
+    let id = crate::case::lower(id.trim());
+    ["spothit-", "specter-"]
+        .iter()
+        .any(|prefix| id.starts_with(prefix))
+        || crate::mapping::builtin_template(&id).is_some_and(|t| t.id != "web-form")
+}
+
 /// Creates or changes a form source. `fresh_secret` is used (and answered,
 /// once) when neither the change nor the existing source has one.
 pub async fn put_source<W: World>(
@@ -136,6 +150,9 @@ pub async fn put_source<W: World>(
     change: SourceUpdate,
     fresh_secret: String,
 ) -> Result<Result<SourceAnswer, SourceRefused>, WorldError> {
+    if is_reserved_source_id(source_id) {
+        return Ok(Err(SourceRefused::Reserved));
+    }
     if let Some(Err(errors)) = change.mapping.as_deref().map(Mapping::parse) {
         return Ok(Err(SourceRefused::InvalidMapping(errors)));
     }

@@ -165,6 +165,11 @@ async fn location_routes(
                 .map_err(from_world)?;
             match saved {
                 Ok(answer) => json_ok(&answer),
+                Err(SourceRefused::Reserved) => json_error(
+                    422,
+                    "reserved_source",
+                    &format!("`{source_id}` is reserved for the bridge's own sources (spothit-*, specter-*): choose another id"),
+                ),
                 Err(SourceRefused::Taken(owner)) => json_error(
                     409,
                     "source_taken",
