@@ -6,6 +6,9 @@
 // Spot-Hit campaign's delivery receipts in one burst, with live leads sent
 // during it; ONLY=receipts for that run alone. WORKER_BUILD: another build's
 // crates/worker/build to run instead of this one (to compare two builds).
+// ONLY=cost: what a new web-form lead and a delivery receipt cost on
+// Cloudflare (COST_LEADS, 200 of each), counted by the bridge itself
+// (GET /v1/admin/usage) and priced at the published rates (core sync::usage).
 import { performance } from "node:perf_hooks";
 import { admin, batchesIn, postForm, sandbox, SPOTHIT_TOKEN, startStack } from "../tests/e2e/support.mjs";
 import { addLocations } from "./locations.mjs";
@@ -17,6 +20,10 @@ const LOCATIONS = Number(process.env.LOCATIONS ?? 20);
 const PER_LOCATION = Number(process.env.PER_LOCATION ?? 100);
 const ONLY_MANY = process.env.ONLY === "many";
 const ONLY_RECEIPTS = process.env.ONLY === "receipts";
+const ONLY_COST = process.env.ONLY === "cost";
+const COST_LEADS = Number(process.env.COST_LEADS ?? 200);
+// Workers Paid rates beyond the inclusions, $ per million (as src/sync/usage.rs, read 2026-12-07).
+const RATES = { workerInvocations: 0.30, doRequests: 0.15, rowsRead: 0.001, rowsWritten: 1.00, queueOperations: 0.40 };
 const RECEIPTS = Number(process.env.RECEIPTS ?? 10_000);
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -361,18 +368,81 @@ async function receiptBurst(stack) {
   console.log(`  GHL                    ${requests.length} calls, 429s ${requests.filter((r) => r.status === 429).length}; busiest 10 s window ${busiestWindow(requests)} calls (budget 90: receipts at most 60, leads the rest)`);
 }
 
+/** The units counted since `before`, less `polls` readings of the usage route itself. */
+function usageSince(now, before, self, polls) {
+  const out = {};
+  for (const k of Object.keys(now)) out[k] = now[k] - before[k] - polls * (self[k] ?? 0);
+  out.queueOperations = out.queueWrites + 2 * out.queueReads + out.queueRetries;
+  return out;
+}
+
+/** Waits until the counters stop moving but for the readings themselves
+ * (`self` each: the queue drained), reading them every second. */
+async function settledUsage(stack, before, expectReads, self) {
+  const usage = async () => (await admin(stack, "/usage")).body;
+  let polls = 0;
+  let last = null;
+  for (let i = 0; i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = await usage();
+    polls++;
+    const moved = !last || Object.keys(now).some((k) => now[k] - last[k] !== (self[k] ?? 0));
+    if (!moved && now.queueReads - before.queueReads >= expectReads) return { now, polls };
+    last = now;
+  }
+  throw new Error(`the queue never drained: ${JSON.stringify(last)} since ${JSON.stringify(before)}`);
+}
+
+/** One kind of event: its units per event and their price per 100,000. */
+function printCost(name, units, count) {
+  const per = (k) => units[k] / count;
+  const dollars = Object.entries(RATES).reduce((sum, [k, rate]) => sum + (per(k) * 100_000 / 1e6) * rate, 0);
+  console.log(`  ${name}: per event ${per("workerInvocations").toFixed(2)} Worker invocations, ${per("doRequests").toFixed(2)} DO requests, `
+    + `${per("rowsRead").toFixed(1)} rows read, ${per("rowsWritten").toFixed(1)} rows written, ${per("queueOperations").toFixed(2)} queue operations; `
+    + `$${dollars.toFixed(4)} per 100,000`);
+  const shares = Object.entries(RATES).map(([k, rate]) => `${k} ${((per(k) * rate) / (dollars / 100_000 * 1e6) * 100).toFixed(0)}%`);
+  console.log(`    of which ${shares.join(", ")}`);
+}
+
+/** What a new lead and a receipt cost on Cloudflare, counted by the bridge. */
+async function costRun(stack) {
+  await sandbox(stack, "/__sandbox/reset", {});
+  await sandbox(stack, "/__sandbox/faults", {});
+  const usage = async () => (await admin(stack, "/usage")).body;
+  const first = await usage();
+  const self = usageSince(await usage(), first, {}, 0);
+  const phones = Array.from({ length: COST_LEADS }, (_, i) => `+3367${String(1_000_000 + i).slice(-7)}`);
+  const leads = phones.map((phone, i) => ({ first_name: "Coût", last_name: `Lead ${i}`, email: `cost-${i}@example.fr`, phone }));
+  let before = await usage();
+  await postAll(stack, leads, CONCURRENCY);
+  let { now, polls } = await settledUsage(stack, before, COST_LEADS, self);
+  const leadUnits = usageSince(now, before, self, polls + 1);
+  before = await usage();
+  for (let i = 0; i < COST_LEADS; i++) {
+    await postReceipt(stack, { id_accuse: `cost-r-${i}`, id_message: "900001", numero: phones[i], statut: "1", statut_code: "0", date_envoi: "1795341600", date_update: "1795341660", nom: "Cost" });
+  }
+  ({ now, polls } = await settledUsage(stack, before, COST_LEADS, self));
+  const receiptUnits = usageSince(now, before, self, polls + 1);
+  console.log(`\n== what an event costs on Cloudflare (${COST_LEADS} of each, counted by the bridge, Workers Paid rates of 2026-12-07)`);
+  printCost("new web-form lead", leadUnits, COST_LEADS);
+  printCost("delivery receipt, known contact", receiptUnits, COST_LEADS);
+}
+
 const stack = await startStack({}, { buildDir: process.env.WORKER_BUILD });
 try {
-  if (ONLY_RECEIPTS) {
+  if (ONLY_COST) {
+    await costRun(stack);
+  } else if (ONLY_RECEIPTS) {
     await receiptBurst(stack);
   } else if (!ONLY_MANY) {
+    await costRun(stack);
     const people = await phase(stack, "no faults", {}, EVENTS, CONCURRENCY);
     await phase(stack, "the same people again (updates)", {}, EVENTS, CONCURRENCY, people);
     await phase(stack, "20% 5xx + 15 s 429 storm + 50 ms latency", { errorRate: 0.2, errorStatus: 500, storm429ForMs: 15_000, latencyMs: 50, seed: 3 }, EVENTS, CONCURRENCY);
     if (BACKFILL > 0) await phase(stack, "bulk backfill", {}, BACKFILL, 20);
   }
-  if (!ONLY_RECEIPTS && !ONLY_MANY && RECEIPTS > 0) await receiptBurst(stack);
-  if (!ONLY_RECEIPTS && LOCATIONS > 1) {
+  if (!ONLY_COST && !ONLY_RECEIPTS && !ONLY_MANY && RECEIPTS > 0) await receiptBurst(stack);
+  if (!ONLY_COST && !ONLY_RECEIPTS && LOCATIONS > 1) {
     await sandbox(stack, "/__sandbox/reset", {});
     await sandbox(stack, "/__sandbox/faults", {});
     const locations = await manyLocations(stack);

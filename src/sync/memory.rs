@@ -540,3 +540,6 @@ handle!(Erase, |s, op| {
 
 // Nothing is sealed in memory: nothing to seal again.
 handle!(Reseal, |_s, _op| Resealed::default());
+
+// Memory bills nothing.
+handle!(UsageRequest, |_s, _op| super::usage::Usage::default());

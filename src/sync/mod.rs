@@ -36,6 +36,7 @@ pub mod specter_poll;
 pub mod sweep;
 pub mod sync_back;
 pub mod tenancy;
+pub mod usage;
 pub mod world;
 
 pub use attempt::{settle, Attempt, Disposition, Outcome, Run, Settled};

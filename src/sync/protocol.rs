@@ -242,6 +242,9 @@ store_ops! {
     /// Seals again with the current `SECRETS_KEY` every secret the store keeps
     /// in clear or under the previous key (a rotation), at once.
     reseal => Reseal {} -> Resealed;
+    /// What the store was asked and read and wrote since its instance
+    /// started ([`super::usage`]); asking is not counted.
+    usage => UsageRequest {} -> super::usage::Usage;
     /// Rows and bytes the location's storage holds.
     storage_report => StorageReportRequest {} -> StorageReport;
 }

@@ -22,7 +22,9 @@ pub async fn run(batch: MessageBatch<QueuedEvent>, env: &Env) -> Result<()> {
     let started = now_ms();
     let queue_name = batch.queue();
     let queue = queue_named(&queue_name);
-    let lanes = lanes_by_location(batch.messages()?, |m| m.body().location.as_str());
+    let messages = batch.messages()?;
+    crate::usage::count(|u| u.queue_reads += messages.len() as u64);
+    let lanes = lanes_by_location(messages, |m| m.body().location.as_str());
     let took = join_all(lanes.iter().map(|lane| run_lane(lane, queue, env))).await;
     let lanes: Vec<Value> = lanes
         .iter()
@@ -135,6 +137,7 @@ async fn put_back(message: &Message<QueuedEvent>, from: EventQueue, env: &Env, d
 }
 
 fn retry(message: &Message<QueuedEvent>, delay_seconds: u32) {
+    crate::usage::count(|u| u.queue_retries += 1);
     message.retry_with_options(
         &QueueRetryOptionsBuilder::new()
             .with_delay_seconds(delay_seconds)

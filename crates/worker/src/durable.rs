@@ -37,8 +37,8 @@ use serde_json::Value;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
-    State,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlCursor, SqlStorage,
+    SqlStorageValue, State,
 };
 
 const SCHEMA: &[&str] = &[
@@ -117,6 +117,8 @@ pub struct BridgeStore {
     /// change during an instance's life): every kv read and write needs
     /// `SECRETS_KEY`, and every attempt the settings.
     config: Config,
+    /// Requests and rows since this instance started (`usage`).
+    usage: Cell<ghl_bridge::sync::usage::Usage>,
 }
 
 impl DurableObject for BridgeStore {
@@ -142,6 +144,7 @@ impl DurableObject for BridgeStore {
             env,
             refreshing: Cell::new(false),
             alarm_checked: Cell::new(false),
+            usage: Cell::new(Default::default()),
         }
     }
 
@@ -149,6 +152,7 @@ impl DurableObject for BridgeStore {
         let text = req.text().await?;
         self.ensure_alarm().await?;
         if req.path() == ATTEMPT_PATH {
+            self.count_request();
             return self.attempt(&text).await;
         }
         let request: StoreRequest = match json::read(&text) {
@@ -162,6 +166,9 @@ impl DurableObject for BridgeStore {
             }
         };
         let name = request.name();
+        if !matches!(request, StoreRequest::UsageRequest(_)) {
+            self.count_request();
+        }
         match dispatch(self, request).await {
             Ok(answer) => json_text(answer),
             Err(e) => json_error(500, "store_failed", &format!("{name}: {e}")),
@@ -169,6 +176,7 @@ impl DurableObject for BridgeStore {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        self.count_request(); // an alarm is billed as a request
         let days = self.config.retention_days;
         let report = self
             .retain(days, None)
@@ -243,9 +251,42 @@ impl BridgeStore {
         worker::Date::now().as_millis()
     }
 
+    /// One more billed request to this object.
+    fn count_request(&self) {
+        let mut usage = self.usage.get();
+        usage.do_requests += 1;
+        self.usage.set(usage);
+    }
+
+    /// Runs one statement and counts the rows it read and wrote (billed
+    /// units, `GET /v1/admin/usage`) once `read` is done with its cursor.
+    fn metered<T>(
+        &self,
+        query: &str,
+        bindings: Vec<SqlStorageValue>,
+        read: impl FnOnce(&SqlCursor) -> Result<T>,
+    ) -> Result<T> {
+        let cursor = self.sql().exec(query, Some(bindings))?;
+        let answer = read(&cursor);
+        let mut usage = self.usage.get();
+        usage.rows_read += cursor.rows_read() as u64;
+        usage.rows_written += cursor.rows_written() as u64;
+        self.usage.set(usage);
+        answer
+    }
+
+    /// Rows a statement wrote (a delete, an update).
+    fn written(
+        &self,
+        query: &str,
+        bindings: Vec<SqlStorageValue>,
+    ) -> std::result::Result<u64, WorldError> {
+        self.metered(query, bindings, |c| Ok(c.rows_written() as u64))
+            .map_err(sql_err)
+    }
+
     fn exec(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<()> {
-        self.sql().exec(query, Some(bindings))?;
-        Ok(())
+        self.metered(query, bindings, |_| Ok(()))
     }
 
     fn rows<T: DeserializeOwned>(
@@ -253,9 +294,7 @@ impl BridgeStore {
         query: &str,
         bindings: Vec<SqlStorageValue>,
     ) -> std::result::Result<Vec<T>, WorldError> {
-        self.sql()
-            .exec(query, Some(bindings))
-            .and_then(|c| c.to_array())
+        self.metered(query, bindings, |c| c.to_array())
             .map_err(sql_err)
     }
 
@@ -392,11 +431,7 @@ impl BridgeStore {
     }
 
     fn kv_remove(&self, key: &str) -> std::result::Result<bool, WorldError> {
-        let cursor = self
-            .sql()
-            .exec("DELETE FROM kv WHERE key = ?", Some(vec![text(key)]))
-            .map_err(sql_err)?;
-        Ok(cursor.rows_written() > 0)
+        Ok(self.written("DELETE FROM kv WHERE key = ?", vec![text(key)])? > 0)
     }
 
     /// Retention runs daily from the first request on.
@@ -412,11 +447,7 @@ impl BridgeStore {
     }
 
     fn deleted(&self, query: &str, cutoff: u64) -> std::result::Result<u64, WorldError> {
-        let cursor = self
-            .sql()
-            .exec(query, Some(vec![int(cutoff)]))
-            .map_err(sql_err)?;
-        Ok(cursor.rows_written() as u64)
+        self.written(query, vec![int(cutoff)])
     }
 
     fn retain(
@@ -767,14 +798,10 @@ handle!(MappingPut, |s, op| {
 });
 
 handle!(MappingDelete, |s, op| {
-    let cursor = s
-        .sql()
-        .exec(
-            "DELETE FROM mappings WHERE source_id = ?",
-            Some(vec![text(op.source_id)]),
-        )
-        .map_err(sql_err)?;
-    cursor.rows_written() > 0
+    s.written(
+        "DELETE FROM mappings WHERE source_id = ?",
+        vec![text(op.source_id)],
+    )? > 0
 });
 
 handle!(RateAcquire, |s, op| {
@@ -1131,12 +1158,7 @@ handle!(Erase, |s, op| {
             ids.iter().map(text).collect()
         }
     };
-    let written = |query: &str, bindings: Vec<SqlStorageValue>| {
-        s.sql()
-            .exec(query, Some(bindings))
-            .map(|c| c.rows_written() as u64)
-            .map_err(sql_err)
-    };
+    let written = |query: &str, bindings: Vec<SqlStorageValue>| s.written(query, bindings);
     let mut sql = String::from("DELETE FROM events WHERE 1 = 1");
     let mut bindings = Vec::new();
     push_contact_search(&mut sql, &mut bindings, &op.search);
@@ -1206,3 +1228,5 @@ handle!(Reseal, |s, _op| {
     }
     done
 });
+
+handle!(UsageRequest, |s, _op| { s.usage.get() });

@@ -21,6 +21,7 @@ mod request_url;
 mod respond;
 mod store_client;
 mod tenants;
+mod usage;
 mod world;
 
 use respond::{json_error, json_ok};
@@ -35,6 +36,7 @@ use ghl_bridge::sync::QueuedEvent;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    usage::count(|u| u.worker_invocations += 1);
     let webhook = req.path().starts_with("/v1/hooks/");
     let mut response = match route(req, env).await {
         Ok(response) => response,
@@ -99,11 +101,13 @@ async fn route(req: Request, env: Env) -> Result<Response> {
 
 #[event(queue)]
 async fn queue(batch: MessageBatch<QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
+    usage::count(|u| u.worker_invocations += 1);
     consumer::run(batch, &env).await
 }
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    usage::count(|u| u.worker_invocations += 1);
     if let Err(e) = cron::run(&env).await {
         worker::console_log!(
             "{}",

@@ -59,6 +59,9 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
                 ),
             }
         }
+        (["usage"], Caller::Operator) if req.method() == Method::Get => {
+            usage(env, &world, cfg).await
+        }
         (["unknown-locations"], Caller::Operator) if req.method() == Method::Get => {
             let dir = world.store_named(DIRECTORY).map_err(from_world)?;
             let locations = directory::unknown_locations(&dir).await;
@@ -228,6 +231,33 @@ async fn list_with_health(
     json_ok(&LocationHealthList {
         locations: futures_util::future::join_all(read).await,
     })
+}
+
+/// `GET /v1/admin/usage`: this isolate's invocations and queue operations,
+/// and the requests and rows of every location's store and the directory's
+/// since their instances started (core `sync::usage`). Reading them costs a
+/// directory read; the stores' own counts leave these requests out.
+async fn usage(env: &Env, world: &WorkerWorld<'_>, cfg: &Config) -> Result<Response> {
+    let dir = world.store_named(DIRECTORY).map_err(from_world)?;
+    let mut names: Vec<String> = directory::locations(&dir)
+        .await
+        .map_err(from_world)?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    if !cfg.ghl_location_id.is_empty() && !names.contains(&cfg.ghl_location_id) {
+        names.push(cfg.ghl_location_id.clone());
+    }
+    names.push(DIRECTORY.to_string());
+    let mut total = crate::usage::counted();
+    let read = names.iter().map(|name| async move {
+        let store = WorkerWorld::for_location(env, name)?;
+        store.usage().await.map_err(from_world)
+    });
+    for counted in futures_util::future::join_all(read).await {
+        total.add(&counted?);
+    }
+    json_ok(&total)
 }
 
 async fn entries(world: &WorkerWorld<'_>, cfg: &Config) -> Result<Vec<LocationEntry>> {

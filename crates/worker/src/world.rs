@@ -124,6 +124,7 @@ pub async fn enqueue(env: &Env, event: QueuedEvent) -> Result<(), WorldError> {
     .map_err(|e| WorldError(e.to_string()))?;
     // The delay paces a location's backlog (see core `budget`).
     let delay = event.delay_seconds;
+    crate::usage::count(|u| u.queue_writes += 1);
     queue
         .send(MessageBuilder::new(event).delay_seconds(delay).build())
         .await
