@@ -434,10 +434,21 @@ $("erase-form").addEventListener("submit", async (e) => {
   if (!match) return;
   const email = $("erase-email").value.trim() || null;
   const phone = $("erase-phone").value.trim() || null;
+  const who = [email, phone].filter(Boolean).join(" and ");
+  if (!who) {
+    $("erase-result").textContent = "Give an e-mail, a phone or both.";
+    return;
+  }
+  // Nothing erased comes back: ask once.
+  if (!window.confirm(`Erase everything the bridge holds about ${who} at this location?`)) return;
+  const one = client.forLocation(decodeURIComponent(match[1]));
   try {
-    const r = await client.forLocation(decodeURIComponent(match[1])).erase(email, phone);
+    const r = await one.erase(email, phone);
     const kept = r.keptOptOut ? ` The opt-out of ${r.keptOptOut} is kept.` : "";
-    $("erase-result").textContent = `Erased: ${r.events} events, ${r.ghlEvents} GHL events, ${r.identityKeys} identity keys, ${r.contacts + r.other} other records (contacts ${r.contactIds.join(", ") || "none known"}).${kept}`;
+    const n = (count, what) => `${count} ${what}${count === 1 ? "" : "s"}`;
+    $("erase-result").textContent = `Erased: ${n(r.events, "event")}, ${n(r.ghlEvents, "GHL event")}, ${n(r.identityKeys, "identity key")}, ${n(r.contacts + r.other, "other record")} (contacts: ${r.contactIds.join(", ") || "none known"}).${kept}`;
+    $("erase-form").reset();
+    await loadEvents(one, true);
   } catch (err) {
     $("erase-result").textContent = err.message;
   }
