@@ -263,6 +263,8 @@ export interface EventRecord {
   /** `matched`: a contact the bridge knew, with nothing to write but its follow-ups (a delivery receipt). */
   action: "created" | "updated" | "matched" | null;
   error: string | null;
+  /** Why it is parked, as a code: dead letters group by it (absent on older records). */
+  reasonCode?: ParkCode;
   ghlCalls: number;
   warnings: string[];
   updatedAtMs: number;
@@ -301,8 +303,11 @@ export interface OutboundState {
   /** One line per action done. */
   results: string[];
   error: string | null;
+  reasonCode?: ParkCode;
   updatedAtMs: number;
 }
+/** Why an event was parked (core `ParkCode`). */
+export type ParkCode = "badPayload" | "invalidConfiguration" | "identityConflict" | "unknownCustomField" | "ghlRefused" | "appRefused" | "gaveUp" | "other";
 export interface SpecterSourceReport {
   source: string;
   fetched: number;

@@ -92,6 +92,9 @@ pub struct EventRecord {
     pub contact_id: Option<String>,
     pub action: Option<ContactAction>,
     pub error: Option<String>,
+    /// Why it is parked, as a code (records parked before codes: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<ParkCode>,
     /// GHL calls made for this event, all attempts included.
     pub ghl_calls: u32,
     pub warnings: Vec<String>,
@@ -194,6 +197,44 @@ pub enum GhlOutcome {
 /// the longest retry delay (300 s) plus one attempt.
 pub const STALE_AFTER_MS: u64 = 15 * 60 * 1000;
 
+/// Why an event was parked, as a closed set: dead letters group by it (the
+/// text beside it names the contacts, fields and values, for people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ParkCode {
+    /// The payload cannot be read, or the mapping gives an error for it.
+    BadPayload,
+    /// The source's saved mapping (or the sync rules) do not parse.
+    InvalidConfiguration,
+    /// The e-mail and the phone belong to two different contacts.
+    IdentityConflict,
+    /// A custom field the mapping names does not exist at the location.
+    UnknownCustomField,
+    /// GHL answered with a refusal that trying again will not change.
+    GhlRefused,
+    /// Spot-Hit or Specter refused, or is not connected.
+    AppRefused,
+    /// Every attempt failed on something that may pass later.
+    GaveUp,
+    /// Anything else (a GHL answer without what it should hold, ...).
+    Other,
+}
+
+impl ParkCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParkCode::BadPayload => "badPayload",
+            ParkCode::InvalidConfiguration => "invalidConfiguration",
+            ParkCode::IdentityConflict => "identityConflict",
+            ParkCode::UnknownCustomField => "unknownCustomField",
+            ParkCode::GhlRefused => "ghlRefused",
+            ParkCode::AppRefused => "appRefused",
+            ParkCode::GaveUp => "gaveUp",
+            ParkCode::Other => "other",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EventStatus {
@@ -266,6 +307,9 @@ pub struct OutboundState {
     /// One line per action done: what happened.
     pub results: Vec<String>,
     pub error: Option<String>,
+    /// Why it is parked, as a code (syncs parked before codes: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<ParkCode>,
     #[serde(default)]
     pub updated_at_ms: u64,
 }
@@ -279,6 +323,7 @@ impl OutboundState {
             steps_done: 0,
             results: Vec::new(),
             error: None,
+            reason_code: None,
             updated_at_ms: 0,
         }
     }

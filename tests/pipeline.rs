@@ -615,6 +615,11 @@ fn an_email_and_a_phone_of_two_known_contacts_park_without_a_write() {
     b.drain();
     let record = b.event(&mixed.event_id);
     assert_eq!(record.status, EventStatus::Parked);
+    assert_eq!(
+        record.reason_code,
+        Some(ghl_bridge::admin_api::ParkCode::IdentityConflict),
+        "dead letters group by code, not by the text naming the contacts"
+    );
     assert!(record.error.unwrap().starts_with("identity conflict"));
     assert_eq!(b.sandbox.calls("/ghl/"), before, "nothing was written");
 }

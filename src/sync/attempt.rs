@@ -3,7 +3,7 @@
 //! dead letter with its reason. Inbound events and GHL syncs settle alike.
 
 use super::retry::{backoff_seconds, MAX_ATTEMPTS};
-use crate::admin_api::EventStatus;
+use crate::admin_api::{EventStatus, ParkCode};
 use crate::ghl::GhlError;
 use serde::Serialize;
 
@@ -17,8 +17,9 @@ pub enum Attempt {
         /// Not before this (GHL's `Retry-After`, the window).
         hint_ms: Option<u64>,
     },
-    /// Will not work without a person: the reason says what to fix.
-    Park(String),
+    /// Will not work without a person: the reason says what to fix, its
+    /// code what kind of trouble it is.
+    Park(ParkCode, String),
     /// Not a failure: the location's call budget is booked, come back then.
     /// It does not count as an attempt.
     Defer {
@@ -34,13 +35,18 @@ impl Attempt {
         }
     }
 
+    /// Parks for a person, with its code and words.
+    pub fn park(code: ParkCode, reason: impl Into<String>) -> Attempt {
+        Attempt::Park(code, reason.into())
+    }
+
     /// A GHL error: retryable ones (429, 5xx, 401 for a refresh) go back on
     /// the queue, anything else parks with GHL's reason.
     pub fn from_ghl(e: &GhlError) -> Attempt {
         if e.is_retryable() {
             Attempt::retry(e.to_string(), e.retry_hint_ms())
         } else {
-            Attempt::Park(format!("GHL refused: {e}"))
+            Attempt::park(ParkCode::GhlRefused, format!("GHL refused: {e}"))
         }
     }
 }
@@ -67,6 +73,8 @@ pub enum Outcome {
 pub struct Settled {
     pub status: EventStatus,
     pub error: Option<String>,
+    /// Set when parked.
+    pub code: Option<ParkCode>,
     pub outcome: Outcome,
     pub detail: String,
     pub disposition: Disposition,
@@ -108,9 +116,10 @@ impl<T> Run<T> {
 /// `attempts` counts this one (a deferral gives it back: see
 /// [`settle_claimed`]); `jitter` in [0, 1) spreads retries.
 pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
-    let parked = |error: String, detail: String| Settled {
+    let parked = |code: ParkCode, error: String, detail: String| Settled {
         status: EventStatus::Parked,
         error: Some(error),
+        code: Some(code),
         outcome: Outcome::Parked,
         detail,
         disposition: Disposition::Ack,
@@ -119,6 +128,7 @@ pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
         Attempt::Done => Settled {
             status: EventStatus::Done,
             error: None,
+            code: None,
             outcome: Outcome::Done,
             detail: String::new(),
             disposition: Disposition::Ack,
@@ -130,16 +140,18 @@ pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
                 error: Some(format!(
                     "attempt {attempts} failed, retrying in {delay}s: {reason}"
                 )),
+                code: None,
                 outcome: Outcome::Retry,
                 detail: reason,
                 disposition: Disposition::RetryAfterSeconds(delay),
             }
         }
         Attempt::Retry { reason, .. } => parked(
+            ParkCode::GaveUp,
             format!("gave up after {attempts} attempts: {reason}"),
             reason,
         ),
-        Attempt::Park(reason) => parked(reason.clone(), reason),
+        Attempt::Park(code, reason) => parked(code, reason.clone(), reason),
         Attempt::Defer { come_back_ms } => {
             let delay = come_back_ms.div_ceil(1000).max(1) as u32;
             Settled {
@@ -147,6 +159,7 @@ pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
                 error: Some(format!(
                     "waiting {delay}s for the location's GHL call budget"
                 )),
+                code: None,
                 outcome: Outcome::Deferred,
                 detail: "call budget booked".into(),
                 disposition: Disposition::RetryAfterSeconds(delay),

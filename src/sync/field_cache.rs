@@ -8,6 +8,7 @@ use super::budget::Lane;
 use super::ghl_access::{refused, send_within_budget, Step};
 use super::protocol::WorldError;
 use super::world::World;
+use crate::admin_api::ParkCode;
 use crate::ghl::contacts::CustomFieldInput;
 use crate::ghl::custom_fields::{CustomField, FieldCatalog, ListCustomFields};
 use crate::ghl::{build_request, Call, GhlError, GhlTarget};
@@ -64,7 +65,7 @@ async fn fetch<W: World>(
     };
     let request = match build_request(&call, target) {
         Ok(r) => r,
-        Err(e) => return Ok(Err(Attempt::Park(e.to_string()))),
+        Err(e) => return Ok(Err(Attempt::park(ParkCode::Other, e.to_string()))),
     };
     let response = match send_within_budget(world, Lane::Lead, &request, "custom fields").await? {
         Ok(r) => r,
@@ -73,10 +74,13 @@ async fn fetch<W: World>(
     let list = match call.parse(&response) {
         Ok(list) => list,
         Err(e @ GhlError::Forbidden { .. }) => {
-            return Ok(Err(Attempt::Park(format!(
-                "cannot read the location's custom fields (the token needs the scope \
+            return Ok(Err(Attempt::park(
+                ParkCode::GhlRefused,
+                format!(
+                    "cannot read the location's custom fields (the token needs the scope \
                  locations/customFields.readonly): {e}"
-            ))))
+                ),
+            )))
         }
         Err(e) => return Ok(Err(refused(world, e).await?)),
     };
@@ -114,7 +118,7 @@ pub async fn for_admin<W: World>(
 
 fn why(attempt: Attempt) -> String {
     match attempt {
-        Attempt::Park(reason) | Attempt::Retry { reason, .. } => reason,
+        Attempt::Park(_, reason) | Attempt::Retry { reason, .. } => reason,
         Attempt::Defer { .. } => {
             "the location's GHL call budget is used up: try again in a few seconds".into()
         }

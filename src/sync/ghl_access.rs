@@ -6,6 +6,7 @@ use super::budget::{Lane, CALLS_PER_WINDOW, WINDOW_MS};
 use super::protocol::WorldError;
 use super::settings::LocationSettings;
 use super::world::World;
+use crate::admin_api::ParkCode;
 use crate::admin_api::{AlertCondition, DailyAllowance};
 use crate::ghl::oauth::NOT_CONNECTED;
 use crate::ghl::{GhlError, GhlTarget, RateLimit};
@@ -34,7 +35,7 @@ pub async fn ghl_target<W: World>(
                     return Ok(Err(if answer.retryable {
                         Attempt::retry(reason, Some(5_000))
                     } else {
-                        Attempt::Park(reason)
+                        Attempt::park(ParkCode::GhlRefused, reason)
                     }));
                 }
             }

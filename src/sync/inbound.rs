@@ -17,6 +17,7 @@ use super::queue::QueuedEvent;
 use super::records::received;
 use super::settings::LocationSettings;
 use super::world::World;
+use crate::admin_api::ParkCode;
 use crate::admin_api::{
     Accepted, ContactAction, EventRecord, EventStatus, GhlRequestLog, GhlStep, MappingUsed,
     GHL_REQUESTS_KEPT,
@@ -160,6 +161,7 @@ pub async fn run<W: World>(
     let settled = settle_claimed(attempt, &mut record.attempts, world.random());
     record.status = settled.status;
     record.error = settled.error.clone();
+    record.reason_code = settled.code;
     world.update(record.clone()).await?;
     alerts::after_event(world, settings, record.status, record.error.as_deref()).await?;
     Ok(Run::Attempted(record, settled))
@@ -207,11 +209,11 @@ async fn process<W: World>(
     let region = settings.default_phone_region.as_deref();
     let mapping = match load_mapping(world, record, region).await? {
         Ok(m) => m,
-        Err(reason) => return Ok(Attempt::Park(reason)),
+        Err(reason) => return Ok(Attempt::park(ParkCode::InvalidConfiguration, reason)),
     };
     let payload = match ParsedPayload::parse(&record.payload, record.format) {
         Ok(p) => p,
-        Err(e) => return Ok(Attempt::Park(e.to_string())),
+        Err(e) => return Ok(Attempt::park(ParkCode::BadPayload, e.to_string())),
     };
     let mut outcome = mapping.apply_to(
         &payload.view(),
@@ -228,7 +230,7 @@ async fn process<W: World>(
     drop(payload);
     record.warnings = outcome.warnings.iter().map(|w| w.message.clone()).collect();
     if let Some(error) = outcome.errors.first() {
-        return Ok(Attempt::Park(error.message.clone()));
+        return Ok(Attempt::park(ParkCode::BadPayload, error.message.clone()));
     }
 
     // Identity: never merge two contacts blindly.
@@ -248,7 +250,7 @@ async fn process<W: World>(
         phone_contact_id,
     } = decision
     {
-        return Ok(Attempt::Park(format!(
+        return Ok(Attempt::park(ParkCode::IdentityConflict, format!(
             "identity conflict: the e-mail belongs to contact {email_contact_id} and the phone to contact {phone_contact_id}; nothing was written"
         )));
     }
@@ -275,7 +277,7 @@ async fn process<W: World>(
         let call = upsert_call(&outcome, &settings.location_id);
         let request = match build_request(&call, &target) {
             Ok(r) => r,
-            Err(e) => return Ok(Attempt::Park(e.to_string())),
+            Err(e) => return Ok(Attempt::park(ParkCode::BadPayload, e.to_string())),
         };
         let sent = send_within_budget(world, lane, &request, GhlStep::Upsert.as_str()).await?;
         log_request(record, GhlStep::Upsert, &request, &sent, world.now_ms());
@@ -312,7 +314,7 @@ async fn process<W: World>(
     let contact_id = record.contact_id.clone().unwrap_or_default();
     let steps = match follow_up_requests(&outcome, &contact_id, &settings.location_id, &target) {
         Ok(s) => s,
-        Err(e) => return Ok(Attempt::Park(e.to_string())),
+        Err(e) => return Ok(Attempt::park(ParkCode::BadPayload, e.to_string())),
     };
     for step in steps.iter().skip(record.steps_done) {
         let sent = if step.kind == GhlStep::Tags {
@@ -424,7 +426,10 @@ async fn write_custom_fields_by_id<W: World>(
             outcome.contact.fields.custom_fields = Some(resolved);
             Ok(Ok(()))
         }
-        Err(e) => Ok(Err(Attempt::Park(e.to_string()))),
+        Err(e) => Ok(Err(Attempt::park(
+            ParkCode::UnknownCustomField,
+            e.to_string(),
+        ))),
     }
 }
 

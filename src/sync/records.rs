@@ -4,7 +4,7 @@
 //! Every store backend applies these rules, so they are decided once, here.
 
 use super::budget::{CallWindow, CALLS_PER_WINDOW, WINDOW_MS};
-use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, OutboundState};
+use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, OutboundState, ParkCode};
 use crate::mapping::PayloadFormat;
 
 /// What an attempt is tracked by, on inbound events and GHL syncs alike.
@@ -13,6 +13,7 @@ pub trait Tracked {
     fn set_status(&mut self, status: EventStatus);
     fn attempts_mut(&mut self) -> &mut u32;
     fn error_mut(&mut self) -> &mut Option<String>;
+    fn reason_code_mut(&mut self) -> &mut Option<ParkCode>;
     fn touch(&mut self, now_ms: u64);
     /// The last change, or the arrival when there was none.
     fn last_change_ms(&self) -> u64;
@@ -49,6 +50,7 @@ pub fn replay<T: Tracked>(record: &mut T, now_ms: u64) -> bool {
     record.set_status(EventStatus::Queued);
     *record.attempts_mut() = 0;
     *record.error_mut() = None;
+    *record.reason_code_mut() = None;
     record.touch(now_ms);
     true
 }
@@ -86,6 +88,9 @@ impl Tracked for EventRecord {
     }
     fn error_mut(&mut self) -> &mut Option<String> {
         &mut self.error
+    }
+    fn reason_code_mut(&mut self) -> &mut Option<ParkCode> {
+        &mut self.reason_code
     }
     fn touch(&mut self, now_ms: u64) {
         self.updated_at_ms = now_ms;
@@ -136,6 +141,9 @@ impl Tracked for SyncOf<'_> {
     fn error_mut(&mut self) -> &mut Option<String> {
         &mut self.state.error
     }
+    fn reason_code_mut(&mut self) -> &mut Option<ParkCode> {
+        &mut self.state.reason_code
+    }
     fn touch(&mut self, now_ms: u64) {
         self.state.updated_at_ms = now_ms;
     }
@@ -166,6 +174,7 @@ pub fn received(
         contact_id: None,
         action: None,
         error: None,
+        reason_code: None,
         ghl_calls: 0,
         warnings: Vec::new(),
         updated_at_ms: now_ms,

@@ -13,6 +13,7 @@ use super::protocol::{GhlEventIn, GhlRecorded, WorldError};
 use super::queue::QueuedEvent;
 use super::settings::LocationSettings;
 use super::world::World;
+use crate::admin_api::ParkCode;
 use crate::admin_api::{AlertCondition, GhlEventEntry};
 use crate::case;
 use crate::consent::{Channel, ConsentFacts};
@@ -179,6 +180,7 @@ pub async fn run<W: World>(
     let settled = settle_claimed(attempt, &mut sync.attempts, world.random());
     sync.status = settled.status;
     sync.error = settled.error.clone();
+    sync.reason_code = settled.code;
     let (status, error) = (sync.status, sync.error.clone());
     world.ghl_event_update(entry.clone()).await?;
     super::alerts::after_event(world, settings, status, error.as_deref()).await?;
@@ -194,7 +196,7 @@ async fn process<W: World>(
     let rules = match load_rules(world, settings).await? {
         None if entry.event_type.is_consent() => SyncRules::default(),
         None => return Ok(Attempt::Done),
-        Some(Err(e)) => return Ok(Attempt::Park(e)),
+        Some(Err(e)) => return Ok(Attempt::park(ParkCode::InvalidConfiguration, e)),
         Some(Ok(r)) => r,
     };
     let plan = match entry.sync.as_ref().and_then(|s| s.plan.clone()) {
@@ -247,7 +249,10 @@ async fn make_plan<W: World>(
     let kind = &entry.event_type;
     if entry.event_type == GhlEventType::TaskComplete {
         let Some(contact_id) = entry.contact_id.clone() else {
-            return Ok(Err(Attempt::Park("the task has no contactId".into())));
+            return Ok(Err(Attempt::park(
+                ParkCode::BadPayload,
+                "the task has no contactId",
+            )));
         };
         let contact = match read_contact(world, settings, &contact_id).await? {
             Ok(c) => c,
@@ -264,7 +269,10 @@ async fn make_plan<W: World>(
         )));
     }
     let Some(contact) = ContactView::from_ghl(event) else {
-        return Ok(Err(Attempt::Park("the event carries no contact id".into())));
+        return Ok(Err(Attempt::park(
+            ParkCode::BadPayload,
+            "the event carries no contact id",
+        )));
     };
     let before = world
         .tags_swap(contact.id.clone(), contact.tags.clone())
@@ -308,7 +316,7 @@ async fn read_contact<W: World>(
     };
     let request = match build_request(&call, &target) {
         Ok(r) => r,
-        Err(e) => return Ok(Err(Attempt::Park(e.to_string()))),
+        Err(e) => return Ok(Err(Attempt::park(ParkCode::Other, e.to_string()))),
     };
     let response = match send_within_budget(world, Lane::Lead, &request, "contact read").await? {
         Ok(r) => r,
@@ -318,16 +326,17 @@ async fn read_contact<W: World>(
         Ok(found) => {
             let value = crate::json::to_value(&found.contact).unwrap_or(Value::Null);
             Ok(ContactView::from_ghl(&value)
-                .ok_or_else(|| Attempt::Park("GHL returned a contact without id".into())))
+                .ok_or_else(|| Attempt::park(ParkCode::Other, "GHL returned a contact without id")))
         }
         Err(e) => Ok(Err(refused(world, e).await?)),
     }
 }
 
 fn not_configured(app: &str, secret: &str) -> Attempt {
-    Attempt::Park(format!(
-        "a rule needs {app}, which is not configured (set {secret})"
-    ))
+    Attempt::park(
+        ParkCode::AppRefused,
+        format!("a rule needs {app}, which is not configured (set {secret})"),
+    )
 }
 
 /// Carries out planned actions for one location.
@@ -504,7 +513,7 @@ impl<W: World> Actions<'_, W> {
             if retryable(&e) {
                 Attempt::retry(e.to_string(), Some(1_000))
             } else {
-                Attempt::Park(e.to_string())
+                Attempt::park(ParkCode::AppRefused, e.to_string())
             }
         })
     }

@@ -148,6 +148,18 @@ function drawChart(health) {
   }, data, box);
 }
 
+/** A dead letter's kind, in words (core `ParkCode`); the text says the rest. */
+const REASONS = {
+  badPayload: "the payload cannot be mapped",
+  invalidConfiguration: "the mapping or the rules are invalid",
+  identityConflict: "the e-mail and the phone belong to two contacts",
+  unknownCustomField: "a custom field does not exist at the location",
+  ghlRefused: "GHL refused",
+  appRefused: "Spot-Hit or Specter refused, or is not connected",
+  gaveUp: "still failing after every retry",
+  other: "something else",
+};
+
 async function showDeadLetters(one) {
   const box = $("dead-letters");
   box.replaceChildren();
@@ -156,15 +168,19 @@ async function showDeadLetters(one) {
     box.append(el("p", "None: nothing waits for a person.", "hint"));
     return;
   }
+  // By code: an identity conflict names its contacts, so its text is one per
+  // event; events parked before codes existed group by their text.
   const groups = new Map();
   for (const e of deadLetters) {
-    const reason = e.error ?? "no reason given";
-    groups.set(reason, [...(groups.get(reason) ?? []), e]);
+    const key = e.reasonCode ?? `text:${e.error ?? "no reason given"}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
   }
-  for (const [reason, events] of groups) {
+  for (const [key, events] of groups) {
+    const label = key.startsWith("text:") ? key.slice(5) : REASONS[key] ?? key;
     const g = el("div", undefined, "dead-group");
+    g.dataset.reason = key;
     const head = el("div", undefined, "dead-head");
-    head.append(el("strong", `${events.length} × `), el("span", reason));
+    head.append(el("strong", `${events.length} × `), el("span", label));
     const all = el("button", events.length > 1 ? `Replay all ${events.length}` : "Replay", "small");
     all.type = "button";
     all.addEventListener("click", async () => {
@@ -181,6 +197,7 @@ async function showDeadLetters(one) {
       open.type = "button";
       open.addEventListener("click", () => showEvent(one, e));
       li.append(open);
+      if (!key.startsWith("text:") && e.error) li.append(el("div", e.error, "reason"));
       list.append(li);
     }
     if (events.length > 5) list.append(el("li", `and ${events.length - 5} more`, "muted"));
