@@ -79,6 +79,10 @@ pub struct EventRecord {
     /// The idempotency key, also the event's id in the admin API.
     pub key: String,
     pub source_id: String,
+    /// What kind of source it came from, decided where it arrived (records
+    /// stored before kinds were kept: none, read from the id by `kind()`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<crate::sources::EventKind>,
     /// The source's own id for the delivery, when it sends one.
     pub event_id: Option<String>,
     pub received_at_ms: u64,
@@ -111,6 +115,14 @@ pub struct EventRecord {
     /// [`GHL_REQUESTS_KEPT`]), each with what GHL answered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ghl_requests: Vec<GhlRequestLog>,
+}
+
+impl EventRecord {
+    /// The kind of source the event came from.
+    pub fn kind(&self) -> crate::sources::EventKind {
+        self.kind
+            .unwrap_or_else(|| crate::sources::EventKind::of_source_id(&self.source_id))
+    }
 }
 
 /// How many of an event's GHL requests its record keeps (retries add up).

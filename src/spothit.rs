@@ -151,12 +151,6 @@ pub fn send_sms(
     post(target, "envoyer/sms", fields)
 }
 
-/// The source id of Spot-Hit's STOP callbacks.
-pub const STOP_SOURCE: &str = "spothit-stop";
-
-/// The source ids of Spot-Hit's callbacks (status, reply, STOP).
-pub const CALLBACK_SOURCES: [&str; 3] = ["spothit-status", "spothit-reply", STOP_SOURCE];
-
 /// A callback's query string with the `+` of its `numero` encoded. Spot-Hit
 /// writes numbers internationally (`+262692123456`); a `+` left raw in a query
 /// string decodes to a space, and the number would then be read as a French

@@ -8,6 +8,7 @@ use ghl_bridge::admin_api::{ContactAction, EventRecord, EventStatus, GhlOutcome,
 use ghl_bridge::ghl::webhooks::GhlEvent;
 use ghl_bridge::http::{HttpRequest, HttpResponse, Method};
 use ghl_bridge::mapping::{builtin_template, parse_payload, PayloadFormat};
+use ghl_bridge::sources::{EventKind, Source};
 use ghl_bridge::specter::SpecterTarget;
 use ghl_bridge::spothit::SpotHitTarget;
 use ghl_bridge::sync::budget::Lane;
@@ -273,7 +274,7 @@ impl Bridge {
         block_on(inbound::accept(
             &self.world,
             LOCATION,
-            "demo",
+            Source::form("demo"),
             Some(event_id.into()),
             PayloadFormat::Json,
             text,
@@ -351,7 +352,7 @@ impl Bridge {
         block_on(inbound::accept(
             &self.world,
             LOCATION,
-            "spothit-status",
+            Source::built_in(EventKind::SpotHitStatus),
             None,
             PayloadFormat::Form,
             text.clone(),
@@ -669,7 +670,7 @@ fn the_bridges_own_write_is_an_echo_and_a_persons_tag_is_a_change() {
     let accepted = block_on(inbound::accept(
         &b.world,
         LOCATION,
-        "demo",
+        Source::form("demo"),
         None,
         PayloadFormat::Json,
         text,
@@ -876,7 +877,7 @@ fn a_template_sample_runs_through_unchanged_mappings() {
         let accepted = block_on(inbound::accept(
             &b.world,
             LOCATION,
-            name,
+            Source::named(name),
             None,
             t.format,
             t.sample.to_string(),
@@ -983,7 +984,7 @@ fn an_event_recorded_while_the_queue_was_down_is_queued_by_the_senders_retry() {
     let first = block_on(inbound::accept(
         &b.world,
         LOCATION,
-        "demo",
+        Source::form("demo"),
         Some("f-1".into()),
         PayloadFormat::Json,
         text.clone(),
@@ -1147,7 +1148,7 @@ fn a_source_id_belongs_to_one_location_and_an_uninstalled_location_ignores_its_e
     let payload = json!({"email": "apres@example.fr"});
     let ignored = block_on(inbound::ignore(
         &b.world,
-        "demo",
+        Source::form("demo"),
         Some("m-1".into()),
         PayloadFormat::Json,
         payload.to_string(),
@@ -1701,7 +1702,7 @@ impl Bridge {
         block_on(inbound::accept(
             &self.world,
             LOCATION,
-            "spothit-stop",
+            Source::built_in(EventKind::SpotHitStop),
             payload["id"].as_str().map(String::from),
             PayloadFormat::Form,
             query.to_string(),

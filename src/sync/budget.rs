@@ -10,6 +10,7 @@
 //! own: a lead arriving during a 10,000-receipt burst is not queued behind it.
 
 use super::protocol::Grant;
+use crate::sources::EventKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -55,19 +56,18 @@ pub enum Lane {
 }
 
 impl Lane {
-    /// The lane of an inbound source: Spot-Hit's status callbacks are receipts.
-    pub fn of_source(source_id: &str) -> Lane {
-        if source_id == "spothit-status" {
-            Lane::Receipt
-        } else {
-            Lane::Lead
+    /// The lane of a kind of source: Spot-Hit's status callbacks are receipts.
+    pub fn of_kind(kind: EventKind) -> Lane {
+        match kind {
+            EventKind::SpotHitStatus => Lane::Receipt,
+            _ => Lane::Lead,
         }
     }
 
-    /// The lane of an event's calls: its source's, or the backlog's for a
+    /// The lane of an event's calls: its kind's, or the backlog's for a
     /// lead that was held for its turn when it arrived (`paced`).
-    pub fn of_event(source_id: &str, paced: bool) -> Lane {
-        match Lane::of_source(source_id) {
+    pub fn of_event(kind: EventKind, paced: bool) -> Lane {
+        match Lane::of_kind(kind) {
             Lane::Lead if paced => Lane::Backlog,
             lane => lane,
         }
@@ -232,10 +232,17 @@ impl CallWindow {
         from.saturating_sub(now_ms).max(1)
     }
 
-    /// Admits one new event from `source` (its lane is the source's): how
-    /// long the queue should hold it.
-    pub fn admit(&mut self, now_ms: u64, limit: u32, window_ms: u64, source: &str) -> u64 {
-        match Lane::of_source(source) {
+    /// Admits one new event from `source` in `lane`: how long the queue
+    /// should hold it.
+    pub fn admit(
+        &mut self,
+        now_ms: u64,
+        limit: u32,
+        window_ms: u64,
+        source: &str,
+        lane: Lane,
+    ) -> u64 {
+        match lane {
             Lane::Lead | Lane::Backlog => self.admit_lead(now_ms, limit, window_ms, source),
             Lane::Receipt => {
                 let at = self.book_receipt(now_ms, window_ms);
@@ -349,9 +356,12 @@ mod tests {
         );
         assert!(w.acquire(at, 90, 10_000, Lead).granted);
         assert!(w.acquire(at + 333, 90, 10_000, Backlog).granted);
-        assert_eq!(Lane::of_event("form-a", true), Backlog);
-        assert_eq!(Lane::of_event("form-a", false), Lead);
-        assert_eq!(Lane::of_event("spothit-status", true), Lane::Receipt);
+        assert_eq!(Lane::of_event(EventKind::Form, true), Backlog);
+        assert_eq!(Lane::of_event(EventKind::Form, false), Lead);
+        assert_eq!(
+            Lane::of_event(EventKind::SpotHitStatus, true),
+            Lane::Receipt
+        );
     }
 
     #[test]
@@ -361,7 +371,7 @@ mod tests {
             assert!(w.acquire(500 + i, 90, 10_000, Lead).granted);
         }
         let delays: Vec<u64> = (0..40)
-            .map(|_| w.admit(1_000, 90, 10_000, "form"))
+            .map(|_| w.admit(1_000, 90, 10_000, "form", Lead))
             .collect();
         assert!(delays[..31].iter().all(|d| *d == 0), "{delays:?}");
         assert_eq!(delays[31..34], [323, 656, 989]);
@@ -369,14 +379,14 @@ mod tests {
         // its calls have not begun, its backlog has.
         let mut idle = CallWindow::default();
         let idle_delays: Vec<u64> = (0..40)
-            .map(|_| idle.admit(1_000, 90, 10_000, "form"))
+            .map(|_| idle.admit(1_000, 90, 10_000, "form", Lead))
             .collect();
         assert_eq!(idle_delays, delays, "the same turns as on a busy location");
         // Nor is a steady trickle under the budget.
         let mut quiet = CallWindow::default();
         assert!((0..50).all(|i| {
             quiet.acquire(i * 1_000, 90, 10_000, Lead);
-            quiet.admit(i * 1_000, 90, 10_000, "form") == 0
+            quiet.admit(i * 1_000, 90, 10_000, "form", Lead) == 0
         }));
     }
 
@@ -384,31 +394,31 @@ mod tests {
     fn a_backfill_through_one_source_does_not_hold_another_sources_leads() {
         let mut w = CallWindow::default();
         let backfill: Vec<u64> = (0..2_000)
-            .map(|_| w.admit(1_000, 90, 10_000, "import"))
+            .map(|_| w.admit(1_000, 90, 10_000, "import", Lead))
             .collect();
         assert_eq!(backfill[1_999], 1_999 * 333 - 10_000, "11 minutes of it");
         // The web form's leads go at once, a few at a time or in a trickle ...
         let form: Vec<u64> = (0..3)
-            .map(|i| w.admit(2_000 + i, 90, 10_000, "form"))
+            .map(|i| w.admit(2_000 + i, 90, 10_000, "form", Lead))
             .collect();
         assert_eq!(form, [0, 0, 0]);
-        assert!((0..20).all(|i| w.admit(5_000 + i * 2_000, 90, 10_000, "form") == 0));
+        assert!((0..20).all(|i| w.admit(5_000 + i * 2_000, 90, 10_000, "form", Lead) == 0));
         // ... and take their slots: the backfill's next event comes after
         // the 2,000 and the 23 leads.
-        let next = w.admit(45_000, 90, 10_000, "import");
+        let next = w.admit(45_000, 90, 10_000, "import", Lead);
         assert_eq!(next, 1_000 + 2_023 * 333 - 45_000 - 10_000);
         // A second backlog on the form is held like any backlog: behind the
         // location's book, not let through by its source.
         let burst: Vec<u64> = (0..40)
-            .map(|_| w.admit(46_000, 90, 10_000, "form"))
+            .map(|_| w.admit(46_000, 90, 10_000, "form", Lead))
             .collect();
         assert!(burst[..30].iter().all(|d| *d == 0), "{burst:?}");
         assert!(burst[31] > 600_000, "{burst:?}");
         // Books of sources with nothing ahead are dropped.
         assert_eq!(w.source_books.len(), 2);
         let mut quiet = CallWindow::default();
-        quiet.admit(0, 90, 10_000, "a");
-        quiet.admit(1_000, 90, 10_000, "b");
+        quiet.admit(0, 90, 10_000, "a", Lead);
+        quiet.admit(1_000, 90, 10_000, "b", Lead);
         assert_eq!(quiet.source_books.keys().collect::<Vec<_>>(), ["b"]);
     }
 
@@ -460,13 +470,13 @@ mod tests {
         // One lead admitted: its 3 calls are reserved, the receipts keep
         // their share (before, every receipt waited out the lead's 333 ms).
         let mut w = CallWindow::default();
-        assert_eq!(w.admit(1_000, 90, 10_000, "form"), 0);
+        assert_eq!(w.admit(1_000, 90, 10_000, "form", Lead), 0);
         assert!(w.acquire(1_001, 90, 10_000, Receipt).granted);
         // A backlog of 40 leads reserves the whole window: receipts wait
         // until what is left of it leaves them a call (29 events' slots).
         let mut busy = CallWindow::default();
         for _ in 0..40 {
-            busy.admit(1_000, 90, 10_000, "form");
+            busy.admit(1_000, 90, 10_000, "form", Lead);
         }
         let held = busy.acquire(1_001, 90, 10_000, Receipt);
         assert!(!held.granted);
@@ -481,7 +491,7 @@ mod tests {
     fn a_burst_of_receipts_is_spread_on_its_own_book_and_a_lead_is_not_behind_it() {
         let mut w = CallWindow::default();
         let delays: Vec<u64> = (0..10_000)
-            .map(|_| w.admit(1_000, 90, 10_000, "spothit-status"))
+            .map(|_| w.admit(1_000, 90, 10_000, "spothit-status", Receipt))
             .collect();
         // 166 ms apart (60 calls per 10 s), the first 10 s of them at once.
         assert!(delays[..61].iter().all(|d| *d == 0), "{:?}", &delays[..70]);
@@ -491,7 +501,7 @@ mod tests {
         for i in 0..60 {
             assert!(w.acquire(1_000 + i, 90, 10_000, Receipt).granted);
         }
-        assert_eq!(w.admit(1_100, 90, 10_000, "form"), 0);
+        assert_eq!(w.admit(1_100, 90, 10_000, "form", Lead), 0);
         assert!(w.acquire(1_200, 90, 10_000, Lead).granted);
         // One sent away when its turn finds the window full comes back when
         // it has room, not behind the 27 minutes of the burst.

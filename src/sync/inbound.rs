@@ -29,6 +29,7 @@ use crate::http::{url_path_and_query, HttpRequest, HttpResponse};
 use crate::mapping::{
     builtin_template, compiled, ApplyOptions, Mapping, MappingOutcome, ParsedPayload, PayloadFormat,
 };
+use crate::sources::{EventKind, Source};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -42,17 +43,14 @@ const NOT_QUEUED: &str = "not queued yet: the queue refused it; the sender's ret
 pub async fn accept<W: World>(
     world: &W,
     location: &str,
-    source_id: &str,
+    source: Source<'_>,
     event_id: Option<String>,
     format: PayloadFormat,
     text: String,
     payload: &Value,
 ) -> Result<Accepted, WorldError> {
     // A Spot-Hit callback whose `numero` came with a raw `+`: read as sent.
-    let repaired = match (
-        format,
-        crate::spothit::CALLBACK_SOURCES.contains(&source_id),
-    ) {
+    let repaired = match (format, source.kind.is_spothit_callback()) {
         (PayloadFormat::Form, true) => crate::spothit::repair_callback_query(&text),
         _ => None,
     };
@@ -64,9 +62,9 @@ pub async fn accept<W: World>(
         None => (text, None),
     };
     let payload = reparsed.as_ref().unwrap_or(payload);
-    let record = arrival(world, source_id, event_id, format, text, payload);
+    let record = arrival(world, source, event_id, format, text, payload);
     let key = record.key.clone();
-    if source_id == crate::spothit::STOP_SOURCE {
+    if source.kind == EventKind::SpotHitStop {
         // Kept on arrival, before the event waits in the queue: nothing the
         // bridge sends from now on reaches the number.
         if let Some(phone) = crate::spothit::callback_number(payload) {
@@ -109,28 +107,28 @@ pub async fn accept<W: World>(
 /// The record of a delivery as it arrives, keyed by its idempotency key.
 fn arrival<W: World>(
     world: &W,
-    source_id: &str,
+    source: Source<'_>,
     event_id: Option<String>,
     format: PayloadFormat,
     text: String,
     payload: &Value,
 ) -> EventRecord {
-    let key = idempotency_key(source_id, event_id.as_deref(), payload);
-    received(key, source_id, event_id, format, text, world.now_ms())
+    let key = idempotency_key(source.id, event_id.as_deref(), payload);
+    received(key, source, event_id, format, text, world.now_ms())
 }
 
 /// An event for a location that uninstalled the app: recorded as ignored
 /// (so an admin sees it arrived), never queued, no GHL call.
 pub async fn ignore<W: World>(
     world: &W,
-    source_id: &str,
+    source: Source<'_>,
     event_id: Option<String>,
     format: PayloadFormat,
     text: String,
     payload: &Value,
     reason: &str,
 ) -> Result<Accepted, WorldError> {
-    let mut record = arrival(world, source_id, event_id, format, text, payload);
+    let mut record = arrival(world, source, event_id, format, text, payload);
     let key = record.key.clone();
     record.status = EventStatus::Ignored;
     record.error = Some(reason.to_string());
@@ -255,7 +253,7 @@ async fn process<W: World>(
         )));
     }
 
-    let lane = Lane::of_event(&record.source_id, record.due_at_ms > 0);
+    let lane = Lane::of_event(record.kind(), record.due_at_ms > 0);
     // A contact the bridge knows, with nothing to write but what identified
     // it (a delivery receipt): no upsert, only its follow-ups. A first
     // attempt only: after one that found the contact gone, the upsert runs.
@@ -303,7 +301,7 @@ async fn process<W: World>(
         // A contact brought from Specter keeps its Specter person, for the
         // rules that add contacts to Specter lists.
         if let Some(person) = specter_person {
-            if record.source_id.starts_with("specter") {
+            if record.kind().is_specter() {
                 let link = super::sync_back::specter_person_key(&upserted.contact.id);
                 world.kv_put(link, Value::from(person)).await?;
             }

@@ -3,9 +3,10 @@
 //! queued by a replay; one stuck queued or processing is put back by the sweep.
 //! Every store backend applies these rules, so they are decided once, here.
 
-use super::budget::{CallWindow, CALLS_PER_WINDOW, WINDOW_MS};
+use super::budget::{CallWindow, Lane, CALLS_PER_WINDOW, WINDOW_MS};
 use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, OutboundState, ParkCode};
 use crate::mapping::PayloadFormat;
+use crate::sources::Source;
 
 /// What an attempt is tracked by, on inbound events and GHL syncs alike.
 pub trait Tracked {
@@ -62,7 +63,8 @@ pub fn admit(record: &mut EventRecord, window: &mut CallWindow, now_ms: u64) -> 
     if record.status != EventStatus::Queued {
         return 0;
     }
-    let delay_ms = window.admit(now_ms, CALLS_PER_WINDOW, WINDOW_MS, &record.source_id);
+    let lane = Lane::of_kind(record.kind());
+    let delay_ms = window.admit(now_ms, CALLS_PER_WINDOW, WINDOW_MS, &record.source_id, lane);
     record.due_at_ms = if delay_ms > 0 { now_ms + delay_ms } else { 0 };
     delay_ms
 }
@@ -155,7 +157,7 @@ impl Tracked for SyncOf<'_> {
 /// A new inbound event, queued.
 pub fn received(
     key: String,
-    source_id: &str,
+    source: Source,
     event_id: Option<String>,
     format: PayloadFormat,
     payload: String,
@@ -163,7 +165,8 @@ pub fn received(
 ) -> EventRecord {
     EventRecord {
         key,
-        source_id: source_id.to_string(),
+        source_id: source.id.to_string(),
+        kind: Some(source.kind),
         event_id,
         received_at_ms: now_ms,
         format,
@@ -191,7 +194,7 @@ mod tests {
     fn record() -> EventRecord {
         received(
             "k".into(),
-            "demo",
+            Source::form("demo"),
             None,
             PayloadFormat::Json,
             "{}".into(),

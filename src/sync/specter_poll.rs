@@ -31,6 +31,7 @@ use crate::admin_api::{AlertCondition, SpecterPollReport, SpecterSourceReport};
 use crate::http::HttpRequest;
 use crate::mapping::PayloadFormat;
 use crate::outbound::{SpecterPoll, SpecterRules, SyncRules};
+use crate::sources::{EventKind, Source};
 use crate::specter::{self, PeopleSource, SpecterError, SpecterTarget};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -342,10 +343,10 @@ impl<W: World> Poller<'_, W> {
         tag: &str,
         state: &mut SourceState,
     ) -> Result<SpecterSourceReport, WorldError> {
-        let (name, source_id) = match source {
-            PeopleSource::List(id) => (format!("list {id}"), "specter-person"),
+        let (name, kind) = match source {
+            PeopleSource::List(id) => (format!("list {id}"), EventKind::SpecterList),
             PeopleSource::SavedSearch(id) => {
-                (format!("saved search {id}"), "specter-saved-search-row")
+                (format!("saved search {id}"), EventKind::SpecterSavedSearch)
             }
         };
         let mut report = SpecterSourceReport {
@@ -402,10 +403,7 @@ impl<W: World> Poller<'_, W> {
             report.fetched += rows.len() as u32;
             let unchanged_before = report.unchanged;
             for row in &rows {
-                if let Some(stop) = self
-                    .consider(row, source, source_id, tag, &mut report)
-                    .await?
-                {
+                if let Some(stop) = self.consider(row, source, kind, tag, &mut report).await? {
                     self.stop_for_credits(stop, &mut report);
                     break;
                 }
@@ -440,7 +438,7 @@ impl<W: World> Poller<'_, W> {
         &mut self,
         row: &Value,
         source: &PeopleSource,
-        source_id: &str,
+        kind: EventKind,
         tag: &str,
         report: &mut SpecterSourceReport,
     ) -> Result<Option<CreditStop>, WorldError> {
@@ -486,7 +484,7 @@ impl<W: World> Poller<'_, W> {
         super::inbound::accept(
             self.world,
             self.location,
-            source_id,
+            Source::built_in(kind),
             Some(event_id),
             PayloadFormat::Json,
             payload.to_string(),

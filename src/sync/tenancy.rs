@@ -130,17 +130,6 @@ pub async fn source<W: World>(
     Ok(Some(answer(location_id, &source, mapping)))
 }
 
-/// Whether `id` names one of the bridge's own sources, which a form source
-/// may not take: the Spot-Hit callbacks, Specter's, and every built-in
-/// template's id (their events are paced, and a STOP marked, by that name).
-pub fn is_reserved_source_id(id: &str) -> bool {
-    let id = crate::case::lower(id.trim());
-    ["spothit-", "specter-"]
-        .iter()
-        .any(|prefix| id.starts_with(prefix))
-        || crate::mapping::builtin_template(&id).is_some_and(|t| t.id != "web-form")
-}
-
 /// Creates or changes a form source. `fresh_secret` is used (and answered,
 /// once) when neither the change nor the existing source has one.
 pub async fn put_source<W: World>(
@@ -150,7 +139,7 @@ pub async fn put_source<W: World>(
     change: SourceUpdate,
     fresh_secret: String,
 ) -> Result<Result<SourceAnswer, SourceRefused>, WorldError> {
-    if is_reserved_source_id(source_id) {
+    if crate::sources::kind::is_reserved(source_id) {
         return Ok(Err(SourceRefused::Reserved));
     }
     if let Some(Err(errors)) = change.mapping.as_deref().map(Mapping::parse) {

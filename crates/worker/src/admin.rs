@@ -302,5 +302,7 @@ async fn test_event(mut req: Request, env: &Env, location: &str, source: &str) -
         );
     };
     let text = req.text().await?;
+    // Sent to a source by its id: it plays that source (a built-in's kind).
+    let source = ghl_bridge::sources::Source::named(source);
     crate::hooks::ingest(env, location, source, None, format, text).await
 }

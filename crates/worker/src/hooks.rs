@@ -11,7 +11,7 @@ use crate::world::WorkerWorld;
 use ghl_bridge::ghl::webhooks::GhlEventType;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::secrets::same_secret;
-use ghl_bridge::sources::standard_webhooks;
+use ghl_bridge::sources::{standard_webhooks, EventKind, Source};
 use ghl_bridge::sync::directory::{self, DIRECTORY};
 use ghl_bridge::sync::{inbound, location, sync_back, tenancy, World};
 use serde_json::json;
@@ -60,7 +60,7 @@ pub async fn form(mut req: Request, env: &Env, cfg: &Config, source_id: &str) ->
         PayloadFormat::Json
     };
     let text = String::from_utf8_lossy(&body).to_string();
-    ingest(env, &location, source_id, id, format, text).await
+    ingest(env, &location, Source::form(source_id), id, format, text).await
 }
 
 /// The location a form source belongs to, and its signing secrets (none:
@@ -103,13 +103,18 @@ pub async fn spothit(
             "the Spot-Hit callback URL's token is wrong (connect Spot-Hit to the location for its URLs)",
         );
     };
-    if !["status", "reply", "stop"].contains(&kind) {
-        return json_error(
-            404,
-            "unknown_callback",
-            &format!("`{kind}` is not a Spot-Hit callback: use status, reply or stop"),
-        );
-    }
+    let kind = match kind {
+        "status" => EventKind::SpotHitStatus,
+        "reply" => EventKind::SpotHitReply,
+        "stop" => EventKind::SpotHitStop,
+        other => {
+            return json_error(
+                404,
+                "unknown_callback",
+                &format!("`{other}` is not a Spot-Hit callback: use status, reply or stop"),
+            )
+        }
+    };
     let text = match req.method() {
         Method::Post => req.text().await?,
         _ => request_url::query(&req),
@@ -119,15 +124,8 @@ pub async fn spothit(
     let event_id = ["id_accuse", "id"]
         .iter()
         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(String::from));
-    ingest(
-        env,
-        &location,
-        &format!("spothit-{kind}"),
-        event_id,
-        PayloadFormat::Form,
-        text,
-    )
-    .await
+    let source = Source::built_in(kind);
+    ingest(env, &location, source, event_id, PayloadFormat::Form, text).await
 }
 
 /// `POST /v1/hooks/ghl`: a GHL webhook, Ed25519-signed. Redeliveries and echoes
@@ -185,7 +183,7 @@ pub async fn ghl(mut req: Request, env: &Env, cfg: &Config) -> Result<Response> 
 pub(crate) async fn ingest(
     env: &Env,
     location: &str,
-    source_id: &str,
+    source: Source<'_>,
     event_id: Option<String>,
     format: PayloadFormat,
     text: String,
@@ -198,12 +196,9 @@ pub(crate) async fn ingest(
     let uninstalled = location::is_uninstalled(&world).await.map_err(from_world)?;
     let accepted = if uninstalled {
         let reason = location::UNINSTALLED;
-        inbound::ignore(&world, source_id, event_id, format, text, &payload, reason).await
+        inbound::ignore(&world, source, event_id, format, text, &payload, reason).await
     } else {
-        inbound::accept(
-            &world, location, source_id, event_id, format, text, &payload,
-        )
-        .await
+        inbound::accept(&world, location, source, event_id, format, text, &payload).await
     }
     .map_err(from_world)?;
     let status = if accepted.status == "queued" {
