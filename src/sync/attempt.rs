@@ -2,6 +2,7 @@
 //! states): done; retried after a backoff while attempts remain; parked as a
 //! dead letter with its reason. Inbound events and GHL syncs settle alike.
 
+use super::protocol::WorldError;
 use super::retry::{backoff_seconds, MAX_ATTEMPTS};
 use crate::admin_api::{EventStatus, ParkCode};
 use crate::ghl::GhlError;
@@ -48,6 +49,46 @@ impl Attempt {
         } else {
             Attempt::park(ParkCode::GhlRefused, format!("GHL refused: {e}"))
         }
+    }
+}
+
+/// Why an attempt stops before its end: the world failed (the event is
+/// tried again, never parked for it), or the event's outcome is decided
+/// (retry, park, defer). `?` carries both out of a step.
+#[derive(Debug)]
+pub enum Halt {
+    World(WorldError),
+    Event(Attempt),
+}
+
+impl From<WorldError> for Halt {
+    fn from(e: WorldError) -> Halt {
+        Halt::World(e)
+    }
+}
+
+impl From<Attempt> for Halt {
+    fn from(a: Attempt) -> Halt {
+        Halt::Event(a)
+    }
+}
+
+impl From<serde_json::Error> for Halt {
+    fn from(e: serde_json::Error) -> Halt {
+        Halt::World(e.into())
+    }
+}
+
+/// One step of an attempt: its value, or why the attempt stops there.
+pub type Flow<T> = Result<T, Halt>;
+
+/// What an attempt made of steps came to: done when they all ran, else the
+/// outcome one of them decided; the world's failure stays an error.
+pub fn outcome(flow: Flow<()>) -> Result<Attempt, WorldError> {
+    match flow {
+        Ok(()) => Ok(Attempt::Done),
+        Err(Halt::Event(attempt)) => Ok(attempt),
+        Err(Halt::World(e)) => Err(e),
     }
 }
 

@@ -3,9 +3,9 @@
 //! and on a miss (a field created in GHL since) at most once a minute, so a
 //! mapping naming a field that does not exist cannot make every event call GHL.
 
-use super::attempt::Attempt;
+use super::attempt::{Attempt, Flow, Halt};
 use super::budget::Lane;
-use super::ghl_access::{refused, send_within_budget, Step};
+use super::ghl_access::{refused, send_within_budget};
 use super::protocol::WorldError;
 use super::world::World;
 use crate::admin_api::ParkCode;
@@ -32,7 +32,7 @@ pub async fn catalog<W: World>(
     location_id: &str,
     target: &GhlTarget,
     wanted: &[CustomFieldInput],
-) -> Result<Step<FieldCatalog>, WorldError> {
+) -> Flow<FieldCatalog> {
     let kept: Option<Kept> = world
         .kv_get(CUSTOM_FIELDS_KEY.into())
         .await?
@@ -49,40 +49,32 @@ pub async fn catalog<W: World>(
         });
         let due = age > MAX_AGE_MS || (!all_known && age > MISS_REFRESH_MS);
         if !due {
-            return Ok(Ok(catalog));
+            return Ok(catalog);
         }
     }
     fetch(world, location_id, target).await
 }
 
-async fn fetch<W: World>(
-    world: &W,
-    location_id: &str,
-    target: &GhlTarget,
-) -> Result<Step<FieldCatalog>, WorldError> {
+async fn fetch<W: World>(world: &W, location_id: &str, target: &GhlTarget) -> Flow<FieldCatalog> {
     let call = ListCustomFields {
         location_id: location_id.to_string(),
     };
-    let request = match build_request(&call, target) {
-        Ok(r) => r,
-        Err(e) => return Ok(Err(Attempt::park(ParkCode::Other, e.to_string()))),
-    };
-    let response = match send_within_budget(world, Lane::Lead, &request, "custom fields").await? {
-        Ok(r) => r,
-        Err(attempt) => return Ok(Err(attempt)),
-    };
+    let request =
+        build_request(&call, target).map_err(|e| Attempt::park(ParkCode::Other, e.to_string()))?;
+    let response = send_within_budget(world, Lane::Lead, &request, "custom fields").await?;
     let list = match call.parse(&response) {
         Ok(list) => list,
         Err(e @ GhlError::Forbidden { .. }) => {
-            return Ok(Err(Attempt::park(
+            return Err(Attempt::park(
                 ParkCode::GhlRefused,
                 format!(
                     "cannot read the location's custom fields (the token needs the scope \
                  locations/customFields.readonly): {e}"
                 ),
-            )))
+            )
+            .into())
         }
-        Err(e) => return Ok(Err(refused(world, e).await?)),
+        Err(e) => return Err(refused(world, e).await),
     };
     let kept = Kept {
         fetched_at_ms: world.now_ms(),
@@ -91,10 +83,10 @@ async fn fetch<W: World>(
     world
         .kv_put(CUSTOM_FIELDS_KEY.into(), crate::json::to_value(&kept)?)
         .await?;
-    Ok(Ok(FieldCatalog {
+    Ok(FieldCatalog {
         location_id: location_id.to_string(),
         fields: kept.fields,
-    }))
+    })
 }
 
 /// The location's custom fields for the admin API (the tester's "GHL field"
@@ -104,16 +96,15 @@ pub async fn for_admin<W: World>(
     world: &W,
     settings: &super::settings::LocationSettings,
 ) -> Result<Result<Vec<CustomField>, String>, WorldError> {
-    let target = match super::ghl_access::ghl_target(world, settings).await? {
-        Ok(t) => t,
-        Err(attempt) => return Ok(Err(why(attempt))),
+    let read = async {
+        let target = super::ghl_access::ghl_target(world, settings).await?;
+        catalog(world, &settings.location_id, &target, &[]).await
     };
-    Ok(
-        match catalog(world, &settings.location_id, &target, &[]).await? {
-            Ok(catalog) => Ok(catalog.fields),
-            Err(attempt) => Err(why(attempt)),
-        },
-    )
+    match read.await {
+        Ok(catalog) => Ok(Ok(catalog.fields)),
+        Err(Halt::Event(attempt)) => Ok(Err(why(attempt))),
+        Err(Halt::World(e)) => Err(e),
+    }
 }
 
 fn why(attempt: Attempt) -> String {

@@ -1,7 +1,7 @@
 //! Reaching GHL for a location: the token to use, and each call sent inside
 //! the location's budget, with a 429 pausing every caller of the location.
 
-use super::attempt::Attempt;
+use super::attempt::{Attempt, Flow, Halt};
 use super::budget::{Lane, CALLS_PER_WINDOW, WINDOW_MS};
 use super::protocol::WorldError;
 use super::settings::LocationSettings;
@@ -12,16 +12,10 @@ use crate::ghl::oauth::NOT_CONNECTED;
 use crate::ghl::{GhlError, GhlTarget, RateLimit};
 use crate::http::{HttpRequest, HttpResponse};
 
-/// What a GHL step came to when it did not give an answer to read.
-pub type Step<T> = Result<T, Attempt>;
-
 /// The target to call GHL with: the location's token, else its OAuth
 /// install's (refreshed by the store when due). No token parks the event with
 /// the fix; a refresh that failed for now is retried.
-pub async fn ghl_target<W: World>(
-    world: &W,
-    settings: &LocationSettings,
-) -> Result<Step<GhlTarget>, WorldError> {
+pub async fn ghl_target<W: World>(world: &W, settings: &LocationSettings) -> Flow<GhlTarget> {
     let token = match &settings.ghl_token {
         Some(t) => t.clone(),
         None => {
@@ -32,19 +26,20 @@ pub async fn ghl_target<W: World>(
                     let reason = answer.error.unwrap_or_else(|| NOT_CONNECTED.into());
                     let condition = AlertCondition::GhlDisconnected;
                     super::alerts::observe(world, settings, condition, true, &reason).await?;
-                    return Ok(Err(if answer.retryable {
+                    return Err(if answer.retryable {
                         Attempt::retry(reason, Some(5_000))
                     } else {
                         Attempt::park(ParkCode::GhlRefused, reason)
-                    }));
+                    }
+                    .into());
                 }
             }
         }
     };
-    Ok(Ok(GhlTarget {
+    Ok(GhlTarget {
         base_url: settings.ghl_base_url.clone(),
         token,
-    }))
+    })
 }
 
 /// Sends one GHL call once the budget grants it in `lane`. `what` names the
@@ -54,16 +49,14 @@ pub async fn send_within_budget<W: World>(
     lane: Lane,
     request: &HttpRequest,
     what: &str,
-) -> Result<Step<HttpResponse>, WorldError> {
-    if let Err(attempt) = budget_grant(world, lane).await? {
-        return Ok(Err(attempt));
-    }
+) -> Flow<HttpResponse> {
+    budget_grant(world, lane).await?;
     send_granted(world, request, what).await
 }
 
 /// One call's place in the budget of `lane`: waits a little for it, or sends
 /// the event away to its booked turn.
-pub async fn budget_grant<W: World>(world: &W, lane: Lane) -> Result<Step<()>, WorldError> {
+pub async fn budget_grant<W: World>(world: &W, lane: Lane) -> Flow<()> {
     let allowed = match world.wait_deadline_ms() {
         Some(deadline) => lane
             .max_wait_ms()
@@ -82,12 +75,12 @@ pub async fn budget_grant<W: World>(world: &W, lane: Lane) -> Result<Step<()>, W
         if waited + wait > allowed {
             // Away until its booked turn: the consumer moves on to others.
             let come_back_ms = grant.come_back_ms;
-            return Ok(Err(Attempt::Defer { come_back_ms }));
+            return Err(Attempt::Defer { come_back_ms }.into());
         }
         world.sleep(wait).await;
         waited += wait;
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Sends a call the budget granted.
@@ -95,12 +88,12 @@ pub async fn send_granted<W: World>(
     world: &W,
     request: &HttpRequest,
     what: &str,
-) -> Result<Step<HttpResponse>, WorldError> {
+) -> Flow<HttpResponse> {
     let sent = world.send(request).await;
     if let Ok(response) = &sent {
         keep_daily_allowance(world, response).await?;
     }
-    Ok(sent.map_err(|e| Attempt::retry(format!("network on {what}: {e}"), None)))
+    Ok(sent.map_err(|e| Attempt::retry(format!("network on {what}: {e}"), None))?)
 }
 
 /// Where the location's daily allowance, as GHL's last answers said, is kept.
@@ -138,13 +131,14 @@ async fn keep_daily_allowance<W: World>(
     Ok(())
 }
 
-/// A GHL refusal: a 429 also pauses the whole location so other events do
-/// not run into the same wall.
-pub async fn refused<W: World>(world: &W, e: GhlError) -> Result<Attempt, WorldError> {
+/// A GHL refusal, as where the attempt stops: a 429 also pauses the whole
+/// location so other events do not run into the same wall.
+pub async fn refused<W: World>(world: &W, e: GhlError) -> Halt {
     if let GhlError::RateLimited { .. } = &e {
-        world
-            .rate_pause(e.retry_hint_ms().unwrap_or(WINDOW_MS))
-            .await?;
+        let pause = e.retry_hint_ms().unwrap_or(WINDOW_MS);
+        if let Err(failed) = world.rate_pause(pause).await {
+            return Halt::World(failed);
+        }
     }
-    Ok(Attempt::from_ghl(&e))
+    Attempt::from_ghl(&e).into()
 }

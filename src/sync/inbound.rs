@@ -5,13 +5,11 @@
 //! done, retried with backoff, or parked with its reason.
 
 use super::alerts;
-use super::attempt::{settle_claimed, Attempt, Run};
+use super::attempt::{outcome, settle_claimed, Attempt, Flow, Halt, Run};
 use super::budget::Lane;
 use super::field_cache;
-use super::ghl_access::{
-    budget_grant, ghl_target, refused, send_granted, send_within_budget, Step,
-};
-use super::plan::{follow_up_requests, upsert_call};
+use super::ghl_access::{budget_grant, ghl_target, refused, send_granted, send_within_budget};
+use super::plan::{follow_up_requests, upsert_call, FollowUp};
 use super::protocol::WorldError;
 use super::queue::QueuedEvent;
 use super::records::received;
@@ -165,13 +163,14 @@ pub async fn run<W: World>(
     Ok(Run::Attempted(record, settled))
 }
 
-/// The mapping a source uses: saved, else its built-in template (spothit-stop,
-/// ...), else the generic web form. Says which on the record.
+/// The mapping a source uses: saved, else its kind's built-in template
+/// (spothit-stop, ...), else the generic web form. Says which on the record;
+/// an invalid one parks the event.
 async fn load_mapping<W: World>(
     world: &W,
     record: &mut EventRecord,
     region: Option<&str>,
-) -> Result<Result<Rc<Mapping>, String>, WorldError> {
+) -> Flow<Rc<Mapping>> {
     let source_id = record.source_id.clone();
     let text: Cow<str> = match world.mapping_get(source_id.clone()).await? {
         Some(t) => {
@@ -179,20 +178,23 @@ async fn load_mapping<W: World>(
             t.into()
         }
         None => {
-            let builtin = builtin_template(&source_id).or_else(|| builtin_template("web-form"));
+            let template = record.kind().source_id().unwrap_or("web-form");
+            let builtin = builtin_template(template).or_else(|| builtin_template("web-form"));
             record.mapping = builtin.map(|t| MappingUsed::Builtin {
                 template: t.id.to_string(),
             });
             builtin.map_or("", |t| t.mapping).into()
         }
     };
-    Ok(compiled(&text, region).map_err(|errors| {
+    let mapping = compiled(&text, region).map_err(|errors| {
         let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        format!(
+        let why = format!(
             "the mapping for `{source_id}` is invalid: {}",
             all.join("; ")
-        )
-    }))
+        );
+        Attempt::park(ParkCode::InvalidConfiguration, why)
+    })?;
+    Ok(mapping)
 }
 
 async fn process<W: World>(
@@ -200,27 +202,63 @@ async fn process<W: World>(
     settings: &LocationSettings,
     record: &mut EventRecord,
 ) -> Result<Attempt, WorldError> {
-    let target = match ghl_target(world, settings).await? {
-        Ok(t) => t,
-        Err(attempt) => return Ok(attempt),
-    };
+    outcome(steps(world, settings, record).await)
+}
+
+/// The event's steps: mapped, checked for an identity conflict, upserted
+/// (unless done, or a receipt for a contact the bridge knows), then the
+/// follow-up steps it has not done yet.
+async fn steps<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    record: &mut EventRecord,
+) -> Flow<()> {
+    let target = ghl_target(world, settings).await?;
+    let (mut outcome, specter_person) = mapped(world, settings, record).await?;
+    let keys = outcome.identity.all();
+    let decision = identified(world, &outcome, &keys).await?;
+    let lane = Lane::of_event(record.kind(), record.due_at_ms > 0);
+    // A contact the bridge knows, with nothing to write but what identified
+    // it (a delivery receipt): no upsert, only its follow-ups. A first
+    // attempt only: after one that found the contact gone, the upsert runs.
+    if let (None, IdentityDecision::Update { contact_id, .. }) = (&record.contact_id, &decision) {
+        if outcome.contact.is_identity_only() && record.attempts == 1 {
+            record.contact_id = Some(contact_id.clone());
+            record.action = Some(ContactAction::Matched);
+            world.update(record.clone()).await?;
+        }
+    }
+    // The upsert is idempotent; it runs on every attempt until the contact id is known.
+    if record.contact_id.is_none() {
+        write_custom_fields_by_id(world, settings, &target, &mut outcome).await?;
+        let upsert = Upsert {
+            target: &target,
+            lane,
+            keys: &keys,
+            specter_person,
+        };
+        upserted(world, settings, record, &outcome, upsert).await?;
+    }
+    follow_ups(world, settings, record, &outcome, &target, lane).await
+}
+
+/// The event through its mapping: the outcome, and the Specter person a
+/// Specter payload names (read before the payload, which borrows the record,
+/// is dropped).
+async fn mapped<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    record: &mut EventRecord,
+) -> Flow<(MappingOutcome, Option<String>)> {
     let region = settings.default_phone_region.as_deref();
-    let mapping = match load_mapping(world, record, region).await? {
-        Ok(m) => m,
-        Err(reason) => return Ok(Attempt::park(ParkCode::InvalidConfiguration, reason)),
+    let mapping = load_mapping(world, record, region).await?;
+    let payload = ParsedPayload::parse(&record.payload, record.format)
+        .map_err(|e| Attempt::park(ParkCode::BadPayload, e.to_string()))?;
+    let options = ApplyOptions {
+        now_unix: (record.received_at_ms / 1000) as i64,
+        explain: false,
     };
-    let payload = match ParsedPayload::parse(&record.payload, record.format) {
-        Ok(p) => p,
-        Err(e) => return Ok(Attempt::park(ParkCode::BadPayload, e.to_string())),
-    };
-    let mut outcome = mapping.apply_to(
-        &payload.view(),
-        &ApplyOptions {
-            now_unix: (record.received_at_ms / 1000) as i64,
-            explain: false,
-        },
-    );
-    // What is read of the payload after the mapping (it borrows the record).
+    let outcome = mapping.apply_to(&payload.view(), &options);
     let specter_person = payload
         .get("person_id")
         .and_then(Value::as_str)
@@ -228,12 +266,19 @@ async fn process<W: World>(
     drop(payload);
     record.warnings = outcome.warnings.iter().map(|w| w.message.clone()).collect();
     if let Some(error) = outcome.errors.first() {
-        return Ok(Attempt::park(ParkCode::BadPayload, error.message.clone()));
+        return Err(Attempt::park(ParkCode::BadPayload, error.message.clone()).into());
     }
+    Ok((outcome, specter_person))
+}
 
-    // Identity: never merge two contacts blindly.
-    let keys = outcome.identity.all();
-    let known = world.identity_get(keys.clone()).await?;
+/// Who the event is about, by its identity keys: never two contacts merged
+/// blindly (a conflict parks the event before anything is written).
+async fn identified<W: World>(
+    world: &W,
+    outcome: &MappingOutcome,
+    keys: &[String],
+) -> Flow<IdentityDecision> {
+    let known = world.identity_get(keys.to_vec()).await?;
     let lookup = |k: &Option<String>, kind: &str| {
         k.as_ref()
             .and_then(|v| known.get(&format!("{kind}:{v}")).cloned())
@@ -248,72 +293,75 @@ async fn process<W: World>(
         phone_contact_id,
     } = decision
     {
-        return Ok(Attempt::park(ParkCode::IdentityConflict, format!(
+        return Err(Attempt::park(ParkCode::IdentityConflict, format!(
             "identity conflict: the e-mail belongs to contact {email_contact_id} and the phone to contact {phone_contact_id}; nothing was written"
-        )));
+        ))
+        .into());
     }
+    Ok(decision)
+}
 
-    let lane = Lane::of_event(record.kind(), record.due_at_ms > 0);
-    // A contact the bridge knows, with nothing to write but what identified
-    // it (a delivery receipt): no upsert, only its follow-ups. A first
-    // attempt only: after one that found the contact gone, the upsert runs.
-    if let (None, IdentityDecision::Update { contact_id, .. }) = (&record.contact_id, &decision) {
-        if outcome.contact.is_identity_only() && record.attempts == 1 {
-            record.contact_id = Some(contact_id.clone());
-            record.action = Some(ContactAction::Matched);
-            world.update(record.clone()).await?;
-        }
-    }
+/// What the upsert needs beside the event and its outcome.
+struct Upsert<'a> {
+    target: &'a GhlTarget,
+    lane: Lane,
+    keys: &'a [String],
+    specter_person: Option<String>,
+}
 
-    // The upsert is idempotent; it runs on every attempt until the contact id is known.
-    if record.contact_id.is_none() {
-        if let Err(attempt) =
-            write_custom_fields_by_id(world, settings, &target, &mut outcome).await?
-        {
-            return Ok(attempt);
-        }
-        let call = upsert_call(&outcome, &settings.location_id);
-        let request = match build_request(&call, &target) {
-            Ok(r) => r,
-            Err(e) => return Ok(Attempt::park(ParkCode::BadPayload, e.to_string())),
-        };
-        let sent = send_within_budget(world, lane, &request, GhlStep::Upsert.as_str()).await?;
-        log_request(record, GhlStep::Upsert, &request, &sent, world.now_ms());
-        let response = match sent {
-            Ok(r) => r,
-            Err(attempt) => return Ok(attempt),
-        };
-        record.ghl_calls += 1;
-        let upserted: UpsertedContact = match call.parse(&response) {
-            Ok(u) => u,
-            Err(e) => return refused(world, e).await,
-        };
-        let cached = kept_identity(record, &keys, outcome.identity.phone.as_deref(), &upserted);
-        record.contact_id = Some(upserted.contact.id.clone());
-        record.action = Some(if upserted.new {
-            ContactAction::Created
-        } else {
-            ContactAction::Updated
-        });
-        world
-            .identity_put(cached, upserted.contact.id.clone())
-            .await?;
-        // A contact brought from Specter keeps its Specter person, for the
-        // rules that add contacts to Specter lists.
-        if let Some(person) = specter_person {
-            if record.kind().is_specter() {
-                let link = super::sync_back::specter_person_key(&upserted.contact.id);
-                world.kv_put(link, Value::from(person)).await?;
-            }
-        }
-        world.update(record.clone()).await?;
-    }
-
-    let contact_id = record.contact_id.clone().unwrap_or_default();
-    let steps = match follow_up_requests(&outcome, &contact_id, &settings.location_id, &target) {
-        Ok(s) => s,
-        Err(e) => return Ok(Attempt::park(ParkCode::BadPayload, e.to_string())),
+/// One upsert (GHL applies the location's duplicate rule), its contact kept
+/// on the record and in the identity cache.
+async fn upserted<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    record: &mut EventRecord,
+    outcome: &MappingOutcome,
+    upsert: Upsert<'_>,
+) -> Flow<()> {
+    let call = upsert_call(outcome, &settings.location_id);
+    let request = build_request(&call, upsert.target)
+        .map_err(|e| Attempt::park(ParkCode::BadPayload, e.to_string()))?;
+    let sent = send_within_budget(world, upsert.lane, &request, GhlStep::Upsert.as_str()).await;
+    log_request(record, GhlStep::Upsert, &request, &sent, world.now_ms());
+    let response = sent?;
+    record.ghl_calls += 1;
+    let upserted: UpsertedContact = match call.parse(&response) {
+        Ok(u) => u,
+        Err(e) => return Err(refused(world, e).await),
     };
+    let phone = outcome.identity.phone.as_deref();
+    let cached = kept_identity(record, upsert.keys, phone, &upserted);
+    let id = upserted.contact.id.clone();
+    record.contact_id = Some(id.clone());
+    record.action = Some(if upserted.new {
+        ContactAction::Created
+    } else {
+        ContactAction::Updated
+    });
+    world.identity_put(cached, id.clone()).await?;
+    // A contact brought from Specter keeps its Specter person, for the
+    // rules that add contacts to Specter lists.
+    if let (Some(person), true) = (upsert.specter_person, record.kind().is_specter()) {
+        let link = super::sync_back::specter_person_key(&id);
+        world.kv_put(link, Value::from(person)).await?;
+    }
+    world.update(record.clone()).await?;
+    Ok(())
+}
+
+/// The follow-up steps (tags, notes, tasks, appointments) not done yet, each
+/// saved as done before the next.
+async fn follow_ups<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    record: &mut EventRecord,
+    outcome: &MappingOutcome,
+    target: &GhlTarget,
+    lane: Lane,
+) -> Flow<()> {
+    let contact_id = record.contact_id.clone().unwrap_or_default();
+    let steps = follow_up_requests(outcome, &contact_id, &settings.location_id, target)
+        .map_err(|e| Attempt::park(ParkCode::BadPayload, e.to_string()))?;
     for step in steps.iter().skip(record.steps_done) {
         let sent = if step.kind == GhlStep::Tags {
             // A receipt's tags the contact was given within the day cost no
@@ -328,36 +376,40 @@ async fn process<W: World>(
                     continue;
                 }
             }
-            match budget_grant(world, lane).await? {
-                Ok(()) => {
-                    // Known before they are added, so their webhook is an echo.
-                    world
-                        .tags_merge(contact_id.clone(), outcome.tags.clone())
-                        .await?;
-                    send_granted(world, &step.request, step.kind.as_str()).await?
-                }
-                Err(attempt) => Err(attempt),
-            }
+            tags_sent(world, &contact_id, outcome, step, lane).await
         } else {
-            send_within_budget(world, lane, &step.request, step.kind.as_str()).await?
+            send_within_budget(world, lane, &step.request, step.kind.as_str()).await
         };
         log_request(record, step.kind, &step.request, &sent, world.now_ms());
-        let response = match sent {
-            Ok(r) => r,
-            Err(attempt) => return Ok(attempt),
-        };
+        let response = sent?;
         record.ghl_calls += 1;
         if !(200..300).contains(&response.status) {
             let e = GhlError::from_response(&response);
             if record.action == Some(ContactAction::Matched) && e.is_contact_gone() {
-                return Ok(forget_gone_contact(record));
+                return Err(forget_gone_contact(record).into());
             }
-            return refused(world, e).await;
+            return Err(refused(world, e).await);
         }
         record.steps_done = step.index + 1;
         world.update(record.clone()).await?;
     }
-    Ok(Attempt::Done)
+    Ok(())
+}
+
+/// The tags step once the budget grants it: the tags known before they are
+/// added, so their webhook is an echo.
+async fn tags_sent<W: World>(
+    world: &W,
+    contact_id: &str,
+    outcome: &MappingOutcome,
+    step: &FollowUp,
+    lane: Lane,
+) -> Flow<HttpResponse> {
+    budget_grant(world, lane).await?;
+    world
+        .tags_merge(contact_id.to_string(), outcome.tags.clone())
+        .await?;
+    send_granted(world, &step.request, step.kind.as_str()).await
 }
 
 /// Keeps what one GHL request came to on the event's record (a request the
@@ -366,13 +418,13 @@ fn log_request(
     record: &mut EventRecord,
     step: GhlStep,
     request: &HttpRequest,
-    sent: &Step<HttpResponse>,
+    sent: &Flow<HttpResponse>,
     now_ms: u64,
 ) {
     let (status, message) = match sent {
         Ok(r) if (200..300).contains(&r.status) => (Some(r.status), None),
         Ok(r) => (Some(r.status), Some(GhlError::from_response(r).to_string())),
-        Err(Attempt::Retry { reason, .. }) => (None, Some(reason.clone())),
+        Err(Halt::Event(Attempt::Retry { reason, .. })) => (None, Some(reason.clone())),
         Err(_) => return,
     };
     record.ghl_requests.push(GhlRequestLog {
@@ -408,27 +460,19 @@ async fn write_custom_fields_by_id<W: World>(
     settings: &LocationSettings,
     target: &GhlTarget,
     outcome: &mut MappingOutcome,
-) -> Result<Result<(), Attempt>, WorldError> {
+) -> Flow<()> {
     let Some(items) = outcome.contact.fields.custom_fields.take() else {
-        return Ok(Ok(()));
+        return Ok(());
     };
     if items.is_empty() {
-        return Ok(Ok(()));
+        return Ok(());
     }
-    let catalog = match field_cache::catalog(world, &settings.location_id, target, &items).await? {
-        Ok(c) => c,
-        Err(attempt) => return Ok(Err(attempt)),
-    };
-    match catalog.resolve(&items) {
-        Ok(resolved) => {
-            outcome.contact.fields.custom_fields = Some(resolved);
-            Ok(Ok(()))
-        }
-        Err(e) => Ok(Err(Attempt::park(
-            ParkCode::UnknownCustomField,
-            e.to_string(),
-        ))),
-    }
+    let catalog = field_cache::catalog(world, &settings.location_id, target, &items).await?;
+    let resolved = catalog
+        .resolve(&items)
+        .map_err(|e| Attempt::park(ParkCode::UnknownCustomField, e.to_string()))?;
+    outcome.contact.fields.custom_fields = Some(resolved);
+    Ok(())
 }
 
 /// The identity keys to remember for the upserted contact. GHL drops a phone

@@ -259,6 +259,16 @@ struct Poller<'a, W> {
     budget_stop: Option<String>,
 }
 
+/// One source's read: which, its tag, its page size and its cutoff.
+struct Reading<'a> {
+    source: &'a PeopleSource,
+    kind: EventKind,
+    tag: &'a str,
+    size: u32,
+    /// A saved search's: only the people added after this.
+    added_after_ms: Option<u64>,
+}
+
 /// Why credits stop a read, and whether it is news for the location's alerts.
 struct CreditStop {
     why: String,
@@ -367,53 +377,20 @@ impl<W: World> Poller<'_, W> {
             state.page_size = size;
             state.resume_page = 0;
         }
+        let reading = Reading {
+            source,
+            kind,
+            tag,
+            size,
+            added_after_ms: state.added_after_ms.filter(|_| paid),
+        };
         let mut page = state.resume_page;
         loop {
-            if paid {
-                let stop = match self.paid_allowance() {
-                    Ok(left) if left >= size => None,
-                    Ok(_) => Some(CreditStop {
-                        why: "the credits left are less than a page: the next poll goes on".into(),
-                        alert: false,
-                    }),
-                    Err(stop) => Some(stop),
-                };
-                if let Some(stop) = stop {
-                    self.stop_for_credits(stop, &mut report);
-                    break;
-                }
-            }
-            let after = if paid { state.added_after_ms } else { None };
-            let request = specter::people_page(self.target, source, page, size, after);
-            let rows = match self.send(&request, &mut report).await {
-                Ok(Some(Value::Array(rows))) => rows,
-                Ok(_) => Vec::new(),
-                Err(PageError::Stop(e)) => {
-                    report.stopped = Some(e);
-                    break;
-                }
-                Err(PageError::OutOfCredits(why)) => {
-                    self.stop_for_credits(CreditStop { why, alert: true }, &mut report);
-                    break;
-                }
-            };
-            if paid {
-                self.charge(rows.len() as u32, &mut report);
-            }
-            report.fetched += rows.len() as u32;
-            let unchanged_before = report.unchanged;
-            for row in &rows {
-                if let Some(stop) = self.consider(row, source, kind, tag, &mut report).await? {
-                    self.stop_for_credits(stop, &mut report);
-                    break;
-                }
-            }
-            if report.stopped.is_some() {
+            if let Some(stop) = self.credit_stop(paid, size) {
+                self.stop_for_credits(stop, &mut report);
                 break;
             }
-            let all_seen =
-                !rows.is_empty() && report.unchanged - unchanged_before == rows.len() as u32;
-            if (rows.len() as u32) < size || (paid && all_seen) {
+            if !self.read_page(&reading, page, &mut report).await? {
                 break;
             }
             page += 1;
@@ -430,6 +407,65 @@ impl<W: World> Poller<'_, W> {
             Some(_) => state.resume_page = page,
         }
         Ok(report)
+    }
+
+    /// Why a paid read may not take another page of `size` now, if it may not.
+    fn credit_stop(&self, paid: bool, size: u32) -> Option<CreditStop> {
+        if !paid {
+            return None;
+        }
+        match self.paid_allowance() {
+            Ok(left) if left >= size => None,
+            Ok(_) => Some(CreditStop {
+                why: "the credits left are less than a page: the next poll goes on".into(),
+                alert: false,
+            }),
+            Err(stop) => Some(stop),
+        }
+    }
+
+    /// One page of the source, each person considered: whether the next page
+    /// is worth reading (a full page, not all seen before, nothing stopped).
+    async fn read_page(
+        &mut self,
+        reading: &Reading<'_>,
+        page: u32,
+        report: &mut SpecterSourceReport,
+    ) -> Result<bool, WorldError> {
+        let paid = matches!(reading.source, PeopleSource::SavedSearch(_));
+        let request = specter::people_page(
+            self.target,
+            reading.source,
+            page,
+            reading.size,
+            reading.added_after_ms,
+        );
+        let rows = match self.send(&request, report).await {
+            Ok(Some(Value::Array(rows))) => rows,
+            Ok(_) => Vec::new(),
+            Err(PageError::Stop(e)) => {
+                report.stopped = Some(e);
+                return Ok(false);
+            }
+            Err(PageError::OutOfCredits(why)) => {
+                self.stop_for_credits(CreditStop { why, alert: true }, report);
+                return Ok(false);
+            }
+        };
+        if paid {
+            self.charge(rows.len() as u32, report);
+        }
+        report.fetched += rows.len() as u32;
+        let unchanged_before = report.unchanged;
+        for row in &rows {
+            let (source, kind, tag) = (reading.source, reading.kind, reading.tag);
+            if let Some(stop) = self.consider(row, source, kind, tag, report).await? {
+                self.stop_for_credits(stop, report);
+                return Ok(false);
+            }
+        }
+        let all_seen = !rows.is_empty() && report.unchanged - unchanged_before == rows.len() as u32;
+        Ok((rows.len() as u32) == reading.size && !(paid && all_seen))
     }
 
     /// One person: skipped if unchanged, else (with its e-mail) into the

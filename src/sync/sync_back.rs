@@ -5,10 +5,10 @@
 //! Spot-Hit and Specter one action at a time, resumable, with the inbound
 //! path's retries and dead letters. A retry never re-decides.
 
-use super::attempt::{settle_claimed, Attempt, Run};
+use super::attempt::{outcome, settle_claimed, Attempt, Flow, Halt, Run};
 use super::budget::Lane;
 use super::consent;
-use super::ghl_access::{ghl_target, refused, send_within_budget, Step};
+use super::ghl_access::{ghl_target, refused, send_within_budget};
 use super::protocol::{GhlEventIn, GhlRecorded, WorldError};
 use super::queue::QueuedEvent;
 use super::settings::LocationSettings;
@@ -193,23 +193,30 @@ async fn process<W: World>(
     entry: &mut GhlEventEntry,
     event: &Value,
 ) -> Result<Attempt, WorldError> {
+    outcome(steps(world, settings, entry, event).await)
+}
+
+/// The event's plan (made once, on the first attempt), then its actions not
+/// done yet, each saved as done before the next.
+async fn steps<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    entry: &mut GhlEventEntry,
+    event: &Value,
+) -> Flow<()> {
     let rules = match load_rules(world, settings).await? {
         None if entry.event_type.is_consent() => SyncRules::default(),
-        None => return Ok(Attempt::Done),
-        Some(Err(e)) => return Ok(Attempt::park(ParkCode::InvalidConfiguration, e)),
+        None => return Ok(()),
+        Some(Err(e)) => return Err(Attempt::park(ParkCode::InvalidConfiguration, e).into()),
         Some(Ok(r)) => r,
     };
     let plan = match entry.sync.as_ref().and_then(|s| s.plan.clone()) {
         Some(plan) => plan,
         None => {
-            let made = if entry.event_type.is_consent() {
-                Ok(consent_plan(event))
+            let plan = if entry.event_type.is_consent() {
+                consent_plan(event)
             } else {
                 make_plan(world, settings, entry, event, &rules).await?
-            };
-            let plan = match made {
-                Ok(p) => p,
-                Err(attempt) => return Ok(attempt),
             };
             if let Some(sync) = entry.sync.as_mut() {
                 sync.plan = Some(plan.clone());
@@ -225,17 +232,14 @@ async fn process<W: World>(
         rules: &rules,
     };
     for (index, step) in plan.iter().enumerate().skip(done) {
-        let line = match actions.perform(step).await? {
-            Ok(line) => line,
-            Err(attempt) => return Ok(attempt),
-        };
+        let line = actions.perform(step).await?;
         if let Some(sync) = entry.sync.as_mut() {
             sync.results.push(line);
             sync.steps_done = index + 1;
         }
         world.ghl_event_update(entry.clone()).await?;
     }
-    Ok(Attempt::Done)
+    Ok(())
 }
 
 /// The contact (from the event, or read from GHL for a task) and the plan.
@@ -245,47 +249,38 @@ async fn make_plan<W: World>(
     entry: &GhlEventEntry,
     event: &Value,
     rules: &SyncRules,
-) -> Result<Step<Vec<PlannedAction>>, WorldError> {
+) -> Flow<Vec<PlannedAction>> {
     let kind = &entry.event_type;
     if entry.event_type == GhlEventType::TaskComplete {
         let Some(contact_id) = entry.contact_id.clone() else {
-            return Ok(Err(Attempt::park(
-                ParkCode::BadPayload,
-                "the task has no contactId",
-            )));
+            return Err(Attempt::park(ParkCode::BadPayload, "the task has no contactId").into());
         };
-        let contact = match read_contact(world, settings, &contact_id).await? {
-            Ok(c) => c,
-            Err(attempt) => return Ok(Err(attempt)),
-        };
+        let contact = read_contact(world, settings, &contact_id).await?;
         let consent = consent_facts(world, &contact).await?;
-        return Ok(Ok(plan_event(
+        return Ok(plan_event(
             rules,
             kind,
             &contact,
             None,
             Some(event),
             &consent,
-        )));
+        ));
     }
     let Some(contact) = ContactView::from_ghl(event) else {
-        return Ok(Err(Attempt::park(
-            ParkCode::BadPayload,
-            "the event carries no contact id",
-        )));
+        return Err(Attempt::park(ParkCode::BadPayload, "the event carries no contact id").into());
     };
     let before = world
         .tags_swap(contact.id.clone(), contact.tags.clone())
         .await?;
     let consent = consent_facts(world, &contact).await?;
-    Ok(Ok(plan_event(
+    Ok(plan_event(
         rules,
         kind,
         &contact,
         before.as_deref(),
         None,
         &consent,
-    )))
+    ))
 }
 
 /// What the location knows of the contact's consent, with the DND it shows.
@@ -306,37 +301,29 @@ async fn read_contact<W: World>(
     world: &W,
     settings: &LocationSettings,
     contact_id: &str,
-) -> Result<Step<ContactView>, WorldError> {
-    let target = match ghl_target(world, settings).await? {
-        Ok(t) => t,
-        Err(attempt) => return Ok(Err(attempt)),
-    };
+) -> Flow<ContactView> {
+    let target = ghl_target(world, settings).await?;
     let call = GetContact {
         contact_id: contact_id.to_string(),
     };
-    let request = match build_request(&call, &target) {
-        Ok(r) => r,
-        Err(e) => return Ok(Err(Attempt::park(ParkCode::Other, e.to_string()))),
+    let request =
+        build_request(&call, &target).map_err(|e| Attempt::park(ParkCode::Other, e.to_string()))?;
+    let response = send_within_budget(world, Lane::Lead, &request, "contact read").await?;
+    let found = match call.parse(&response) {
+        Ok(found) => found,
+        Err(e) => return Err(refused(world, e).await),
     };
-    let response = match send_within_budget(world, Lane::Lead, &request, "contact read").await? {
-        Ok(r) => r,
-        Err(attempt) => return Ok(Err(attempt)),
-    };
-    match call.parse(&response) {
-        Ok(found) => {
-            let value = crate::json::to_value(&found.contact).unwrap_or(Value::Null);
-            Ok(ContactView::from_ghl(&value)
-                .ok_or_else(|| Attempt::park(ParkCode::Other, "GHL returned a contact without id")))
-        }
-        Err(e) => Ok(Err(refused(world, e).await?)),
-    }
+    let value = crate::json::to_value(&found.contact).unwrap_or(Value::Null);
+    ContactView::from_ghl(&value)
+        .ok_or_else(|| Attempt::park(ParkCode::Other, "GHL returned a contact without id").into())
 }
 
-fn not_configured(app: &str, secret: &str) -> Attempt {
+fn not_configured(app: &str, secret: &str) -> Halt {
     Attempt::park(
         ParkCode::AppRefused,
         format!("a rule needs {app}, which is not configured (set {secret})"),
     )
+    .into()
 }
 
 /// Carries out planned actions for one location.
@@ -348,17 +335,17 @@ struct Actions<'a, W> {
 
 impl<W: World> Actions<'_, W> {
     /// One action: the line that says what happened, or why not now.
-    async fn perform(&self, step: &PlannedAction) -> Result<Step<String>, WorldError> {
+    async fn perform(&self, step: &PlannedAction) -> Flow<String> {
         let because = &step.because;
         match &step.action {
-            OutboundAction::Skipped { reason } => Ok(Ok(format!("{because}: skipped, {reason}"))),
+            OutboundAction::Skipped { reason } => Ok(format!("{because}: skipped, {reason}")),
             OutboundAction::SpotHitLeaveGroupManually { group, contact } => {
                 // Forget the membership, so tagging the contact again imports
                 // it again (after the person has removed it in Spot-Hit).
                 self.world.kv_delete(member_key(group, contact)).await?;
-                Ok(Ok(format!(
+                Ok(format!(
                     "{because}: remove {contact} from Spot-Hit group `{group}` by hand (Spot-Hit's API cannot)"
-                )))
+                ))
             }
             OutboundAction::SpotHitJoinGroup {
                 group,
@@ -377,7 +364,7 @@ impl<W: World> Actions<'_, W> {
                 if let (Some(_), Err(why)) = (&contact.mobile, check.await?) {
                     contact.mobile = None;
                     if contact.email.is_none() {
-                        return Ok(Ok(format!("{because}: skipped, {why}")));
+                        return Ok(format!("{because}: skipped, {why}"));
                     }
                 }
                 let who = contact.mobile.clone().or_else(|| contact.email.clone());
@@ -399,10 +386,10 @@ impl<W: World> Actions<'_, W> {
                     None,
                 );
                 if let Err(why) = check.await? {
-                    return Ok(Ok(format!("{because}: skipped, {why}")));
+                    return Ok(format!("{because}: skipped, {why}"));
                 }
                 let Some(target) = &self.settings.spothit else {
-                    return Ok(Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY")));
+                    return Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY"));
                 };
                 let request = spothit::send_sms(
                     target,
@@ -410,12 +397,11 @@ impl<W: World> Actions<'_, W> {
                     std::slice::from_ref(number),
                     sender.as_deref(),
                 );
-                Ok(self.spothit_call(&request).await.map(|answer| {
-                    format!(
-                        "{because}: SMS sent to {number} (Spot-Hit message {})",
-                        answer["id"]
-                    )
-                }))
+                let answer = self.spothit_call(&request).await?;
+                Ok(format!(
+                    "{because}: SMS sent to {number} (Spot-Hit message {})",
+                    answer["id"]
+                ))
             }
             OutboundAction::SpecterAddToList {
                 list_id,
@@ -436,32 +422,25 @@ impl<W: World> Actions<'_, W> {
         group: &str,
         who: &str,
         contact: spothit::SpotHitContact,
-    ) -> Result<Step<String>, WorldError> {
+    ) -> Flow<String> {
         let Some(target) = &self.settings.spothit else {
-            return Ok(Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY")));
+            return Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY"));
         };
         let member = member_key(group, who);
         if self.world.kv_get(member.clone()).await?.is_some() {
-            return Ok(Ok(format!(
+            return Ok(format!(
                 "{because}: {who} is already in Spot-Hit group `{group}`"
-            )));
+            ));
         }
-        let group_id = match self.spothit_group(target, group).await? {
-            Ok(id) => id,
-            Err(a) => return Ok(Err(a)),
-        };
+        let group_id = self.spothit_group(target, group).await?;
         let request = spothit::import_contacts(target, &group_id, &[contact]);
-        match self.spothit_call(&request).await {
-            Ok(_) => {
-                self.world.kv_put(member, json!(group_id)).await?;
-                let listed = consent::membership_key(who, group);
-                self.world.kv_put(listed, json!(group)).await?;
-                Ok(Ok(format!(
-                    "{because}: imported into Spot-Hit group `{group}` ({group_id})"
-                )))
-            }
-            Err(a) => Ok(Err(a)),
-        }
+        self.spothit_call(&request).await?;
+        self.world.kv_put(member, json!(group_id)).await?;
+        let listed = consent::membership_key(who, group);
+        self.world.kv_put(listed, json!(group)).await?;
+        Ok(format!(
+            "{because}: imported into Spot-Hit group `{group}` ({group_id})"
+        ))
     }
 
     async fn add_to_list(
@@ -470,29 +449,25 @@ impl<W: World> Actions<'_, W> {
         list_id: &str,
         contact_id: &str,
         email: Option<&str>,
-    ) -> Result<Step<String>, WorldError> {
+    ) -> Flow<String> {
         let Some(target) = &self.settings.specter else {
-            return Ok(Err(not_configured("Specter", "SPECTER_API_KEY")));
+            return Err(not_configured("Specter", "SPECTER_API_KEY"));
         };
-        let person = match self.specter_person(target, contact_id, email).await? {
-            Ok(Some(p)) => p,
-            Ok(None) => {
-                let why = if self.rules.specter.lookup_by_email {
-                    " (none matches its e-mail)"
-                } else {
-                    " (lookupByEmail is off)"
-                };
-                return Ok(Ok(format!(
-                    "{because}: skipped, no Specter person is known for this contact{why}"
-                )));
-            }
-            Err(a) => return Ok(Err(a)),
+        let Some(person) = self.specter_person(target, contact_id, email).await? else {
+            let why = if self.rules.specter.lookup_by_email {
+                " (none matches its e-mail)"
+            } else {
+                " (lookupByEmail is off)"
+            };
+            return Ok(format!(
+                "{because}: skipped, no Specter person is known for this contact{why}"
+            ));
         };
         let request = specter::add_to_list(target, list_id, std::slice::from_ref(&person));
-        Ok(self
-            .specter_call(&request)
-            .await
-            .map(|_| format!("{because}: Specter person {person} added to list {list_id}")))
+        self.specter_call(&request).await?;
+        Ok(format!(
+            "{because}: Specter person {person} added to list {list_id}"
+        ))
     }
 
     /// Sends one call to Spot-Hit or Specter: unreachable or a retryable
@@ -503,29 +478,30 @@ impl<W: World> Actions<'_, W> {
         request: &HttpRequest,
         parse: impl Fn(&HttpResponse) -> Result<T, E>,
         retryable: impl Fn(&E) -> bool,
-    ) -> Step<T> {
+    ) -> Flow<T> {
         let response = self
             .world
             .send(request)
             .await
             .map_err(|e| Attempt::retry(format!("{app} unreachable: {e}"), None))?;
-        parse(&response).map_err(|e| {
+        let answer = parse(&response).map_err(|e| {
             if retryable(&e) {
                 Attempt::retry(e.to_string(), Some(1_000))
             } else {
                 Attempt::park(ParkCode::AppRefused, e.to_string())
             }
-        })
+        })?;
+        Ok(answer)
     }
 
-    async fn spothit_call(&self, request: &HttpRequest) -> Step<Value> {
+    async fn spothit_call(&self, request: &HttpRequest) -> Flow<Value> {
         self.app_call("Spot-Hit", request, spothit::parse_answer, |e| {
             e.is_retryable()
         })
         .await
     }
 
-    async fn specter_call(&self, request: &HttpRequest) -> Step<Option<Value>> {
+    async fn specter_call(&self, request: &HttpRequest) -> Flow<Option<Value>> {
         self.app_call("Specter", request, specter::parse_answer, |e| {
             e.is_retryable()
         })
@@ -536,48 +512,52 @@ impl<W: World> Actions<'_, W> {
     /// Two consumers meeting a new group at once would both create it, so the
     /// find-or-create runs under a short lease; the other waits and reads the
     /// id the first one stored.
-    async fn spothit_group(
-        &self,
-        target: &spothit::SpotHitTarget,
-        name: &str,
-    ) -> Result<Step<String>, WorldError> {
+    async fn spothit_group(&self, target: &spothit::SpotHitTarget, name: &str) -> Flow<String> {
         // Case-blind, like `find_group`: GHL lowercases the tags names come from.
         let key = format!("spothit-group:{}", case::lower(name));
         let mut waited_ms = 0;
         loop {
             if let Some(id) = self.world.kv_get(key.clone()).await? {
-                return Ok(Ok(id.as_str().map(String::from).unwrap_or_default()));
+                return Ok(id.as_str().map(String::from).unwrap_or_default());
             }
             if self.world.lease_acquire(key.clone(), 30_000).await? {
                 break;
             }
             if waited_ms >= 10_000 {
-                return Ok(Err(Attempt::retry(
+                return Err(Attempt::retry(
                     format!("Spot-Hit group `{name}` is being created by another event"),
                     Some(5_000),
-                )));
+                )
+                .into());
             }
             self.world.sleep(200).await;
             waited_ms += 200;
         }
-        let found = match self.spothit_call(&spothit::list_groups(target)).await {
-            Ok(groups) => match spothit::find_group(&groups, name) {
-                Some(id) => Ok(id),
-                None => self
-                    .spothit_call(&spothit::create_group(target, name))
-                    .await
-                    .map(|created| match &created["id"] {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    }),
-            },
-            Err(a) => Err(a),
-        };
+        let found = self.find_or_create_group(target, name).await;
         if let Ok(id) = &found {
             self.world.kv_put(key.clone(), json!(id)).await?;
         }
         self.world.lease_release(key).await?;
-        Ok(found)
+        found
+    }
+
+    /// The group named `name` in Spot-Hit, created when it has none.
+    async fn find_or_create_group(
+        &self,
+        target: &spothit::SpotHitTarget,
+        name: &str,
+    ) -> Flow<String> {
+        let groups = self.spothit_call(&spothit::list_groups(target)).await?;
+        if let Some(id) = spothit::find_group(&groups, name) {
+            return Ok(id);
+        }
+        let created = self
+            .spothit_call(&spothit::create_group(target, name))
+            .await?;
+        Ok(match &created["id"] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
     }
 
     /// The contact's Specter person: linked when the bridge brought it from
@@ -587,33 +567,30 @@ impl<W: World> Actions<'_, W> {
         target: &specter::SpecterTarget,
         contact_id: &str,
         email: Option<&str>,
-    ) -> Result<Step<Option<String>>, WorldError> {
+    ) -> Flow<Option<String>> {
         let key = specter_person_key(contact_id);
         if let Some(id) = self.world.kv_get(key.clone()).await? {
-            return Ok(Ok(id.as_str().map(String::from)));
+            return Ok(id.as_str().map(String::from));
         }
         let Some(email) = email.filter(|_| self.rules.specter.lookup_by_email) else {
-            return Ok(Ok(None));
+            return Ok(None);
         };
-        match self
+        let Some(found) = self
             .specter_call(&specter::person_by_email(target, email))
-            .await
-        {
-            Ok(Some(found)) => {
-                // Specter's reference names it `id`; its by-email lookup has been
-                // seen answering `person_id` (the name person rows use): either.
-                let id = found
-                    .get("person_id")
-                    .or_else(|| found.get("id"))
-                    .and_then(Value::as_str)
-                    .map(String::from);
-                if let Some(id) = &id {
-                    self.world.kv_put(key, json!(id)).await?;
-                }
-                Ok(Ok(id))
-            }
-            Ok(None) => Ok(Ok(None)),
-            Err(a) => Ok(Err(a)),
+            .await?
+        else {
+            return Ok(None);
+        };
+        // Specter's reference names it `id`; its by-email lookup has been
+        // seen answering `person_id` (the name person rows use): either.
+        let id = found
+            .get("person_id")
+            .or_else(|| found.get("id"))
+            .and_then(Value::as_str)
+            .map(String::from);
+        if let Some(id) = &id {
+            self.world.kv_put(key, json!(id)).await?;
         }
+        Ok(id)
     }
 }
