@@ -59,6 +59,8 @@ test-deploy:
 
 lint:
 	cargo fmt --all -- --check
+	# No module names another that names it back (a module's own files below it count as one room).
+	python3 scripts/module-cycles.py src crates/worker/src
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	# wasm: the libraries, and the web crate's browser tests (the core's native
 	# test targets use proptest, which does not build for wasm).

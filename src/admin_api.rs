@@ -8,6 +8,13 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The core's version, which the Worker and the npm module are built from.
+// The store's records, which the admin API answers with (defined apart so
+// the stored shape and the API's other answers can change apart).
+pub use crate::sync::model::{
+    ContactAction, EventRecord, EventStatus, GhlEventEntry, GhlOutcome, GhlRequestLog, GhlStep,
+    MappingUsed, OutboundState, ParkCode, StorageReport, Swept, GHL_REQUESTS_KEPT, STALE_AFTER_MS,
+};
+
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The header in which the Worker says its [`VERSION`] on every answer, so a
 /// client of another version refuses its answers instead of misreading them.
@@ -72,206 +79,6 @@ pub mod routes {
     }
 }
 
-/// One inbound event as the Worker's store keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventRecord {
-    /// The idempotency key, also the event's id in the admin API.
-    pub key: String,
-    pub source_id: String,
-    /// What kind of source it came from, decided where it arrived (records
-    /// stored before kinds were kept: none, read from the id by `kind()`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<crate::sources::EventKind>,
-    /// The source's own id for the delivery, when it sends one.
-    pub event_id: Option<String>,
-    pub received_at_ms: u64,
-    /// `json` or `form`.
-    pub format: crate::mapping::PayloadFormat,
-    pub payload: String,
-    pub status: EventStatus,
-    pub attempts: u32,
-    /// Follow-up steps already done (resume point after a failure).
-    pub steps_done: usize,
-    pub contact_id: Option<String>,
-    pub action: Option<ContactAction>,
-    pub error: Option<String>,
-    /// Why it is parked, as a code (records parked before codes: none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason_code: Option<ParkCode>,
-    /// GHL calls made for this event, all attempts included.
-    pub ghl_calls: u32,
-    pub warnings: Vec<String>,
-    /// Last change of this record (received, claimed, progressed, parked).
-    #[serde(default)]
-    pub updated_at_ms: u64,
-    /// Paced behind the location's backlog: queued to run from this time.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub due_at_ms: u64,
-    /// The mapping the last attempt ran the payload through.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mapping: Option<MappingUsed>,
-    /// The GHL requests sent for this event, oldest first (the last
-    /// [`GHL_REQUESTS_KEPT`]), each with what GHL answered.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ghl_requests: Vec<GhlRequestLog>,
-}
-
-impl EventRecord {
-    /// The kind of source the event came from.
-    pub fn kind(&self) -> crate::sources::EventKind {
-        self.kind
-            .unwrap_or_else(|| crate::sources::EventKind::of_source_id(&self.source_id))
-    }
-}
-
-/// How many of an event's GHL requests its record keeps (retries add up).
-pub const GHL_REQUESTS_KEPT: usize = 20;
-
-/// The mapping an event ran through.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum MappingUsed {
-    /// The one saved for its source.
-    Saved,
-    /// A built-in template (the source's own, else the generic web form).
-    Builtin { template: String },
-}
-
-/// Which of an event's GHL calls a request was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum GhlStep {
-    Upsert,
-    Tags,
-    Note,
-    Task,
-    Appointment,
-}
-
-impl GhlStep {
-    /// Its name on the wire, for messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GhlStep::Upsert => "upsert",
-            GhlStep::Tags => "tags",
-            GhlStep::Note => "note",
-            GhlStep::Task => "task",
-            GhlStep::Appointment => "appointment",
-        }
-    }
-}
-
-/// One GHL request an event made, and what came back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GhlRequestLog {
-    pub step: GhlStep,
-    pub method: String,
-    /// The path and query, without the host (never a credential).
-    pub path: String,
-    /// GHL's HTTP status; none when no answer came (the network).
-    pub status: Option<u16>,
-    /// What went wrong, in GHL's words where it gave some; none on success.
-    pub message: Option<String>,
-    pub at_ms: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
-/// What the event did to the contact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ContactAction {
-    Created,
-    Updated,
-    /// Already known to the bridge with nothing on it to write (a delivery
-    /// receipt): no upsert, only the follow-ups.
-    Matched,
-}
-
-/// What a GHL webhook was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum GhlOutcome {
-    /// Seen before (same webhookId): not recorded again.
-    Duplicate,
-    /// The bridge's own write coming back.
-    Echo,
-    /// A change made in GHL.
-    Recorded,
-}
-
-/// An event still queued or processing this long after its last change was
-/// lost by the queue (or its consumer died): the cron puts it back. Longer than
-/// the longest retry delay (300 s) plus one attempt.
-pub const STALE_AFTER_MS: u64 = 15 * 60 * 1000;
-
-/// Why an event was parked, as a closed set: dead letters group by it (the
-/// text beside it names the contacts, fields and values, for people).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ParkCode {
-    /// The payload cannot be read, or the mapping gives an error for it.
-    BadPayload,
-    /// The source's saved mapping (or the sync rules) do not parse.
-    InvalidConfiguration,
-    /// The e-mail and the phone belong to two different contacts.
-    IdentityConflict,
-    /// A custom field the mapping names does not exist at the location.
-    UnknownCustomField,
-    /// GHL answered with a refusal that trying again will not change.
-    GhlRefused,
-    /// Spot-Hit or Specter refused, or is not connected.
-    AppRefused,
-    /// Every attempt failed on something that may pass later.
-    GaveUp,
-    /// Anything else (a GHL answer without what it should hold, ...).
-    Other,
-}
-
-impl ParkCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ParkCode::BadPayload => "badPayload",
-            ParkCode::InvalidConfiguration => "invalidConfiguration",
-            ParkCode::IdentityConflict => "identityConflict",
-            ParkCode::UnknownCustomField => "unknownCustomField",
-            ParkCode::GhlRefused => "ghlRefused",
-            ParkCode::AppRefused => "appRefused",
-            ParkCode::GaveUp => "gaveUp",
-            ParkCode::Other => "other",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum EventStatus {
-    Queued,
-    Processing,
-    Done,
-    /// A dead letter: it needs a person (see `error`), then a replay.
-    Parked,
-    /// Recorded and not synced: its location uninstalled the app (see `error`).
-    Ignored,
-}
-
-impl EventStatus {
-    /// Its name on the wire, as the store's status column keeps it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventStatus::Queued => "queued",
-            EventStatus::Processing => "processing",
-            EventStatus::Done => "done",
-            EventStatus::Parked => "parked",
-            EventStatus::Ignored => "ignored",
-        }
-    }
-}
-
 /// `GET /v1/admin/events?limit=N&status=&source=&cursor=`, newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -287,58 +94,6 @@ pub struct EventList {
 #[serde(rename_all = "camelCase")]
 pub struct DeadLetters {
     pub dead_letters: Vec<EventRecord>,
-}
-
-/// One GHL webhook as the Worker saw it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GhlEventEntry {
-    pub webhook_id: String,
-    #[serde(rename = "type")]
-    pub event_type: crate::ghl::webhooks::GhlEventType,
-    pub contact_id: Option<String>,
-    pub received_at_ms: u64,
-    /// `recorded` (a change made in GHL), `echo` (of the bridge's own write).
-    pub outcome: GhlOutcome,
-    /// Syncing it on to Spot-Hit and Specter under the rules; absent when
-    /// there are no rules or the event is an echo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sync: Option<OutboundState>,
-}
-
-/// Where the sync of one GHL event to Spot-Hit and Specter stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OutboundState {
-    pub status: EventStatus,
-    pub attempts: u32,
-    /// What the rules made of the event (set once, on the first attempt).
-    pub plan: Option<Vec<crate::outbound::PlannedAction>>,
-    /// Actions of the plan already done (a retry resumes after them).
-    pub steps_done: usize,
-    /// One line per action done: what happened.
-    pub results: Vec<String>,
-    pub error: Option<String>,
-    /// Why it is parked, as a code (syncs parked before codes: none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason_code: Option<ParkCode>,
-    #[serde(default)]
-    pub updated_at_ms: u64,
-}
-
-impl OutboundState {
-    pub fn queued() -> OutboundState {
-        OutboundState {
-            status: EventStatus::Queued,
-            attempts: 0,
-            plan: None,
-            steps_done: 0,
-            results: Vec::new(),
-            error: None,
-            reason_code: None,
-            updated_at_ms: 0,
-        }
-    }
 }
 
 /// `GET /v1/admin/ghl-events`, newest first.
@@ -439,7 +194,7 @@ impl GhlConnection {
     }
 
     /// What the location's OAuth install gave.
-    pub fn by_oauth(answer: crate::sync::protocol::TokenAnswer) -> GhlConnection {
+    pub fn by_oauth(answer: crate::sync::model::TokenAnswer) -> GhlConnection {
         match answer.access_token {
             Some(_) => GhlConnection {
                 connected: true,
@@ -455,29 +210,6 @@ impl GhlConnection {
             },
         }
     }
-}
-
-/// `POST /v1/admin/sweep`: the events put back on the queue.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Swept {
-    /// Inbound event ids.
-    pub inbound: Vec<String>,
-    /// GHL webhook ids (syncs back).
-    pub ghl: Vec<String>,
-}
-
-/// `GET /v1/admin/storage`: what a location's storage holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StorageReport {
-    /// The SQLite database's size.
-    pub bytes: u64,
-    pub events: u64,
-    /// Events whose payload is still kept.
-    pub payloads: u64,
-    pub ghl_events: u64,
-    pub identity_keys: u64,
-    pub other_rows: u64,
 }
 
 /// One list or saved search in a Specter poll.
@@ -943,9 +675,9 @@ pub struct LocationHealth {
     pub location_id: String,
     pub since_ms: u64,
     /// Every event since `since_ms`, by outcome.
-    pub totals: crate::sync::protocol::SeriesPoint,
+    pub totals: crate::sync::model::SeriesPoint,
     /// Per hour, oldest first (hours without events are left out).
-    pub hourly: Vec<crate::sync::protocol::SeriesPoint>,
+    pub hourly: Vec<crate::sync::model::SeriesPoint>,
     /// Dead letters of all time.
     pub parked: u64,
     pub last_event_at_ms: Option<u64>,

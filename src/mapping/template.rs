@@ -3,7 +3,6 @@
 //! braces. A missing value renders as nothing.
 
 use super::source::{Payload, SourcePath};
-use super::transform::push_text;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +122,26 @@ impl Template {
         match out.trim() {
             trimmed if trimmed.len() == out.len() => out,
             trimmed => trimmed.to_string(),
+        }
+    }
+}
+
+/// Writes a value's text onto `out` (as `transform::text_of` reads it), with no text in between.
+pub fn push_text(out: &mut String, value: &Value) {
+    match value {
+        Value::String(s) => out.push_str(s),
+        Value::Null => {}
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_text(out, item);
+            }
+        }
+        other => {
+            use std::fmt::Write;
+            let _ = write!(out, "{other}");
         }
     }
 }

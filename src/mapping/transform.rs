@@ -6,7 +6,7 @@
 
 use super::dates::{self, DateFormat, DateOutput};
 use super::source::Payload;
-use super::template::Template;
+use super::template::{push_text, Template};
 use crate::case;
 use crate::dedupe::normalise::{normalise_email, normalise_phone};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
@@ -355,26 +355,6 @@ pub fn text_of(value: &Value) -> String {
             let mut out = String::new();
             push_text(&mut out, other);
             out
-        }
-    }
-}
-
-/// Writes [`text_of`]'s text onto `out`, with no text in between.
-pub fn push_text(out: &mut String, value: &Value) {
-    match value {
-        Value::String(s) => out.push_str(s),
-        Value::Null => {}
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_text(out, item);
-            }
-        }
-        other => {
-            use std::fmt::Write;
-            let _ = write!(out, "{other}");
         }
     }
 }

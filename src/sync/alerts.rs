@@ -6,7 +6,6 @@
 //! a condition that was told clears. All the states are one value in the
 //! location's store, so a quiet location pays one read per settled event.
 
-use super::ghl_access::DAILY_KEY;
 use super::protocol::{EventQuery, SeriesPoint, Store, WorldError};
 use super::settings::LocationSettings;
 use super::world::World;
@@ -22,6 +21,8 @@ use std::collections::BTreeMap;
 
 /// Where the location's own destination is kept (sealed: it holds a secret).
 pub const DESTINATION_KEY: &str = "alert-destination";
+/// Where the location's daily allowance, as GHL's last answers said, is kept.
+pub const DAILY_KEY: &str = "ghl-daily";
 const STATES_KEY: &str = "alert-states";
 const LOG_KEY: &str = "alert-log";
 const LOG_LENGTH: usize = 50;

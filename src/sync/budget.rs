@@ -9,7 +9,6 @@
 //! thirds of it, never while a lead waits, and are paced on a book of their
 //! own: a lead arriving during a 10,000-receipt burst is not queued behind it.
 
-use super::protocol::Grant;
 use crate::sources::EventKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -40,6 +39,17 @@ pub const RECEIPT_CALLS_PER_WINDOW: u32 = 60;
 /// Calls a receipt for a known contact makes (its tags): receipts are paced
 /// this many of their slots apart.
 pub const CALLS_PER_RECEIPT: u64 = 1;
+
+/// The budget's answer to one call: granted, or how long to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    pub granted: bool,
+    pub wait_ms: u64,
+    /// Refused: when an event sent away is booked to come back, from now.
+    #[serde(default)]
+    pub come_back_ms: u64,
+}
 
 /// Which lane an event's calls go in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@
 //! Erasure (a deleted contact, or `POST .../erasure`) drops everything the
 //! bridge holds about the person but the number's opt-out.
 
+use super::links::{self, membership_key, memberships_prefix};
 use super::protocol::{ContactSearch, Erased, Store, WorldError};
 use crate::consent::{
     decide, lifts_stop, Channel, ConsentFacts, ContactConsent, Dnd, OptOut, StopMark,
@@ -31,16 +32,6 @@ fn stop_key(phone: &str) -> String {
 
 fn deleted_key(contact_id: &str) -> String {
     format!("consent:deleted:{contact_id}")
-}
-
-/// A Spot-Hit group membership the bridge made, listed by person (phone,
-/// else e-mail), so an opt-out or a deletion finds the person's groups.
-pub fn membership_key(who: &str, group: &str) -> String {
-    format!("spothit-in:{who}:{}", crate::case::lower(group))
-}
-
-fn memberships_prefix(who: &str) -> String {
-    format!("spothit-in:{who}:")
 }
 
 async fn read<S: Store, T: serde::de::DeserializeOwned>(
@@ -229,7 +220,7 @@ pub async fn erase<S: Store>(store: &S, person: &Person) -> Result<Erasure, Worl
                 record_stop(store, phone, k.since_ms).await?;
             }
         }
-        for key in [contact_key(id), super::sync_back::specter_person_key(id)] {
+        for key in [contact_key(id), links::specter_person_key(id)] {
             other += u64::from(store.kv_delete(key).await?);
         }
     }
@@ -237,11 +228,7 @@ pub async fn erase<S: Store>(store: &S, person: &Person) -> Result<Erasure, Worl
         spothit_groups(store, person.phone.as_deref(), person.email.as_deref()).await?
     {
         other += u64::from(store.kv_delete(membership_key(&who, &group)).await?);
-        other += u64::from(
-            store
-                .kv_delete(super::sync_back::member_key(&group, &who))
-                .await?,
-        );
+        other += u64::from(store.kv_delete(links::member_key(&group, &who)).await?);
     }
     let search = ContactSearch {
         contact_ids: ids.clone(),

@@ -1,6 +1,7 @@
 //! Reaching GHL for a location: the token to use, and each call sent inside
 //! the location's budget, with a 429 pausing every caller of the location.
 
+use super::alerts::DAILY_KEY;
 use super::attempt::{Attempt, Flow, Halt};
 use super::budget::{Lane, CALLS_PER_WINDOW, WINDOW_MS};
 use super::protocol::WorldError;
@@ -95,9 +96,6 @@ pub async fn send_granted<W: World>(
     }
     Ok(sent.map_err(|e| Attempt::retry(format!("network on {what}: {e}"), None))?)
 }
-
-/// Where the location's daily allowance, as GHL's last answers said, is kept.
-pub const DAILY_KEY: &str = "ghl-daily";
 
 /// Keeps GHL's daily allowance from an answer's headers, not on every call:
 /// every 2,000th of the allowance (100 calls of GHL's 200,000), and ten times

@@ -3,7 +3,7 @@
 //! query (grouped in SQLite) and the alert states.
 
 use super::alerts;
-use super::ghl_access::DAILY_KEY;
+use super::alerts::DAILY_KEY;
 use super::protocol::{SeriesPoint, WorldError};
 use super::world::World;
 use crate::admin_api::LocationHealth;

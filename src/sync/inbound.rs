@@ -342,7 +342,7 @@ async fn upserted<W: World>(
     // A contact brought from Specter keeps its Specter person, for the
     // rules that add contacts to Specter lists.
     if let (Some(person), true) = (upsert.specter_person, record.kind().is_specter()) {
-        let link = super::sync_back::specter_person_key(&id);
+        let link = super::links::specter_person_key(&id);
         world.kv_put(link, Value::from(person)).await?;
     }
     world.update(record.clone()).await?;

@@ -4,13 +4,12 @@
 //! forgets to carry fails here first.
 
 use super::budget::CallWindow;
-use super::echo::{is_echo, merge_known_tags};
+use super::echo::merge_known_tags;
 use super::protocol::*;
-use super::records::{admit, claim, replay, sync_of, take_if_stale};
+use super::records::{admit, claim, record_ghl_event, replay, sync_of, take_if_stale};
 use super::retention::Cutoffs;
 use crate::admin_api::{
-    EventRecord, EventStatus, GhlEventEntry, GhlOutcome, OutboundState, StorageReport, Swept,
-    STALE_AFTER_MS,
+    EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept, STALE_AFTER_MS,
 };
 use crate::ghl::oauth::{OAuthTokens, NOT_CONNECTED};
 use serde_json::Value;
@@ -276,39 +275,13 @@ handle!(RecordGhlEvent, |s, op| {
             .and_then(|id| d.tags.get(id))
             .map(|(t, _)| t.clone())
             .unwrap_or_default();
-        let echo = is_echo(
-            &e.event_type,
-            &e.body,
-            last_write,
-            now,
-            e.echo_window_ms,
-            &known,
-        );
         let rules_saved = d.kv.contains_key(super::sync_back::SYNC_RULES_KEY);
-        let sync = !echo && e.syncable && (e.needs_no_saved_rules || rules_saved);
-        let outcome = if echo {
-            GhlOutcome::Echo
-        } else {
-            GhlOutcome::Recorded
-        };
-        d.ghl.insert(
-            e.webhook_id.clone(),
-            GhlEventEntry {
-                webhook_id: e.webhook_id.clone(),
-                event_type: e.event_type,
-                contact_id: e.contact_id,
-                received_at_ms: now,
-                outcome,
-                sync: sync.then(OutboundState::queued),
-            },
-        );
-        if sync {
-            d.ghl_bodies.insert(e.webhook_id, e.body);
+        let (entry, recorded, body) = record_ghl_event(e, last_write, &known, rules_saved, now);
+        if let Some(body) = body {
+            d.ghl_bodies.insert(entry.webhook_id.clone(), body);
         }
-        GhlRecorded {
-            outcome,
-            queued: sync,
-        }
+        d.ghl.insert(entry.webhook_id.clone(), entry);
+        recorded
     }
 });
 

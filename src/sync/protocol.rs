@@ -14,8 +14,9 @@
 //! answer type as JSON. A request that does not deserialise (a field missing,
 //! one too many) is an error, never a default.
 
-use super::budget::Lane;
-use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept};
+use super::budget::{Grant, Lane};
+use super::model::{EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept};
+pub use super::model::{EventSummary, SeriesPoint, TokenAnswer};
 use crate::ghl::oauth::OAuthTokens;
 use crate::json;
 use serde::de::DeserializeOwned;
@@ -249,49 +250,6 @@ store_ops! {
     storage_report => StorageReportRequest {} -> StorageReport;
 }
 
-/// Events of one time bucket, by what became of them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SeriesPoint {
-    /// The bucket's start.
-    pub at_ms: u64,
-    /// Done at the first attempt.
-    pub done: u64,
-    /// Done after retries.
-    pub retried: u64,
-    pub parked: u64,
-    pub ignored: u64,
-    /// Queued or processing still.
-    pub pending: u64,
-    /// GHL calls the bucket's events made.
-    pub ghl_calls: u64,
-}
-
-impl SeriesPoint {
-    /// Counts `n` events of `status` (of which `retried` took more than one attempt).
-    pub fn add(&mut self, status: EventStatus, n: u64, retried: u64, calls: u64) {
-        match status {
-            EventStatus::Done => {
-                self.done += n - retried.min(n);
-                self.retried += retried.min(n);
-            }
-            EventStatus::Parked => self.parked += n,
-            EventStatus::Ignored => self.ignored += n,
-            EventStatus::Queued | EventStatus::Processing => self.pending += n,
-        }
-        self.ghl_calls += calls;
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventSummary {
-    /// Oldest first; buckets without events are left out.
-    pub points: Vec<SeriesPoint>,
-    pub parked_total: u64,
-    pub last_event_at_ms: Option<u64>,
-}
-
 /// What a re-seal did: secrets sealed again, and those it could not open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -496,16 +454,6 @@ impl<'a> Cursor<'a> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Grant {
-    pub granted: bool,
-    pub wait_ms: u64,
-    /// Refused: when an event sent away is booked to come back, from now.
-    #[serde(default)]
-    pub come_back_ms: u64,
-}
-
 /// A verified GHL webhook, as the store needs it to decide.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -534,38 +482,6 @@ pub struct GhlRecorded {
 pub struct ClaimedGhlEvent {
     pub entry: GhlEventEntry,
     pub event: Value,
-}
-
-/// A GHL access token, or why there is none.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenAnswer {
-    pub access_token: Option<String>,
-    /// This call refreshed it.
-    #[serde(default)]
-    pub refreshed: bool,
-    pub error: Option<String>,
-    /// Trying later may help (GHL unreachable, a refresh in flight too long).
-    #[serde(default)]
-    pub retryable: bool,
-}
-
-impl TokenAnswer {
-    pub fn token(access_token: String, refreshed: bool) -> TokenAnswer {
-        TokenAnswer {
-            access_token: Some(access_token),
-            refreshed,
-            ..TokenAnswer::default()
-        }
-    }
-
-    pub fn failed(error: impl Into<String>, retryable: bool) -> TokenAnswer {
-        TokenAnswer {
-            error: Some(error.into()),
-            retryable,
-            ..TokenAnswer::default()
-        }
-    }
 }
 
 /// What one retention run deleted.

@@ -4,7 +4,11 @@
 //! Every store backend applies these rules, so they are decided once, here.
 
 use super::budget::{CallWindow, Lane, CALLS_PER_WINDOW, WINDOW_MS};
-use crate::admin_api::{EventRecord, EventStatus, GhlEventEntry, OutboundState, ParkCode};
+use super::echo::is_echo;
+use super::protocol::{GhlEventIn, GhlRecorded};
+use crate::admin_api::{
+    EventRecord, EventStatus, GhlEventEntry, GhlOutcome, OutboundState, ParkCode,
+};
 use crate::mapping::PayloadFormat;
 use crate::sources::Source;
 
@@ -185,6 +189,47 @@ pub fn received(
         mapping: None,
         ghl_requests: Vec::new(),
     }
+}
+
+/// A new GHL webhook as a store records it (both stores, one decision): an
+/// echo of the bridge's own write (`last_write_ms`, the tags it knows), or a
+/// change, queued for sync when the rules can act on it. Answers the entry,
+/// what the webhook's sender is told, and whether its body is kept (only
+/// while it is to be synced).
+pub fn record_ghl_event(
+    event: GhlEventIn,
+    last_write_ms: Option<u64>,
+    known_tags: &[String],
+    rules_saved: bool,
+    now_ms: u64,
+) -> (GhlEventEntry, GhlRecorded, Option<serde_json::Value>) {
+    let echo = is_echo(
+        &event.event_type,
+        &event.body,
+        last_write_ms,
+        now_ms,
+        event.echo_window_ms,
+        known_tags,
+    );
+    let sync = !echo && event.syncable && (event.needs_no_saved_rules || rules_saved);
+    let outcome = if echo {
+        GhlOutcome::Echo
+    } else {
+        GhlOutcome::Recorded
+    };
+    let entry = GhlEventEntry {
+        webhook_id: event.webhook_id,
+        event_type: event.event_type,
+        contact_id: event.contact_id,
+        received_at_ms: now_ms,
+        outcome,
+        sync: sync.then(OutboundState::queued),
+    };
+    let recorded = GhlRecorded {
+        outcome,
+        queued: sync,
+    };
+    (entry, recorded, sync.then_some(event.body))
 }
 
 #[cfg(test)]

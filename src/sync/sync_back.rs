@@ -9,6 +9,7 @@ use super::attempt::{outcome, settle_claimed, Attempt, Flow, Halt, Run};
 use super::budget::Lane;
 use super::consent;
 use super::ghl_access::{ghl_target, refused, send_within_budget};
+use super::links::{self, member_key, specter_person_key};
 use super::protocol::{GhlEventIn, GhlRecorded, WorldError};
 use super::queue::QueuedEvent;
 use super::settings::LocationSettings;
@@ -27,16 +28,6 @@ use serde_json::{json, Value};
 
 /// Where the sync-back rules saved through the admin API are kept.
 pub const SYNC_RULES_KEY: &str = "sync-rules";
-
-/// The contact's Specter person, when the bridge knows it.
-pub fn specter_person_key(contact_id: &str) -> String {
-    format!("specter-person:{contact_id}")
-}
-
-/// Who the bridge imported into a Spot-Hit group (phone, else e-mail).
-pub(crate) fn member_key(group: &str, who: &str) -> String {
-    format!("spothit-member:{}:{who}", case::lower(group))
-}
 
 /// The location's rules: saved through the admin API, else the deployment's.
 pub async fn load_rules<W: World>(
@@ -436,7 +427,7 @@ impl<W: World> Actions<'_, W> {
         let request = spothit::import_contacts(target, &group_id, &[contact]);
         self.spothit_call(&request).await?;
         self.world.kv_put(member, json!(group_id)).await?;
-        let listed = consent::membership_key(who, group);
+        let listed = links::membership_key(who, group);
         self.world.kv_put(listed, json!(group)).await?;
         Ok(format!(
             "{because}: imported into Spot-Hit group `{group}` ({group_id})"

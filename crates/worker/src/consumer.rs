@@ -8,7 +8,7 @@
 //! paced queue (see core `EventQueue`) both come here; a live message held
 //! back for later moves to the paced one.
 
-use crate::attempt::AttemptAsked;
+use crate::store_client::AttemptAsked;
 use crate::store_client::StoreClient;
 use crate::world::enqueue;
 use futures_util::future::join_all;

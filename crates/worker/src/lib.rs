@@ -7,7 +7,6 @@
 //! deployed together by one `wrangler deploy`.
 
 mod admin;
-mod attempt;
 mod auth;
 mod config;
 mod consumer;

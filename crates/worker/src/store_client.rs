@@ -2,10 +2,30 @@
 //! sent to it as JSON and its answer's text read back; a queued event is sent
 //! to it to be attempted there (see `attempt`).
 
-use crate::attempt::{AttemptAsked, Attempted};
 use ghl_bridge::json;
 use ghl_bridge::sync::protocol::{Exchange, StoreRequest, StoreTransport, WorldError};
+use ghl_bridge::sync::QueuedEvent;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use worker::{Env, Method, Request, RequestInit};
+
+/// What the consumer asks: attempt `event`, waiting for the location's call
+/// budget until `deadline_ms` at most (the end of its lane).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptAsked {
+    pub event: QueuedEvent,
+    pub deadline_ms: u64,
+}
+
+/// What the attempt came to: ack the message (`retry_after_seconds` absent)
+/// or put it back for that long; and the attempt's log line.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempted {
+    pub retry_after_seconds: Option<u32>,
+    pub line: Value,
+}
 
 pub struct StoreClient {
     stub: worker::Stub,

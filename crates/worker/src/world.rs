@@ -4,11 +4,10 @@
 //! runs inside that Durable Object (see `attempt`) and reaches it by a call.
 
 use crate::config::Config;
-use crate::durable::BridgeStore;
 use crate::ghl_http;
 use crate::store_client::StoreClient;
 use ghl_bridge::http::{HttpRequest, HttpResponse};
-use ghl_bridge::sync::protocol::{dispatch, Exchange, StoreRequest, StoreTransport, WorldError};
+use ghl_bridge::sync::protocol::{Exchange, StoreRequest, StoreTransport, WorldError};
 use ghl_bridge::sync::{location, EventQueue, LocationSettings, QueuedEvent, World};
 use std::cell::Cell;
 use worker::{Env, MessageBuilder};
@@ -29,7 +28,7 @@ enum OwnStore<'a> {
     /// From a route: a request to the location's Durable Object.
     Remote(StoreClient),
     /// From inside that Durable Object: a call, with nothing sent.
-    Local(&'a BridgeStore),
+    Local(&'a dyn StoreTransport),
 }
 
 impl WorkerWorld<'_> {
@@ -42,7 +41,7 @@ impl WorkerWorld<'_> {
     }
 
     /// The world of an attempt running inside `store`, the location's Durable Object.
-    pub fn inside<'a>(env: &'a Env, store: &'a BridgeStore) -> WorkerWorld<'a> {
+    pub fn inside<'a>(env: &'a Env, store: &'a dyn StoreTransport) -> WorkerWorld<'a> {
         WorkerWorld {
             env,
             store: OwnStore::Local(store),
@@ -77,7 +76,7 @@ impl StoreTransport for WorkerWorld<'_> {
     fn exchange(&self, request: StoreRequest) -> Exchange<'_> {
         match &self.store {
             OwnStore::Remote(client) => client.exchange(request),
-            OwnStore::Local(store) => Box::pin(dispatch(*store, request)),
+            OwnStore::Local(store) => store.exchange(request),
         }
     }
 }

@@ -5,37 +5,17 @@
 //! lead). The answer says what the queue message should do, with the
 //! attempt's log line, which the consumer prints.
 
+use super::BridgeStore;
 use crate::config::Config;
-use crate::durable::BridgeStore;
+use crate::store_client::{AttemptAsked, Attempted};
 use crate::world::WorkerWorld;
-use ghl_bridge::sync::{
-    inbound, sync_back, Disposition, QueuedEvent, QueuedKind, Run, Settled, WorldError,
-};
-use serde::{Deserialize, Serialize};
+use ghl_bridge::sync::{inbound, sync_back, Disposition, QueuedKind, Run, Settled, WorldError};
 use serde_json::{json, Value};
 use worker::Env;
 
-/// What the consumer asks: attempt `event`, waiting for the location's call
-/// budget until `deadline_ms` at most (the end of its lane).
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttemptAsked {
-    pub event: QueuedEvent,
-    pub deadline_ms: u64,
-}
-
-/// What the attempt came to: ack the message (`retry_after_seconds` absent)
-/// or put it back for that long; and the attempt's log line.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attempted {
-    pub retry_after_seconds: Option<u32>,
-    pub line: Value,
-}
-
 /// Runs the attempt against `store`, the location's own Durable Object, with
 /// the deployment's `config` (which the Durable Object read once).
-pub async fn run(
+pub(super) async fn run(
     store: &BridgeStore,
     env: &Env,
     config: &Config,
