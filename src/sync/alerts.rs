@@ -6,6 +6,7 @@
 //! a condition that was told clears. All the states are one value in the
 //! location's store, so a quiet location pays one read per settled event.
 
+use super::model::SecretKey;
 use super::protocol::{EventQuery, SeriesPoint, Store, WorldError};
 use super::settings::LocationSettings;
 use super::world::World;
@@ -19,8 +20,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// Where the location's own destination is kept (sealed: it holds a secret).
-pub const DESTINATION_KEY: &str = "alert-destination";
 /// Where the location's daily allowance, as GHL's last answers said, is kept.
 pub const DAILY_KEY: &str = "ghl-daily";
 const STATES_KEY: &str = "alert-states";
@@ -90,7 +89,7 @@ async fn destination<W: World>(
     settings: &LocationSettings,
 ) -> Result<Option<AlertDestination>, WorldError> {
     let own = world
-        .kv_get(DESTINATION_KEY.into())
+        .kv_get(SecretKey::AlertDestination.key())
         .await?
         .and_then(|v| crate::json::from_value(v).ok());
     Ok(own.or_else(|| settings.alerts.clone()))
@@ -309,7 +308,7 @@ pub async fn configure<W: World>(
         )));
     }
     let kept: Option<AlertDestination> = world
-        .kv_get(DESTINATION_KEY.into())
+        .kv_get(SecretKey::AlertDestination.key())
         .await?
         .and_then(|v| crate::json::from_value(v).ok());
     let generated = change.signing_secret.is_none() && kept.is_none();
@@ -333,7 +332,7 @@ pub async fn configure<W: World>(
             .unwrap_or_default(),
     };
     world
-        .kv_put(DESTINATION_KEY.into(), crate::json::to_value(&dest)?)
+        .secret_put(SecretKey::AlertDestination, crate::json::to_value(&dest)?)
         .await?;
     let mut answer = shown(world, settings).await?;
     answer.signing_secret = generated.then(|| dest.signing_secret.clone());

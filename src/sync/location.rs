@@ -4,29 +4,18 @@
 //! The pipeline's settings for a location are the deployment's defaults with
 //! the location's own on top.
 
+use super::model::SecretKey;
 use super::protocol::{Store, WorldError};
 use super::settings::LocationSettings;
 use crate::admin_api::{FormSource, LocationProfile};
 use crate::specter::SpecterTarget;
 use crate::spothit::SpotHitTarget;
 
-const PROFILE_KEY: &str = "profile";
 const UNINSTALLED_KEY: &str = "uninstalled";
-/// Where a location's OAuth tokens are kept in its store (the Durable Object's).
-pub const OAUTH_KEY: &str = "~oauth";
 
 /// Why a location's events are ignored.
 pub const UNINSTALLED: &str =
     "the app was uninstalled from this location: install it again to sync";
-
-/// The keys whose values hold secrets (tokens, signing secrets): the store
-/// seals them at rest.
-pub fn holds_secrets(key: &str) -> bool {
-    key == OAUTH_KEY
-        || key == PROFILE_KEY
-        || key == super::alerts::DESTINATION_KEY
-        || key.starts_with("form-source:")
-}
 
 pub async fn is_uninstalled<S: Store>(store: &S) -> Result<bool, WorldError> {
     Ok(store.kv_get(UNINSTALLED_KEY.into()).await?.is_some())
@@ -35,7 +24,7 @@ pub async fn is_uninstalled<S: Store>(store: &S) -> Result<bool, WorldError> {
 /// Uninstalled: its tokens are deleted and its new events ignored; its
 /// settings, sources and mappings stay for a re-install.
 pub async fn uninstall<S: Store>(store: &S) -> Result<(), WorldError> {
-    store.kv_delete(OAUTH_KEY.into()).await?;
+    store.kv_delete(SecretKey::OAuth.key()).await?;
     store
         .kv_put(UNINSTALLED_KEY.into(), serde_json::json!(true))
         .await?;
@@ -48,12 +37,12 @@ pub async fn reinstalled<S: Store>(store: &S) -> Result<(), WorldError> {
 }
 
 fn source_key(id: &str) -> String {
-    format!("form-source:{id}")
+    SecretKey::FormSource(id.to_string()).key()
 }
 
 pub async fn profile<S: Store>(store: &S) -> Result<LocationProfile, WorldError> {
     Ok(store
-        .kv_get(PROFILE_KEY.into())
+        .kv_get(SecretKey::Profile.key())
         .await?
         .and_then(|v| crate::json::from_value(v).ok())
         .unwrap_or_default())
@@ -61,7 +50,7 @@ pub async fn profile<S: Store>(store: &S) -> Result<LocationProfile, WorldError>
 
 pub async fn put_profile<S: Store>(store: &S, profile: &LocationProfile) -> Result<(), WorldError> {
     store
-        .kv_put(PROFILE_KEY.into(), crate::json::to_value(profile)?)
+        .secret_put(SecretKey::Profile, crate::json::to_value(profile)?)
         .await?;
     Ok(())
 }
@@ -75,7 +64,10 @@ pub async fn source<S: Store>(store: &S, id: &str) -> Result<Option<FormSource>,
 
 pub async fn put_source<S: Store>(store: &S, source: &FormSource) -> Result<(), WorldError> {
     store
-        .kv_put(source_key(&source.id), crate::json::to_value(source)?)
+        .secret_put(
+            SecretKey::FormSource(source.id.clone()),
+            crate::json::to_value(source)?,
+        )
         .await?;
     Ok(())
 }

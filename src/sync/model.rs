@@ -359,6 +359,35 @@ impl TokenAnswer {
     }
 }
 
+/// A value the store keeps sealed (tokens, keys, signing secrets): the key
+/// says it, so the store seals by the operation (`secret_put`), never by
+/// reading a key's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretKey {
+    /// The location's profile: its private-integration token, Spot-Hit and
+    /// Specter keys.
+    Profile,
+    /// The location's (or agency's) OAuth tokens.
+    OAuth,
+    /// Its alert destination, with the secret alerts are signed with.
+    AlertDestination,
+    /// A form source, with its signing secrets.
+    FormSource(String),
+}
+
+impl SecretKey {
+    /// Where it is kept.
+    pub fn key(&self) -> String {
+        match self {
+            SecretKey::Profile => "profile".into(),
+            SecretKey::OAuth => "~oauth".into(),
+            SecretKey::AlertDestination => "alert-destination".into(),
+            SecretKey::FormSource(id) => format!("form-source:{id}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

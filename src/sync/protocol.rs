@@ -15,7 +15,9 @@
 //! one too many) is an error, never a default.
 
 use super::budget::{Grant, Lane};
-use super::model::{EventRecord, EventStatus, GhlEventEntry, GhlOutcome, StorageReport, Swept};
+use super::model::{
+    EventRecord, EventStatus, GhlEventEntry, GhlOutcome, SecretKey, StorageReport, Swept,
+};
 pub use super::model::{EventSummary, SeriesPoint, TokenAnswer};
 use crate::ghl::oauth::OAuthTokens;
 use crate::json;
@@ -218,6 +220,9 @@ store_ops! {
     /// Stores a value (`null` deletes it) and answers the one it replaced.
     kv_put => KvPut { key: String, value: Value } -> Option<Value>;
     kv_delete => KvDelete { key: String } -> bool;
+    /// Stores a secret, sealed with `SECRETS_KEY` (refused without one,
+    /// but on the local sandbox); read back with `kv_get`.
+    secret_put => SecretPut { key: SecretKey, value: Value } -> Ack;
     /// Stores a value only if the key is free; answers the one holding it.
     kv_put_if_absent => KvPutIfAbsent { key: String, value: Value } -> Option<Value>;
     /// Counts one more occurrence under `key`, seen at `at_ms` (atomic).

@@ -28,7 +28,7 @@ use ghl_bridge::secrets::{sealed, unsealed};
 use ghl_bridge::sync::budget::CallWindow;
 use ghl_bridge::sync::directory::company_store;
 use ghl_bridge::sync::echo::merge_known_tags;
-use ghl_bridge::sync::location::{holds_secrets, OAUTH_KEY};
+use ghl_bridge::sync::model::SecretKey;
 use ghl_bridge::sync::protocol::*;
 use ghl_bridge::sync::records::{admit, claim, record_ghl_event, replay, sync_of, take_if_stale};
 use ghl_bridge::sync::retention::{next_run, Cutoffs};
@@ -344,29 +344,48 @@ impl BridgeStore {
     /// Stores a value; a secret is sealed first with `SECRETS_KEY`, and is
     /// refused without one unless GHL is the local sandbox.
     fn kv_store<T: Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), WorldError> {
-        let mut json = serde_json::to_string(value)?;
-        if holds_secrets(key) {
-            match &self.config.secrets_key {
-                Some(secrets) => {
-                    let nonce = crate::random::random_bytes(12).map_err(sql_err)?;
-                    json = sealed(secrets, &nonce, &json);
-                }
-                None if self.config.may_store_in_clear() => {}
-                None => {
-                    return Err(WorldError(
-                        "a secret is never stored in clear: set SECRETS_KEY".into(),
-                    ))
-                }
-            }
-        }
-        self.kv_store_text(key, json)
+        self.kv_store_text(key, serde_json::to_string(value)?, false)
     }
 
-    fn kv_store_text(&self, key: &str, json: String) -> std::result::Result<(), WorldError> {
+    /// Stores a secret: sealed with `SECRETS_KEY`, and refused without one
+    /// unless GHL is the local sandbox.
+    fn kv_store_secret<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> std::result::Result<(), WorldError> {
+        let mut json = serde_json::to_string(value)?;
+        match &self.config.secrets_key {
+            Some(secrets) => {
+                let nonce = crate::random::random_bytes(12).map_err(sql_err)?;
+                json = sealed(secrets, &nonce, &json);
+            }
+            None if self.config.may_store_in_clear() => {}
+            None => {
+                return Err(WorldError(
+                    "a secret is never stored in clear: set SECRETS_KEY".into(),
+                ))
+            }
+        }
+        self.kv_store_text(key, json, true)
+    }
+
+    fn kv_store_text(
+        &self,
+        key: &str,
+        json: String,
+        secret: bool,
+    ) -> std::result::Result<(), WorldError> {
         self.exec(
-            "INSERT INTO kv (key, value, updated_at_ms) VALUES (?, ?, ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms",
-            vec![text(key), text(json), int(self.now())],
+            "INSERT INTO kv (key, value, updated_at_ms, secret) VALUES (?, ?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+               updated_at_ms = excluded.updated_at_ms, secret = excluded.secret",
+            vec![
+                text(key),
+                text(json),
+                int(self.now()),
+                int(u64::from(secret)),
+            ],
         )
         .map_err(sql_err)
     }

@@ -10,7 +10,7 @@ impl BridgeStore {
     pub(super) async fn oauth_access(&self) -> std::result::Result<TokenAnswer, WorldError> {
         let mut waited_ms = 0;
         loop {
-            let Some(tokens) = self.kv_value::<OAuthTokens>(OAUTH_KEY)? else {
+            let Some(tokens) = self.kv_value::<OAuthTokens>(&SecretKey::OAuth.key())? else {
                 return Ok(TokenAnswer::failed(NOT_CONNECTED, false));
             };
             if tokens.fresh(self.now()) {
@@ -78,7 +78,7 @@ impl BridgeStore {
         };
         Ok(match outcome {
             Refreshed::Tokens(fresh) => {
-                self.kv_store(OAUTH_KEY, &fresh)?;
+                self.kv_store_secret(&SecretKey::OAuth.key(), &fresh)?;
                 TokenAnswer::token(fresh.access_token, true)
             }
             Refreshed::Retry(why) => TokenAnswer::failed(why, true),

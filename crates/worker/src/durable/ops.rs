@@ -489,7 +489,7 @@ handle!(LeaseRelease, |s, op| {
 });
 
 handle!(PutOAuth, |s, op| {
-    s.kv_store(OAUTH_KEY, &op.tokens)?;
+    s.kv_store_secret(&SecretKey::OAuth.key(), &op.tokens)?;
     Ack {}
 });
 
@@ -617,15 +617,15 @@ handle!(Reseal, |s, _op| {
             "SECRETS_KEY is not set: nothing can be sealed".into(),
         ));
     };
-    let rows = s.rows::<Row>("SELECT key, value FROM kv", vec![])?;
+    let rows = s.rows::<Row>("SELECT key, value FROM kv WHERE secret = 1", vec![])?;
     let mut done = Resealed::default();
-    for row in rows.into_iter().filter(|r| holds_secrets(&r.key)) {
+    for row in rows {
         if ghl_bridge::secrets::sealed_with(current, &row.value) {
             continue;
         }
         match s.kv_value::<Value>(&row.key) {
             Ok(Some(value)) => {
-                s.kv_store(&row.key, &value)?;
+                s.kv_store_secret(&row.key, &value)?;
                 done.resealed += 1;
             }
             _ => done.remaining += 1,
@@ -635,3 +635,8 @@ handle!(Reseal, |s, _op| {
 });
 
 handle!(UsageRequest, |s, _op| { s.usage.get() });
+
+handle!(SecretPut, |s, op| {
+    s.kv_store_secret(&op.key.key(), &op.value)?;
+    Ack {}
+});

@@ -37,8 +37,9 @@ const SCHEMA: &[&str] = &[
     // Per contact: when the bridge last wrote it (echoes), its tags as last seen.
     "CREATE TABLE IF NOT EXISTS contacts (contact_id TEXT PRIMARY KEY, wrote_at_ms INTEGER,
        tags TEXT, tags_at_ms INTEGER)",
+    // `secret`: written by `secret_put`, so kept sealed (and re-sealed).
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL,
-       updated_at_ms INTEGER NOT NULL)",
+       updated_at_ms INTEGER NOT NULL, secret INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, until_ms INTEGER NOT NULL)",
 ];
 
@@ -74,6 +75,29 @@ fn add_summary_columns(sql: &SqlStorage) -> Result<()> {
     Ok(())
 }
 
+/// Gives a file written before `kv.secret` existed that column, marking the
+/// rows that held secrets then: the only place their keys' text decides it.
+fn add_secret_column(sql: &SqlStorage) -> Result<()> {
+    #[derive(Deserialize)]
+    struct Column {
+        name: String,
+    }
+    let columns: Vec<Column> = sql.exec("PRAGMA table_info(kv)", None)?.to_array()?;
+    if columns.iter().any(|c| c.name == "secret") {
+        return Ok(());
+    }
+    sql.exec(
+        "ALTER TABLE kv ADD COLUMN secret INTEGER NOT NULL DEFAULT 0",
+        None,
+    )?;
+    sql.exec(
+        "UPDATE kv SET secret = 1 WHERE key IN ('profile', '~oauth', 'alert-destination')
+           OR key LIKE 'form-source:%'",
+        None,
+    )?;
+    Ok(())
+}
+
 /// Brings the object's file to the schema; a failure is logged (the
 /// operations then answer with SQLite's own error, naming the table).
 pub(super) fn migrate(sql: &SqlStorage) {
@@ -89,6 +113,9 @@ pub(super) fn migrate(sql: &SqlStorage) {
         }
     }
     if let Err(e) = add_summary_columns(sql) {
+        log(e);
+    }
+    if let Err(e) = add_secret_column(sql) {
         log(e);
     }
 }
