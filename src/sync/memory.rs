@@ -34,6 +34,23 @@ struct Data {
     oauth: Option<OAuthTokens>,
 }
 
+impl Data {
+    /// Deletes the GHL webhooks `gone` picks, with their bodies: how many.
+    fn drop_ghl_events(&mut self, gone: impl Fn(&GhlEventEntry) -> bool) -> u64 {
+        let ids: Vec<String> = self
+            .ghl
+            .values()
+            .filter(|e| gone(e))
+            .map(|e| e.webhook_id.clone())
+            .collect();
+        for id in &ids {
+            self.ghl.remove(id);
+            self.ghl_bodies.remove(id);
+        }
+        ids.len() as u64
+    }
+}
+
 pub struct MemoryStore {
     clock: Rc<Cell<u64>>,
     data: RefCell<Data>,
@@ -449,17 +466,7 @@ handle!(Retain, |s, op| {
     let before = d.events.len();
     d.events.retain(|_, r| r.received_at_ms >= c.records);
     report.events_deleted = (before - d.events.len()) as u64;
-    let old_ghl: Vec<String> = d
-        .ghl
-        .values()
-        .filter(|e| e.received_at_ms < c.records)
-        .map(|e| e.webhook_id.clone())
-        .collect();
-    for id in &old_ghl {
-        d.ghl.remove(id);
-        d.ghl_bodies.remove(id);
-    }
-    report.ghl_events_deleted = old_ghl.len() as u64;
+    report.ghl_events_deleted = d.drop_ghl_events(|e| e.received_at_ms < c.records);
     let before = d.identity.len() + d.tags.len() + d.wrote.len();
     d.identity.retain(|_, (_, at)| *at >= c.identity);
     d.tags.retain(|_, (_, at)| *at >= c.identity);
@@ -487,17 +494,8 @@ handle!(Erase, |s, op| {
     let before = d.events.len();
     d.events.retain(|_, r| !op.search.matches(r));
     erased.events = (before - d.events.len()) as u64;
-    let gone: Vec<String> = d
-        .ghl
-        .values()
-        .filter(|e| e.contact_id.as_ref().is_some_and(|c| ids.contains(c)))
-        .map(|e| e.webhook_id.clone())
-        .collect();
-    for id in &gone {
-        d.ghl.remove(id);
-        d.ghl_bodies.remove(id);
-    }
-    erased.ghl_events = gone.len() as u64;
+    erased.ghl_events =
+        d.drop_ghl_events(|e| e.contact_id.as_ref().is_some_and(|c| ids.contains(c)));
     let before = d.identity.len();
     d.identity
         .retain(|k, (id, _)| !ids.contains(id) && !op.identity_keys.contains(k));
