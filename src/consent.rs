@@ -82,8 +82,7 @@ impl Dnd {
             }
     }
 
-    /// Both parts known: the later report wins for what it says, and a
-    /// missing `dndSettings` keeps what was known of the channels.
+    /// Opted out of a channel the bridge sends on (or of all of them).
     pub fn any(&self) -> bool {
         self.all || self.sms || self.email
     }

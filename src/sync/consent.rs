@@ -13,7 +13,7 @@
 //! bridge holds about the person but the number's opt-out.
 
 use super::links::{self, membership_key, memberships_prefix};
-use super::protocol::{ContactSearch, Erased, Store, WorldError};
+use super::protocol::{Erased, Store, WorldError};
 use crate::consent::{
     decide, lifts_stop, Channel, ConsentFacts, ContactConsent, Dnd, OptOut, StopMark,
 };
@@ -200,11 +200,11 @@ pub struct Erasure {
 /// (STOP, or SMS DND) keeps its opt-out and nothing else.
 pub async fn erase<S: Store>(store: &S, person: &Person) -> Result<Erasure, WorldError> {
     let mut ids = person.contact_ids.clone();
-    let keys = IdentityKeys {
+    let identity = IdentityKeys {
         email: person.email.clone(),
         phone: person.phone.clone(),
-    }
-    .all();
+    };
+    let keys = identity.all();
     for id in store.identity_get(keys.clone()).await?.into_values() {
         if !ids.contains(&id) {
             ids.push(id);
@@ -230,15 +230,7 @@ pub async fn erase<S: Store>(store: &S, person: &Person) -> Result<Erasure, Worl
         other += u64::from(store.kv_delete(membership_key(&who, &group)).await?);
         other += u64::from(store.kv_delete(links::member_key(&group, &who)).await?);
     }
-    let search = ContactSearch {
-        contact_ids: ids.clone(),
-        texts: person
-            .email
-            .iter()
-            .flat_map(|e| [e.clone(), e.replace('@', "%40")])
-            .collect(),
-        digits: person.phone.as_deref().map(super::search::phone_digits),
-    };
+    let search = super::search::person_search(&identity, ids.clone());
     let erased = store.erase(search, keys).await?;
     let stop = match &person.phone {
         Some(phone) => read::<S, StopMark>(store, stop_key(phone)).await?,

@@ -37,15 +37,19 @@ pub async fn contact_search<S: Store>(
         .await?
         .into_values()
         .collect();
-    let texts = keys
-        .email
-        .iter()
-        .flat_map(|e| [e.clone(), e.replace('@', "%40")])
-        .collect();
-    let digits = keys.phone.as_deref().map(phone_digits);
-    Ok(Ok(ContactSearch {
+    Ok(Ok(person_search(&keys, contact_ids)))
+}
+
+/// One person's events: those written to `contact_ids`, and those whose
+/// payload holds the e-mail of `keys` (also URL-encoded) or its phone's digits.
+pub fn person_search(keys: &IdentityKeys, contact_ids: Vec<String>) -> ContactSearch {
+    ContactSearch {
         contact_ids,
-        texts,
-        digits,
-    }))
+        texts: keys
+            .email
+            .iter()
+            .flat_map(|e| [e.clone(), e.replace('@', "%40")])
+            .collect(),
+        digits: keys.phone.as_deref().map(phone_digits),
+    }
 }

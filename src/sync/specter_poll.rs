@@ -216,6 +216,7 @@ pub async fn poll<W: World>(
         ledger: ledger(world, world.now_ms()).await?,
         budget_stop: None,
     };
+    let ledger_before = poller.ledger.clone();
     for entry in &rules.specter.poll {
         let Some((source, default_tag)) = source_of(entry) else {
             continue;
@@ -234,9 +235,12 @@ pub async fn poll<W: World>(
         world.kv_put(key, crate::json::to_value(&state)?).await?;
         report.sources.push(read);
     }
-    world
-        .kv_put(LEDGER_KEY.into(), crate::json::to_value(&poller.ledger)?)
-        .await?;
+    // Written when a read changed it: a cron tick with nothing due writes nothing.
+    if poller.ledger != ledger_before {
+        world
+            .kv_put(LEDGER_KEY.into(), crate::json::to_value(&poller.ledger)?)
+            .await?;
+    }
     report.credits_remaining = poller.ledger.team_remaining;
     report.credits_spent_today = Some(poller.ledger.spent_today);
     report.credits_spent_this_month = Some(poller.ledger.spent_this_month);

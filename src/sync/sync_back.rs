@@ -17,7 +17,7 @@ use super::world::World;
 use crate::admin_api::ParkCode;
 use crate::admin_api::{AlertCondition, GhlEventEntry};
 use crate::case;
-use crate::consent::{Channel, ConsentFacts};
+use crate::consent::{Channel, ConsentFacts, Dnd};
 use crate::ghl::contacts::GetContact;
 use crate::ghl::webhooks::{GhlEvent, GhlEventType};
 use crate::ghl::{build_request, Call};
@@ -115,7 +115,7 @@ async fn consent_step_body<W: World>(
         Some("contact deleted in GHL".to_string())
     } else {
         let dnd = consent::on_dnd_report(world, contact_id, body, at_ms).await?;
-        dnd.filter(|d| d.blocks(Channel::Sms) || d.blocks(Channel::Email))
+        dnd.filter(Dnd::any)
             .map(|_| "contact opted out in GHL (DND)".to_string())
     };
     let Some(why) = why.filter(|_| !groups.is_empty()) else {

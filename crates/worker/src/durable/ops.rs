@@ -563,27 +563,19 @@ handle!(Erase, |s, op| {
             ids.iter().map(text).collect()
         }
     };
-    let written = |query: &str, bindings: Vec<SqlStorageValue>| s.written(query, bindings);
+    // `DELETE FROM <table> WHERE <column> IN (the contacts' ids)`: rows written.
+    let of_contacts = |table_and_column: &str| {
+        let query = format!("DELETE FROM {table_and_column} IN ({})", marks(ids.len()));
+        s.written(&query, bind_ids())
+    };
     let mut sql = String::from("DELETE FROM events WHERE 1 = 1");
     let mut bindings = Vec::new();
     push_contact_search(&mut sql, &mut bindings, &op.search);
-    let events = written(&sql, bindings)?;
-    let ghl_events = written(
-        &format!(
-            "DELETE FROM ghl_events WHERE json_extract(entry, '$.contactId') IN ({})",
-            marks(ids.len())
-        ),
-        bind_ids(),
-    )?;
-    let mut identity_keys = written(
-        &format!(
-            "DELETE FROM identity WHERE contact_id IN ({})",
-            marks(ids.len())
-        ),
-        bind_ids(),
-    )?;
+    let events = s.written(&sql, bindings)?;
+    let ghl_events = of_contacts("ghl_events WHERE json_extract(entry, '$.contactId')")?;
+    let mut identity_keys = of_contacts("identity WHERE contact_id")?;
     if !op.identity_keys.is_empty() {
-        identity_keys += written(
+        identity_keys += s.written(
             &format!(
                 "DELETE FROM identity WHERE key IN ({})",
                 marks(op.identity_keys.len())
@@ -591,13 +583,7 @@ handle!(Erase, |s, op| {
             op.identity_keys.iter().map(text).collect(),
         )?;
     }
-    let contacts = written(
-        &format!(
-            "DELETE FROM contacts WHERE contact_id IN ({})",
-            marks(ids.len())
-        ),
-        bind_ids(),
-    )?;
+    let contacts = of_contacts("contacts WHERE contact_id")?;
     Erased {
         events,
         ghl_events,
