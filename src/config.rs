@@ -49,6 +49,8 @@ pub const VARIABLES: &[Variable] = &[
     var("GHL_OAUTH_AUTHORIZE_URL"),
     var("GHL_OAUTH_SCOPES"),
     var("GHL_WEBHOOK_PUBLIC_KEY"),
+    secret("GHL_APP_HOOK_SECRET"),
+    var("GHL_CONVERSATION_PROVIDER_ID"),
     var("DEFAULT_PHONE_REGION"),
     var("FORM_SOURCE_ID"),
     secret("FORM_SIGNING_SECRET"),
@@ -92,6 +94,11 @@ pub struct Config {
     /// Where alerts go for locations without their own destination.
     pub alerts: Option<AlertDestination>,
     pub ghl_webhook_public_key: Option<String>,
+    /// The secret in the conversation provider's Delivery URL (GHL does not
+    /// sign that call) and in the workflow actions' header.
+    pub app_hook_secret: Option<String>,
+    /// The Marketplace app's conversation provider id.
+    pub conversation_provider_id: Option<String>,
     /// GHL webhooks about a contact the bridge wrote this recently are echoes.
     pub echo_window_ms: u64,
     /// The sync-back rules when none were saved through the admin API (JSON).
@@ -241,6 +248,8 @@ impl Config {
             ghl_location_id: r.text("GHL_LOCATION_ID").unwrap_or_default(),
             spothit_path_token: r.text("SPOTHIT_PATH_TOKEN"),
             ghl_webhook_public_key: r.text("GHL_WEBHOOK_PUBLIC_KEY"),
+            app_hook_secret: r.text("GHL_APP_HOOK_SECRET"),
+            conversation_provider_id: r.text("GHL_CONVERSATION_PROVIDER_ID"),
             echo_window_ms: echo_window_s * 1000,
             spothit_api_key: r.text("SPOTHIT_API_KEY"),
             specter_api_key: r.text("SPECTER_API_KEY"),
@@ -250,7 +259,7 @@ impl Config {
                 "https://marketplace.leadconnectorhq.com/oauth/chooselocation".into()
             }),
             ghl_oauth_scopes: r.text("GHL_OAUTH_SCOPES").unwrap_or_else(|| {
-                "contacts.readonly contacts.write calendars/events.write locations/customFields.readonly".into()
+                "contacts.readonly contacts.write calendars/events.write locations/customFields.readonly conversations/message.write conversations.readonly conversations.write".into()
             }),
             retention_days,
             ghl_base_url,
@@ -295,6 +304,7 @@ impl Config {
                 base_url: self.spothit_base_url.clone(),
                 key,
             }),
+            spothit_path_token: self.spothit_path_token.clone(),
             specter: self.specter_api_key.clone().map(|key| SpecterTarget {
                 base_url: self.specter_base_url.clone(),
                 key,
@@ -302,6 +312,8 @@ impl Config {
             spothit_base_url: self.spothit_base_url.clone(),
             specter_base_url: self.specter_base_url.clone(),
             alerts: self.alerts.clone(),
+            conversation_provider_id: self.conversation_provider_id.clone(),
+            sms_provider_by_default: self.conversation_provider_id.is_some(),
         }
     }
 

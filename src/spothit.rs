@@ -151,6 +151,33 @@ pub fn send_sms(
     post(target, "envoyer/sms", fields)
 }
 
+/// One conversation SMS to `number` (E.164): long messages in several parts
+/// (`smslong`), the encoding Spot-Hit picks for the text (`encodage=auto`:
+/// accents and emoji go as UCS-2), and this send's own status callback
+/// (`url`), which names the GHL message.
+pub fn send_conversation_sms(
+    target: &SpotHitTarget,
+    message: &str,
+    number: &str,
+    sender: Option<&str>,
+    status_url: Option<&str>,
+) -> HttpRequest {
+    let mut fields = vec![
+        ("message".to_string(), message.to_string()),
+        ("destinataires".to_string(), number.to_string()),
+        ("smslong".to_string(), "1".to_string()),
+        ("encodage".to_string(), "auto".to_string()),
+        ("nom".to_string(), "GHL conversation".to_string()),
+    ];
+    if let Some(url) = status_url {
+        fields.push(("url".into(), url.into()));
+    }
+    if let Some(s) = sender {
+        fields.push(("expediteur".into(), s.into()));
+    }
+    post(target, "envoyer/sms", fields)
+}
+
 /// A callback's query string with the `+` of its `numero` encoded. Spot-Hit
 /// writes numbers internationally (`+262692123456`); a `+` left raw in a query
 /// string decodes to a space, and the number would then be read as a French

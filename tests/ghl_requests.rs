@@ -430,6 +430,62 @@ fn every_catalogue_endpoint_builds_exactly() {
         None,
     ));
 
+    // conversations (the SMS provider)
+    use ghl_bridge::ghl::conversations::*;
+    check(expect(
+        UpdateMessageStatus {
+            message_id: s("m1"),
+            body: MessageStatusBody {
+                status: MessageStatus::Delivered,
+                error: None,
+            },
+        },
+        Method::Put,
+        "/conversations/messages/m1/status",
+        Some(json!({"status": "delivered"})),
+    ));
+    check(expect(
+        AddInboundMessage {
+            body: InboundMessageBody {
+                kind: s("SMS"),
+                conversation_id: s("cv1"),
+                contact_id: c(),
+                conversation_provider_id: s("p1"),
+                message: s("Oui"),
+                direction: Direction::Inbound,
+                alt_id: Some(s("sh1")),
+                date: Some(s("2026-11-22T10:00:00.000Z")),
+            },
+        },
+        Method::Post,
+        "/conversations/messages/inbound",
+        Some(json!({
+            "type": "SMS", "conversationId": "cv1", "contactId": "seD4PfOuKoVMLkEZqohJ",
+            "conversationProviderId": "p1", "message": "Oui", "direction": "inbound",
+            "altId": "sh1", "date": "2026-11-22T10:00:00.000Z"
+        })),
+    ));
+    check(expect(
+        SearchConversations {
+            location_id: s("loc1"),
+            contact_id: c(),
+        },
+        Method::Get,
+        "/conversations/search?locationId=loc1&contactId=seD4PfOuKoVMLkEZqohJ",
+        None,
+    ));
+    check(expect(
+        CreateConversation {
+            body: CreateConversationBody {
+                location_id: s("loc1"),
+                contact_id: c(),
+            },
+        },
+        Method::Post,
+        "/conversations/",
+        Some(json!({"locationId": "loc1", "contactId": "seD4PfOuKoVMLkEZqohJ"})),
+    ));
+
     let catalogue: BTreeSet<&str> = CATALOGUE.iter().map(|e| e.id).collect();
     assert_eq!(
         covered, catalogue,
@@ -503,5 +559,5 @@ fn catalogue_entries_are_well_formed() {
             );
         }
     }
-    assert_eq!(CATALOGUE.len(), 25);
+    assert_eq!(CATALOGUE.len(), 29);
 }

@@ -2,7 +2,6 @@
 
 use super::{Endpoint, GhlError};
 use crate::http::{HttpRequest, HttpResponse};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
@@ -87,13 +86,6 @@ pub enum BuildError {
     },
 }
 
-/// Characters escaped inside one path segment: everything but unreserved ones.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 /// Turns a call into the exact HTTP request GHL expects: URL with escaped path
 /// values and query, `Authorization`, `Version`, `Accept`, and a JSON body.
 pub fn build_request<C: Call>(call: &C, target: &GhlTarget) -> Result<HttpRequest, BuildError> {
@@ -158,7 +150,7 @@ fn fill_path(endpoint: &Endpoint, values: &[&str]) -> Result<String, BuildError>
                 placeholder: placeholder.to_string(),
             });
         }
-        let escaped = utf8_percent_encode(value, PATH_SEGMENT).to_string();
+        let escaped = crate::http::encode_path_segment(value);
         path = path.replacen(&format!("{{{placeholder}}}"), &escaped, 1);
     }
     Ok(path)

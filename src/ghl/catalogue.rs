@@ -5,7 +5,7 @@
 //! repository for appointments). `uncertain` says where those files are silent or
 //! wrong and what this model assumes instead.
 
-use super::{CALENDARS_API_VERSION, CONTACTS_API_VERSION};
+use super::{CALENDARS_API_VERSION, CONTACTS_API_VERSION, CONVERSATIONS_API_VERSION};
 use crate::http::Method;
 use serde::Serialize;
 
@@ -20,6 +20,8 @@ pub enum Family {
     Tags,
     /// A location's settings the bridge reads (its custom fields).
     Locations,
+    /// Messages of the conversation provider (`apps/conversations.json`).
+    Conversations,
 }
 
 /// One endpoint, as data any transport can send.
@@ -406,6 +408,63 @@ pub const LIST_CUSTOM_FIELDS: Endpoint = Endpoint {
     ..CONTACTS_API
 };
 
+// ---- conversations (the Spot-Hit SMS provider) ----
+pub const UPDATE_MESSAGE_STATUS: Endpoint = Endpoint {
+    id: "conversations.messages.status",
+    operation_id: "update-message-status",
+    family: Conversations,
+    method: Put,
+    path: "/conversations/messages/{messageId}/status",
+    scope: "conversations/message.write",
+    version: CONVERSATIONS_API_VERSION,
+    body: Some("MessageStatusBody"),
+    response: "MessageStatusAnswer",
+    summary: "A provider's delivery status for a message GHL handed it: delivered, failed (with an error), pending, read",
+    uncertain: Some("answers 403 until GHL has handed the message to the provider, some seconds after the Delivery URL call (highlevel-api-docs#4): retried later"),
+    ..CONTACTS_API
+};
+pub const ADD_INBOUND_MESSAGE: Endpoint = Endpoint {
+    id: "conversations.messages.inbound",
+    operation_id: "add-an-inbound-message",
+    family: Conversations,
+    method: Post,
+    path: "/conversations/messages/inbound",
+    scope: "conversations/message.write",
+    version: CONVERSATIONS_API_VERSION,
+    body: Some("InboundMessageBody"),
+    response: "ProcessedMessage",
+    summary: "Adds a message to a contact's conversation without sending it (a reply; with `direction: outbound`, a message sent elsewhere)",
+    uncertain: Some("the spec requires conversationId, contactId and conversationProviderId; GHL's page says conversationId or contactId is enough: all three are sent. `direction` defaults to outbound: always set"),
+    ..CONTACTS_API
+};
+pub const SEARCH_CONVERSATIONS: Endpoint = Endpoint {
+    id: "conversations.search",
+    operation_id: "search-conversation",
+    family: Conversations,
+    method: Get,
+    path: "/conversations/search",
+    scope: "conversations.readonly",
+    version: CONVERSATIONS_API_VERSION,
+    query: Some("locationId, contactId"),
+    response: "ConversationList",
+    summary: "A contact's conversations (`?locationId=&contactId=`)",
+    ..CONTACTS_API
+};
+pub const CREATE_CONVERSATION: Endpoint = Endpoint {
+    id: "conversations.create",
+    operation_id: "create-conversation",
+    family: Conversations,
+    method: Post,
+    path: "/conversations/",
+    scope: "conversations.write",
+    version: CONVERSATIONS_API_VERSION,
+    success_status: 201,
+    body: Some("CreateConversationBody"),
+    response: "CreatedConversation",
+    summary: "Starts a contact's conversation (once: the bridge keeps its id)",
+    ..CONTACTS_API
+};
+
 /// Every endpoint, in catalogue order.
 pub static CATALOGUE: &[&Endpoint] = &[
     &GET_CONTACT,
@@ -433,4 +492,8 @@ pub static CATALOGUE: &[&Endpoint] = &[
     &ADD_TAGS,
     &REMOVE_TAGS,
     &LIST_CUSTOM_FIELDS,
+    &UPDATE_MESSAGE_STATUS,
+    &ADD_INBOUND_MESSAGE,
+    &SEARCH_CONVERSATIONS,
+    &CREATE_CONVERSATION,
 ];

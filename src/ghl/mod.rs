@@ -11,6 +11,7 @@ pub mod appointments;
 mod call;
 pub mod catalogue;
 pub mod contacts;
+pub mod conversations;
 pub mod custom_fields;
 mod error;
 pub mod notes;
@@ -29,6 +30,8 @@ use serde::{Deserialize, Serialize};
 pub const BASE_URL: &str = "https://services.leadconnectorhq.com";
 /// The `Version` header every contacts, tasks, notes and tags operation requires.
 pub const CONTACTS_API_VERSION: &str = "2021-07-28";
+/// The conversations API (the SMS provider's messages), versioned apart too.
+pub const CONVERSATIONS_API_VERSION: &str = "2021-04-15";
 /// The calendars API (appointments) is versioned separately.
 pub const CALENDARS_API_VERSION: &str = "2021-04-15";
 

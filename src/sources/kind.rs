@@ -22,16 +22,23 @@ pub enum EventKind {
     SpecterList,
     /// A person of a polled Specter saved search.
     SpecterSavedSearch,
+    /// An SMS GHL handed to the bridge as the location's SMS provider
+    /// (`ProviderOutboundMessage` on the Delivery URL).
+    GhlProviderMessage,
+    /// Spot-Hit's status callback for one such SMS (its per-send URL).
+    SpotHitMessageStatus,
 }
 
 /// Every kind that is the bridge's own, with its fixed source id (the id of
 /// its built-in mapping template too).
-const BUILT_IN: [(EventKind, &str); 5] = [
+const BUILT_IN: [(EventKind, &str); 7] = [
     (EventKind::SpotHitStatus, "spothit-status"),
     (EventKind::SpotHitReply, "spothit-reply"),
     (EventKind::SpotHitStop, "spothit-stop"),
     (EventKind::SpecterList, "specter-person"),
     (EventKind::SpecterSavedSearch, "specter-saved-search-row"),
+    (EventKind::GhlProviderMessage, "ghl-sms-provider"),
+    (EventKind::SpotHitMessageStatus, "spothit-message-status"),
 ];
 
 impl EventKind {
@@ -55,7 +62,19 @@ impl EventKind {
     pub fn is_spothit_callback(self) -> bool {
         matches!(
             self,
-            EventKind::SpotHitStatus | EventKind::SpotHitReply | EventKind::SpotHitStop
+            EventKind::SpotHitStatus
+                | EventKind::SpotHitReply
+                | EventKind::SpotHitStop
+                | EventKind::SpotHitMessageStatus
+        )
+    }
+
+    /// An event of the conversation provider: sent or reported as is, not
+    /// through a mapping.
+    pub fn is_provider_message(self) -> bool {
+        matches!(
+            self,
+            EventKind::GhlProviderMessage | EventKind::SpotHitMessageStatus
         )
     }
 

@@ -69,7 +69,7 @@ impl Lane {
     /// The lane of a kind of source: Spot-Hit's status callbacks are receipts.
     pub fn of_kind(kind: EventKind) -> Lane {
         match kind {
-            EventKind::SpotHitStatus => Lane::Receipt,
+            EventKind::SpotHitStatus | EventKind::SpotHitMessageStatus => Lane::Receipt,
             _ => Lane::Lead,
         }
     }

@@ -11,6 +11,7 @@ use super::field_cache;
 use super::ghl_access::{budget_grant, ghl_target, refused, send_granted, send_within_budget};
 use super::plan::{follow_up_requests, upsert_call, FollowUp};
 use super::protocol::WorldError;
+use super::provider;
 use super::queue::QueuedEvent;
 use super::records::received;
 use super::settings::LocationSettings;
@@ -213,8 +214,16 @@ async fn steps<W: World>(
     settings: &LocationSettings,
     record: &mut EventRecord,
 ) -> Flow<()> {
+    match record.kind() {
+        EventKind::GhlProviderMessage => return provider::deliver(world, settings, record).await,
+        EventKind::SpotHitMessageStatus => {
+            return provider::report_status(world, settings, record).await
+        }
+        _ => {}
+    }
     let target = ghl_target(world, settings).await?;
     let (mut outcome, specter_person) = mapped(world, settings, record).await?;
+    let thread = thread_message(world, settings, record, &mut outcome).await?;
     let keys = outcome.identity.all();
     let decision = identified(world, &outcome, &keys).await?;
     let lane = Lane::of_event(record.kind(), record.due_at_ms > 0);
@@ -239,7 +248,53 @@ async fn steps<W: World>(
         };
         upserted(world, settings, record, &outcome, upsert).await?;
     }
-    follow_ups(world, settings, record, &outcome, &target, lane).await
+    let done = follow_ups(world, settings, record, &outcome, &target, lane).await?;
+    match thread {
+        Some(message) if record.steps_done <= done => {
+            let contact_id = record.contact_id.clone().unwrap_or_default();
+            let added =
+                provider::add_to_thread(world, settings, &contact_id, &message, lane).await?;
+            record.ghl_calls += added.calls;
+            record.steps_done = done + 1;
+            record
+                .warnings
+                .retain(|w| !w.starts_with("conversation message"));
+            record
+                .warnings
+                .push(format!("conversation message {} added", added.message_id));
+            world.update(record.clone()).await?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A Spot-Hit reply or STOP at a location whose SMS provider is the bridge:
+/// the message to add to the contact's conversation; the note and task
+/// dropped unless the location keeps them.
+async fn thread_message<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    record: &EventRecord,
+    outcome: &mut MappingOutcome,
+) -> Flow<Option<provider::ThreadMessage>> {
+    let stop = match record.kind() {
+        EventKind::SpotHitReply => false,
+        EventKind::SpotHitStop => true,
+        _ => return Ok(None),
+    };
+    let chosen = provider::settings(world, settings).await?;
+    if !chosen.threads_replies() {
+        return Ok(None);
+    }
+    if !chosen.keeps_note_and_task() {
+        outcome.notes.clear();
+        outcome.tasks.clear();
+    }
+    let payload = crate::mapping::parse_payload(&record.payload, record.format)
+        .map_err(|e| Attempt::park(ParkCode::BadPayload, e.to_string()))?;
+    let message = provider::ThreadMessage::of_callback(&payload, stop);
+    Ok(Some(message))
 }
 
 /// The event through its mapping: the outcome, and the Specter person a
@@ -350,7 +405,7 @@ async fn upserted<W: World>(
 }
 
 /// The follow-up steps (tags, notes, tasks, appointments) not done yet, each
-/// saved as done before the next.
+/// saved as done before the next. Answers how many there are.
 async fn follow_ups<W: World>(
     world: &W,
     settings: &LocationSettings,
@@ -358,7 +413,7 @@ async fn follow_ups<W: World>(
     outcome: &MappingOutcome,
     target: &GhlTarget,
     lane: Lane,
-) -> Flow<()> {
+) -> Flow<usize> {
     let contact_id = record.contact_id.clone().unwrap_or_default();
     let steps = follow_up_requests(outcome, &contact_id, &settings.location_id, target)
         .map_err(|e| Attempt::park(ParkCode::BadPayload, e.to_string()))?;
@@ -393,7 +448,7 @@ async fn follow_ups<W: World>(
         record.steps_done = step.index + 1;
         world.update(record.clone()).await?;
     }
-    Ok(())
+    Ok(steps.len())
 }
 
 /// The tags step once the budget grants it: the tags known before they are

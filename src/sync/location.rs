@@ -94,7 +94,9 @@ pub fn settings_for(
             ghl_token: None,
             sync_rules: None,
             spothit: None,
+            spothit_path_token: None,
             specter: None,
+            sms_provider_by_default: false,
             ..defaults.clone()
         }
     };
@@ -109,6 +111,7 @@ pub fn settings_for(
             base_url: own.spothit_base_url.clone(),
             key: account.api_key.clone(),
         });
+        own.spothit_path_token = Some(account.path_token.clone());
     }
     if let Some(account) = &profile.specter {
         own.specter = Some(SpecterTarget {

@@ -28,6 +28,7 @@ pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod protocol;
+pub mod provider;
 pub mod queue;
 pub mod records;
 pub mod retention;

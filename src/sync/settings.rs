@@ -21,12 +21,20 @@ pub struct LocationSettings {
     /// The sync-back rules when none were saved through the admin API (JSON).
     pub sync_rules: Option<String>,
     pub spothit: Option<SpotHitTarget>,
+    /// The secret token of the location's Spot-Hit callback URLs.
+    pub spothit_path_token: Option<String>,
     pub specter: Option<SpecterTarget>,
     /// Where Spot-Hit and Specter are, for a location's own accounts.
     pub spothit_base_url: String,
     pub specter_base_url: String,
     /// The deployment's alert destination, for locations without their own.
     pub alerts: Option<AlertDestination>,
+    /// The Marketplace app's conversation provider id (one per app), which
+    /// messages added to a conversation name.
+    pub conversation_provider_id: Option<String>,
+    /// Whether the bridge is the SMS provider when the location saved no
+    /// setting: the deployment's own location, once a provider id is set.
+    pub sms_provider_by_default: bool,
 }
 
 impl LocationSettings {
@@ -41,10 +49,13 @@ impl LocationSettings {
             echo_window_ms: 60_000,
             sync_rules: None,
             spothit: None,
+            spothit_path_token: None,
             specter: None,
             spothit_base_url: crate::spothit::BASE_URL.into(),
             specter_base_url: crate::specter::BASE_URL.into(),
             alerts: None,
+            conversation_provider_id: None,
+            sms_provider_by_default: false,
         }
     }
 }

@@ -90,6 +90,8 @@ function startProcess(command, args, env, eachLine = null, cwd = ROOT) {
 export const ADMIN_TOKEN = "e2e-admin-token";
 export const FORM_SECRET = "whsec_Z2hsLWJyaWRnZS1kZXYtc2VjcmV0";
 export const SPOTHIT_TOKEN = "e2e-spothit-token";
+/** The conversation provider's Delivery URL secret (`GHL_APP_HOOK_SECRET`). */
+export const APP_HOOK_SECRET = "e2e-app-hook-secret";
 /** The sandbox's Ed25519 webhook key (a development key; see crates/sandbox/src/webhooks.rs). */
 export const SANDBOX_WEBHOOK_KEY = "5h848clIXD6A20H/EXyI6CDIOK7YmVD/i3sWu3xg1aM=";
 
@@ -116,7 +118,9 @@ async function startStackOnce(extraVars, options) {
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const sandbox = startProcess(join(ROOT, "target/debug/ghl-bridge-sandbox"),
     ["--port", String(sandboxPort), "--webhook-url", `${workerUrl}/v1/hooks/ghl`,
-      "--spothit-callback-base", `${workerUrl}/v1/hooks/spothit/${SPOTHIT_TOKEN}`], {});
+      "--spothit-callback-base", `${workerUrl}/v1/hooks/spothit/${SPOTHIT_TOKEN}`,
+      // The bridge as dev-location's SMS provider in the sandbox's GHL, when asked.
+      ...(options.smsProvider ? ["--provider-url", `${workerUrl}/v1/hooks/ghl/provider/${APP_HOOK_SECRET}`] : [])], {});
   await waitFor(`${sandboxUrl}/__sandbox/config`, sandbox.child, sandbox.log, 20_000);
   const vars = {
     ADMIN_TOKEN, FORM_SOURCE_ID: "demo", FORM_SIGNING_SECRET: FORM_SECRET,
@@ -126,6 +130,8 @@ async function startStackOnce(extraVars, options) {
     SECRETS_KEY: "ZTJlLXNlY3JldHMta2V5LW9mLTMyLWJ5dGVzLW9rISE=",
     SPOTHIT_API_KEY: "sandbox-spothit-key", SPOTHIT_BASE_URL: `${sandboxUrl}/spothit/api`,
     SPECTER_API_KEY: "sandbox-specter-key", SPECTER_BASE_URL: `${sandboxUrl}/specter/api/v1`,
+    GHL_APP_HOOK_SECRET: APP_HOOK_SECRET,
+    ...(options.smsProvider ? { GHL_CONVERSATION_PROVIDER_ID: "sandbox-sms-provider" } : {}),
     ...(typeof extraVars === "function" ? extraVars(sandboxUrl) : extraVars),
   };
   for (const [k, v] of Object.entries(vars)) if (v === null) delete vars[k];

@@ -17,6 +17,9 @@ pub fn router() -> Router<Shared> {
         .route("/ghl/contacts", get(contacts))
         .route("/ghl/locations/{id}", post(location_settings))
         .route("/ghl/uninstall", post(uninstall))
+        .route("/ghl/conversations", get(conversations))
+        .route("/ghl/conversations/send", post(send_sms))
+        .route("/ghl/sms-provider", post(sms_provider))
         .route("/requests", get(requests))
         .route("/faults", get(get_faults).post(set_faults))
         .route("/config", get(get_config).post(set_config))
@@ -27,6 +30,59 @@ pub fn router() -> Router<Shared> {
         .route("/spothit/callback", post(spothit_callback))
         .route("/specter", get(specter).post(edit_specter))
         .route("/alerts", get(alerts).post(record_alert))
+}
+
+/// The conversations' messages (`?locationId=&contactId=`), as GHL's message
+/// fields: id, direction, status, body, type, and what the provider did.
+async fn conversations(
+    Extract(s): Extract<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    let state = s.lock();
+    let (location, contact) = (q.get("locationId"), q.get("contactId"));
+    Json(crate::ghl::conversations::list(
+        &state,
+        location.map(String::as_str),
+        contact.map(String::as_str),
+    ))
+}
+
+/// `{"locationId", "contactId", "message", "attachments"?, "deliveries"?}`: a
+/// GHL user sends an SMS from the conversation; the location's SMS provider
+/// gets it on its Delivery URL.
+async fn send_sms(Extract(s): Extract<Shared>, Json(asked): Json<Value>) -> Response {
+    let sent = {
+        let mut state = s.lock();
+        crate::ghl::conversations::send(&mut state, &asked)
+    };
+    match sent {
+        Ok(sent) => {
+            let id = sent.answer["messageId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            crate::ghl::conversations::deliver(s.clone(), id, sent.deliveries);
+            Json(sent.answer).into_response()
+        }
+        Err(refused) => refused,
+    }
+}
+
+/// `{"locationId", "providerId"}`: the location's default SMS provider, as an
+/// agency admin sets it in GHL (null: back to LC Phone).
+async fn sms_provider(Extract(s): Extract<Shared>, Json(asked): Json<Value>) -> Json<Value> {
+    let mut state = s.lock();
+    let location = asked["locationId"].as_str().unwrap_or_default().to_string();
+    match asked["providerId"].as_str() {
+        Some(p) => state
+            .conversations
+            .sms_provider
+            .insert(location.clone(), p.into()),
+        None => state.conversations.sms_provider.remove(&location),
+    };
+    Json(
+        json!({"locationId": location, "providerId": state.conversations.sms_provider.get(&location)}),
+    )
 }
 
 /// Every contact with its notes, tasks and appointments (`?locationId=`: of one location).

@@ -98,12 +98,63 @@ async fn api(
             {
                 return refuse("4");
             }
+            let numbers = params["destinataires"].clone();
+            // A sandbox rule to play a refusal: a number ending in 0000 is
+            // not a valid recipient (Spot-Hit's code 6).
+            if numbers.split(',').any(|n| n.trim().ends_with("0000")) {
+                return refuse("6");
+            }
             let id = seq + 240_000;
             data.sms.push(json!({"id": id, "params": params}));
+            if let Some(url) = params.get("url").filter(|u| !u.is_empty()) {
+                let label = params.get("nom").cloned().unwrap_or_default();
+                for (i, number) in numbers.split(',').enumerate() {
+                    let receipt = receipt(id, i as u64, number.trim(), &label);
+                    fire_per_send(url.clone(), receipt);
+                }
+            }
             Json(json!({"resultat": 1, "id": id})).into_response()
         }
         _ => refuse("1"),
     }
+}
+
+/// Spot-Hit's delivery receipt for one number of a send, with its real
+/// parameters: delivered (statut 1), or failed (statut 4, code 1) for a
+/// number ending in 0004 (a sandbox rule to play a failure).
+fn receipt(id: u64, index: u64, number: &str, label: &str) -> BTreeMap<String, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .to_string();
+    let failed = number.ends_with("0004");
+    BTreeMap::from([
+        ("id_accuse".to_string(), format!("{}{index}", id * 10)),
+        ("id_message".to_string(), id.to_string()),
+        ("numero".to_string(), number.to_string()),
+        (
+            "statut".to_string(),
+            if failed { "4" } else { "1" }.to_string(),
+        ),
+        (
+            "statut_code".to_string(),
+            if failed { "1" } else { "0" }.to_string(),
+        ),
+        ("date_envoi".to_string(), now.clone()),
+        ("date_update".to_string(), now),
+        ("nom".to_string(), label.to_string()),
+    ])
+}
+
+/// Calls a send's own status URL (`url`) a second later, as Spot-Hit does
+/// once the operator reports: `GET <url>?<receipt>`.
+fn fire_per_send(url: String, receipt: BTreeMap<String, String>) {
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1_000));
+        let query = serde_urlencoded::to_string(&receipt).unwrap_or_default();
+        let query = query.replace("numero=%2B", "numero=+");
+        let _ = crate::http_agent().get(&format!("{url}?{query}")).call();
+    });
 }
 
 /// Fires one callback: `GET <base>/<kind>?<params>` (kind = status, reply, stop).

@@ -24,11 +24,18 @@ pub const SPECTER_KEY: &str = "sandbox-specter-key";
 pub const READ: &str = "contacts.readonly";
 pub const WRITE: &str = "contacts.write";
 pub const CALENDAR_WRITE: &str = "calendars/events.write";
+/// A conversation provider's scopes (ConversationProviders.md).
+pub const CONVERSATION_MESSAGE_WRITE: &str = "conversations/message.write";
+pub const CONVERSATIONS_READ: &str = "conversations.readonly";
+pub const CONVERSATIONS_WRITE: &str = "conversations.write";
 pub const ALL_SCOPES: &[&str] = &[
     READ,
     WRITE,
     CALENDAR_WRITE,
     "locations/customFields.readonly",
+    CONVERSATION_MESSAGE_WRITE,
+    CONVERSATIONS_READ,
+    CONVERSATIONS_WRITE,
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -45,6 +52,10 @@ pub struct Settings {
     pub webhook_url: Option<String>,
     /// Where Spot-Hit callbacks go: `<base>/status`, `/reply`, `/stop`.
     pub spothit_callback_base: Option<String>,
+    /// The app's conversation provider Delivery URL (the Worker's
+    /// `/v1/hooks/ghl/provider/{secret}`): `dev-location` sends SMS there.
+    #[serde(default)]
+    pub provider_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -56,6 +67,7 @@ impl Default for Settings {
             access_token_ttl_secs: 86_399,
             webhook_url: None,
             spothit_callback_base: None,
+            provider_url: None,
         }
     }
 }
@@ -226,6 +238,8 @@ pub struct State {
     pub outbox: crate::webhooks::Outbox,
     pub spothit: crate::spothit::SpotHitData,
     pub specter: crate::specter::SpecterData,
+    /// Conversations, their messages, each location's SMS provider.
+    pub conversations: crate::ghl::conversations::ConversationData,
     seq: u64,
     rng: u64,
     /// Ids come from their own generator, seeded from the clock and kept across
@@ -258,6 +272,7 @@ impl State {
             outbox: Default::default(),
             spothit: Default::default(),
             specter: crate::specter::SpecterData::seeded(),
+            conversations: Default::default(),
             seq: 0,
             rng: 0x9E37_79B9_7F4A_7C15,
             ids: std::time::SystemTime::now()
@@ -266,6 +281,9 @@ impl State {
                 | 1,
         };
         state.seed();
+        state.conversations = crate::ghl::conversations::ConversationData::seeded(
+            state.settings.provider_url.as_deref(),
+        );
         state
     }
 

@@ -17,7 +17,7 @@ use ghl_bridge::sync::protocol::{EventQuery, Store};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::sync_back::{self, SYNC_RULES_KEY};
 use ghl_bridge::sync::{
-    alerts, consent, field_cache, health, search, specter_poll, QueuedEvent, World,
+    alerts, consent, field_cache, health, provider, search, specter_poll, QueuedEvent, World,
 };
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
@@ -80,6 +80,31 @@ pub async fn location_route(
             };
             let erased = consent::erase(&world, &person).await.map_err(from_world)?;
             json_ok(&erased)
+        }
+        (Method::Get, ["conversation-provider"]) => {
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            let chosen = provider::settings(&world, &settings)
+                .await
+                .map_err(from_world)?;
+            json_ok(&chosen)
+        }
+        (Method::Put, ["conversation-provider"]) => {
+            let text = req.text().await?;
+            let chosen: provider::ProviderSettings = match json::read_document(&text, "the body") {
+                Ok(c) => c,
+                Err(why) => return json_error(400, "bad_request", &why),
+            };
+            if let Err(why) = chosen.check() {
+                return json_error(422, "bad_provider_settings", &why);
+            }
+            provider::put_settings(&world, &chosen)
+                .await
+                .map_err(from_world)?;
+            json_ok(&chosen)
+        }
+        (Method::Get, ["messages"]) => {
+            let messages = provider::journeys(&world).await.map_err(from_world)?;
+            json_ok(&serde_json::json!({ "messages": messages }))
         }
         (Method::Get, ["ghl-events"]) => {
             let events = world.ghl_events(200).await.map_err(from_world)?;

@@ -8,12 +8,13 @@ use crate::failure::from_world;
 use crate::request_url;
 use crate::respond::{json_error, json_ok};
 use crate::world::WorkerWorld;
+use ghl_bridge::ghl::conversations::ProviderOutboundMessage;
 use ghl_bridge::ghl::webhooks::GhlEventType;
 use ghl_bridge::mapping::{parse_payload, PayloadFormat};
 use ghl_bridge::secrets::same_secret;
 use ghl_bridge::sources::{standard_webhooks, EventKind, Source};
 use ghl_bridge::sync::directory::{self, DIRECTORY};
-use ghl_bridge::sync::{inbound, location, sync_back, tenancy, World};
+use ghl_bridge::sync::{inbound, location, provider, sync_back, tenancy, World};
 use serde_json::json;
 use worker::{Date, Env, Method, Request, Response, Result};
 
@@ -90,18 +91,8 @@ pub async fn spothit(
     token: &str,
     kind: &str,
 ) -> Result<Response> {
-    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
-    let own = cfg
-        .spothit_path_token
-        .as_deref()
-        .map(|t| (t, cfg.ghl_location_id.as_str()));
-    let found = tenancy::spothit_location(&world, own, token, same_secret).await;
-    let Some(location) = found.map_err(from_world)? else {
-        return json_error(
-            401,
-            "bad_token",
-            "the Spot-Hit callback URL's token is wrong (connect Spot-Hit to the location for its URLs)",
-        );
+    let Some(location) = spothit_token_location(env, cfg, token).await? else {
+        return bad_spothit_token();
     };
     let kind = match kind {
         "status" => EventKind::SpotHitStatus,
@@ -126,6 +117,118 @@ pub async fn spothit(
         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(String::from));
     let source = Source::built_in(kind);
     ingest(env, &location, source, event_id, PayloadFormat::Form, text).await
+}
+
+/// The location a Spot-Hit callback URL's token belongs to.
+async fn spothit_token_location(env: &Env, cfg: &Config, token: &str) -> Result<Option<String>> {
+    let world = WorkerWorld::for_location(env, &cfg.ghl_location_id)?;
+    let own = cfg
+        .spothit_path_token
+        .as_deref()
+        .map(|t| (t, cfg.ghl_location_id.as_str()));
+    let found = tenancy::spothit_location(&world, own, token, same_secret).await;
+    found.map_err(from_world)
+}
+
+fn bad_spothit_token() -> Result<Response> {
+    json_error(
+        401,
+        "bad_token",
+        "the Spot-Hit callback URL's token is wrong (connect Spot-Hit to the location for its URLs)",
+    )
+}
+
+/// The per-send status URL of one SMS GHL handed over: the location's
+/// Spot-Hit token, then GHL's message id.
+fn message_status_url(origin: &str, token: &str, message_id: &str) -> String {
+    let id = ghl_bridge::http::encode_path_segment(message_id);
+    format!("{origin}/v1/hooks/spothit/{token}/message/{id}")
+}
+
+/// `GET|POST /v1/hooks/spothit/{token}/message/{messageId}`: Spot-Hit's
+/// status for one SMS GHL handed over, recorded once per status.
+pub async fn spothit_message(
+    mut req: Request,
+    env: &Env,
+    cfg: &Config,
+    token: &str,
+    message_id: &str,
+) -> Result<Response> {
+    let Some(location) = spothit_token_location(env, cfg, token).await? else {
+        return bad_spothit_token();
+    };
+    let text = match req.method() {
+        Method::Post => req.text().await?,
+        _ => request_url::query(&req),
+    };
+    let payload = ghl_bridge::mapping::source::parse_form(&text);
+    let statut = payload.get("statut").and_then(|v| v.as_str()).unwrap_or("");
+    let message_id = ghl_bridge::http::decode_path_segment(message_id);
+    // One record per message and status: a repeated callback is a duplicate.
+    let event_id = format!("{message_id}:{statut}");
+    let named =
+        serde_urlencoded::to_string([("ghlMessageId", message_id.as_str())]).unwrap_or_default();
+    let text = if text.is_empty() {
+        named
+    } else {
+        format!("{text}&{named}")
+    };
+    let source = Source::built_in(EventKind::SpotHitMessageStatus);
+    ingest(
+        env,
+        &location,
+        source,
+        Some(event_id),
+        PayloadFormat::Form,
+        text,
+    )
+    .await
+}
+
+/// `POST /v1/hooks/ghl/provider/{GHL_APP_HOOK_SECRET}`: GHL's Delivery URL
+/// for the conversation provider. GHL does not sign this call, so the path
+/// carries a secret, compared in constant time; a wrong one is a 404 that
+/// sends nothing. The message is recorded once by its id (a redelivery sends
+/// nothing), answered 200 at once, and sent from the queue.
+pub async fn provider(mut req: Request, env: &Env, cfg: &Config, secret: &str) -> Result<Response> {
+    let known = cfg
+        .app_hook_secret
+        .as_deref()
+        .is_some_and(|s| same_secret(s, secret));
+    if !known {
+        return json_error(404, "not_found", "no route for this Delivery URL");
+    }
+    let text = req.text().await?;
+    let message = match ProviderOutboundMessage::read(&text) {
+        Ok(m) => m,
+        Err(why) => return json_error(400, "bad_message", &why),
+    };
+    let location = message.location_id.clone();
+    let world = WorkerWorld::for_location(env, &location)?;
+    let serves = tenancy::serves(&world, &cfg.ghl_location_id, &location);
+    if !serves.await.map_err(from_world)? {
+        return json_error(
+            404,
+            "unknown_location",
+            &format!("location {location} has not installed the app: nothing was sent"),
+        );
+    }
+    // Without a Spot-Hit account the message is still recorded: its `failed`
+    // status tells the sender in GHL why.
+    let settings = world.settings(cfg, &location).await.map_err(from_world)?;
+    let status_url = settings
+        .spothit_path_token
+        .as_deref()
+        .map(|token| message_status_url(&request_url::origin(&req), token, &message.message_id));
+    provider::start_journey(&world, &message, status_url)
+        .await
+        .map_err(from_world)?;
+    let source = Source::built_in(EventKind::GhlProviderMessage);
+    let id = Some(message.message_id.clone());
+    let answer = ingest(env, &location, source, id, PayloadFormat::Json, text).await?;
+    // GHL reads any status but 2xx as a failure to deliver (and retries only
+    // a 429): queued and duplicate are both a 200.
+    Ok(answer.with_status(200))
 }
 
 /// `POST /v1/hooks/ghl`: a GHL webhook, Ed25519-signed. Redeliveries and echoes

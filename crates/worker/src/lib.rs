@@ -73,6 +73,10 @@ async fn route(req: Request, env: Env) -> Result<Response> {
             hooks::form(req, &env, &cfg, &source).await
         }
         (Method::Post, "/v1/hooks/ghl") => hooks::ghl(req, &env, &cfg).await,
+        (Method::Post, p) if p.starts_with("/v1/hooks/ghl/provider/") => {
+            let secret = p.trim_start_matches("/v1/hooks/ghl/provider/").to_string();
+            hooks::provider(req, &env, &cfg, &secret).await
+        }
         (Method::Get, "/oauth/start") => auth::start(req, &env, &cfg).await,
         (Method::Get, "/oauth/callback") => auth::callback(req, &env, &cfg).await,
         (Method::Get | Method::Post, p) if p.starts_with("/v1/hooks/spothit/") => {
@@ -83,10 +87,13 @@ async fn route(req: Request, env: Env) -> Result<Response> {
                 .collect();
             match rest.as_slice() {
                 [token, kind] => hooks::spothit(req, &env, &cfg, token, kind).await,
+                [token, kind, message] if kind == "message" => {
+                    hooks::spothit_message(req, &env, &cfg, token, message).await
+                }
                 _ => json_error(
                     404,
                     "not_found",
-                    "use /v1/hooks/spothit/{token}/{status|reply|stop}",
+                    "use /v1/hooks/spothit/{token}/{status|reply|stop} or /v1/hooks/spothit/{token}/message/{messageId}",
                 ),
             }
         }

@@ -2,12 +2,16 @@
 //! scope, rate limit, injected faults, request log), then the handlers.
 
 mod contacts;
+pub mod conversations;
 pub use contacts::public as public_contact;
 pub(crate) mod oauth;
 mod subresources;
 pub mod validate;
 
-use crate::state::{Faults, LoggedRequest, State, CALENDAR_WRITE, READ, WRITE};
+use crate::state::{
+    Faults, LoggedRequest, State, CALENDAR_WRITE, CONVERSATIONS_READ, CONVERSATIONS_WRITE,
+    CONVERSATION_MESSAGE_WRITE, READ, WRITE,
+};
 use crate::webhooks;
 use crate::Shared;
 use axum::body::{Body, Bytes};
@@ -99,6 +103,16 @@ pub fn router(state: Shared) -> Router<Shared> {
             "/locations/{location_id}/customFields",
             get(contacts::custom_fields),
         )
+        .route(
+            "/conversations/messages/{id}/status",
+            put(conversations::update_status),
+        )
+        .route(
+            "/conversations/messages/inbound",
+            post(conversations::add_inbound),
+        )
+        .route("/conversations/search", get(conversations::search))
+        .route("/conversations/", post(conversations::create))
         .layer(middleware::from_fn_with_state(state, gate));
     Router::new()
         .route("/oauth/token", post(oauth::token))
@@ -110,7 +124,13 @@ pub fn router(state: Shared) -> Router<Shared> {
 
 /// The scope an operation needs, from its method and path.
 fn required_scope(method: &Method, path: &str) -> &'static str {
-    if path.starts_with("/calendars/") {
+    if path.starts_with("/conversations/messages") {
+        CONVERSATION_MESSAGE_WRITE
+    } else if path.starts_with("/conversations") && method == Method::GET {
+        CONVERSATIONS_READ
+    } else if path.starts_with("/conversations") {
+        CONVERSATIONS_WRITE
+    } else if path.starts_with("/calendars/") {
         CALENDAR_WRITE
     } else if method == Method::GET || path.ends_with("/contacts/search") {
         READ
@@ -120,7 +140,7 @@ fn required_scope(method: &Method, path: &str) -> &'static str {
 }
 
 fn version_for(path: &str) -> &'static str {
-    if path.starts_with("/calendars/") {
+    if path.starts_with("/calendars/") || path.starts_with("/conversations") {
         "2021-04-15"
     } else {
         "2021-07-28"
