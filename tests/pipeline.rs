@@ -4,7 +4,10 @@
 //! duplicate rule, the silently dropped phone, 429s with GHL's headers, 5xx
 //! and 422 are the sandbox's own. Seconds under a plain `cargo test`.
 
-use ghl_bridge::admin_api::{ContactAction, EventRecord, EventStatus, GhlOutcome, MappingUsed};
+use ghl_bridge::admin_api::{
+    Accepted, ContactAction, EventRecord, EventStatus, GhlOutcome, MappingUsed,
+};
+use ghl_bridge::ghl::conversations::{MessageStatus, ProviderOutboundMessage};
 use ghl_bridge::ghl::webhooks::GhlEvent;
 use ghl_bridge::http::{HttpRequest, HttpResponse, Method};
 use ghl_bridge::mapping::{builtin_template, parse_payload, PayloadFormat};
@@ -16,8 +19,8 @@ use ghl_bridge::sync::memory::MemoryStore;
 use ghl_bridge::sync::protocol::{EventQuery, Exchange, StoreRequest, StoreTransport, WorldError};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::{
-    directory, inbound, location, specter_poll, sync_back, tenancy, Disposition, EventQueue,
-    LocationSettings, QueuedEvent, QueuedKind, Run, Store, World,
+    directory, inbound, location, provider, specter_poll, sync_back, tenancy, Disposition,
+    EventQueue, LocationSettings, QueuedEvent, QueuedKind, Run, Store, World,
 };
 use ghl_bridge_sandbox::Settings;
 use serde_json::{json, Value};
@@ -1957,4 +1960,226 @@ fn a_week_of_specter_polls_pays_for_what_is_new() {
     assert_eq!(per_day[0], 500, "the first day reads the whole search once");
     assert!(per_day[1..].iter().all(|d| *d == 10), "{per_day:?}");
     assert_eq!(week, 560);
+}
+
+// ---- Spot-Hit as the SMS conversation provider ----
+
+impl Bridge {
+    /// GHL hands a message to the Delivery URL, as the hook route takes it.
+    fn provider_message(&self, message: &ProviderOutboundMessage) -> Accepted {
+        let text = serde_json::to_string(message).unwrap();
+        let status_url = format!(
+            "https://bridge.example/v1/hooks/spothit/t/message/{}",
+            message.message_id
+        );
+        block_on(provider::start_journey(
+            &self.world,
+            message,
+            Some(status_url),
+        ))
+        .unwrap();
+        let payload: Value = serde_json::from_str(&text).unwrap();
+        block_on(inbound::accept(
+            &self.world,
+            LOCATION,
+            Source::built_in(EventKind::GhlProviderMessage),
+            Some(message.message_id.clone()),
+            PayloadFormat::Json,
+            text,
+            &payload,
+        ))
+        .unwrap()
+    }
+
+    /// Spot-Hit's per-send status callback, as the hook route takes it.
+    fn message_status(&self, message_id: &str, statut: &str) -> Accepted {
+        let text = format!(
+            "id_accuse=91&id_message=9&numero=%2B33611112222&statut={statut}&statut_code=0&ghlMessageId={message_id}"
+        );
+        let payload = parse_payload(&text, PayloadFormat::Form).unwrap();
+        block_on(inbound::accept(
+            &self.world,
+            LOCATION,
+            Source::built_in(EventKind::SpotHitMessageStatus),
+            Some(format!("{message_id}:{statut}")),
+            PayloadFormat::Form,
+            text,
+            &payload,
+        ))
+        .unwrap()
+    }
+
+    /// The sandbox's GHL messages of a contact.
+    fn thread(&self, contact_id: &str) -> Vec<Value> {
+        let path =
+            format!("/__sandbox/ghl/conversations?locationId={LOCATION}&contactId={contact_id}");
+        serde_json::from_value(self.sandbox.get(&path)["messages"].clone()).unwrap()
+    }
+
+    /// A GHL user sends `text` to the contact; answers GHL's message.
+    fn ghl_sends(&self, contact_id: &str, text: &str) -> ProviderOutboundMessage {
+        let sent = self.sandbox.post(
+            "/__sandbox/ghl/conversations/send",
+            json!({"locationId": LOCATION, "contactId": contact_id, "message": text}),
+        );
+        let phone = self.contacts_by_id(contact_id)["phone"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        ProviderOutboundMessage {
+            location_id: LOCATION.into(),
+            message_id: sent["messageId"].as_str().unwrap().into(),
+            contact_id: contact_id.into(),
+            kind: "SMS".into(),
+            phone,
+            message: text.into(),
+            attachments: Vec::new(),
+            user_id: Some("u1".into()),
+        }
+    }
+
+    fn requests(&self) -> usize {
+        self.sandbox.get("/__sandbox/requests")["requests"]
+            .as_array()
+            .unwrap()
+            .len()
+    }
+}
+
+/// The sandbox's GHL hands messages over at once: the bridge's own wait runs
+/// on the test's clock, GHL's 403 window on the wall clock (the e2e test
+/// plays that one).
+fn handed_over_at_once() -> Settings {
+    Settings {
+        handover_ms: 0,
+        ..Settings::default()
+    }
+}
+
+#[test]
+fn a_message_ghl_hands_over_is_sent_once_and_its_statuses_only_move_forward() {
+    let mut b = Bridge::with(handed_over_at_once());
+    b.settings.conversation_provider_id = Some("sandbox-sms-provider".into());
+    b.settings.sms_provider_by_default = true;
+    b.sandbox.post(
+        "/__sandbox/ghl/sms-provider",
+        json!({"locationId": LOCATION, "providerId": "sandbox-sms-provider"}),
+    );
+    let contact = b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Inès", "phone": "+33611112222"}),
+    );
+    let message = b.ghl_sends(&contact, "Votre devis est prêt");
+    let before = b.requests();
+    assert_eq!(b.provider_message(&message).status, "queued");
+    assert_eq!(b.provider_message(&message).status, "duplicate");
+    b.drain();
+    let sms = b.sandbox.get("/__sandbox/spothit")["sms"].clone();
+    assert_eq!(
+        sms.as_array().unwrap().len(),
+        1,
+        "one SMS for two deliveries"
+    );
+    assert_eq!(sms[0]["params"]["destinataires"], "+33611112222");
+    assert!(sms[0]["params"]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/message/{}", message.message_id)));
+    assert_eq!(b.requests(), before, "sending costs no GHL call");
+
+    // Sent, then delivered, then a late "in progress": GHL shows delivered.
+    b.message_status(&message.message_id, "2");
+    assert_eq!(b.drain(), [10], "no status before GHL's handover");
+    b.message_status(&message.message_id, "1");
+    b.message_status(&message.message_id, "3");
+    assert_eq!(b.drain(), Vec::<u32>::new());
+    let shown = b.thread(&contact);
+    let history: Vec<&str> = shown[0]["statusHistory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["pending", "delivered"]);
+    assert_eq!(shown[0]["status"], "delivered");
+    assert_eq!(b.requests(), before + 2, "one GHL call per status shown");
+    let journeys = block_on(provider::journeys(&b.world)).unwrap();
+    assert_eq!(journeys[0].reported, Some(MessageStatus::Delivered));
+    assert_eq!(
+        journeys[0].spothit_id.as_deref(),
+        Some(sms[0]["id"].to_string().as_str())
+    );
+
+    // A reply: the contact's conversation gets it as inbound, with its tag,
+    // and no note or task.
+    let before = b.requests();
+    let text = "numero=%2B33611112222&message=Oui&id=rep-1&date=1795341600";
+    let payload = parse_payload(text, PayloadFormat::Form).unwrap();
+    block_on(inbound::accept(
+        &b.world,
+        LOCATION,
+        Source::built_in(EventKind::SpotHitReply),
+        Some("rep-1".into()),
+        PayloadFormat::Form,
+        text.into(),
+        &payload,
+    ))
+    .unwrap();
+    b.drain();
+    let inbound: Vec<Value> = b
+        .thread(&contact)
+        .into_iter()
+        .filter(|m| m["direction"] == "inbound")
+        .collect();
+    assert_eq!(inbound.len(), 1);
+    assert_eq!(
+        (inbound[0]["body"].as_str(), inbound[0]["altId"].as_str()),
+        (Some("Oui"), Some("rep-1"))
+    );
+    let person = b.contacts_by_id(&contact);
+    assert_eq!(person["notes"].as_array().unwrap().len(), 0);
+    assert_eq!(person["tasks"].as_array().unwrap().len(), 0);
+    // Upsert (by phone), tags, the conversation's search, the message.
+    assert_eq!(b.requests(), before + 4, "GHL calls for a first reply");
+}
+
+#[test]
+fn an_opted_out_contact_gets_a_failed_status_and_spothit_hears_nothing() {
+    let b = Bridge::with(handed_over_at_once());
+    b.sandbox.post(
+        "/__sandbox/ghl/sms-provider",
+        json!({"locationId": LOCATION, "providerId": "sandbox-sms-provider"}),
+    );
+    let contact = b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Paul", "phone": "+33611113333"}),
+    );
+    let stop = "numero=%2B33611113333&id=stop-1&date=1795341600";
+    let payload = parse_payload(stop, PayloadFormat::Form).unwrap();
+    block_on(inbound::accept(
+        &b.world,
+        LOCATION,
+        Source::built_in(EventKind::SpotHitStop),
+        Some("stop-1".into()),
+        PayloadFormat::Form,
+        stop.into(),
+        &payload,
+    ))
+    .unwrap();
+    let message = b.ghl_sends(&contact, "Une dernière chose");
+    b.provider_message(&message);
+    b.drain();
+    assert_eq!(
+        b.sandbox.get("/__sandbox/spothit")["sms"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let shown = b.thread(&contact);
+    let sent = shown
+        .iter()
+        .find(|m| m["id"] == message.message_id.as_str())
+        .unwrap();
+    assert_eq!(sent["status"], "failed");
+    assert_eq!(sent["error"]["code"], "opted_out");
+    assert!(sent["error"]["message"].as_str().unwrap().contains("STOP"));
 }

@@ -21,11 +21,39 @@ pub enum Attempt {
     /// Will not work without a person: the reason says what to fix, its
     /// code what kind of trouble it is.
     Park(ParkCode, String),
-    /// Not a failure: the location's call budget is booked, come back then.
-    /// It does not count as an attempt.
+    /// Not a failure: something to wait for (the location's call budget,
+    /// GHL's handover of a message), come back then. It does not count as
+    /// an attempt.
     Defer {
         come_back_ms: u64,
+        waiting_for: WaitingFor,
     },
+}
+
+/// What a deferred event waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitingFor {
+    /// The location's GHL call budget is booked until then.
+    CallBudget,
+    /// GHL refuses a status on a message it has not handed to the provider
+    /// yet (some seconds after the Delivery URL call).
+    MessageHandover,
+}
+
+impl WaitingFor {
+    fn words(self) -> &'static str {
+        match self {
+            WaitingFor::CallBudget => "the location's GHL call budget",
+            WaitingFor::MessageHandover => "GHL to hand the message to the provider",
+        }
+    }
+
+    fn detail(self) -> &'static str {
+        match self {
+            WaitingFor::CallBudget => "call budget booked",
+            WaitingFor::MessageHandover => "message not handed over yet",
+        }
+    }
 }
 
 impl Attempt {
@@ -193,16 +221,17 @@ pub fn settle(attempt: Attempt, attempts: u32, jitter: f64) -> Settled {
             reason,
         ),
         Attempt::Park(code, reason) => parked(code, reason.clone(), reason),
-        Attempt::Defer { come_back_ms } => {
+        Attempt::Defer {
+            come_back_ms,
+            waiting_for,
+        } => {
             let delay = come_back_ms.div_ceil(1000).max(1) as u32;
             Settled {
                 status: EventStatus::Queued,
-                error: Some(format!(
-                    "waiting {delay}s for the location's GHL call budget"
-                )),
+                error: Some(format!("waiting {delay}s for {}", waiting_for.words())),
                 code: None,
                 outcome: Outcome::Deferred,
-                detail: "call budget booked".into(),
+                detail: waiting_for.detail().into(),
                 disposition: Disposition::RetryAfterSeconds(delay),
             }
         }

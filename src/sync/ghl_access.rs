@@ -2,7 +2,7 @@
 //! the location's budget, with a 429 pausing every caller of the location.
 
 use super::alerts::DAILY_KEY;
-use super::attempt::{Attempt, Flow, Halt};
+use super::attempt::{Attempt, Flow, Halt, WaitingFor};
 use super::budget::{Lane, CALLS_PER_WINDOW, WINDOW_MS};
 use super::protocol::WorldError;
 use super::settings::LocationSettings;
@@ -76,7 +76,11 @@ pub async fn budget_grant<W: World>(world: &W, lane: Lane) -> Flow<()> {
         if waited + wait > allowed {
             // Away until its booked turn: the consumer moves on to others.
             let come_back_ms = grant.come_back_ms;
-            return Err(Attempt::Defer { come_back_ms }.into());
+            return Err(Attempt::Defer {
+                come_back_ms,
+                waiting_for: WaitingFor::CallBudget,
+            }
+            .into());
         }
         world.sleep(wait).await;
         waited += wait;

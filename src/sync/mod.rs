@@ -42,7 +42,7 @@ pub mod tenancy;
 pub mod usage;
 pub mod world;
 
-pub use attempt::{settle, Attempt, Disposition, Outcome, Run, Settled};
+pub use attempt::{settle, Attempt, Disposition, Outcome, Run, Settled, WaitingFor};
 pub use plan::{follow_up_requests, upsert_call, FollowUp};
 pub use protocol::{Store, StoreOp, StoreRequest, StoreTransport, WorldError};
 pub use queue::{lanes_by_location, EventQueue, QueuedEvent, QueuedKind};

@@ -12,7 +12,7 @@
 //! Each message's journey (GHL's id, Spot-Hit's id, every status with its
 //! time) is kept under `provider:message:<id>` for the console.
 
-use super::attempt::{Attempt, Flow};
+use super::attempt::{Attempt, Flow, WaitingFor};
 use super::budget::Lane;
 use super::ghl_access::{ghl_target, refused, send_within_budget};
 use super::protocol::WorldError;
@@ -36,7 +36,9 @@ const SETTINGS_KEY: &str = "provider:settings";
 /// The journeys' key prefix.
 pub const JOURNEY_PREFIX: &str = "provider:message:";
 /// How long GHL refuses a status on a message it has not handed over yet
-/// (about 5 to 10 s, highlevel-api-docs#4): the next try waits this long.
+/// (about 5 to 10 s, highlevel-api-docs#4): no status is sent before this
+/// long after GHL's call (a call spent on a 403 is the customer's), and one
+/// refused all the same is tried again this long later.
 const HANDOVER_WAIT_MS: u64 = 10_000;
 /// Journeys the console lists, newest first.
 pub const JOURNEYS_LISTED: usize = 100;
@@ -440,27 +442,23 @@ pub async fn report_status<W: World>(
     if journey.reported.is_some_and(MessageStatus::is_final) || journey.reported == Some(status) {
         return Ok(());
     }
-    if record.attempts <= 1 {
-        let code = field("statut_code");
-        let detail = if code.is_empty() || code == "0" {
-            String::new()
-        } else {
-            format!(" (code {code})")
-        };
-        journey.note(
-            world.now_ms(),
-            format!("Spot-Hit: {}{detail}", spothit_status_words(&statut)),
-        );
+    let code = field("statut_code");
+    let detail = if code.is_empty() || code == "0" {
+        String::new()
+    } else {
+        format!(" (code {code})")
+    };
+    let said = format!("Spot-Hit: {}{detail}", spothit_status_words(&statut));
+    // Once per callback, whatever retries and waits follow.
+    if !journey.steps.iter().any(|step| step.what == said) {
+        journey.note(world.now_ms(), said.clone());
         journey.state = match status {
             MessageStatus::Delivered | MessageStatus::Read => JourneyState::Delivered,
             MessageStatus::Failed => JourneyState::Failed,
             MessageStatus::Pending => JourneyState::Pending,
         };
         if status == MessageStatus::Failed {
-            journey.error = Some(format!(
-                "Spot-Hit: {}{detail}",
-                spothit_status_words(&statut)
-            ));
+            journey.error = Some(said);
         }
         save(world, &journey).await?;
     }
@@ -482,6 +480,17 @@ async fn report<W: World>(
     error: Option<MessageError>,
     lane: Lane,
 ) -> Flow<()> {
+    let handed_over_at = journey.received_at_ms + HANDOVER_WAIT_MS;
+    if let Some(wait) = handed_over_at
+        .checked_sub(world.now_ms())
+        .filter(|w| *w > 0)
+    {
+        return Err(Attempt::Defer {
+            come_back_ms: wait,
+            waiting_for: WaitingFor::MessageHandover,
+        }
+        .into());
+    }
     let target = ghl_target(world, settings).await?;
     let call = UpdateMessageStatus {
         message_id: journey.message_id.clone(),

@@ -83,6 +83,13 @@ pub fn now_iso() -> String {
         .to_string()
 }
 
+/// Now, in Unix milliseconds.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// A blocking HTTP client for webhooks and callbacks: statuses are data, not errors.
 pub fn http_agent() -> ureq::Agent {
     ureq::Agent::config_builder()

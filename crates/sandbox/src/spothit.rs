@@ -105,7 +105,8 @@ async fn api(
                 return refuse("6");
             }
             let id = seq + 240_000;
-            data.sms.push(json!({"id": id, "params": params}));
+            data.sms
+                .push(json!({"id": id, "params": params, "atMs": crate::unix_ms()}));
             if let Some(url) = params.get("url").filter(|u| !u.is_empty()) {
                 let label = params.get("nom").cloned().unwrap_or_default();
                 for (i, number) in numbers.split(',').enumerate() {

@@ -56,6 +56,14 @@ pub struct Settings {
     /// `/v1/hooks/ghl/provider/{secret}`): `dev-location` sends SMS there.
     #[serde(default)]
     pub provider_url: Option<String>,
+    /// How long after the Delivery URL call GHL refuses a status on the
+    /// message (403): about 5 to 10 s (highlevel-api-docs#4).
+    #[serde(default = "default_handover_ms")]
+    pub handover_ms: u64,
+}
+
+fn default_handover_ms() -> u64 {
+    crate::ghl::conversations::HANDOVER_MS
 }
 
 impl Default for Settings {
@@ -68,6 +76,7 @@ impl Default for Settings {
             webhook_url: None,
             spothit_callback_base: None,
             provider_url: None,
+            handover_ms: default_handover_ms(),
         }
     }
 }

@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 /// The Marketplace app's provider id (one per app): the bridge's, when the
 /// Worker runs with `GHL_CONVERSATION_PROVIDER_ID` set to it.
 pub const SANDBOX_PROVIDER_ID: &str = "sandbox-sms-provider";
-/// How long after the Delivery URL call a status update is refused (403).
+/// How long after the Delivery URL call a status update is refused (403),
+/// unless the sandbox's settings say otherwise.
 pub const HANDOVER_MS: u64 = 5_000;
 
 const STATUSES: &[&str] = &["delivered", "failed", "pending", "read"];
@@ -96,6 +97,8 @@ pub struct Message {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Value>,
     pub date_added: String,
+    /// When GHL sent it (Unix ms), for latency figures.
+    pub sent_at_ms: u64,
     /// Every status a provider reported, in order.
     pub status_history: Vec<Value>,
     /// What the Delivery URL answered, per call.
@@ -189,6 +192,7 @@ pub async fn update_status(
         return unprocessable(problems);
     }
     let mut state = s.lock();
+    let handover_ms = state.settings.handover_ms;
     let Some(message) = state
         .conversations
         .messages
@@ -199,7 +203,7 @@ pub async fn update_status(
     };
     let handed = message
         .handed_at
-        .is_some_and(|t| t.elapsed() >= Duration::from_millis(HANDOVER_MS));
+        .is_some_and(|t| t.elapsed() >= Duration::from_millis(handover_ms));
     if message.provider.is_none() || !handed {
         return error(403, "No conversation provider found for this message");
     }
@@ -285,6 +289,7 @@ pub async fn add_inbound(
         date_added: Some(text("date"))
             .filter(|d| !d.is_empty())
             .unwrap_or_else(crate::now_iso),
+        sent_at_ms: crate::unix_ms(),
         status_history: Vec::new(),
         delivery_answers: Vec::new(),
         provider: None,
@@ -442,6 +447,7 @@ pub fn send(state: &mut State, asked: &Value) -> Result<Sent, Response> {
         alt_id: None,
         error: None,
         date_added: crate::now_iso(),
+        sent_at_ms: crate::unix_ms(),
         status_history: Vec::new(),
         delivery_answers: Vec::new(),
         provider: provider.clone(),
