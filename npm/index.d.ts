@@ -337,6 +337,28 @@ export interface Erasure {
   other: number;
   keptOptOut: string | null;
 }
+/** The bridge as a location's SMS provider in GHL's Conversations. */
+export interface ConversationProviderSettings {
+  enabled: boolean;
+  /** Spot-Hit's sender (at most 11 characters); the account's default when absent. */
+  sender?: string;
+  /** What a reply becomes: a conversation message, that and the note and task, or only those. */
+  replies: "conversation" | "conversationAndTask" | "noteAndTask";
+}
+/** One message GHL handed to the bridge, from GHL's call to its last status. */
+export interface MessageJourney {
+  messageId: string;
+  contactId: string;
+  phone: string;
+  receivedAtMs: number;
+  statusUrl?: string;
+  spothitId?: string;
+  state: "received" | "sent" | "refused" | "pending" | "delivered" | "failed";
+  /** The last status GHL accepted. */
+  reported?: "pending" | "delivered" | "failed" | "read";
+  error?: string;
+  steps: { atMs: number; what: string }[];
+}
 export interface GhlConnection {
   connected: boolean;
   via?: "GHL_TOKEN" | "oauth";
@@ -548,6 +570,11 @@ export class BridgeClient {
   pollSpecter(): Promise<SpecterPollReport>;
   /** Forgets a person (GDPR erasure): by e-mail, phone or both. */
   erase(email?: string | null, phone?: string | null): Promise<Erasure>;
+  /** The messages GHL sent through the bridge as SMS provider, newest first. */
+  messages(): Promise<{ messages: MessageJourney[] }>;
+  conversationProvider(): Promise<ConversationProviderSettings>;
+  /** Refused (422) when the sender is one Spot-Hit would refuse. */
+  putConversationProvider(settings: string): Promise<ConversationProviderSettings>;
   sweep(olderThanMs?: number | null): Promise<{ inbound: string[]; ghl: string[] }>;
   ghlConnection(): Promise<GhlConnection>;
   free(): void;

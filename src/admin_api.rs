@@ -31,6 +31,10 @@ pub mod routes {
     pub const SPECTER_POLL: &str = "/v1/admin/specter/poll";
     /// POST `{"email"?, "phone"?}`: forget a person but its opt-out.
     pub const ERASURE: &str = "/v1/admin/erasure";
+    /// GET: the messages GHL sent through the bridge, each with its journey.
+    pub const MESSAGES: &str = "/v1/admin/messages";
+    /// GET, PUT: whether the bridge is the SMS provider, the sender, replies.
+    pub const CONVERSATION_PROVIDER: &str = "/v1/admin/conversation-provider";
     /// POST: re-queue events stuck queued or processing (`?olderThanMs=`).
     pub const SWEEP: &str = "/v1/admin/sweep";
     /// GET: can the Worker reach GHL with its credentials.

@@ -5,7 +5,7 @@
 // appear in the conversation, and after the STOP nothing reaches Spot-Hit.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { APP_HOOK_SECRET, SPOTHIT_TOKEN, admin, eventually, ghl, sandbox, startStack } from "./support.mjs";
+import { ADMIN_TOKEN, APP_HOOK_SECRET, SPOTHIT_TOKEN, admin, artifactPath, eventually, ghl, launchChromium, sandbox, startStack } from "./support.mjs";
 
 let stack;
 before(async () => {
@@ -155,4 +155,34 @@ test("a location's provider settings are checked when saved and switch replies b
   }, { what: "the reply's task" });
   assert.equal((await thread(lou)).filter((m) => m.direction === "inbound").length, 0);
   assert.ok(messageId);
+});
+
+test("the console shows each message's journey and the location's provider settings", async () => {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${stack.url}/console/`);
+    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Open" }).click();
+    await page.locator('#locations tr[data-location="dev-location"] a').click();
+    await page.waitForSelector("#messages tbody tr td.ok");
+    const table = await page.textContent("#messages");
+    assert.match(table, /delivered/);
+    assert.match(table, /GHL shows delivered/);
+    assert.match(table, /spothit-6: Spot-Hit refused: 6 \(invalid recipient number\)/);
+    assert.match(table, /opted_out: contact opted out of SMS/);
+    // The last test saved BOUTIQUE and "note and task only".
+    assert.equal(await page.inputValue("#provider-sender"), "BOUTIQUE");
+    assert.equal(await page.inputValue("#provider-replies"), "noteAndTask");
+    await page.locator("#sms-title").scrollIntoViewIfNeeded();
+    await page.locator('section[aria-labelledby="sms-title"]').screenshot({ path: artifactPath("console-messages.png") });
+    await page.fill("#provider-sender", "Far too long a sender");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForFunction(() => /sender/.test(document.querySelector("#provider-result").textContent));
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
 });

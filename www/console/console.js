@@ -124,7 +124,7 @@ async function showLocation(id) {
   counts.append(parked, calls, allowance);
   $("location-view").hidden = false; // shown first: the chart takes the box's width
   drawChart(health);
-  await Promise.all([showDeadLetters(one), showAlerts(one), showSyncBack(one), loadEvents(one, true)]);
+  await Promise.all([showDeadLetters(one), showAlerts(one), showSyncBack(one), showMessages(one), loadEvents(one, true)]);
   say(`Location ${id} · last event ${ago(health.lastEventAtMs)}`, "ok");
 }
 
@@ -272,6 +272,58 @@ async function showSyncBack(one) {
   }
   box.append(list);
 }
+
+const STATE_CLASS = { delivered: "ok", refused: "failed", failed: "failed" };
+
+/** The conversation-provider settings and each message's journey. */
+async function showMessages(one) {
+  const [settings, { messages }] = await Promise.all([one.conversationProvider(), one.messages()]);
+  $("provider-enabled").checked = settings.enabled;
+  $("provider-sender").value = settings.sender ?? "";
+  $("provider-replies").value = settings.replies;
+  $("provider-result").textContent = "";
+  const rows = $("messages").tBodies[0];
+  rows.replaceChildren();
+  if (!messages.length) {
+    const tr = el("tr");
+    const td = el("td", "No SMS sent from GHL through the bridge yet.", "muted");
+    td.colSpan = 6;
+    tr.append(td);
+    rows.append(tr);
+  }
+  for (const m of messages) {
+    const tr = el("tr");
+    const journey = el("td");
+    for (const step of m.steps) {
+      journey.append(el("div", `${new Date(step.atMs).toLocaleTimeString()} · ${step.what}`, "muted"));
+    }
+    if (m.error) journey.append(el("div", m.error, "reason"));
+    tr.append(
+      el("td", new Date(m.receivedAtMs).toLocaleString()),
+      el("td", `${m.phone}${m.contactId ? ` · ${m.contactId}` : ""}`, "mono"),
+      el("td", m.messageId, "mono"),
+      el("td", m.spothitId ?? "—", "mono"),
+      el("td", m.state, STATE_CLASS[m.state] ?? ""),
+      journey,
+    );
+    rows.append(tr);
+  }
+}
+
+$("provider-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const match = location.hash.match(/^#\/location\/(.+)$/);
+  if (!match) return;
+  const one = client.forLocation(decodeURIComponent(match[1]));
+  const sender = $("provider-sender").value.trim();
+  const settings = { enabled: $("provider-enabled").checked, replies: $("provider-replies").value, ...(sender ? { sender } : {}) };
+  try {
+    await one.putConversationProvider(JSON.stringify(settings));
+    $("provider-result").textContent = "Saved.";
+  } catch (err) {
+    $("provider-result").textContent = err.message;
+  }
+});
 
 async function loadEvents(one, fresh) {
   if (fresh) {

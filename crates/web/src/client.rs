@@ -385,6 +385,25 @@ impl BridgeClient {
         self.run(Ok(call.json(body)))
     }
 
+    /// The messages GHL sent through the bridge as SMS provider, newest
+    /// first: `{messages: MessageJourney[]}`.
+    pub fn messages(&self) -> Promise {
+        self.get(Ok(self.url(routes::MESSAGES)))
+    }
+
+    /// The location's conversation-provider settings.
+    #[wasm_bindgen(js_name = conversationProvider)]
+    pub fn conversation_provider(&self) -> Promise {
+        self.get(Ok(self.url(routes::CONVERSATION_PROVIDER)))
+    }
+
+    /// Saves them; a sender Spot-Hit would refuse is a 422 saying why.
+    #[wasm_bindgen(js_name = putConversationProvider)]
+    pub fn put_conversation_provider(&self, settings: &str) -> Promise {
+        let call = Call::new(Method::PUT, self.url(routes::CONVERSATION_PROVIDER));
+        self.run(Ok(call.json(settings.to_string())))
+    }
+
     /// Re-queues events stuck longer than `olderThanMs` (default 15 minutes).
     pub fn sweep(&self, older_than_ms: Option<f64>) -> Promise {
         let call = Call::new(Method::POST, self.url(routes::SWEEP)).query(
