@@ -17,6 +17,7 @@ use ghl_bridge::spothit::SpotHitTarget;
 use ghl_bridge::sync::budget::Lane;
 use ghl_bridge::sync::memory::MemoryStore;
 use ghl_bridge::sync::protocol::{EventQuery, Exchange, StoreRequest, StoreTransport, WorldError};
+use ghl_bridge::sync::provider::ProviderSettings;
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::{
     directory, inbound, location, provider, specter_poll, sync_back, tenancy, Disposition,
@@ -2182,4 +2183,44 @@ fn an_opted_out_contact_gets_a_failed_status_and_spothit_hears_nothing() {
     assert_eq!(sent["status"], "failed");
     assert_eq!(sent["error"]["code"], "opted_out");
     assert!(sent["error"]["message"].as_str().unwrap().contains("STOP"));
+}
+
+#[test]
+fn an_sms_a_rule_sends_is_recorded_in_the_conversation_when_the_location_asks() {
+    let mut b = Bridge::with_consent_rules();
+    b.settings.conversation_provider_id = Some("sandbox-sms-provider".into());
+    let contact = b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Léa", "phone": "+33611114444"}),
+    );
+    let chosen: ProviderSettings =
+        serde_json::from_value(json!({"enabled": true, "recordOutsideMessages": true})).unwrap();
+    block_on(provider::put_settings(&b.world, &chosen)).unwrap();
+    let lines = b.rappel_completed("wh-rec-1", &contact);
+    assert_eq!(b.sms_sent().len(), 1);
+    assert!(
+        lines[0].contains("recorded in the conversation"),
+        "{lines:?}"
+    );
+    let thread = b.thread(&contact);
+    assert_eq!(thread.len(), 1);
+    assert_eq!(thread[0]["direction"], "outbound");
+    assert_eq!(
+        thread[0]["body"],
+        "Bonjour Léa, on vous rappelle. STOP au 36200"
+    );
+    assert_eq!(
+        thread[0]["altId"],
+        b.sms_sent()[0]["id"].to_string().as_str()
+    );
+
+    // Not asked: nothing recorded, the SMS sent all the same.
+    block_on(provider::put_settings(
+        &b.world,
+        &ProviderSettings::default(),
+    ))
+    .unwrap();
+    let lines = b.rappel_completed("wh-rec-2", &contact);
+    assert_eq!(b.sms_sent().len(), 2);
+    assert!(!lines[0].contains("conversation"), "{lines:?}");
+    assert_eq!(b.thread(&contact).len(), 1);
 }

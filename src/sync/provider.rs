@@ -71,6 +71,10 @@ pub struct ProviderSettings {
     pub sender: Option<String>,
     #[serde(default)]
     pub replies: Replies,
+    /// Whether an SMS the sync rules send through Spot-Hit (outside GHL) is
+    /// recorded in the contact's conversation as outbound.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_outside_messages: bool,
 }
 
 impl ProviderSettings {
@@ -545,7 +549,7 @@ pub async fn add_to_thread<W: World>(
             contact_id: contact_id.to_string(),
             conversation_provider_id: provider_id,
             message: reply.text.clone(),
-            direction: Direction::Inbound,
+            direction: reply.direction,
             alt_id: reply.spothit_id.clone(),
             date: reply.date.clone(),
         },
@@ -568,9 +572,12 @@ pub struct AddedToThread {
     pub calls: u32,
 }
 
-/// What a Spot-Hit callback puts in the conversation.
+/// What the bridge puts in a contact's conversation: a reply or a STOP
+/// (inbound), or an SMS it sent through Spot-Hit outside GHL (outbound,
+/// recorded, not sent again).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThreadMessage {
+    pub direction: Direction,
     pub text: String,
     pub spothit_id: Option<String>,
     /// ISO 8601, from Spot-Hit's Unix `date`.
@@ -596,9 +603,20 @@ impl ThreadMessage {
             .and_then(|s| jiff::Timestamp::from_second(s).ok())
             .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string());
         ThreadMessage {
+            direction: Direction::Inbound,
             text,
             spothit_id: field("id"),
             date,
+        }
+    }
+
+    /// An SMS a sync rule sent through Spot-Hit, as GHL should show it.
+    pub fn sent_outside(text: &str, spothit_id: Option<String>) -> ThreadMessage {
+        ThreadMessage {
+            direction: Direction::Outbound,
+            text: text.to_string(),
+            spothit_id,
+            date: None,
         }
     }
 }
@@ -693,6 +711,7 @@ mod tests {
             enabled: true,
             sender: Some("MONCLUB".into()),
             replies: Replies::Conversation,
+            record_outside_messages: false,
         };
         assert!(s.check().is_ok());
         assert!(s.threads_replies() && !s.keeps_note_and_task());

@@ -11,6 +11,7 @@ use super::consent;
 use super::ghl_access::{ghl_target, refused, send_within_budget};
 use super::links::{self, member_key, specter_person_key};
 use super::protocol::{GhlEventIn, GhlRecorded, WorldError};
+use super::provider;
 use super::queue::QueuedEvent;
 use super::settings::LocationSettings;
 use super::world::World;
@@ -389,10 +390,14 @@ impl<W: World> Actions<'_, W> {
                     sender.as_deref(),
                 );
                 let answer = self.spothit_call(&request).await?;
-                Ok(format!(
+                let sent = format!(
                     "{because}: SMS sent to {number} (Spot-Hit message {})",
                     answer["id"]
-                ))
+                );
+                let recorded = self
+                    .record_in_thread(contact_id.as_deref(), message, &answer["id"])
+                    .await;
+                Ok(format!("{sent}{recorded}"))
             }
             OutboundAction::SpecterAddToList {
                 list_id,
@@ -402,6 +407,41 @@ impl<W: World> Actions<'_, W> {
                 self.add_to_list(because, list_id, contact_id, email.as_deref())
                     .await
             }
+        }
+    }
+
+    /// An SMS just sent, in the contact's GHL conversation as outbound when
+    /// the location asks for it. Said on the step's line, never failing it:
+    /// the step is done once Spot-Hit took the SMS, and a retry would send
+    /// it again.
+    async fn record_in_thread(
+        &self,
+        contact_id: Option<&str>,
+        text: &str,
+        spothit_id: &Value,
+    ) -> String {
+        let Some(contact_id) = contact_id else {
+            return String::new();
+        };
+        match provider::settings(self.world, self.settings).await {
+            Ok(chosen) if chosen.enabled && chosen.record_outside_messages => {}
+            _ => return String::new(),
+        }
+        let id = match spothit_id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let message = provider::ThreadMessage::sent_outside(text, Some(id));
+        let lane = Lane::Lead;
+        match provider::add_to_thread(self.world, self.settings, contact_id, &message, lane).await {
+            Ok(added) => format!("; recorded in the conversation ({})", added.message_id),
+            Err(Halt::Event(Attempt::Retry { reason, .. } | Attempt::Park(_, reason))) => {
+                format!("; not recorded in the conversation: {reason}")
+            }
+            Err(Halt::Event(_)) => {
+                "; not recorded in the conversation: the GHL call budget was spent".into()
+            }
+            Err(Halt::World(why)) => format!("; not recorded in the conversation: {why}"),
         }
     }
 
