@@ -91,7 +91,11 @@ else
   "$wrangler" secret bulk "$secrets_file" --config "$config"
 fi
 
-spothit_token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("SPOTHIT_PATH_TOKEN","<SPOTHIT_PATH_TOKEN>"))' "$secrets_file" 2>/dev/null || echo "<SPOTHIT_PATH_TOKEN>")
+secret_named() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2],"<"+sys.argv[2]+">"))' "$secrets_file" "$1" 2>/dev/null || echo "<$1>"
+}
+spothit_token=$(secret_named SPOTHIT_PATH_TOKEN)
+app_hook_secret=$(secret_named GHL_APP_HOOK_SECRET)
 cat <<URLS
 
 What to paste where (the Worker is at $url):
@@ -100,6 +104,9 @@ GHL Marketplace portal (your app, Advanced settings):
   OAuth redirect URL ............ $url/oauth/callback
   Webhook URL (events) .......... $url/v1/hooks/ghl
   Install link for agencies ..... $url/oauth/start
+  Conversation provider (SMS, "Is this a Custom Conversation Provider" unchecked):
+    Delivery URL ................ $url/v1/hooks/ghl/provider/$app_hook_secret
+    then set GHL_CONVERSATION_PROVIDER_ID to the provider's id (wrangler.toml [vars])
 
 Spot-Hit dashboard (Paramètres > API > URL de retour), for the default location:
   delivery status ............... $url/v1/hooks/spothit/$spothit_token/status
@@ -110,6 +117,6 @@ Spot-Hit dashboard (Paramètres > API > URL de retour), for the default location
 
 Forms and webhook senders: $url/v1/hooks/forms/{sourceId}
 The operations console: $url/console/   The mapping tester: $url/
-Not served yet (issues 40-42): the conversation provider's Delivery URL,
-the workflow action and trigger URLs, and the custom page /app/.
+Not served yet (issues 41-42): the workflow action and trigger URLs, and
+the custom page /app/.
 URLS
