@@ -12,6 +12,7 @@
 import { performance } from "node:perf_hooks";
 import { admin, batchesIn, postForm, sandbox, SPOTHIT_TOKEN, startStack } from "../tests/e2e/support.mjs";
 import { addLocations } from "./locations.mjs";
+import { providerRun } from "./provider.mjs";
 
 const EVENTS = Number(process.env.EVENTS ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
@@ -21,6 +22,8 @@ const PER_LOCATION = Number(process.env.PER_LOCATION ?? 100);
 const ONLY_MANY = process.env.ONLY === "many";
 const ONLY_RECEIPTS = process.env.ONLY === "receipts";
 const ONLY_COST = process.env.ONLY === "cost";
+// ONLY=provider: Spot-Hit as GHL's SMS provider, 1,000 messages over 10 locations (bench/provider.mjs).
+const ONLY_PROVIDER = process.env.ONLY === "provider";
 const COST_LEADS = Number(process.env.COST_LEADS ?? 200);
 // Workers Paid rates beyond the inclusions, $ per million (as src/sync/usage.rs, read 2026-12-07).
 const RATES = { workerInvocations: 0.30, doRequests: 0.15, rowsRead: 0.001, rowsWritten: 1.00, queueOperations: 0.40 };
@@ -428,6 +431,10 @@ async function costRun(stack) {
   printCost("delivery receipt, known contact", receiptUnits, COST_LEADS);
 }
 
+if (ONLY_PROVIDER) {
+  await providerRun();
+  process.exit(0);
+}
 const stack = await startStack({}, { buildDir: process.env.WORKER_BUILD });
 try {
   if (ONLY_COST) {
@@ -455,3 +462,4 @@ try {
 } finally {
   await stack.stop();
 }
+if (!ONLY_COST && !ONLY_RECEIPTS && !ONLY_MANY) await providerRun();

@@ -49,7 +49,8 @@ rm -rf .wrangler/state
 target/debug/ghl-bridge-sandbox --port 8788 \
   --webhook-url http://127.0.0.1:8787/v1/hooks/ghl \
   --spothit-callback-base http://127.0.0.1:8787/v1/hooks/spothit/dev-spothit-token \
-  --provider-url http://127.0.0.1:8787/v1/hooks/ghl/provider/dev-app-hook-secret &
+  --provider-url http://127.0.0.1:8787/v1/hooks/ghl/provider/dev-app-hook-secret \
+  --app-url http://127.0.0.1:8787 --app-key dev-app-hook-secret &
 sandbox=$!
 trap 'kill "$sandbox" 2>/dev/null || true' EXIT INT TERM
 

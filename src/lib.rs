@@ -26,3 +26,4 @@ pub mod spothit;
 pub mod sync;
 #[cfg(target_arch = "wasm32")]
 mod web_crypto;
+pub mod workflows;

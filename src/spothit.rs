@@ -160,6 +160,7 @@ pub fn send_conversation_sms(
     message: &str,
     number: &str,
     sender: Option<&str>,
+    label: &str,
     status_url: Option<&str>,
 ) -> HttpRequest {
     let mut fields = vec![
@@ -167,7 +168,7 @@ pub fn send_conversation_sms(
         ("destinataires".to_string(), number.to_string()),
         ("smslong".to_string(), "1".to_string()),
         ("encodage".to_string(), "auto".to_string()),
-        ("nom".to_string(), "GHL conversation".to_string()),
+        ("nom".to_string(), label.to_string()),
     ];
     if let Some(url) = status_url {
         fields.push(("url".into(), url.into()));

@@ -1977,6 +1977,7 @@ impl Bridge {
             &self.world,
             message,
             Some(status_url),
+            None,
         ))
         .unwrap();
         let payload: Value = serde_json::from_str(&text).unwrap();

@@ -15,6 +15,7 @@ use super::provider;
 use super::queue::QueuedEvent;
 use super::records::received;
 use super::settings::LocationSettings;
+use super::triggers;
 use super::world::World;
 use crate::admin_api::ParkCode;
 use crate::admin_api::{
@@ -29,7 +30,8 @@ use crate::mapping::{
     builtin_template, compiled, ApplyOptions, Mapping, MappingOutcome, ParsedPayload, PayloadFormat,
 };
 use crate::sources::{EventKind, Source};
-use serde_json::Value;
+use crate::workflows::TriggerKey;
+use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::rc::Rc;
 
@@ -161,7 +163,21 @@ pub async fn run<W: World>(
     record.reason_code = settled.code;
     world.update(record.clone()).await?;
     alerts::after_event(world, settings, record.status, record.error.as_deref()).await?;
+    if record.status == EventStatus::Parked {
+        parked_trigger(world, settings, &record).await;
+    }
     Ok(Run::Attempted(record, settled))
+}
+
+/// `bridge_event_parked`, once per parking: best effort, since the event is
+/// parked already and its dead letter says the same.
+async fn parked_trigger<W: World>(world: &W, settings: &LocationSettings, record: &EventRecord) {
+    let variables = json!({"contactId": record.contact_id.clone().unwrap_or_default(),
+        "sourceId": record.source_id, "reasonCode": record.reason_code.map(|c| c.as_str()),
+        "reason": record.error});
+    let once = format!("{}:parked:{}", record.key, record.attempts);
+    let key = TriggerKey::BridgeEventParked;
+    let _ = triggers::fire(world, settings, key, &variables, &once).await;
 }
 
 /// The mapping a source uses: saved, else its kind's built-in template
@@ -249,24 +265,58 @@ async fn steps<W: World>(
         upserted(world, settings, record, &outcome, upsert).await?;
     }
     let done = follow_ups(world, settings, record, &outcome, &target, lane).await?;
-    match thread {
-        Some(message) if record.steps_done <= done => {
-            let contact_id = record.contact_id.clone().unwrap_or_default();
-            let added =
-                provider::add_to_thread(world, settings, &contact_id, &message, lane).await?;
-            record.ghl_calls += added.calls;
-            record.steps_done = done + 1;
-            record
-                .warnings
-                .retain(|w| !w.starts_with("conversation message"));
-            record
-                .warnings
-                .push(format!("conversation message {} added", added.message_id));
-            world.update(record.clone()).await?;
-            Ok(())
-        }
-        _ => Ok(()),
+    if let (Some(message), true) = (thread, record.steps_done <= done) {
+        let contact_id = record.contact_id.clone().unwrap_or_default();
+        let added = provider::add_to_thread(world, settings, &contact_id, &message, lane).await?;
+        record.ghl_calls += added.calls;
+        record.steps_done = done + 1;
+        record
+            .warnings
+            .push(format!("conversation message {} added", added.message_id));
+        world.update(record.clone()).await?;
     }
+    fire_triggers(world, settings, record, &outcome).await
+}
+
+/// The workflow trigger the event is, fired once the contact is written:
+/// a reply, a STOP, a lead, a Specter person. Receipts fire nothing here.
+async fn fire_triggers<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    record: &EventRecord,
+    outcome: &MappingOutcome,
+) -> Flow<()> {
+    let contact_id = record.contact_id.clone().unwrap_or_default();
+    let phone = outcome.identity.phone.clone();
+    let payload =
+        || crate::mapping::parse_payload(&record.payload, record.format).unwrap_or(Value::Null);
+    let (key, variables) = match record.kind() {
+        EventKind::SpotHitReply => {
+            let message = payload()["message"].as_str().unwrap_or("").to_string();
+            let variables = json!({"contactId": contact_id, "phone": phone, "message": message});
+            (TriggerKey::SpotHitReplyReceived, variables)
+        }
+        EventKind::SpotHitStop => {
+            let variables = json!({"contactId": contact_id, "phone": phone});
+            (TriggerKey::SpotHitStopReceived, variables)
+        }
+        EventKind::Form => {
+            let fields = &outcome.contact.fields;
+            let variables = json!({"contactId": contact_id, "sourceId": record.source_id,
+                "email": outcome.identity.email, "phone": phone,
+                "firstName": fields.first_name, "lastName": fields.last_name});
+            (TriggerKey::BridgeLeadReceived, variables)
+        }
+        EventKind::SpecterList | EventKind::SpecterSavedSearch => {
+            let person = payload()["person_id"].as_str().unwrap_or("").to_string();
+            let variables =
+                json!({"contactId": contact_id, "personId": person, "source": record.source_id});
+            (TriggerKey::SpecterNewPerson, variables)
+        }
+        _ => return Ok(()),
+    };
+    triggers::fire(world, settings, key, &variables, &record.key).await?;
+    Ok(())
 }
 
 /// A Spot-Hit reply or STOP at a location whose SMS provider is the bridge:

@@ -39,7 +39,9 @@ pub mod specter_poll;
 pub mod sweep;
 pub mod sync_back;
 pub mod tenancy;
+pub mod triggers;
 pub mod usage;
+pub mod workflow_actions;
 pub mod world;
 
 pub use attempt::{settle, Attempt, Disposition, Outcome, Run, Settled, WaitingFor};

@@ -17,9 +17,10 @@ use super::budget::Lane;
 use super::ghl_access::{ghl_target, refused, send_within_budget};
 use super::protocol::WorldError;
 use super::settings::LocationSettings;
+use super::triggers;
 use super::world::World;
 use crate::admin_api::{EventRecord, ParkCode};
-use crate::consent::Channel;
+use crate::consent::{Channel, Dnd};
 use crate::ghl::conversations::{
     AddInboundMessage, CreateConversation, CreateConversationBody, Direction, InboundMessageBody,
     MessageError, MessageStatus, MessageStatusBody, ProviderOutboundMessage, SearchConversations,
@@ -28,8 +29,9 @@ use crate::ghl::conversations::{
 use crate::ghl::{build_request, Call, GhlTarget};
 use crate::http::HttpRequest;
 use crate::spothit::{self, SpotHitError};
+use crate::workflows::TriggerKey;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// Where a location's provider settings are kept.
 const SETTINGS_KEY: &str = "provider:settings";
@@ -168,6 +170,10 @@ pub struct MessageJourney {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub steps: Vec<JourneyStep>,
+    /// The workflow whose action sent it: no GHL message, so no status is
+    /// reported to GHL (a failure fires `spothit_delivery_failed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
 }
 
 impl MessageJourney {
@@ -220,6 +226,7 @@ pub async fn start_journey<W: World>(
     world: &W,
     message: &ProviderOutboundMessage,
     status_url: Option<String>,
+    workflow_id: Option<String>,
 ) -> Result<(), WorldError> {
     let now = world.now_ms();
     let mut journey = MessageJourney {
@@ -233,8 +240,13 @@ pub async fn start_journey<W: World>(
         reported: None,
         error: None,
         steps: Vec::new(),
+        workflow_id: workflow_id.clone(),
     };
-    journey.note(now, "received from GHL");
+    let origin = match &workflow_id {
+        Some(w) => format!("asked by workflow {w}"),
+        None => "received from GHL".to_string(),
+    };
+    journey.note(now, origin);
     let value = crate::json::to_value(&journey)?;
     world
         .kv_put_if_absent(journey_key(&message.message_id), value)
@@ -243,7 +255,7 @@ pub async fn start_journey<W: World>(
 }
 
 /// Why a message was not sent, as GHL's `failed` status carries it.
-struct Refusal {
+pub struct Refusal {
     code: String,
     words: String,
 }
@@ -259,36 +271,14 @@ pub async fn deliver<W: World>(
     let message = ProviderOutboundMessage::read(&record.payload)
         .map_err(|e| Attempt::park(ParkCode::BadPayload, e))?;
     record.contact_id = Some(message.contact_id.clone()).filter(|c| !c.is_empty());
-    let Some(mut journey) = journey(world, &message.message_id).await? else {
-        return Err(Attempt::park(
-            ParkCode::Other,
-            format!(
-                "message {} has no journey: it was not received through the Delivery URL",
-                message.message_id
-            ),
-        )
-        .into());
+    let provider = self::settings(world, settings).await?;
+    let outgoing = Outgoing {
+        message: &message,
+        sender: provider.sender.as_deref(),
+        label: "GHL conversation",
+        current_dnd: None,
     };
-    if journey.state == JourneyState::Received {
-        let provider = self::settings(world, settings).await?;
-        let status_url = journey.status_url.clone();
-        match send(world, settings, &provider, &message, status_url.as_deref()).await? {
-            Ok(spothit_id) => {
-                journey.state = JourneyState::Sent;
-                journey.note(
-                    world.now_ms(),
-                    format!("sent by Spot-Hit (message {spothit_id})"),
-                );
-                journey.spothit_id = Some(spothit_id);
-            }
-            Err(refusal) => {
-                journey.state = JourneyState::Refused;
-                journey.note(world.now_ms(), format!("not sent: {}", refusal.words));
-                journey.error = Some(format!("{}: {}", refusal.code, refusal.words));
-            }
-        }
-        save(world, &journey).await?;
-    }
+    let mut journey = send_once(world, settings, &outgoing).await?;
     if journey.state == JourneyState::Refused && journey.reported.is_none() {
         let (code, words) = journey
             .error
@@ -314,14 +304,62 @@ pub async fn deliver<W: World>(
     Ok(())
 }
 
+/// One SMS to send: GHL's message (or a workflow action's), and how.
+pub struct Outgoing<'a> {
+    pub message: &'a ProviderOutboundMessage,
+    pub sender: Option<&'a str>,
+    /// Spot-Hit's campaign label (`nom`), not shown to the contact.
+    pub label: &'a str,
+    /// The contact's DND as GHL showed it just now, when it was read.
+    pub current_dnd: Option<Dnd>,
+}
+
+/// The message's journey after its send: decided and sent once (a journey
+/// past `received` is not sent again), the outcome saved on it.
+pub async fn send_once<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    outgoing: &Outgoing<'_>,
+) -> Flow<MessageJourney> {
+    let id = &outgoing.message.message_id;
+    let Some(mut journey) = journey(world, id).await? else {
+        return Err(Attempt::park(
+            ParkCode::Other,
+            format!("message {id} has no journey: it was not received through the Delivery URL"),
+        )
+        .into());
+    };
+    if journey.state != JourneyState::Received {
+        return Ok(journey);
+    }
+    let status_url = journey.status_url.clone();
+    match send(world, settings, outgoing, status_url.as_deref()).await? {
+        Ok(spothit_id) => {
+            journey.state = JourneyState::Sent;
+            journey.note(
+                world.now_ms(),
+                format!("sent by Spot-Hit (message {spothit_id})"),
+            );
+            journey.spothit_id = Some(spothit_id);
+        }
+        Err(refusal) => {
+            journey.state = JourneyState::Refused;
+            journey.note(world.now_ms(), format!("not sent: {}", refusal.words));
+            journey.error = Some(format!("{}: {}", refusal.code, refusal.words));
+        }
+    }
+    save(world, &journey).await?;
+    Ok(journey)
+}
+
 /// The opt-out decision, then Spot-Hit: its message id, or why not.
 async fn send<W: World>(
     world: &W,
     settings: &LocationSettings,
-    provider: &ProviderSettings,
-    message: &ProviderOutboundMessage,
+    outgoing: &Outgoing<'_>,
     status_url: Option<&str>,
 ) -> Flow<Result<String, Refusal>> {
+    let message = outgoing.message;
     let refusal = |code: &str, words: String| {
         Ok(Err(Refusal {
             code: code.into(),
@@ -330,7 +368,8 @@ async fn send<W: World>(
     };
     let contact = Some(message.contact_id.as_str()).filter(|c| !c.is_empty());
     let phone = Some(message.phone.as_str()).filter(|p| !p.is_empty());
-    if let Err(why) = super::consent::check(world, Channel::Sms, contact, phone, None).await? {
+    let current = outgoing.current_dnd;
+    if let Err(why) = super::consent::check(world, Channel::Sms, contact, phone, current).await? {
         return refusal("opted_out", why.to_string());
     }
     let Some(phone) = phone else {
@@ -350,11 +389,17 @@ async fn send<W: World>(
     if text.trim().is_empty() {
         return refusal("empty", "the message is empty".into());
     }
+    if let Some(sender) = outgoing.sender {
+        if let Err(why) = spothit::check_sender(sender) {
+            return refusal("bad_sender", format!("sender `{sender}` {why}"));
+        }
+    }
     let request = spothit::send_conversation_sms(
         target,
         &text,
         phone,
-        provider.sender.as_deref(),
+        outgoing.sender,
+        outgoing.label,
         status_url,
     );
     let response = world
@@ -465,6 +510,22 @@ pub async fn report_status<W: World>(
             journey.error = Some(said);
         }
         save(world, &journey).await?;
+    }
+    if status == MessageStatus::Failed {
+        let variables = json!({"contactId": journey.contact_id, "phone": journey.phone,
+            "reason": journey.error, "spothitId": journey.spothit_id});
+        triggers::fire(
+            world,
+            settings,
+            TriggerKey::SpotHitDeliveryFailed,
+            &variables,
+            &record.key,
+        )
+        .await?;
+    }
+    // A workflow's SMS has no GHL message to report on.
+    if journey.workflow_id.is_some() {
+        return Ok(());
     }
     let error = (status == MessageStatus::Failed).then(|| MessageError {
         code: format!("spothit-status-{statut}"),

@@ -289,7 +289,8 @@ async fn consent_facts<W: World>(
     .await
 }
 
-async fn read_contact<W: World>(
+/// The contact as GHL has it now (one call in the lead lane).
+pub async fn read_contact<W: World>(
     world: &W,
     settings: &LocationSettings,
     contact_id: &str,
@@ -316,6 +317,26 @@ fn not_configured(app: &str, secret: &str) -> Halt {
         format!("a rule needs {app}, which is not configured (set {secret})"),
     )
     .into()
+}
+
+/// One action, carried out as a planned sync-back step is (the consent
+/// check again, a group joined once, a list's person found): for a workflow
+/// action, which has no GHL event of its own. Answers the step's line.
+pub async fn perform_one<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    step: &PlannedAction,
+) -> Flow<String> {
+    let rules = match load_rules(world, settings).await? {
+        Some(Ok(rules)) => rules,
+        _ => SyncRules::default(),
+    };
+    let actions = Actions {
+        world,
+        settings,
+        rules: &rules,
+    };
+    actions.perform(step).await
 }
 
 /// Carries out planned actions for one location.

@@ -120,7 +120,9 @@ async function startStackOnce(extraVars, options) {
     ["--port", String(sandboxPort), "--webhook-url", `${workerUrl}/v1/hooks/ghl`,
       "--spothit-callback-base", `${workerUrl}/v1/hooks/spothit/${SPOTHIT_TOKEN}`,
       // The bridge as dev-location's SMS provider in the sandbox's GHL, when asked.
-      ...(options.smsProvider ? ["--provider-url", `${workerUrl}/v1/hooks/ghl/provider/${APP_HOOK_SECRET}`] : [])], {});
+      ...(options.smsProvider ? ["--provider-url", `${workerUrl}/v1/hooks/ghl/provider/${APP_HOOK_SECRET}`] : []),
+      // GHL's workflow engine calls the app's actions and trigger subscriptions there.
+      "--app-url", workerUrl, "--app-key", APP_HOOK_SECRET], {});
   await waitFor(`${sandboxUrl}/__sandbox/config`, sandbox.child, sandbox.log, 20_000);
   const vars = {
     ADMIN_TOKEN, FORM_SOURCE_ID: "demo", FORM_SIGNING_SECRET: FORM_SECRET,

@@ -20,6 +20,23 @@ pub fn router() -> Router<Shared> {
         .route("/ghl/conversations", get(conversations))
         .route("/ghl/conversations/send", post(send_sms))
         .route("/ghl/sms-provider", post(sms_provider))
+        .route(
+            "/ghl/workflows",
+            get(crate::ghl::workflows::list).post(crate::ghl::workflows::create),
+        )
+        .route(
+            "/ghl/workflows/{id}",
+            axum::routing::delete(crate::ghl::workflows::delete),
+        )
+        .route("/ghl/workflows/{id}/run", post(crate::ghl::workflows::run))
+        .route(
+            "/ghl/workflows/{id}/fields",
+            post(crate::ghl::workflows::fields),
+        )
+        .route(
+            "/ghl/workflows/{id}/deactivate",
+            post(crate::ghl::workflows::deactivate),
+        )
         .route("/requests", get(requests))
         .route("/faults", get(get_faults).post(set_faults))
         .route("/config", get(get_config).post(set_config))

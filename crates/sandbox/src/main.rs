@@ -1,5 +1,5 @@
 //! `ghl-bridge-sandbox [--port 8788] [--host 127.0.0.1] [--webhook-url URL]
-//! [--spothit-callback-base URL] [--provider-url URL]`
+//! [--spothit-callback-base URL] [--provider-url URL] [--app-url URL --app-key KEY]`
 
 use ghl_bridge_sandbox::{spawn, Settings};
 use std::net::SocketAddr;
@@ -15,7 +15,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("ghl-bridge-sandbox [--port 8788] [--host 127.0.0.1] [--webhook-url URL] [--spothit-callback-base URL] [--provider-url URL]");
+        println!("ghl-bridge-sandbox [--port 8788] [--host 127.0.0.1] [--webhook-url URL] [--spothit-callback-base URL] [--provider-url URL] [--app-url URL --app-key KEY]");
         return;
     }
     let host = arg(&args, "--host").unwrap_or_else(|| "127.0.0.1".into());
@@ -31,6 +31,8 @@ async fn main() {
         webhook_url: arg(&args, "--webhook-url"),
         spothit_callback_base: arg(&args, "--spothit-callback-base"),
         provider_url: arg(&args, "--provider-url"),
+        app_url: arg(&args, "--app-url"),
+        app_key: arg(&args, "--app-key"),
         ..Settings::default()
     };
     match spawn(addr, settings).await {

@@ -36,7 +36,11 @@ pub const ALL_SCOPES: &[&str] = &[
     CONVERSATION_MESSAGE_WRITE,
     CONVERSATIONS_READ,
     CONVERSATIONS_WRITE,
+    WORKFLOWS_READ,
 ];
+/// An app with workflow actions and triggers needs it (CustomTriggers.md);
+/// the sandbox asks it of the trigger execute URL.
+pub const WORKFLOWS_READ: &str = "workflows.readonly";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,6 +64,12 @@ pub struct Settings {
     /// message (403): about 5 to 10 s (highlevel-api-docs#4).
     #[serde(default = "default_handover_ms")]
     pub handover_ms: u64,
+    /// The app's origin (the Worker), where workflow actions and trigger
+    /// subscriptions go, and the `x-bridge-key` the portal sends with them.
+    #[serde(default)]
+    pub app_url: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub app_key: Option<String>,
 }
 
 fn default_handover_ms() -> u64 {
@@ -77,6 +87,8 @@ impl Default for Settings {
             spothit_callback_base: None,
             provider_url: None,
             handover_ms: default_handover_ms(),
+            app_url: None,
+            app_key: None,
         }
     }
 }
@@ -249,6 +261,8 @@ pub struct State {
     pub specter: crate::specter::SpecterData,
     /// Conversations, their messages, each location's SMS provider.
     pub conversations: crate::ghl::conversations::ConversationData,
+    /// Workflows using the app's triggers and actions.
+    pub workflows: crate::ghl::workflows::WorkflowData,
     seq: u64,
     rng: u64,
     /// Ids come from their own generator, seeded from the clock and kept across
@@ -282,6 +296,7 @@ impl State {
             spothit: Default::default(),
             specter: crate::specter::SpecterData::seeded(),
             conversations: Default::default(),
+            workflows: Default::default(),
             seq: 0,
             rng: 0x9E37_79B9_7F4A_7C15,
             ids: std::time::SystemTime::now()

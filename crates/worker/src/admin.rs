@@ -17,7 +17,8 @@ use ghl_bridge::sync::protocol::{EventQuery, Store};
 use ghl_bridge::sync::sweep::sweep;
 use ghl_bridge::sync::sync_back::{self, SYNC_RULES_KEY};
 use ghl_bridge::sync::{
-    alerts, consent, field_cache, health, provider, search, specter_poll, QueuedEvent, World,
+    alerts, consent, field_cache, health, provider, search, specter_poll, triggers, QueuedEvent,
+    World,
 };
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
@@ -101,6 +102,10 @@ pub async fn location_route(
                 .await
                 .map_err(from_world)?;
             json_ok(&chosen)
+        }
+        (Method::Get, ["workflows"]) => {
+            let subscriptions = triggers::subscriptions(&world).await.map_err(from_world)?;
+            json_ok(&serde_json::json!({ "subscriptions": subscriptions }))
         }
         (Method::Get, ["messages"]) => {
             let messages = provider::journeys(&world).await.map_err(from_world)?;

@@ -140,7 +140,7 @@ fn bad_spothit_token() -> Result<Response> {
 
 /// The per-send status URL of one SMS GHL handed over: the location's
 /// Spot-Hit token, then GHL's message id.
-fn message_status_url(origin: &str, token: &str, message_id: &str) -> String {
+pub(crate) fn message_status_url(origin: &str, token: &str, message_id: &str) -> String {
     let id = ghl_bridge::http::encode_path_segment(message_id);
     format!("{origin}/v1/hooks/spothit/{token}/message/{id}")
 }
@@ -220,7 +220,7 @@ pub async fn provider(mut req: Request, env: &Env, cfg: &Config, secret: &str) -
         .spothit_path_token
         .as_deref()
         .map(|token| message_status_url(&request_url::origin(&req), token, &message.message_id));
-    provider::start_journey(&world, &message, status_url)
+    provider::start_journey(&world, &message, status_url, None)
         .await
         .map_err(from_world)?;
     let source = Source::built_in(EventKind::GhlProviderMessage);

@@ -21,6 +21,7 @@ mod respond;
 mod store_client;
 mod tenants;
 mod usage;
+mod workflow_hooks;
 mod world;
 
 use respond::{json_error, json_ok};
@@ -73,6 +74,13 @@ async fn route(req: Request, env: Env) -> Result<Response> {
             hooks::form(req, &env, &cfg, &source).await
         }
         (Method::Post, "/v1/hooks/ghl") => hooks::ghl(req, &env, &cfg).await,
+        (Method::Post, "/v1/hooks/ghl/triggers") => {
+            workflow_hooks::subscription(req, &env, &cfg).await
+        }
+        (Method::Post, p) if p.starts_with("/v1/hooks/ghl/actions/") => {
+            let rest = p.trim_start_matches("/v1/hooks/ghl/actions/").to_string();
+            workflow_hooks::action(req, &env, &cfg, &rest).await
+        }
         (Method::Post, p) if p.starts_with("/v1/hooks/ghl/provider/") => {
             let secret = p.trim_start_matches("/v1/hooks/ghl/provider/").to_string();
             hooks::provider(req, &env, &cfg, &secret).await

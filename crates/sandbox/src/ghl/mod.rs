@@ -3,6 +3,7 @@
 
 mod contacts;
 pub mod conversations;
+pub mod workflows;
 pub use contacts::public as public_contact;
 pub(crate) mod oauth;
 mod subresources;
@@ -10,7 +11,7 @@ pub mod validate;
 
 use crate::state::{
     Faults, LoggedRequest, State, CALENDAR_WRITE, CONVERSATIONS_READ, CONVERSATIONS_WRITE,
-    CONVERSATION_MESSAGE_WRITE, READ, WRITE,
+    CONVERSATION_MESSAGE_WRITE, READ, WORKFLOWS_READ, WRITE,
 };
 use crate::webhooks;
 use crate::Shared;
@@ -113,6 +114,10 @@ pub fn router(state: Shared) -> Router<Shared> {
         )
         .route("/conversations/search", get(conversations::search))
         .route("/conversations/", post(conversations::create))
+        .route(
+            "/workflows-marketplace/triggers/execute/{location_id}/{trigger_id}",
+            post(workflows::execute),
+        )
         .layer(middleware::from_fn_with_state(state, gate));
     Router::new()
         .route("/oauth/token", post(oauth::token))
@@ -124,7 +129,9 @@ pub fn router(state: Shared) -> Router<Shared> {
 
 /// The scope an operation needs, from its method and path.
 fn required_scope(method: &Method, path: &str) -> &'static str {
-    if path.starts_with("/conversations/messages") {
+    if path.starts_with("/workflows-marketplace/") {
+        WORKFLOWS_READ
+    } else if path.starts_with("/conversations/messages") {
         CONVERSATION_MESSAGE_WRITE
     } else if path.starts_with("/conversations") && method == Method::GET {
         CONVERSATIONS_READ
