@@ -12,12 +12,13 @@ use super::attempt::{Attempt, Flow, Halt};
 use super::protocol::WorldError;
 use super::provider::{self, Outgoing};
 use super::settings::LocationSettings;
-use super::sync_back::{perform_one, read_contact};
+use super::specter_poll;
+use super::sync_back::{load_rules, perform_one, read_contact};
 use super::world::World;
 use crate::ghl::conversations::ProviderOutboundMessage;
 use crate::outbound::{ContactView, OutboundAction, PlannedAction};
-use crate::spothit;
 use crate::workflows::{ActionCall, ActionKey, ACTION_REPLAY_MS};
+use crate::{specter, spothit};
 use serde_json::{json, Value};
 
 /// An action's answer, and whether it is final (kept for replays).
@@ -60,9 +61,7 @@ pub async fn run<W: World>(
         ActionKey::SpotHitSendSms => send_sms(world, settings, call, &journey_id, status_url).await,
         ActionKey::SpotHitAddToGroup => add_to_group(world, settings, call).await,
         ActionKey::SpecterAddToList => add_to_list(world, settings, call).await,
-        ActionKey::SpecterEnrichContact => Ok(failed(
-            "not available yet: this deployment does not enrich from a workflow (see the README)",
-        )),
+        ActionKey::SpecterEnrichContact => enrich(world, settings, call).await,
     };
     let body = match outcome {
         Ok(body) => body,
@@ -222,6 +221,69 @@ async fn add_to_list<W: World>(
     };
     let line = perform_one(world, settings, &step).await?;
     Ok(outcome_of(&line, json!({})))
+}
+
+/// The contact's Specter person by e-mail (1 credit for a match), within
+/// the location's Specter budget (the poller's ledger: daily, monthly, the
+/// team's reserve), its main fields as the action's outputs.
+async fn enrich<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    call: &ActionCall,
+) -> Flow<Value> {
+    let person = match contact(world, settings, call).await? {
+        Ok(c) => c,
+        Err(answer) => return Ok(answer),
+    };
+    let Some(email) = call.text("email").or(person.email) else {
+        return Ok(json!({"status": "refused", "reason": "the contact has no e-mail to look up"}));
+    };
+    let Some(target) = &settings.specter else {
+        return Ok(failed("Specter is not connected to this location"));
+    };
+    let rules = match load_rules(world, settings).await? {
+        Some(Ok(rules)) => rules.specter,
+        _ => Default::default(),
+    };
+    let now = world.now_ms();
+    let mut ledger = specter_poll::ledger(world, now).await?;
+    if let Err(why) = ledger.allowance(&rules, now) {
+        return Ok(json!({"status": "refused", "reason": why}));
+    }
+    let response = world
+        .send(&specter::person_by_email(target, &email))
+        .await
+        .map_err(|e| Attempt::retry(format!("Specter unreachable: {e}"), None))?;
+    let answer = specter::parse_answer(&response);
+    if let Ok(Some(_)) = &answer {
+        ledger.spend(1);
+    }
+    ledger.team_remaining = specter::credits_remaining(&response).or(ledger.team_remaining);
+    world
+        .kv_put(
+            specter_poll::LEDGER_KEY.into(),
+            crate::json::to_value(&ledger)?,
+        )
+        .await?;
+    match answer {
+        Ok(Some(found)) => {
+            let text = |k: &str| found[k].as_str().unwrap_or("").to_string();
+            let id = found["person_id"]
+                .as_str()
+                .or(found["id"].as_str())
+                .unwrap_or("");
+            let full = format!("{} {}", text("first_name"), text("last_name"));
+            Ok(
+                json!({"status": "found", "personId": id, "fullName": full.trim(),
+                "linkedinUrl": text("linkedin_url"), "reason": ""}),
+            )
+        }
+        Ok(None) => Ok(
+            json!({"status": "not_found", "reason": format!("Specter knows no person with {email}")}),
+        ),
+        Err(e) if e.is_retryable() => Err(Attempt::retry(e.to_string(), Some(1_000)).into()),
+        Err(e) => Ok(json!({"status": "refused", "reason": e.to_string()})),
+    }
 }
 
 /// A sync-back line as an action's outputs: `skipped, <why>` or done.

@@ -126,3 +126,20 @@ test("a wrong x-bridge-key is refused and does nothing; a trigger URL elsewhere 
   const unknown = await fetch(`${stack.url}/v1/hooks/ghl/actions/lc_send`, { method: "POST", headers: { "x-bridge-key": APP_HOOK_SECRET }, body: JSON.stringify(call) });
   assert.equal(unknown.status, 404);
 });
+
+test("the Specter action returns the person's main fields and respects the location's credit budget", async () => {
+  const rules = { version: 1, specter: { dailyCredits: 1 } };
+  assert.equal((await admin(stack, "/sync-rules", { method: "PUT", body: JSON.stringify(rules) })).status, 200);
+  const made = await sandbox(stack, "/__sandbox/ghl/workflows", { locationId: "dev-location" });
+  const camille = await contact("Camille", "+33622220006", { email: "camille@octave-robotics.fr" });
+  const thomas = await contact("Thomas", "+33622220007", { email: "thomas.nguyen@payflow.io" });
+  const enrich = (contactId) => sandbox(stack, `/__sandbox/ghl/workflows/${made.workflowId}/run`, { contactId, action: "specter_enrich_contact", data: {} });
+  const found = await enrich(camille);
+  assert.equal(found.body.status, "found", JSON.stringify(found));
+  assert.equal(found.body.personId, "per_000000000000000000000001");
+  assert.match(found.body.fullName, /\S+ \S+/);
+  const over = await enrich(thomas);
+  assert.equal(over.body.status, "refused");
+  assert.match(over.body.reason, /daily Specter budget \(1 credits\) is spent/);
+  await admin(stack, "/sync-rules", { method: "PUT", body: JSON.stringify({ version: 1 }) });
+});
