@@ -337,6 +337,19 @@ export interface Erasure {
   other: number;
   keptOptOut: string | null;
 }
+/** A GHL workflow's use of one of the app's triggers at the location. */
+export interface TriggerSubscription {
+  id: string;
+  key: "spothit_reply_received" | "spothit_stop_received" | "spothit_delivery_failed" | "specter_new_person" | "bridge_lead_received" | "bridge_event_parked";
+  filters: { field: string; operator?: string | null; value: unknown }[];
+  targetUrl: string;
+  workflowId?: string;
+  /** False once GHL answered that the workflow is inactive. */
+  active: boolean;
+  /** Fires GHL accepted (each billed to the sub-account by GHL). */
+  fires: number;
+  updatedAtMs: number;
+}
 /** The bridge as a location's SMS provider in GHL's Conversations. */
 export interface ConversationProviderSettings {
   enabled: boolean;
@@ -570,6 +583,8 @@ export class BridgeClient {
   pollSpecter(): Promise<SpecterPollReport>;
   /** Forgets a person (GDPR erasure): by e-mail, phone or both. */
   erase(email?: string | null, phone?: string | null): Promise<Erasure>;
+  /** The location's workflow trigger subscriptions, with their fires. */
+  workflows(): Promise<{ subscriptions: TriggerSubscription[] }>;
   /** The messages GHL sent through the bridge as SMS provider, newest first. */
   messages(): Promise<{ messages: MessageJourney[] }>;
   conversationProvider(): Promise<ConversationProviderSettings>;

@@ -107,6 +107,10 @@ GHL Marketplace portal (your app, Advanced settings):
   Conversation provider (SMS, "Is this a Custom Conversation Provider" unchecked):
     Delivery URL ................ $url/v1/hooks/ghl/provider/$app_hook_secret
     then set GHL_CONVERSATION_PROVIDER_ID to the provider's id (wrangler.toml [vars])
+  Workflow actions and triggers (header x-bridge-key = GHL_APP_HOOK_SECRET):
+    definitions ................. cargo run --example workflow_definitions -- $url
+    actions ..................... $url/v1/hooks/ghl/actions/{actionKey}
+    trigger subscriptions ....... $url/v1/hooks/ghl/triggers
 
 Spot-Hit dashboard (Paramètres > API > URL de retour), for the default location:
   delivery status ............... $url/v1/hooks/spothit/$spothit_token/status
@@ -117,6 +121,5 @@ Spot-Hit dashboard (Paramètres > API > URL de retour), for the default location
 
 Forms and webhook senders: $url/v1/hooks/forms/{sourceId}
 The operations console: $url/console/   The mapping tester: $url/
-Not served yet (issues 41-42): the workflow action and trigger URLs, and
-the custom page /app/.
+Not served yet (issue 42): the custom page /app/.
 URLS

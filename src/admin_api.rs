@@ -31,6 +31,8 @@ pub mod routes {
     pub const SPECTER_POLL: &str = "/v1/admin/specter/poll";
     /// POST `{"email"?, "phone"?}`: forget a person but its opt-out.
     pub const ERASURE: &str = "/v1/admin/erasure";
+    /// GET: the location's workflow trigger subscriptions, with their fires.
+    pub const WORKFLOWS: &str = "/v1/admin/workflows";
     /// GET: the messages GHL sent through the bridge, each with its journey.
     pub const MESSAGES: &str = "/v1/admin/messages";
     /// GET, PUT: whether the bridge is the SMS provider, the sender, replies.

@@ -124,7 +124,7 @@ async function showLocation(id) {
   counts.append(parked, calls, allowance);
   $("location-view").hidden = false; // shown first: the chart takes the box's width
   drawChart(health);
-  await Promise.all([showDeadLetters(one), showAlerts(one), showSyncBack(one), showMessages(one), loadEvents(one, true)]);
+  await Promise.all([showDeadLetters(one), showAlerts(one), showSyncBack(one), showWorkflows(one), showMessages(one), loadEvents(one, true)]);
   say(`Location ${id} · last event ${ago(health.lastEventAtMs)}`, "ok");
 }
 
@@ -268,6 +268,26 @@ async function showSyncBack(one) {
       li.append(line);
     });
     if (e.sync.error) li.append(el("div", e.sync.error, "reason"));
+    list.append(li);
+  }
+  box.append(list);
+}
+
+/** The workflows subscribed to the bridge's triggers, with their fires. */
+async function showWorkflows(one) {
+  const box = $("workflows");
+  box.replaceChildren();
+  const { subscriptions } = await one.workflows();
+  if (!subscriptions.length) {
+    box.append(el("p", "No GHL workflow uses the bridge's triggers yet.", "hint"));
+    return;
+  }
+  const list = el("ul", undefined, "sync-list");
+  for (const s of subscriptions) {
+    const filters = s.filters.map((f) => `${f.field} ${f.operator ?? "equals"} ${JSON.stringify(f.value)}`).join(", ");
+    const li = el("li");
+    li.append(el("strong", s.key), el("span", ` · workflow ${s.workflowId ?? "?"} · ${s.fires} fire${s.fires === 1 ? "" : "s"}${s.active ? "" : " · inactive in GHL"}`));
+    if (filters) li.append(el("div", `when ${filters}`, "muted"));
     list.append(li);
   }
   box.append(list);

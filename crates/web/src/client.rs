@@ -385,6 +385,12 @@ impl BridgeClient {
         self.run(Ok(call.json(body)))
     }
 
+    /// The location's workflow trigger subscriptions, each with its fires:
+    /// `{subscriptions: TriggerSubscription[]}`.
+    pub fn workflows(&self) -> Promise {
+        self.get(Ok(self.url(routes::WORKFLOWS)))
+    }
+
     /// The messages GHL sent through the bridge as SMS provider, newest
     /// first: `{messages: MessageJourney[]}`.
     pub fn messages(&self) -> Promise {
