@@ -6,7 +6,7 @@
 // groups, and a wrong key does nothing.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { APP_HOOK_SECRET, SPOTHIT_TOKEN, admin, eventually, ghl, sandbox, startStack } from "./support.mjs";
+import { ADMIN_TOKEN, APP_HOOK_SECRET, SPOTHIT_TOKEN, admin, artifactPath, eventually, ghl, launchChromium, sandbox, startStack } from "./support.mjs";
 
 let stack;
 before(async () => {
@@ -142,4 +142,26 @@ test("the Specter action returns the person's main fields and respects the locat
   assert.equal(over.body.status, "refused");
   assert.match(over.body.reason, /daily Specter budget \(1 credits\) is spent/);
   await admin(stack, "/sync-rules", { method: "PUT", body: JSON.stringify({ version: 1 }) });
+});
+
+test("the console lists the workflows using the bridge's triggers, with their fires", async () => {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${stack.url}/console/`);
+    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+    await page.getByRole("button", { name: "Open" }).click();
+    await page.locator('#locations tr[data-location="dev-location"] a').click();
+    await page.waitForSelector("#workflows li");
+    const text = await page.textContent("#workflows");
+    assert.match(text, /spothit_reply_received · workflow \S+ · 1 fire/);
+    assert.match(text, /when message contains "OUI"/);
+    assert.match(text, /inactive in GHL/);
+    await page.locator('section[aria-labelledby="workflows-title"]').screenshot({ path: artifactPath("console-workflows.png") });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
 });
