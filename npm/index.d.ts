@@ -553,7 +553,7 @@ export class BridgeClient {
   /** A token that sees only this location (operator token only), shown once. */
   mintLocationToken(): Promise<{ token: string }>;
   connections(): Promise<{ spothit: ConnectionAnswer; specter: ConnectionAnswer }>;
-  connect(service: Service, change: { apiKey: string; rotatePathToken?: boolean }): Promise<ConnectionAnswer>;
+  connect(service: Service, change: { apiKey: string; rotatePathToken?: boolean; check?: boolean }): Promise<ConnectionAnswer>;
   disconnect(service: Service): Promise<ConnectionAnswer>;
   events(limit?: number | null): Promise<EventPage>;
   /** One page, newest first; pass `nextCursor` back as `cursor` for the next. */

@@ -121,5 +121,6 @@ Spot-Hit dashboard (Paramètres > API > URL de retour), for the default location
 
 Forms and webhook senders: $url/v1/hooks/forms/{sourceId}
 The operations console: $url/console/   The mapping tester: $url/
-Not served yet (issue 42): the custom page /app/.
+Custom page (your app › Custom Pages; Advanced Settings › Auth: the SSO shared
+secret into GHL_SSO_KEY): $url/app/
 URLS

@@ -378,6 +378,10 @@ pub struct ConnectionUpdate {
     /// Spot-Hit only: a new callback token (the old URLs stop working).
     #[serde(default)]
     pub rotate_path_token: bool,
+    /// Spot-Hit only: ask Spot-Hit first, and save nothing when it refuses
+    /// the key (the app's page always asks).
+    #[serde(default)]
+    pub check: bool,
 }
 
 /// A connection as the admin API shows it: never the key, only its end.

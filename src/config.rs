@@ -51,6 +51,7 @@ pub const VARIABLES: &[Variable] = &[
     var("GHL_WEBHOOK_PUBLIC_KEY"),
     secret("GHL_APP_HOOK_SECRET"),
     var("GHL_CONVERSATION_PROVIDER_ID"),
+    secret("GHL_SSO_KEY"),
     var("DEFAULT_PHONE_REGION"),
     var("FORM_SOURCE_ID"),
     secret("FORM_SIGNING_SECRET"),
@@ -99,6 +100,8 @@ pub struct Config {
     pub app_hook_secret: Option<String>,
     /// The Marketplace app's conversation provider id.
     pub conversation_provider_id: Option<String>,
+    /// The app's SSO shared secret (GHL's user data for the custom page).
+    pub ghl_sso_key: Option<String>,
     /// GHL webhooks about a contact the bridge wrote this recently are echoes.
     pub echo_window_ms: u64,
     /// The sync-back rules when none were saved through the admin API (JSON).
@@ -250,6 +253,7 @@ impl Config {
             ghl_webhook_public_key: r.text("GHL_WEBHOOK_PUBLIC_KEY"),
             app_hook_secret: r.text("GHL_APP_HOOK_SECRET"),
             conversation_provider_id: r.text("GHL_CONVERSATION_PROVIDER_ID"),
+            ghl_sso_key: r.text("GHL_SSO_KEY"),
             echo_window_ms: echo_window_s * 1000,
             spothit_api_key: r.text("SPOTHIT_API_KEY"),
             specter_api_key: r.text("SPECTER_API_KEY"),

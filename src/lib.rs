@@ -23,6 +23,7 @@ pub mod secrets;
 pub mod sources;
 pub mod specter;
 pub mod spothit;
+pub mod sso;
 pub mod sync;
 #[cfg(target_arch = "wasm32")]
 mod web_crypto;

@@ -163,6 +163,38 @@ pub async fn companies<S: Store>(dir: &S) -> Result<Vec<String>, WorldError> {
 }
 
 /// How a location token is kept: its SHA-256, in hex.
+/// A session the SSO opened, by its token's hash.
+pub async fn put_session<S: Store>(
+    dir: &S,
+    hash: &str,
+    session: &crate::sso::Session,
+) -> Result<(), WorldError> {
+    dir.kv_put(format!("session:{hash}"), crate::json::to_value(session)?)
+        .await?;
+    Ok(())
+}
+
+pub async fn session<S: Store>(
+    dir: &S,
+    hash: &str,
+) -> Result<Option<crate::sso::Session>, WorldError> {
+    let found = dir.kv_get(format!("session:{hash}")).await?;
+    Ok(found.and_then(|v| crate::json::from_value(v).ok()))
+}
+
+/// Whether an SSO payload (by its hash) is seen for the first time: each is
+/// taken once, since GHL's payload carries no expiry.
+pub async fn first_use_of_payload<S: Store>(
+    dir: &S,
+    hash: &str,
+    now_ms: u64,
+) -> Result<bool, WorldError> {
+    let before = dir
+        .kv_put_if_absent(format!("sso-payload:{hash}"), json!(now_ms))
+        .await?;
+    Ok(before.is_none())
+}
+
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(token.as_bytes())

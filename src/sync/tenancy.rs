@@ -20,6 +20,8 @@ use crate::mapping::{Mapping, MappingError};
 pub enum Caller {
     Operator,
     Location(String),
+    /// A GHL user signed in through the app's page (SSO).
+    Session(crate::sso::Session),
     Unknown,
 }
 
@@ -33,12 +35,70 @@ pub async fn caller<W: World>(
         return Ok(Caller::Operator);
     }
     let dir = world.store_named(DIRECTORY)?;
-    Ok(
-        match directory::token_location(&dir, &directory::token_hash(given)).await? {
-            Some(location) => Caller::Location(location),
-            None => Caller::Unknown,
-        },
-    )
+    let hash = directory::token_hash(given);
+    if given.starts_with(SESSION_PREFIX) {
+        let now = world.now_ms();
+        return Ok(match directory::session(&dir, &hash).await? {
+            Some(s) if s.expires_at_ms > now => Caller::Session(s),
+            _ => Caller::Unknown,
+        });
+    }
+    Ok(match directory::token_location(&dir, &hash).await? {
+        Some(location) => Caller::Location(location),
+        None => Caller::Unknown,
+    })
+}
+
+/// How a session token starts (a location token starts `loc_`).
+pub const SESSION_PREFIX: &str = "ses_";
+
+/// Opens a session for a GHL user (`token` fresh, `ses_`-prefixed): a
+/// location user sees its active location, when it installed the app; an
+/// agency user the installed locations of its company. `Ok(Err)` says why
+/// none.
+pub async fn open_session<W: World>(
+    world: &W,
+    own: Option<LocationEntry>,
+    user: &crate::sso::SsoUser,
+    token: &str,
+) -> Result<Result<crate::sso::SessionAnswer, String>, WorldError> {
+    let all = locations(world, own).await?;
+    let visible: Vec<String> = if user.is_agency() {
+        let company = user.company_id.as_deref().unwrap_or_default();
+        all.iter()
+            .filter(|l| !company.is_empty() && l.company_id.as_deref() == Some(company))
+            .map(|l| l.id.clone())
+            .collect()
+    } else {
+        let active = user.active_location.clone().unwrap_or_default();
+        all.iter()
+            .filter(|l| l.id == active)
+            .map(|l| l.id.clone())
+            .collect()
+    };
+    if visible.is_empty() {
+        let whose = match (user.is_agency(), &user.active_location) {
+            (true, _) => format!("company {}", user.company_id.as_deref().unwrap_or("?")),
+            (false, Some(l)) => format!("location {l}"),
+            (false, None) => "this user (no active location)".into(),
+        };
+        return Ok(Err(format!("{whose} has not installed the app")));
+    }
+    let expires_at_ms = world.now_ms() + crate::sso::SESSION_MS;
+    let session = crate::sso::Session {
+        user_id: user.user_id.clone(),
+        locations: visible.clone(),
+        may_change: user.may_change(),
+        expires_at_ms,
+    };
+    let dir = world.store_named(DIRECTORY)?;
+    directory::put_session(&dir, &directory::token_hash(token), &session).await?;
+    Ok(Ok(crate::sso::SessionAnswer {
+        token: token.to_string(),
+        expires_at: crate::iso8601::format_ms(expires_at_ms),
+        locations: visible,
+        role: if session.may_change { "admin" } else { "user" }.into(),
+    }))
 }
 
 /// The directory's locations, with the deployment's own first when the
@@ -313,6 +373,26 @@ fn connection_answer(profile: &LocationProfile, service: Service) -> ConnectionA
         callback_urls: None,
         path_token_last4: path_token,
     }
+}
+
+/// Whether Spot-Hit takes `key` (one `groupe/lister`, which costs no credit):
+/// `Err` with Spot-Hit's words when it refuses it.
+pub async fn check_spothit_key<W: World>(
+    world: &W,
+    base_url: &str,
+    key: &str,
+) -> Result<(), String> {
+    let target = crate::spothit::SpotHitTarget {
+        base_url: base_url.to_string(),
+        key: key.to_string(),
+    };
+    let response = world
+        .send(&crate::spothit::list_groups(&target))
+        .await
+        .map_err(|e| format!("Spot-Hit could not be reached to check the key: {e}"))?;
+    crate::spothit::parse_answer(&response)
+        .map(|_| ())
+        .map_err(|e| format!("{e}: nothing was saved"))
 }
 
 /// The location a Spot-Hit callback's path token belongs to: the

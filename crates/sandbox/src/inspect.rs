@@ -20,6 +20,8 @@ pub fn router() -> Router<Shared> {
         .route("/ghl/conversations", get(conversations))
         .route("/ghl/conversations/send", post(send_sms))
         .route("/ghl/sms-provider", post(sms_provider))
+        .route("/ghl/sso", get(crate::ghl::sso::user_data))
+        .route("/ghl/app", get(crate::ghl::sso::frame))
         .route(
             "/ghl/workflows",
             get(crate::ghl::workflows::list).post(crate::ghl::workflows::create),

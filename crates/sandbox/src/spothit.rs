@@ -148,14 +148,30 @@ fn receipt(id: u64, index: u64, number: &str, label: &str) -> BTreeMap<String, S
 }
 
 /// Calls a send's own status URL (`url`) a second later, as Spot-Hit does
-/// once the operator reports: `GET <url>?<receipt>`.
+/// once the operator reports: `GET <url>?<receipt>`. One sender thread, in
+/// order, as a real sender's queue would (a thread per receipt would open
+/// hundreds of connections at once in a load run).
 fn fire_per_send(url: String, receipt: BTreeMap<String, String>) {
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(1_000));
-        let query = serde_urlencoded::to_string(&receipt).unwrap_or_default();
-        let query = query.replace("numero=%2B", "numero=+");
-        let _ = crate::http_agent().get(&format!("{url}?{query}")).call();
+    use std::sync::mpsc::{channel, Sender};
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+    static QUEUE: OnceLock<Mutex<Sender<(Instant, String)>>> = OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let (send, receive) = channel::<(Instant, String)>();
+        std::thread::spawn(move || {
+            for (due, url) in receive {
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                let _ = crate::http_agent().get(&url).call();
+            }
+        });
+        Mutex::new(send)
     });
+    let query = serde_urlencoded::to_string(&receipt).unwrap_or_default();
+    let query = query.replace("numero=%2B", "numero=+");
+    let due = Instant::now() + Duration::from_millis(1_000);
+    if let Ok(send) = queue.lock() {
+        let _ = send.send((due, format!("{url}?{query}")));
+    }
 }
 
 /// Fires one callback: `GET <base>/<kind>?<params>` (kind = status, reply, stop).

@@ -18,6 +18,7 @@ mod hooks;
 mod random;
 mod request_url;
 mod respond;
+mod sso;
 mod store_client;
 mod tenants;
 mod usage;
@@ -74,6 +75,7 @@ async fn route(req: Request, env: Env) -> Result<Response> {
             hooks::form(req, &env, &cfg, &source).await
         }
         (Method::Post, "/v1/hooks/ghl") => hooks::ghl(req, &env, &cfg).await,
+        (Method::Post, "/v1/sso") => sso::exchange(req, &env, &cfg).await,
         (Method::Post, "/v1/hooks/ghl/triggers") => {
             workflow_hooks::subscription(req, &env, &cfg).await
         }

@@ -44,6 +44,9 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
         .await
         .map_err(from_world)?;
     let segments: Vec<&str> = path.trim_start_matches("/v1/admin/").split('/').collect();
+    if let Caller::Session(session) = &who {
+        return session_routes(req, env, cfg, &world, session, &segments).await;
+    }
     match (segments.as_slice(), &who) {
         (_, Caller::Unknown) => json_error(403, "bad_token", "the admin token is wrong"),
         (["locations"], Caller::Location(_)) => forbidden("list every location"),
@@ -84,6 +87,46 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
         (_, Caller::Location(own)) => forbidden(&format!(
             "use the older routes; use /v1/admin/locations/{own}/..."
         )),
+        (_, Caller::Session(_)) => forbidden("reach this route"),
+    }
+}
+
+/// A GHL user's session (SSO): its own locations only, and only to look
+/// unless GHL says the user is an admin.
+async fn session_routes(
+    req: Request,
+    env: &Env,
+    cfg: &Config,
+    world: &WorkerWorld<'_>,
+    session: &ghl_bridge::sso::Session,
+    segments: &[&str],
+) -> Result<Response> {
+    let mine = |id: &str| session.locations.iter().any(|l| l == id);
+    match segments {
+        ["locations"] if req.method() == Method::Get => {
+            let mut all = entries(world, cfg).await?;
+            all.retain(|l| mine(&l.id));
+            json_ok(&LocationList { locations: all })
+        }
+        ["locations", id, ..] if !mine(id) => json_error(
+            403,
+            "forbidden",
+            &format!(
+                "this session is for {}, not {id}",
+                session.locations.join(", ")
+            ),
+        ),
+        ["locations", _, ..] if !session.may_change && req.method() != Method::Get => json_error(
+            403,
+            "read_only",
+            "this GHL user may look, not change settings: ask an agency or sub-account admin",
+        ),
+        ["locations", id, rest @ ..] => location_routes(req, env, cfg, id, rest, false).await,
+        _ => json_error(
+            403,
+            "forbidden",
+            "a GHL session reaches its own locations only: /v1/admin/locations/{id}/...",
+        ),
     }
 }
 
@@ -129,10 +172,19 @@ async fn location_routes(
                 let answer = tenancy::disconnect(&world, id, service).await;
                 return json_ok(&answer.map_err(from_world)?);
             }
-            let change = match json::read_document(&req.text().await?, "it") {
-                Ok(c) => c,
-                Err(e) => return json_error(400, "bad_connection", &format!("the body: {e}")),
-            };
+            let change: ghl_bridge::admin_api::ConnectionUpdate =
+                match json::read_document(&req.text().await?, "it") {
+                    Ok(c) => c,
+                    Err(e) => return json_error(400, "bad_connection", &format!("the body: {e}")),
+                };
+            if change.check && service == Service::SpotHit {
+                let checked =
+                    tenancy::check_spothit_key(&world, &cfg.spothit_base_url, &change.api_key)
+                        .await;
+                if let Err(why) = checked {
+                    return json_error(422, "spothit_refused", &why);
+                }
+            }
             let token = crate::random::random_hex(16)?;
             let origin = request_url::origin(&req);
             let answer = tenancy::connect(&world, id, service, change, token, &origin).await;

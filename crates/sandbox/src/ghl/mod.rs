@@ -3,6 +3,7 @@
 
 mod contacts;
 pub mod conversations;
+pub mod sso;
 pub mod workflows;
 pub use contacts::public as public_contact;
 pub(crate) mod oauth;

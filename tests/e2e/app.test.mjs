@@ -1,0 +1,110 @@
+// The bridge's page inside GHL, in Chromium: the sandbox's GHL frame hands
+// /app/ the user (REQUEST_USER_DATA), the Worker swaps it for a session
+// scoped to that user's location, and a location admin connects Spot-Hit
+// there (a wrong key refused with Spot-Hit's words). A session cannot reach
+// another location; a replayed or tampered payload is refused; a payload
+// made by an independent implementation of the cipher signs in.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { after, before, test } from "node:test";
+import { artifactPath, launchChromium, sandbox, startStack } from "./support.mjs";
+
+let stack;
+let browser;
+before(async () => {
+  stack = await startStack();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const sso = (payload) => fetch(`${stack.url}/v1/sso`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ payload }) });
+const userData = async (query) => (await sandbox(stack, `/__sandbox/ghl/sso?${query}`)).payload;
+const asSession = (token, path, init = {}) =>
+  fetch(`${stack.url}/v1/admin${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(init.headers ?? {}) } });
+
+test("a location admin signs in through GHL's frame and connects Spot-Hit, a wrong key refused with Spot-Hit's words", async () => {
+  for (const [name, viewport] of [["app-signed-in", { width: 1280, height: 800 }], ["app-phone", { width: 390, height: 800 }]]) {
+    const page = await browser.newPage({ viewport });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${stack.sandboxUrl}/__sandbox/ghl/app?locationId=dev-location&role=admin`);
+    const app = page.frameLocator("#app");
+    await app.locator("#who").filter({ hasText: "Signed in by GHL" }).waitFor();
+    assert.equal(await app.locator("#location-name").textContent(), "dev-location");
+    assert.match(await app.locator("#who").textContent(), /you may change settings/);
+    await app.locator("#spothit-state").filter({ hasText: /Connected|Not connected/ }).waitFor();
+    await page.screenshot({ path: artifactPath(`${name}.png`) });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${stack.sandboxUrl}/__sandbox/ghl/app?locationId=dev-location&role=admin`);
+  const app = page.frameLocator("#app");
+  await app.locator("#who").filter({ hasText: "Signed in by GHL" }).waitFor();
+  await app.locator("#spothit-key").fill("not-a-spothit-key");
+  await app.getByRole("button", { name: "Check and connect" }).click();
+  await app.locator("#spothit-result").filter({ hasText: /API key not recognised/ }).waitFor();
+  await app.locator("#spothit-key").fill("sandbox-spothit-key");
+  await app.getByRole("button", { name: "Check and connect" }).click();
+  await app.locator("#spothit-result").filter({ hasText: "Connected" }).waitFor();
+  assert.match(await app.locator("#spothit-urls").textContent(), /\/v1\/hooks\/spothit\/[0-9a-f]+\/reply/);
+  await page.screenshot({ path: artifactPath("app-spothit-connected.png") });
+  await page.close();
+});
+
+test("a location user's session sees its location only, and only to look", async () => {
+  const answer = await sso(await userData("locationId=dev-location&role=user"));
+  assert.equal(answer.status, 200);
+  const session = await answer.json();
+  assert.deepEqual(session.locations, ["dev-location"]);
+  assert.equal(session.role, "user");
+  assert.match(session.token, /^ses_/);
+  assert.equal((await asSession(session.token, "/locations/dev-location/events")).status, 200);
+  for (const path of ["/locations/dev-location-2/events", "/locations/dev-location-2/connections", "/usage", "/events"]) {
+    assert.equal((await asSession(session.token, path)).status, 403, path);
+  }
+  const listed = await (await asSession(session.token, "/locations")).json();
+  assert.deepEqual(listed.locations.map((l) => l.id), ["dev-location"]);
+  const change = await asSession(session.token, "/locations/dev-location/conversation-provider", { method: "PUT", body: JSON.stringify({ enabled: true }) });
+  assert.equal(change.status, 403);
+  assert.equal((await change.json()).error.code, "read_only");
+});
+
+test("a replayed, tampered or foreign payload is refused; a location without the app is named", async () => {
+  const payload = await userData("locationId=dev-location&role=admin");
+  assert.equal((await sso(payload)).status, 200);
+  const replayed = await sso(payload);
+  assert.equal(replayed.status, 401);
+  assert.equal((await replayed.json()).error.code, "payload_used");
+  const fresh = await userData("locationId=dev-location&role=admin");
+  const raw = Buffer.from(fresh, "base64");
+  raw[raw.length - 5] ^= 0x40;
+  assert.equal((await sso(raw.toString("base64"))).status, 401, "one byte changed");
+  const notInstalled = await sso(await userData("locationId=dev-location-3&role=admin"));
+  assert.equal(notInstalled.status, 403);
+  assert.match((await notInstalled.json()).error.message, /dev-location-3 has not installed the app/);
+});
+
+test("a payload encrypted by Python's cryptography with OpenSSL's key derivation signs in", async () => {
+  const script = `
+import base64, hashlib, json, os, sys
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+secret, salt = b"dev-sso-shared-secret", os.urandom(8)
+d, out = b"", b""
+while len(out) < 48:
+    d = hashlib.md5(d + secret + salt).digest(); out += d
+user = json.dumps({"userId": "py-user", "companyId": "dev-company", "role": "admin", "type": "location", "activeLocation": "dev-location"}).encode()
+padder = padding.PKCS7(128).padder()
+enc = Cipher(algorithms.AES(out[:32]), modes.CBC(out[32:48])).encryptor()
+body = enc.update(padder.update(user) + padder.finalize()) + enc.finalize()
+print(base64.b64encode(b"Salted__" + salt + body).decode())
+`;
+  const payload = execFileSync("python3", ["-c", script]).toString().trim();
+  const answer = await sso(payload);
+  assert.equal(answer.status, 200, await answer.clone().text());
+  assert.deepEqual((await answer.json()).locations, ["dev-location"]);
+});

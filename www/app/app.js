@@ -1,0 +1,158 @@
+// The bridge's page inside GHL (a custom page in an iframe). GHL's parent
+// window gives the signed-in user on REQUEST_USER_DATA; the Worker swaps
+// that payload for a session of its own (POST /v1/sso), kept in memory only,
+// never in a URL or storage. Opened on its own, the page takes an admin or a
+// location token, as the console does. Everything goes through the npm
+// module's typed BridgeClient.
+import init, { BridgeClient } from "../pkg/ghl_bridge_web.js";
+import { $, el } from "../dom.js";
+
+let client;
+let session = { locations: [], role: "admin" };
+
+function say(text, kind = "") {
+  const status = $("app-status");
+  status.textContent = text;
+  status.className = `status ${kind}`;
+}
+
+/** Asks GHL's parent window for the user, once; `null` when none answers. */
+function userFromGhl(timeoutMs = 4000) {
+  if (window.parent === window) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    window.addEventListener("message", function answer(e) {
+      if (e.source !== window.parent || e.data?.message !== "REQUEST_USER_DATA_RESPONSE") return;
+      clearTimeout(timer);
+      window.removeEventListener("message", answer);
+      resolve(e.data.payload);
+    });
+    window.parent.postMessage({ message: "REQUEST_USER_DATA" }, "*");
+  });
+}
+
+async function signIn() {
+  const payload = await userFromGhl();
+  if (!payload) {
+    $("who").textContent = "Opened outside GHL: sign in with a token.";
+    $("login").hidden = false;
+    return;
+  }
+  const res = await fetch("/v1/sso", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ payload }) });
+  const body = await res.json();
+  if (!res.ok) {
+    $("who").textContent = "GHL signed you in, but the bridge cannot open this sub-account.";
+    say(body.error?.message ?? `HTTP ${res.status}`, "error");
+    return;
+  }
+  session = body;
+  client = new BridgeClient(location.origin, body.token);
+  $("who").textContent = `Signed in by GHL · ${body.role === "admin" ? "you may change settings" : "you may look, not change"} · until ${new Date(body.expiresAt).toLocaleTimeString()}`;
+  await showTabs(body.locations);
+}
+
+async function showTabs(ids) {
+  const tabs = $("location-tabs");
+  tabs.replaceChildren();
+  tabs.hidden = ids.length < 2;
+  for (const id of ids) {
+    const b = el("button", id);
+    b.type = "button";
+    b.dataset.location = id;
+    b.addEventListener("click", () => showLocation(id));
+    tabs.append(b);
+  }
+  if (ids.length) await showLocation(ids[0]);
+}
+
+let current;
+
+async function showLocation(id) {
+  current = client.forLocation(id);
+  for (const b of $("location-tabs").querySelectorAll("button")) b.setAttribute("aria-current", String(b.dataset.location === id));
+  document.body.classList.toggle("read-only", session.role !== "admin");
+  $("location-name").textContent = id;
+  $("location").hidden = false;
+  const [health, connections, provider, { subscriptions }] = await Promise.all([
+    current.health(24), current.connections(), current.conversationProvider(), current.workflows(),
+  ]);
+  const counts = $("health");
+  counts.replaceChildren();
+  const done = health.hourly.reduce((n, p) => n + p.done, 0);
+  for (const [n, what, bad] of [[done, "done in 24 h", false], [health.parked, "waiting for a person (dead letters)", health.parked > 0]]) {
+    const li = el("li", undefined, bad ? "conflict" : "");
+    li.append(el("strong", String(n)), el("span", ` ${what}`));
+    counts.append(li);
+  }
+  const spothit = connections.connections?.find((c) => c.service === "spothit") ?? connections.spothit ?? null;
+  showSpotHit(spothit);
+  $("provider-enabled").checked = provider.enabled;
+  $("provider-sender").value = provider.sender ?? "";
+  $("provider-replies").value = provider.replies;
+  const box = $("workflows");
+  box.replaceChildren();
+  if (!subscriptions.length) box.append(el("p", "No workflow uses the bridge's triggers yet. Add one in GHL's workflow builder: Spot-Hit and Specter are in its list.", "hint"));
+  for (const s of subscriptions) box.append(el("div", `${s.key} · ${s.fires} fire${s.fires === 1 ? "" : "s"}${s.active ? "" : " · inactive"}`));
+  say(`Sub-account ${id}`, "ok");
+}
+
+function showSpotHit(connection) {
+  const connected = connection && (connection.connected ?? connection.apiKeyLast4);
+  $("spothit-state").textContent = connected
+    ? `Connected (key …${connection.apiKeyLast4 ?? "****"}).`
+    : "Not connected: paste the account's API key (Spot-Hit › Paramètres › API).";
+  showUrls(connection?.callbackUrls);
+}
+
+function showUrls(urls) {
+  const box = $("spothit-urls");
+  box.replaceChildren();
+  if (!urls) return;
+  box.append(el("p", "Paste these in Spot-Hit (Paramètres › API › URL de retour):", "hint"));
+  const list = el("ul", undefined, "urls");
+  for (const [what, url] of Object.entries(urls)) {
+    const li = el("li");
+    const copy = el("button", "Copy");
+    copy.type = "button";
+    copy.addEventListener("click", () => navigator.clipboard?.writeText(url));
+    li.append(el("span", what), el("code", url), copy);
+    list.append(li);
+  }
+  box.append(list);
+}
+
+$("spothit-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("spothit-result").textContent = "Checking the key with Spot-Hit…";
+  try {
+    const answer = await current.connect("spothit", { apiKey: $("spothit-key").value.trim(), check: true });
+    $("spothit-result").textContent = "Connected: Spot-Hit accepted the key.";
+    $("spothit-key").value = "";
+    showSpotHit(answer);
+  } catch (err) {
+    $("spothit-result").textContent = err.message;
+  }
+});
+
+$("provider-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const sender = $("provider-sender").value.trim();
+  const settings = { enabled: $("provider-enabled").checked, replies: $("provider-replies").value, ...(sender ? { sender } : {}) };
+  try {
+    await current.putConversationProvider(JSON.stringify(settings));
+    $("provider-result").textContent = "Saved.";
+  } catch (err) {
+    $("provider-result").textContent = err.message;
+  }
+});
+
+$("login").addEventListener("submit", async () => {
+  client = new BridgeClient(location.origin, $("token").value.trim());
+  const { locations } = await client.locations();
+  session = { locations: locations.map((l) => l.id), role: "admin" };
+  $("who").textContent = "Signed in with a token.";
+  await showTabs(session.locations);
+});
+
+await init();
+signIn().catch((err) => say(err.message, "error"));
