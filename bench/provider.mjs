@@ -66,28 +66,22 @@ export async function providerRun() {
       }
     }));
     const sendSeconds = (Date.now() - started) / 1000;
-    const smsByMessage = await eventually(async () => {
-      const { sms } = await sandbox(stack, "/__sandbox/spothit");
+    // Every message either reached Spot-Hit or had its Delivery URL call
+    // fail (answered without 200, or not at all): then the figures.
+    const settled = await eventually(async () => {
+      const [{ sms }, { messages }] = await Promise.all([sandbox(stack, "/__sandbox/spothit"), sandbox(stack, "/__sandbox/ghl/conversations")]);
       const mine = new Map();
       for (const s of sms) {
         const id = s.params.url?.split("/message/")[1];
         if (id) mine.set(id, [...(mine.get(id) ?? []), s]);
       }
-      return mine.size >= MESSAGES ? mine : null;
-    }, { timeoutMs: 120_000, what: `${MESSAGES} SMS at Spot-Hit` }).catch(async (e) => {
-      const { messages } = await sandbox(stack, "/__sandbox/ghl/conversations");
-      const answers = messages.flatMap((m) => m.deliveryAnswers.map((a) => a.status ?? a.error));
-      const { sms } = await sandbox(stack, "/__sandbox/spothit");
-      const counts = {};
-      for (const a of answers) counts[a] = (counts[a] ?? 0) + 1;
-      console.error(`stuck: ${sms.length} SMS at Spot-Hit; Delivery URL answers ${JSON.stringify(counts)}`);
-      throw e;
-    });
-    const messages = await eventually(async () => {
-      const { messages } = await sandbox(stack, "/__sandbox/ghl/conversations");
       const outbound = messages.filter((m) => m.direction === "outbound");
-      return outbound.every((m) => m.status === "delivered") && outbound.length >= MESSAGES ? outbound : null;
-    }, { timeoutMs: 300_000, what: "every message delivered in GHL" });
+      const failedCalls = outbound.filter((m) => m.deliveryAnswers.length && m.deliveryAnswers.every((a) => a.status !== 200));
+      const reached = outbound.filter((m) => mine.has(m.id));
+      const shown = reached.filter((m) => m.status === "delivered");
+      return shown.length + failedCalls.length >= MESSAGES ? { mine, outbound, failedCalls, reached } : null;
+    }, { timeoutMs: 600_000, what: `${MESSAGES} messages settled` });
+    const { mine: smsByMessage, failedCalls, reached: messages } = settled;
     const { requests } = await sandbox(stack, "/__sandbox/requests");
     const statusCalls = requests.filter((r) => /^\/ghl\/conversations\/messages\/[^/]+\/status$/.test(r.path));
     const refused403 = statusCalls.filter((r) => r.status === 403).length;
@@ -99,7 +93,14 @@ export async function providerRun() {
     console.log(`GHL sends made in ${sendSeconds.toFixed(1)} s (${(MESSAGES / sendSeconds).toFixed(0)}/s); Delivery URL answers: ${[...new Set(answers)].join(", ")} (${answers.length})`);
     console.log(`GHL's send -> Spot-Hit's request: ${figures(toSpotHit)}`);
     console.log(`GHL's send -> delivered in GHL:   ${figures(toDelivered)} (the bridge waits 10 s for GHL's handover; Spot-Hit's sandbox reports after 1 s)`);
-    console.log(`GHL status calls: ${statusCalls.length} for ${MESSAGES} messages (${(statusCalls.length / MESSAGES).toFixed(2)} per message; ${refused403} refused 403); SMS sent twice: ${twice}`);
+    console.log(`GHL status calls: ${statusCalls.length} for ${messages.length} messages sent (${(statusCalls.length / messages.length).toFixed(2)} per message; ${refused403} refused 403); SMS sent twice: ${twice}`);
+    const why = {};
+    for (const m of failedCalls) for (const a of m.deliveryAnswers) why[String(a.body ?? a.error).slice(0, 90)] = (why[String(a.body ?? a.error).slice(0, 90)] ?? 0) + 1;
+    console.log(`Delivery URL calls that failed: ${failedCalls.length} of ${MESSAGES} ${JSON.stringify(why)}`);
+    if (process.env.SHOW_RUNTIME_LOG) {
+      const lines = stack.workerLogs().split("\n").filter((l) => /workerd|restart|crash|signal|fatal|too many|error/i.test(l));
+      console.log(lines.slice(-20).join("\n"));
+    }
   } catch (e) {
     const lines = stack.workerLogs().split("\n").filter((l) => /panick|error|restart|reload|abort|RuntimeError|unreachable|exceed|memory|✘|crash|Uncaught/i.test(l));
     console.error(lines.slice(-30).join("\n"));

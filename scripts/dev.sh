@@ -69,6 +69,16 @@ INFO
 if [ "${GHL_BRIDGE_DEVTOOLS:-}" != 1 ]; then
   export VSCODE_INSPECTOR_OPTIONS="ghl-bridge: no inspector proxy"
 fi
+# Once the Worker answers, the sandbox agency installs the app on its three
+# locations (GHL's bulk install through /oauth/start), so the app's page and
+# the console have an agency to show (dev-location keeps GHL_TOKEN).
+(
+  for _ in $(seq 90); do curl -fs http://127.0.0.1:8787/health >/dev/null 2>&1 && break; sleep 1; done
+  if curl -fsL http://127.0.0.1:8787/oauth/start >/dev/null 2>&1; then
+    echo "[dev] the sandbox agency (dev-company) installed the app on dev-location, -2 and -3"
+    echo "[dev] the app's page as GHL shows it: http://127.0.0.1:8788/__sandbox/ghl/app?locationId=dev-location-2&role=admin"
+  fi
+) &
 # wrangler's [build] finds the bundle `make build` just made up to date.
 node_modules/.bin/wrangler dev -c wrangler.toml \
   --ip 127.0.0.1 --port 8787 --test-scheduled

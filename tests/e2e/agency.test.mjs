@@ -53,6 +53,22 @@ test("a bulk install connects every location of the agency", async () => {
   assert.ok(installs.every((w) => w.status === 200), JSON.stringify(installs));
 });
 
+test("an agency user signed in by GHL sees its company's three locations, and not another company's", async () => {
+  const sso = async (query) => {
+    const { payload } = await sandbox(stack, `/__sandbox/ghl/sso?${query}`);
+    return fetch(`${stack.url}/v1/sso`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ payload }) });
+  };
+  const agency = await sso("type=agency&role=admin&companyId=dev-company");
+  const session = await agency.json();
+  assert.equal(agency.status, 200, JSON.stringify(session));
+  assert.deepEqual([...session.locations].sort(), LOCATIONS);
+  const listed = await withToken(session.token, "/locations");
+  assert.deepEqual(listed.body.locations.map((l) => l.id).sort(), LOCATIONS);
+  const other = await sso("type=agency&role=admin&companyId=another-company");
+  assert.equal(other.status, 403);
+  assert.match((await other.json()).error.message, /company another-company has not installed the app/);
+});
+
 test("a form source of one location lands there only, and a source id belongs to one location", async () => {
   const created = await admin(stack, "/locations/dev-location-2/sources/agency-form-2", { method: "PUT", body: JSON.stringify({ kind: "form" }) });
   assert.equal(created.status, 200, JSON.stringify(created.body));
