@@ -5,7 +5,7 @@
 // appear in the conversation, and after the STOP nothing reaches Spot-Hit.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { ADMIN_TOKEN, APP_HOOK_SECRET, SPOTHIT_TOKEN, admin, artifactPath, eventually, ghl, launchChromium, sandbox, startStack } from "./support.mjs";
+import { APP_HOOK_SECRET, consoleAt, SPOTHIT_TOKEN, admin, artifactPath, eventually, ghl, launchChromium, sandbox, startStack } from "./support.mjs";
 
 let stack;
 before(async () => {
@@ -160,13 +160,7 @@ test("a location's provider settings are checked when saved and switch replies b
 test("the console shows each message's journey and the location's provider settings", async () => {
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`${stack.url}/console/`);
-    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
-    await page.getByRole("button", { name: "Open" }).click();
-    await page.locator('#locations tr[data-location="dev-location"] a').click();
+    const { page, errors } = await consoleAt(browser, stack, "dev-location");
     await page.waitForSelector("#messages tbody tr td.ok");
     const table = await page.textContent("#messages");
     assert.match(table, /delivered/);

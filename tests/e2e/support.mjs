@@ -263,6 +263,21 @@ export async function startWorker(chosenPort, vars = {}, options = {}) {
   return { url, log: worker.log, bytesSeen: worker.bytesSeen, stop: worker.stop, stateDir: state };
 }
 
+/**
+ * The console open at one location, signed in with the admin token, in a
+ * fresh page of `browser`; `errors` collects the page's uncaught errors.
+ */
+export async function consoleAt(browser, stack, locationId, viewport = { width: 1280, height: 900 }) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${stack.url}/console/`);
+  await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
+  await page.getByRole("button", { name: "Open" }).click();
+  await page.locator(`#locations tr[data-location="${locationId}"] a`).click();
+  return { page, errors };
+}
+
 /** Debian's Chromium, headless, with the flags this offline machine needs. */
 export async function launchChromium() {
   const { chromium } = await import("playwright-core");

@@ -6,7 +6,7 @@
 // groups, and a wrong key does nothing.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { ADMIN_TOKEN, APP_HOOK_SECRET, SPOTHIT_TOKEN, admin, artifactPath, eventually, ghl, launchChromium, sandbox, startStack } from "./support.mjs";
+import { APP_HOOK_SECRET, consoleAt, SPOTHIT_TOKEN, admin, artifactPath, eventually, ghl, launchChromium, sandbox, startStack } from "./support.mjs";
 
 let stack;
 before(async () => {
@@ -147,13 +147,7 @@ test("the Specter action returns the person's main fields and respects the locat
 test("the console lists the workflows using the bridge's triggers, with their fires", async () => {
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`${stack.url}/console/`);
-    await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
-    await page.getByRole("button", { name: "Open" }).click();
-    await page.locator('#locations tr[data-location="dev-location"] a').click();
+    const { page, errors } = await consoleAt(browser, stack, "dev-location");
     await page.waitForSelector("#workflows li");
     const text = await page.textContent("#workflows");
     assert.match(text, /spothit_reply_received · workflow \S+ · 1 fire/);

@@ -153,6 +153,25 @@ impl ConversationData {
     }
 }
 
+/// The body as an object, with one problem per property the operation does
+/// not have (GHL's `property X should not exist`).
+fn checked_fields(
+    body: &Value,
+    allowed: &[&str],
+) -> Result<(Map<String, Value>, Vec<String>), Response> {
+    let body = validate::object(body).map_err(unprocessable)?;
+    let problems = validate::unknown_properties(&body, allowed);
+    Ok((body, problems))
+}
+
+/// A text property, empty when absent.
+fn text_of(body: &Map<String, Value>, name: &str) -> String {
+    body.get(name)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
 fn contact_in(state: &State, location: &str, contact_id: &str) -> Option<Map<String, Value>> {
     state
         .contacts
@@ -168,11 +187,10 @@ pub async fn update_status(
     Path(id): Path<String>,
     GhlJson(body): GhlJson,
 ) -> Response {
-    let body = match validate::object(&body) {
-        Ok(b) => b,
-        Err(e) => return unprocessable(e),
+    let (body, mut problems) = match checked_fields(&body, STATUS_FIELDS) {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
     };
-    let mut problems = validate::unknown_properties(&body, STATUS_FIELDS);
     match body.get("status").and_then(Value::as_str) {
         None => problems.push("status should not be empty".into()),
         Some(st) if !STATUSES.contains(&st) => problems.push(format!(
@@ -223,17 +241,11 @@ pub async fn add_inbound(
     Extension(c): Extension<Caller>,
     GhlJson(body): GhlJson,
 ) -> Response {
-    let body = match validate::object(&body) {
-        Ok(b) => b,
-        Err(e) => return unprocessable(e),
+    let (body, mut problems) = match checked_fields(&body, INBOUND_FIELDS) {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
     };
-    let mut problems = validate::unknown_properties(&body, INBOUND_FIELDS);
-    let text = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
+    let text = |name: &str| text_of(&body, name);
     for required in [
         "type",
         "conversationId",
@@ -331,17 +343,11 @@ pub async fn create(
     Extension(c): Extension<Caller>,
     GhlJson(body): GhlJson,
 ) -> Response {
-    let body = match validate::object(&body) {
-        Ok(b) => b,
-        Err(e) => return unprocessable(e),
+    let (body, mut problems) = match checked_fields(&body, &["locationId", "contactId"]) {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
     };
-    let mut problems = validate::unknown_properties(&body, &["locationId", "contactId"]);
-    let text = |name: &str| {
-        body.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
+    let text = |name: &str| text_of(&body, name);
     for required in ["locationId", "contactId"] {
         if text(required).is_empty() {
             problems.push(format!("{required} should not be empty"));
