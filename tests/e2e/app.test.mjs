@@ -52,6 +52,18 @@ test("a location admin signs in through GHL's frame and connects Spot-Hit, a wro
   await app.locator("#spothit-result").filter({ hasText: "Connected" }).waitFor();
   assert.match(await app.locator("#spothit-urls").textContent(), /\/v1\/hooks\/spothit\/[0-9a-f]+\/reply/);
   await page.screenshot({ path: artifactPath("app-spothit-connected.png") });
+
+  // A form source: its URL and secret once, a snippet, a test lead through the pipeline.
+  await app.locator("#source-id").fill("site-devis");
+  await app.getByRole("button", { name: "Create" }).click();
+  await app.locator("#source-result").filter({ hasText: "site-devis is ready" }).waitFor();
+  assert.match(await app.locator("#source-url").textContent(), /\/v1\/hooks\/forms\/site-devis$/);
+  assert.match(await app.locator("#source-secret").textContent(), /^whsec_/);
+  assert.match(await app.locator("#source-snippet").textContent(), /webhook-signature/);
+  await app.getByRole("button", { name: "Send a test lead" }).click();
+  await app.locator("#test-result").filter({ hasText: /^Done: contact \S+ created in GHL/ }).waitFor({ timeout: 30_000 });
+  await app.locator("#forms-title").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifactPath("app-form-source.png"), fullPage: true });
   await page.close();
 });
 

@@ -134,6 +134,62 @@ $("spothit-form").addEventListener("submit", async (e) => {
   }
 });
 
+let source;
+
+/** A Node sender of Standard Webhooks for the source (the secret's key is its base64 part). */
+function snippet(url, secret) {
+  return `import { createHmac } from "node:crypto";
+const body = JSON.stringify({ email: "lead@example.fr", phone: "+33612345678", first_name: "Jeanne" });
+const id = \`msg_\${Date.now()}\`, ts = Math.floor(Date.now() / 1000).toString();
+const key = Buffer.from("${secret}".slice("whsec_".length), "base64");
+const sig = createHmac("sha256", key).update(\`\${id}.\${ts}.\${body}\`).digest("base64");
+await fetch("${url}", { method: "POST", body, headers: { "content-type": "application/json",
+  "webhook-id": id, "webhook-timestamp": ts, "webhook-signature": \`v1,\${sig}\` } });`;
+}
+
+$("source-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const id = $("source-id").value.trim();
+  try {
+    const made = await current.putSource(id, { kind: "form" });
+    source = made.sourceId;
+    const url = `${location.origin}${made.urlPath}`;
+    $("source-url").textContent = url;
+    $("source-secret").textContent = made.signingSecret ?? `…${made.signingSecretLast4} (kept: shown only when created)`;
+    $("source-snippet").textContent = snippet(url, made.signingSecret ?? "whsec_…");
+    $("source-made").hidden = false;
+    $("source-result").textContent = `Source ${made.sourceId} is ready.`;
+  } catch (err) {
+    $("source-result").textContent = err.message;
+  }
+});
+
+for (const button of document.querySelectorAll("[data-copy]")) {
+  button.addEventListener("click", () => navigator.clipboard?.writeText($(button.dataset.copy).textContent));
+}
+
+$("test-lead").addEventListener("click", async () => {
+  const lead = { email: `test-${Date.now()}@example.fr`, first_name: "Test", last_name: "Lead", phone: "+33612345678" };
+  $("test-result").textContent = "Sent through the real pipeline…";
+  try {
+    const { eventId } = await current.sendTestEvent(source, JSON.stringify(lead), "json");
+    for (let i = 0; i < 60; i++) {
+      const { events } = await current.events(50);
+      const e = events.find((x) => x.key === eventId);
+      if (e && (e.status === "done" || e.status === "parked")) {
+        $("test-result").textContent = e.status === "done"
+          ? `Done: contact ${e.contactId} ${e.action ?? "written"} in GHL, ${e.ghlCalls} GHL call(s).`
+          : `Parked: ${e.error}`;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    $("test-result").textContent = "Still waiting: see the console's events.";
+  } catch (err) {
+    $("test-result").textContent = err.message;
+  }
+});
+
 $("provider-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const sender = $("provider-sender").value.trim();
