@@ -424,7 +424,7 @@ export interface SeriesPoint {
   pending: number;
   ghlCalls: number;
 }
-export type AlertCondition = "eventParked" | "ghlDisconnected" | "specterCreditsLow" | "errorRate" | "dailyAllowanceLow" | "sourceSilent";
+export type AlertCondition = "eventParked" | "ghlDisconnected" | "specterCreditsLow" | "errorRate" | "dailyAllowanceLow" | "sourceSilent" | "optOutInSpotHitGroup" | "specterBudgetSpent" | "test";
 /** GHL's daily allowance for a location, as its last answer at `atMs` said. */
 export interface DailyAllowance {
   remaining: number;
@@ -564,6 +564,8 @@ export class BridgeClient {
   /** The location's health over the last `hours` (24; at most 168). */
   health(hours?: number | null): Promise<LocationHealth>;
   alerts(): Promise<AlertsAnswer>;
+  /** A test alert to the destination; 409 without one. */
+  testAlert(): Promise<{ sent: boolean; status: number | null }>;
   /** A generated signing secret is answered once, as `signingSecret`. */
   putAlerts(change: { webhookUrl: string; signingSecret?: string; specterCreditsFloor?: number; errorRatePercent?: number; silentAfterMinutes?: Record<string, number> }): Promise<AlertsAnswer>;
   /** The location's custom fields as GHL lists them (cached by the Worker for an hour). */

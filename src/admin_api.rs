@@ -53,6 +53,8 @@ pub mod routes {
     pub const HEALTH: &str = "/v1/admin/health";
     /// GET | PUT: where the location's alerts go, and the last ones sent.
     pub const ALERTS: &str = "/v1/admin/alerts";
+    /// POST: a test alert to the destination.
+    pub const ALERTS_TEST: &str = "/v1/admin/alerts/test";
     /// GET (operator): every location.
     pub const LOCATIONS: &str = "/v1/admin/locations";
 
@@ -580,6 +582,9 @@ pub enum AlertCondition {
     /// Specter credits: the location's daily or monthly budget is spent, or
     /// Specter answered that the team is out of credits; polling stopped.
     SpecterBudgetSpent,
+    /// An operator asked for a test alert (the app's page): it fires once
+    /// and never resolves.
+    Test,
 }
 
 /// An alert as sent: it fires, or it clears.

@@ -152,6 +152,31 @@ pub async fn notify<W: World>(
     .await
 }
 
+/// A test alert to the location's destination: the destination's HTTP
+/// status (`None`: no answer), or why none was sent.
+pub async fn send_test<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<Result<Option<u16>, String>, WorldError> {
+    let Some(dest) = destination(world, settings).await? else {
+        return Ok(Err("no alert destination is set for this location".into()));
+    };
+    let location = &settings.location_id;
+    let (condition, state) = (AlertCondition::Test, AlertState::Firing);
+    send(
+        world,
+        location,
+        &dest,
+        condition,
+        state,
+        "sent from the app's page",
+    )
+    .await?;
+    let log = world.kv_get(LOG_KEY.into()).await?;
+    let status = log.and_then(|l| l[0]["status"].as_u64()).map(|s| s as u16);
+    Ok(Ok(status))
+}
+
 /// After an attempt: a parked event fires `EventParked`; a done one clears it
 /// once no event is parked any more, and clears `GhlDisconnected` (GHL answered).
 pub async fn after_event<W: World>(
@@ -205,6 +230,7 @@ fn message(location: &str, condition: AlertCondition, state: AlertState, detail:
             "a contact who opted out is still in a Spot-Hit group: remove it by hand"
         }
         AlertCondition::SpecterBudgetSpent => "Specter polling stopped to save credits",
+        AlertCondition::Test => "a test alert: this destination receives the bridge's alerts",
     };
     match state {
         AlertState::Firing => format!("ghl-bridge, location {location}: {what}: {detail}"),

@@ -62,6 +62,14 @@ test("a location admin signs in through GHL's frame and connects Spot-Hit, a wro
   assert.match(await app.locator("#source-snippet").textContent(), /webhook-signature/);
   await app.getByRole("button", { name: "Send a test lead" }).click();
   await app.locator("#test-result").filter({ hasText: /^Done: contact \S+ created in GHL/ }).waitFor({ timeout: 30_000 });
+  // Alerts to the sandbox's sink, and a test alert it receives.
+  await app.locator("#alerts-url").fill(`${stack.sandboxUrl}/__sandbox/alerts`);
+  await app.locator("#alerts-form").getByRole("button", { name: "Save" }).click();
+  await app.locator("#alerts-result").filter({ hasText: /Saved/ }).waitFor();
+  await app.getByRole("button", { name: "Send a test alert" }).click();
+  await app.locator("#alerts-result").filter({ hasText: "destination answered HTTP 200" }).waitFor();
+  const received = (await sandbox(stack, "/__sandbox/alerts")).alerts;
+  assert.equal(received.at(-1).body.data.condition, "test");
   await app.locator("#forms-title").scrollIntoViewIfNeeded();
   await page.screenshot({ path: artifactPath("app-form-source.png"), fullPage: true });
   await page.close();

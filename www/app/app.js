@@ -73,9 +73,17 @@ async function showLocation(id) {
   document.body.classList.toggle("read-only", session.role !== "admin");
   $("location-name").textContent = id;
   $("location").hidden = false;
-  const [health, connections, provider, { subscriptions }] = await Promise.all([
-    current.health(24), current.connections(), current.conversationProvider(), current.workflows(),
+  const [health, connections, provider, { subscriptions }, alerts] = await Promise.all([
+    current.health(24), current.connections(), current.conversationProvider(), current.workflows(), current.alerts(),
   ]);
+  const specter = connections.specter;
+  $("specter-state").textContent = specter?.connected
+    ? `Connected (key …${specter.apiKeyLast4}). Credits are spent within the budgets of the sync rules (daily ${"1,000"} by default).`
+    : "Not connected: paste the team's API key (Specter › Settings › API).";
+  $("alerts-state").textContent = alerts.webhookUrl
+    ? `Alerts go to ${alerts.webhookUrl} (${alerts.format === "slack" ? "Slack" : "signed webhook"}).`
+    : "No destination: alerts (dead letters, GHL disconnected, credits) are not sent anywhere.";
+  $("alerts-url").value = alerts.webhookUrl ?? "";
   const counts = $("health");
   counts.replaceChildren();
   const done = health.hourly.reduce((n, p) => n + p.done, 0);
@@ -187,6 +195,39 @@ $("test-lead").addEventListener("click", async () => {
     $("test-result").textContent = "Still waiting: see the console's events.";
   } catch (err) {
     $("test-result").textContent = err.message;
+  }
+});
+
+$("specter-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const answer = await current.connect("specter", { apiKey: $("specter-key").value.trim() });
+    $("specter-key").value = "";
+    $("specter-result").textContent = `Connected (key …${answer.apiKeyLast4}).`;
+  } catch (err) {
+    $("specter-result").textContent = err.message;
+  }
+});
+
+$("alerts-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const answer = await current.putAlerts({ webhookUrl: $("alerts-url").value.trim() });
+    $("alerts-state").textContent = `Alerts go to ${answer.webhookUrl} (${answer.format === "slack" ? "Slack" : "signed webhook"}).`;
+    $("alerts-result").textContent = answer.signingSecret
+      ? `Saved. Signing secret (shown once): ${answer.signingSecret}`
+      : "Saved.";
+  } catch (err) {
+    $("alerts-result").textContent = err.message;
+  }
+});
+
+$("alerts-test").addEventListener("click", async () => {
+  try {
+    const { status } = await current.testAlert();
+    $("alerts-result").textContent = status ? `Test alert sent: the destination answered HTTP ${status}.` : "Test alert sent: the destination did not answer.";
+  } catch (err) {
+    $("alerts-result").textContent = err.message;
   }
 });
 

@@ -277,6 +277,13 @@ impl BridgeClient {
     }
 
     /// Where the location's alerts go and the last ones sent.
+    /// Sends a test alert to the destination: `{sent, status}` (the
+    /// destination's HTTP status), 409 without a destination.
+    #[wasm_bindgen(js_name = testAlert)]
+    pub fn test_alert(&self) -> Promise {
+        self.post(Ok(self.url(routes::ALERTS_TEST)))
+    }
+
     pub fn alerts(&self) -> Promise {
         self.get(Ok(self.url(routes::ALERTS)))
     }

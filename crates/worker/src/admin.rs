@@ -256,6 +256,16 @@ pub async fn location_route(
                     .map_err(from_world)?,
             )
         }
+        (Method::Post, ["alerts", "test"]) => {
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            match alerts::send_test(&world, &settings)
+                .await
+                .map_err(from_world)?
+            {
+                Ok(status) => json_ok(&serde_json::json!({"sent": true, "status": status})),
+                Err(why) => json_error(409, "no_destination", &why),
+            }
+        }
         (Method::Get, ["alerts"]) => {
             let settings = world.settings(cfg, location).await.map_err(from_world)?;
             json_ok(&alerts::shown(&world, &settings).await.map_err(from_world)?)
