@@ -430,6 +430,103 @@ fn every_catalogue_endpoint_builds_exactly() {
         None,
     ));
 
+    // followers, campaigns, workflows, bulk
+    use ghl_bridge::ghl::membership::*;
+    let followers = || FollowersBody {
+        followers: vec![s("usr1"), s("usr2")],
+    };
+    check(expect(
+        AddFollowers {
+            contact_id: c(),
+            body: followers(),
+        },
+        Method::Post,
+        "/contacts/seD4PfOuKoVMLkEZqohJ/followers",
+        Some(json!({"followers": ["usr1", "usr2"]})),
+    ));
+    check(expect(
+        RemoveFollowers {
+            contact_id: c(),
+            body: followers(),
+        },
+        Method::Delete,
+        "/contacts/seD4PfOuKoVMLkEZqohJ/followers",
+        Some(json!({"followers": ["usr1", "usr2"]})),
+    ));
+    check(expect(
+        AddToCampaign {
+            contact_id: c(),
+            campaign_id: s("camp1"),
+            body: EmptyBody {},
+        },
+        Method::Post,
+        "/contacts/seD4PfOuKoVMLkEZqohJ/campaigns/camp1",
+        Some(json!({})),
+    ));
+    check(expect(
+        RemoveFromCampaign {
+            contact_id: c(),
+            campaign_id: s("camp1"),
+        },
+        Method::Delete,
+        "/contacts/seD4PfOuKoVMLkEZqohJ/campaigns/camp1",
+        None,
+    ));
+    check(expect(
+        RemoveFromAllCampaigns { contact_id: c() },
+        Method::Delete,
+        "/contacts/seD4PfOuKoVMLkEZqohJ/campaigns/removeAll",
+        None,
+    ));
+    check(expect(
+        AddToWorkflow {
+            contact_id: c(),
+            workflow_id: s("wf1"),
+            body: WorkflowBody {
+                event_start_time: Some(s("2021-06-23T03:30:00+01:00")),
+            },
+        },
+        Method::Post,
+        "/contacts/seD4PfOuKoVMLkEZqohJ/workflow/wf1",
+        Some(json!({"eventStartTime": "2021-06-23T03:30:00+01:00"})),
+    ));
+    check(expect(
+        RemoveFromWorkflow {
+            contact_id: c(),
+            workflow_id: s("wf1"),
+            body: WorkflowBody::default(),
+        },
+        Method::Delete,
+        "/contacts/seD4PfOuKoVMLkEZqohJ/workflow/wf1",
+        Some(json!({})),
+    ));
+    check(expect(
+        BulkTags {
+            change: BulkTagsChange::Remove,
+            body: BulkTagsBody {
+                contacts: vec![c()],
+                tags: vec![s("vip")],
+                location_id: s("loc1"),
+                remove_all_tags: None,
+            },
+        },
+        Method::Post,
+        "/contacts/bulk/tags/update/remove",
+        Some(json!({"contacts": ["seD4PfOuKoVMLkEZqohJ"], "tags": ["vip"], "locationId": "loc1"})),
+    ));
+    check(expect(
+        BulkBusiness {
+            body: BulkBusinessBody {
+                location_id: s("loc1"),
+                ids: vec![c()],
+                business_id: s("biz1"),
+            },
+        },
+        Method::Post,
+        "/contacts/bulk/business",
+        Some(json!({"locationId": "loc1", "ids": ["seD4PfOuKoVMLkEZqohJ"], "businessId": "biz1"})),
+    ));
+
     // conversations (the SMS provider)
     use ghl_bridge::ghl::conversations::*;
     check(expect(
@@ -559,5 +656,79 @@ fn catalogue_entries_are_well_formed() {
             );
         }
     }
-    assert_eq!(CATALOGUE.len(), 29);
+    assert_eq!(CATALOGUE.len(), 38);
+}
+
+/// Each operation of GHL's contacts spec, as `tests/fixtures/ghl/contacts-operations.json`
+/// lists it (extracted from `shared/anchors/ghl/apps/contacts.json`).
+fn spec_operations() -> Vec<Value> {
+    let listed: Value = serde_json::from_str(include_str!("fixtures/ghl/contacts-operations.json"))
+        .expect("the contacts operations fixture");
+    listed["operations"].as_array().unwrap().clone()
+}
+
+/// Every operation of GHL's contacts spec is in the catalogue (32 of 32),
+/// with its method, path, version and scope as the spec says.
+#[test]
+fn every_contacts_operation_of_the_spec_is_modelled() {
+    let operations = spec_operations();
+    for op in &operations {
+        let (method, path, id) = (
+            op["method"].as_str().unwrap(),
+            op["path"].as_str().unwrap(),
+            op["operationId"].as_str().unwrap(),
+        );
+        let endpoint = CATALOGUE
+            .iter()
+            .find(|e| e.path == path && e.method.as_str() == method)
+            .unwrap_or_else(|| panic!("{method} {path} ({id}) is not modelled"));
+        assert_eq!(endpoint.operation_id, id, "{path}");
+        if let Some(scope) = op["scope"].as_str() {
+            assert_eq!(endpoint.scope, scope, "{id}");
+        }
+        if let Some(version) = op["version"].as_str() {
+            assert_eq!(endpoint.version, version, "{id}");
+        }
+    }
+    assert_eq!(operations.len(), 32, "the spec's contacts operations");
+}
+
+/// The fixture is what the official file says, where that file is (the
+/// project's shared anchors beside the checkout).
+#[test]
+fn the_operations_fixture_is_the_official_specs() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/anchors/ghl/apps/contacts.json"
+    );
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("{path} is not beside this checkout: the fixture is taken as it is");
+        return;
+    };
+    let spec: Value = serde_json::from_str(&text).unwrap();
+    let mut from_spec = Vec::new();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, op) in operations.as_object().unwrap() {
+            from_spec.push((
+                method.to_uppercase(),
+                path.clone(),
+                op["operationId"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    let fixture: Vec<(String, String, String)> = spec_operations()
+        .iter()
+        .map(|o| {
+            (
+                o["method"].as_str().unwrap().into(),
+                o["path"].as_str().unwrap().into(),
+                o["operationId"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let sorted = |mut v: Vec<(String, String, String)>| {
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(fixture), sorted(from_spec));
 }

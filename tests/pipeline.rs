@@ -2225,3 +2225,107 @@ fn an_sms_a_rule_sends_is_recorded_in_the_conversation_when_the_location_asks() 
     assert!(!lines[0].contains("conversation"), "{lines:?}");
     assert_eq!(b.thread(&contact).len(), 1);
 }
+
+// ---- the whole contacts API against the sandbox ----
+
+#[test]
+fn campaigns_workflows_followers_and_bulk_operations_answer_as_ghl_does() {
+    use ghl_bridge::ghl::membership::*;
+    use ghl_bridge::ghl::{build_request, Call, GhlTarget};
+    let b = Bridge::new();
+    let target = GhlTarget {
+        base_url: format!("{}/ghl", b.sandbox.url),
+        token: TOKEN.into(),
+    };
+    let send = |call: &dyn Fn(&GhlTarget) -> HttpRequest| http(&call(&target)).unwrap();
+    let contact = b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Ana", "phone": "+33633330001"}),
+    );
+    let workflow = b
+        .sandbox
+        .post("/__sandbox/ghl/workflows", json!({"locationId": LOCATION}))["workflowId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let enrol = |workflow_id: &str, start: Option<&str>| {
+        let call = AddToWorkflow {
+            contact_id: contact.clone(),
+            workflow_id: workflow_id.into(),
+            body: WorkflowBody {
+                event_start_time: start.map(String::from),
+            },
+        };
+        let r = send(&|t| build_request(&call, t).unwrap());
+        (r.status, call.parse(&r).map(|s| s.succeeded))
+    };
+    assert_eq!(
+        enrol(&workflow, Some("2026-12-08T09:00:00+01:00")),
+        (200, Ok(true))
+    );
+    assert_eq!(
+        enrol("no-such-workflow", None).0,
+        400,
+        "a workflow GHL does not have"
+    );
+    assert_eq!(
+        enrol(&workflow, Some("tomorrow")).0,
+        422,
+        "eventStartTime as the spec says"
+    );
+    let enrolled = b.sandbox.get("/__sandbox/ghl/workflows")["workflows"][0]["enrolled"].clone();
+    assert_eq!(enrolled.as_array().unwrap().len(), 1, "enrolled once");
+
+    let join = AddToCampaign {
+        contact_id: contact.clone(),
+        campaign_id: "camp_relance".into(),
+        body: EmptyBody {},
+    };
+    let r = send(&|t| build_request(&join, t).unwrap());
+    assert_eq!((r.status, join.parse(&r).unwrap().succeeded), (201, true));
+    let unknown = AddToCampaign {
+        contact_id: contact.clone(),
+        campaign_id: "camp_nope".into(),
+        body: EmptyBody {},
+    };
+    assert_eq!(send(&|t| build_request(&unknown, t).unwrap()).status, 400);
+    let leave_all = RemoveFromAllCampaigns {
+        contact_id: contact.clone(),
+    };
+    assert_eq!(send(&|t| build_request(&leave_all, t).unwrap()).status, 200);
+
+    let follow = AddFollowers {
+        contact_id: contact.clone(),
+        body: FollowersBody {
+            followers: vec!["usr1".into()],
+        },
+    };
+    let r = send(&|t| build_request(&follow, t).unwrap());
+    assert_eq!(
+        follow.parse(&r).unwrap().followers_added,
+        Some(vec!["usr1".to_string()])
+    );
+
+    let tags = BulkTags {
+        change: BulkTagsChange::Add,
+        body: BulkTagsBody {
+            contacts: vec![contact.clone(), "missing".into()],
+            tags: vec!["vip".into()],
+            location_id: LOCATION.into(),
+            remove_all_tags: None,
+        },
+    };
+    let r = send(&|t| build_request(&tags, t).unwrap());
+    let answer = tags.parse(&r).unwrap();
+    assert_eq!((answer.succeeded, answer.error_count as u32), (false, 1));
+    assert_eq!(b.tags_of(&contact), ["vip"]);
+    let business = BulkBusiness {
+        body: BulkBusinessBody {
+            location_id: LOCATION.into(),
+            ids: vec![contact.clone()],
+            business_id: "biz1".into(),
+        },
+    };
+    let r = send(&|t| build_request(&business, t).unwrap());
+    assert_eq!(business.parse(&r).unwrap().ids, [contact.clone()]);
+}

@@ -394,6 +394,110 @@ pub const REMOVE_TAGS: Endpoint = Endpoint {
     ..CONTACTS_API
 };
 
+// ---- followers, campaigns, workflows, bulk ----
+pub const ADD_FOLLOWERS: Endpoint = Endpoint {
+    id: "followers.add",
+    operation_id: "add-followers-contact",
+    method: Post,
+    path: "/contacts/{contactId}/followers",
+    scope: WRITE,
+    success_status: 201,
+    body: Some("FollowersBody"),
+    response: "FollowersAnswer",
+    summary: "Add followers (user ids) to a contact",
+    ..CONTACTS_API
+};
+pub const REMOVE_FOLLOWERS: Endpoint = Endpoint {
+    id: "followers.remove",
+    operation_id: "remove-followers-contact",
+    method: Delete,
+    path: "/contacts/{contactId}/followers",
+    scope: WRITE,
+    body: Some("FollowersBody"),
+    response: "FollowersAnswer",
+    summary: "Remove followers from a contact (a DELETE with a body)",
+    ..CONTACTS_API
+};
+pub const ADD_TO_CAMPAIGN: Endpoint = Endpoint {
+    id: "campaigns.add",
+    operation_id: "add-contact-to-campaign",
+    method: Post,
+    path: "/contacts/{contactId}/campaigns/{campaignId}",
+    scope: WRITE,
+    success_status: 201,
+    body: Some("EmptyBody"),
+    response: "Succeeded",
+    summary: "Add a contact to a campaign",
+    ..CONTACTS_API
+};
+pub const REMOVE_FROM_CAMPAIGN: Endpoint = Endpoint {
+    id: "campaigns.remove",
+    operation_id: "remove-contact-from-campaign",
+    method: Delete,
+    path: "/contacts/{contactId}/campaigns/{campaignId}",
+    scope: WRITE,
+    response: "Succeeded",
+    summary: "Take a contact out of a campaign",
+    ..CONTACTS_API
+};
+pub const REMOVE_FROM_ALL_CAMPAIGNS: Endpoint = Endpoint {
+    id: "campaigns.removeAll",
+    operation_id: "remove-contact-from-every-campaign",
+    method: Delete,
+    path: "/contacts/{contactId}/campaigns/removeAll",
+    scope: WRITE,
+    response: "Succeeded",
+    summary: "Take a contact out of every campaign (a STOP)",
+    ..CONTACTS_API
+};
+pub const ADD_TO_WORKFLOW: Endpoint = Endpoint {
+    id: "workflows.add",
+    operation_id: "add-contact-to-workflow",
+    method: Post,
+    path: "/contacts/{contactId}/workflow/{workflowId}",
+    scope: WRITE,
+    body: Some("WorkflowBody"),
+    response: "Succeeded",
+    summary: "Enrol a contact in a workflow (`eventStartTime` optional, ISO 8601 with an offset)",
+    ..CONTACTS_API
+};
+pub const REMOVE_FROM_WORKFLOW: Endpoint = Endpoint {
+    id: "workflows.remove",
+    operation_id: "delete-contact-from-workflow",
+    method: Delete,
+    path: "/contacts/{contactId}/workflow/{workflowId}",
+    scope: WRITE,
+    body: Some("WorkflowBody"),
+    response: "Succeeded",
+    summary: "Take a contact out of a workflow (a DELETE with a body)",
+    ..CONTACTS_API
+};
+pub const BULK_TAGS: Endpoint = Endpoint {
+    id: "contacts.bulkTags",
+    operation_id: "create-association",
+    method: Post,
+    path: "/contacts/bulk/tags/update/{type}",
+    scope: WRITE,
+    success_status: 201,
+    body: Some("BulkTagsBody"),
+    response: "BulkTagsAnswer",
+    summary: "Add or remove tags on many contacts at once (`{type}`: add or remove)",
+    uncertain: Some("the spec names `{type}` in the path without declaring it (and reuses the operationId `create-association`); GHL's page says add or remove. It lists no security: contacts.write is assumed"),
+    ..CONTACTS_API
+};
+pub const BULK_BUSINESS: Endpoint = Endpoint {
+    id: "contacts.bulkBusiness",
+    operation_id: "add-remove-contact-from-business",
+    method: Post,
+    path: "/contacts/bulk/business",
+    scope: WRITE,
+    body: Some("BulkBusinessBody"),
+    response: "BulkBusinessAnswer",
+    summary: "Put many contacts in a business (company) at once",
+    uncertain: Some("the spec lists no security: contacts.write is assumed"),
+    ..CONTACTS_API
+};
+
 // ---- locations ----
 pub const LIST_CUSTOM_FIELDS: Endpoint = Endpoint {
     id: "locations.customFields.list",
@@ -491,6 +595,15 @@ pub static CATALOGUE: &[&Endpoint] = &[
     &CREATE_APPOINTMENT,
     &ADD_TAGS,
     &REMOVE_TAGS,
+    &ADD_FOLLOWERS,
+    &REMOVE_FOLLOWERS,
+    &ADD_TO_CAMPAIGN,
+    &REMOVE_FROM_CAMPAIGN,
+    &REMOVE_FROM_ALL_CAMPAIGNS,
+    &ADD_TO_WORKFLOW,
+    &REMOVE_FROM_WORKFLOW,
+    &BULK_TAGS,
+    &BULK_BUSINESS,
     &LIST_CUSTOM_FIELDS,
     &UPDATE_MESSAGE_STATUS,
     &ADD_INBOUND_MESSAGE,

@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod custom_fields;
 mod error;
+pub mod membership;
 pub mod notes;
 pub mod oauth;
 pub mod tags;

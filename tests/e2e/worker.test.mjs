@@ -21,7 +21,7 @@ describe("routes", () => {
     const body = await res.json();
     assert.equal(body.status, "ok");
     assert.equal(body.service, "ghl-bridge");
-    assert.equal(body.ghlEndpoints, 29);
+    assert.equal(body.ghlEndpoints, 38);
   });
 
   test("an unknown route is a JSON 404 that names the route", async () => {
@@ -54,8 +54,8 @@ describe("the page at /", () => {
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto(`${worker.url}/`);
       await page.waitForSelector("#status.ok", { timeout: 15_000 });
-      assert.match(await page.textContent("#status"), /29 endpoints/);
-      assert.equal(await page.locator("tr[data-endpoint]").count(), 29);
+      assert.match(await page.textContent("#status"), /38 endpoints/);
+      assert.equal(await page.locator("tr[data-endpoint]").count(), 38);
       const upsert = page.locator('tr[data-endpoint="contacts.upsert"]');
       assert.equal(await upsert.locator("td.path").textContent(), "/contacts/upsert");
       assert.equal(await upsert.locator("td.method").textContent(), "POST");

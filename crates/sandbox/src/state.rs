@@ -263,6 +263,8 @@ pub struct State {
     pub conversations: crate::ghl::conversations::ConversationData,
     /// Workflows using the app's triggers and actions.
     pub workflows: crate::ghl::workflows::WorkflowData,
+    /// Each location's campaigns and their members.
+    pub campaigns: crate::ghl::membership::CampaignData,
     seq: u64,
     rng: u64,
     /// Ids come from their own generator, seeded from the clock and kept across
@@ -297,6 +299,7 @@ impl State {
             specter: crate::specter::SpecterData::seeded(),
             conversations: Default::default(),
             workflows: Default::default(),
+            campaigns: crate::ghl::membership::CampaignData::seeded(),
             seq: 0,
             rng: 0x9E37_79B9_7F4A_7C15,
             ids: std::time::SystemTime::now()

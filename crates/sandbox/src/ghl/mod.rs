@@ -3,6 +3,7 @@
 
 mod contacts;
 pub mod conversations;
+pub mod membership;
 pub mod sso;
 pub mod workflows;
 pub use contacts::public as public_contact;
@@ -101,6 +102,23 @@ pub fn router(state: Shared) -> Router<Shared> {
             "/contacts/{id}/tags",
             post(subresources::add_tags).delete(subresources::remove_tags),
         )
+        .route(
+            "/contacts/{id}/followers",
+            post(membership::followers).delete(membership::followers),
+        )
+        .route(
+            "/contacts/{id}/campaigns/{campaign_id}",
+            post(membership::campaign).delete(membership::campaign),
+        )
+        .route(
+            "/contacts/{id}/workflow/{workflow_id}",
+            post(membership::workflow).delete(membership::workflow),
+        )
+        .route(
+            "/contacts/bulk/tags/update/{kind}",
+            post(membership::bulk_tags),
+        )
+        .route("/contacts/bulk/business", post(membership::bulk_business))
         .route(
             "/locations/{location_id}/customFields",
             get(contacts::custom_fields),

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-fn require_contact(state: &State, caller: &Caller, id: &str) -> Result<(), Response> {
+pub(crate) fn require_contact(state: &State, caller: &Caller, id: &str) -> Result<(), Response> {
     match state.contacts.get(id) {
         Some(c) if c.get("locationId").and_then(Value::as_str) == Some(&caller.location_id) => {
             Ok(())

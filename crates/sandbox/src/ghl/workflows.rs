@@ -38,6 +38,8 @@ pub struct Workflow {
     pub runs: Vec<Value>,
     /// What the app answered to each subscription call.
     pub subscriptions: Vec<Value>,
+    /// Contacts enrolled through the contacts API (`POST /contacts/{id}/workflow/{id}`).
+    pub enrolled: Vec<Value>,
 }
 
 #[derive(Debug, Default)]
@@ -136,6 +138,7 @@ pub async fn create(
             fires: Vec::new(),
             runs: Vec::new(),
             subscriptions: Vec::new(),
+            enrolled: Vec::new(),
         };
         (workflow, AppLink::of(&state))
     };
