@@ -2327,5 +2327,5 @@ fn campaigns_workflows_followers_and_bulk_operations_answer_as_ghl_does() {
         },
     };
     let r = send(&|t| build_request(&business, t).unwrap());
-    assert_eq!(business.parse(&r).unwrap().ids, [contact.clone()]);
+    assert_eq!(business.parse(&r).unwrap().ids, [contact]);
 }
