@@ -495,6 +495,11 @@ async fn follow_ups<W: World>(
             }
             return Err(refused(world, e).await);
         }
+        if step.kind == GhlStep::Task && record.kind() == EventKind::SpotHitReply {
+            // The reply's "answer it" task, closed when someone answers
+            // through the conversation provider.
+            provider::remember_reply_task(world, &contact_id, &response).await?;
+        }
         record.steps_done = step.index + 1;
         world.update(record.clone()).await?;
     }

@@ -279,6 +279,9 @@ pub async fn deliver<W: World>(
         current_dnd: None,
     };
     let mut journey = send_once(world, settings, &outgoing).await?;
+    if journey.state == JourneyState::Sent {
+        close_reply_task(world, settings, &mut journey).await?;
+    }
     if journey.state == JourneyState::Refused && journey.reported.is_none() {
         let (code, words) = journey
             .error
@@ -302,6 +305,59 @@ pub async fn deliver<W: World>(
         .await?;
     }
     Ok(())
+}
+
+fn reply_task_key(contact_id: &str) -> String {
+    format!("provider:reply-task:{contact_id}")
+}
+
+/// Keeps the task a reply opened for the contact (GHL's answer to the task's
+/// creation), so an answer sent from GHL closes it.
+pub async fn remember_reply_task<W: World>(
+    world: &W,
+    contact_id: &str,
+    created: &crate::http::HttpResponse,
+) -> Result<(), WorldError> {
+    let task = crate::json::read::<crate::ghl::tasks::TaskEnvelope>(&created.body).ok();
+    if let Some(task) = task {
+        world
+            .kv_put(reply_task_key(contact_id), Value::String(task.task.id))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Someone answered the contact through the provider: the reply's open task
+/// is marked completed (once; a task already gone is forgotten).
+async fn close_reply_task<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+    journey: &mut MessageJourney,
+) -> Flow<()> {
+    let key = reply_task_key(&journey.contact_id);
+    let Some(Value::String(task_id)) = world.kv_get(key.clone()).await? else {
+        return Ok(());
+    };
+    let target = ghl_target(world, settings).await?;
+    let call = crate::ghl::tasks::SetTaskCompleted {
+        contact_id: journey.contact_id.clone(),
+        task_id: task_id.clone(),
+        body: crate::ghl::tasks::SetTaskCompletedBody { completed: true },
+    };
+    let request = built(&call, &target)?;
+    let response = send_within_budget(world, Lane::Lead, &request, "task completed").await?;
+    if (200..300).contains(&response.status) || response.status == 404 || response.status == 400 {
+        world.kv_delete(key).await?;
+        if (200..300).contains(&response.status) {
+            journey.note(
+                world.now_ms(),
+                format!("the reply's task {task_id} marked completed"),
+            );
+            save(world, journey).await?;
+        }
+        return Ok(());
+    }
+    Err(refused(world, crate::ghl::GhlError::from_response(&response)).await)
 }
 
 /// One SMS to send: GHL's message (or a workflow action's), and how.

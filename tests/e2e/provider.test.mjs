@@ -135,7 +135,7 @@ test("a wrong secret on the Delivery URL is a 404 that sends nothing; a location
   assert.equal((await smsTo("+33611119999")).length, 0);
 });
 
-test("a location's provider settings are checked when saved and switch replies back to a note and task", async () => {
+test("a location's provider settings are checked when saved and switch replies back to a note and task, which an answer from GHL closes", async () => {
   const bad = await admin(stack, "/locations/dev-location/conversation-provider", { method: "PUT", body: JSON.stringify({ enabled: true, sender: "A sender far too long" }) });
   assert.equal(bad.status, 422);
   assert.match(bad.body.error.message, /sender/);
@@ -155,6 +155,14 @@ test("a location's provider settings are checked when saved and switch replies b
   }, { what: "the reply's task" });
   assert.equal((await thread(lou)).filter((m) => m.direction === "inbound").length, 0);
   assert.ok(messageId);
+  // Someone answers Lou from GHL: the reply's task is closed, not left open.
+  const answer = await sendFromGhl(lou, "Avec plaisir !");
+  await eventually(async () => {
+    const { contacts } = await sandbox(stack, "/__sandbox/ghl/contacts?locationId=dev-location");
+    return contacts.find((c) => c.id === lou)?.tasks[0]?.completed === true;
+  }, { what: "the reply's task completed" });
+  const j = await journey(answer);
+  assert.ok(j.steps.some((s) => /the reply's task \S+ marked completed/.test(s.what)), JSON.stringify(j.steps));
 });
 
 test("the console shows each message's journey and the location's provider settings", async () => {
