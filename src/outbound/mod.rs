@@ -13,5 +13,5 @@
 mod plan;
 mod rules;
 
-pub use plan::{plan_event, ContactView, OutboundAction, PlannedAction};
+pub use plan::{join, plan_event, ContactView, OutboundAction, PlannedAction};
 pub use rules::{SpecterPoll, SpecterRules, SyncRules, SyncRulesError, TaskRule, TaskRuleAction};

@@ -135,7 +135,7 @@ pub struct PlannedAction {
 
 /// An import of what consent allows of the contact: its phone unless it
 /// opted out of SMS, its e-mail unless it opted out of e-mail.
-fn join(group: String, contact: &ContactView, consent: &ConsentFacts) -> OutboundAction {
+pub fn join(group: String, contact: &ContactView, consent: &ConsentFacts) -> OutboundAction {
     let c = contact.spothit_contact();
     let sms = decide(Channel::Sms, consent);
     let email = decide(Channel::Email, consent);

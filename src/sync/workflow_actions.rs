@@ -16,7 +16,7 @@ use super::specter_poll;
 use super::sync_back::{load_rules, perform_one, read_contact};
 use super::world::World;
 use crate::ghl::conversations::ProviderOutboundMessage;
-use crate::outbound::{ContactView, OutboundAction, PlannedAction};
+use crate::outbound::{join, ContactView, OutboundAction, PlannedAction};
 use crate::workflows::{ActionCall, ActionKey, ACTION_REPLAY_MS};
 use crate::{specter, spothit};
 use serde_json::{json, Value};
@@ -173,24 +173,13 @@ async fn add_to_group<W: World>(
         Ok(c) => c,
         Err(answer) => return Ok(answer),
     };
-    if person.phone.is_none() && person.email.is_none() {
-        return Ok(
-            json!({"status": "skipped", "group": group, "reason": "the contact has no phone and no e-mail"}),
-        );
-    }
+    // The planner's import: what consent allows of the contact, with the DND
+    // GHL shows now (the consent check when it runs knows only what was kept).
+    let facts =
+        super::consent::facts(world, Some(&person.id), person.phone.as_deref(), person.dnd).await?;
     let step = PlannedAction {
-        because: format!(
-            "workflow {}",
-            call.extras.workflow_id.as_deref().unwrap_or("?")
-        ),
-        action: OutboundAction::SpotHitJoinGroup {
-            group: group.clone(),
-            contact_id: Some(person.id.clone()),
-            mobile: person.phone.clone(),
-            email: person.email.clone(),
-            prenom: person.first_name.clone(),
-            nom: person.last_name.clone(),
-        },
+        because: because(call),
+        action: join(group.clone(), &person, &facts),
     };
     let line = perform_one(world, settings, &step).await?;
     Ok(outcome_of(&line, json!({"group": group})))
@@ -209,10 +198,7 @@ async fn add_to_list<W: World>(
         Err(answer) => return Ok(answer),
     };
     let step = PlannedAction {
-        because: format!(
-            "workflow {}",
-            call.extras.workflow_id.as_deref().unwrap_or("?")
-        ),
+        because: because(call),
         action: OutboundAction::SpecterAddToList {
             list_id: list,
             contact_id: person.id.clone(),
@@ -284,6 +270,14 @@ async fn enrich<W: World>(
         Err(e) if e.is_retryable() => Err(Attempt::retry(e.to_string(), Some(1_000)).into()),
         Err(e) => Ok(json!({"status": "refused", "reason": e.to_string()})),
     }
+}
+
+/// Why a step runs, on its line: the workflow that asked.
+fn because(call: &ActionCall) -> String {
+    format!(
+        "workflow {}",
+        call.extras.workflow_id.as_deref().unwrap_or("?")
+    )
 }
 
 /// A sync-back line as an action's outputs: `skipped, <why>` or done.

@@ -109,6 +109,13 @@ test("the group action lists the location's Spot-Hit groups and adds the contact
   await run();
   const { contacts } = await sandbox(stack, "/__sandbox/spothit");
   assert.equal(contacts.filter((c) => c.mobile === "+33622220005").length, 1, "imported once");
+  // SMS DND in GHL (no webhook of it kept by the bridge): joins with its e-mail only.
+  const dnd = await contact("Fred", "+33622220008", { email: "fred@exemple.fr", dndSettings: { SMS: { status: "active", message: "STOP" } } });
+  const joined = await sandbox(stack, `/__sandbox/ghl/workflows/${made.workflowId}/run`, { contactId: dnd, action: "spothit_add_to_group", data: { group: "Clients fidèles" } });
+  assert.equal(joined.body.status, "added", JSON.stringify(joined));
+  const rows = (await sandbox(stack, "/__sandbox/spothit")).contacts.filter((c) => c.email === "fred@exemple.fr");
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].mobile, undefined, "no mobile for a contact who opted out of SMS");
 });
 
 test("a wrong x-bridge-key is refused and does nothing; a trigger URL elsewhere is refused", async () => {
