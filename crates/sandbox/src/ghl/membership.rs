@@ -3,8 +3,8 @@
 //! silent: a campaign or workflow the location does not have is a 400, an
 //! `eventStartTime` that is not an ISO 8601 time with its offset a 422.
 
-use super::subresources::require_contact;
-use super::{error, unprocessable, validate, Caller, GhlJson};
+use super::subresources::{checked_body, require_contact};
+use super::{error, unprocessable, Caller, GhlJson};
 use crate::state::DEV_LOCATIONS;
 use crate::Shared;
 use axum::extract::{Extension, Path, State as Extract};
@@ -42,16 +42,6 @@ fn strings(body: &Map<String, Value>, name: &str) -> Result<Vec<String>, String>
     }
 }
 
-fn checked(body: &Value, allowed: &[&str]) -> Result<Map<String, Value>, Response> {
-    let body = validate::object(body).map_err(unprocessable)?;
-    let problems = validate::unknown_properties(&body, allowed);
-    if problems.is_empty() {
-        Ok(body)
-    } else {
-        Err(unprocessable(problems))
-    }
-}
-
 /// `POST|DELETE /contacts/{id}/followers`
 pub async fn followers(
     Extract(s): Extract<Shared>,
@@ -60,7 +50,7 @@ pub async fn followers(
     Path(id): Path<String>,
     GhlJson(body): GhlJson,
 ) -> Response {
-    let body = match checked(&body, &["followers"]) {
+    let body = match checked_body(&body, &["followers"], &[]) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -121,7 +111,7 @@ pub async fn campaign(
     if adding {
         let parsed: Value =
             serde_json::from_str(if body.is_empty() { "{}" } else { &body }).unwrap_or(Value::Null);
-        if let Err(r) = checked(&parsed, &[]) {
+        if let Err(r) = checked_body(&parsed, &[], &[]) {
             return r;
         }
     }
@@ -165,7 +155,7 @@ pub async fn workflow(
     Path((id, workflow)): Path<(String, String)>,
     GhlJson(body): GhlJson,
 ) -> Response {
-    let body = match checked(&body, &["eventStartTime"]) {
+    let body = match checked_body(&body, &["eventStartTime"], &[]) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -217,7 +207,11 @@ pub async fn bulk_tags(
             format!("Cannot POST /contacts/bulk/tags/update/{kind}: use add or remove"),
         );
     }
-    let body = match checked(&body, &["contacts", "tags", "locationId", "removeAllTags"]) {
+    let body = match checked_body(
+        &body,
+        &["contacts", "tags", "locationId", "removeAllTags"],
+        &[],
+    ) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -270,7 +264,7 @@ pub async fn bulk_business(
     Extension(c): Extension<Caller>,
     GhlJson(body): GhlJson,
 ) -> Response {
-    let body = match checked(&body, &["locationId", "ids", "businessId"]) {
+    let body = match checked_body(&body, &["locationId", "ids", "businessId"], &[]) {
         Ok(b) => b,
         Err(r) => return r,
     };

@@ -21,7 +21,9 @@ pub(crate) fn require_contact(state: &State, caller: &Caller, id: &str) -> Resul
     }
 }
 
-fn checked_body(
+/// The body as an object with only `allowed` properties and every `required`
+/// one set, or GHL's 422 listing what is wrong.
+pub(crate) fn checked_body(
     body: &Value,
     allowed: &[&str],
     required: &[&str],
