@@ -17,7 +17,7 @@ export interface Endpoint {
   /** `contacts.upsert`, `tasks.create`, ... */
   id: string;
   operationId: string;
-  family: "contacts" | "tasks" | "notes" | "appointments" | "tags";
+  family: "contacts" | "tasks" | "notes" | "appointments" | "tags" | "locations" | "conversations";
   method: HttpMethod;
   /** `/contacts/{contactId}/tasks` */
   path: string;
@@ -122,6 +122,10 @@ export interface ContactDraft {
 export interface NoteDraft { body: string; title?: string }
 export interface TaskDraft { title: string; body?: string; /** UTC ISO 8601 */ dueDate: string; assignedTo?: string }
 export interface AppointmentDraft { calendarId: string; startTime: string; endTime: string; title?: string }
+/** A GHL workflow or campaign the contact enters or leaves (`leaveAll`: every campaign). */
+export type MembershipDraft =
+  | { list: "workflow" | "campaign"; change: "enrol" | "leave"; id: string }
+  | { list: "campaign"; change: "leaveAll" };
 /** Where one value came from (mapping::Provenance). */
 export interface Provenance {
   /** `email`, `tags`, `customField.utm_source`, ... */
@@ -144,6 +148,11 @@ export interface MappingOutcome {
   notes: NoteDraft[];
   tasks: TaskDraft[];
   appointments: AppointmentDraft[];
+  /** Tags taken off the contact (absent when none). */
+  removedTags?: string[];
+  memberships?: MembershipDraft[];
+  /** GHL user ids added as followers (absent when none). */
+  followers?: string[];
   identity: { email: string | null; phone: string | null };
   provenance: Provenance[];
   /** Values the mapping refused, and why (the event still syncs). */
@@ -168,7 +177,7 @@ export class CompiledMapping {
 
 // ---- Previews (preview::Preview, preview::BatchPreview) ----
 
-export type RequestKind = "upsert" | "tags" | "note" | "task" | "appointment";
+export type RequestKind = "upsert" | "tags" | "note" | "task" | "appointment" | "removeTags" | "workflow" | "campaign" | "followers";
 /** One GHL call, exactly as the Worker would send it, credentials masked. */
 export interface PreviewRequest {
   kind: RequestKind;
@@ -274,7 +283,7 @@ export interface EventRecord {
   ghlRequests?: GhlRequestLog[];
 }
 export interface GhlRequestLog {
-  step: "upsert" | "tags" | "note" | "task" | "appointment";
+  step: RequestKind;
   method: HttpMethod;
   /** Path and query, without the host. */
   path: string;

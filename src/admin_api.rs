@@ -710,7 +710,17 @@ mod tests {
     #[test]
     fn a_ghl_steps_name_in_messages_is_its_name_on_the_wire() {
         use GhlStep::*;
-        for step in [Upsert, Tags, Note, Task, Appointment] {
+        for step in [
+            Upsert,
+            Tags,
+            Note,
+            Task,
+            Appointment,
+            RemoveTags,
+            Workflow,
+            Campaign,
+            Followers,
+        ] {
             assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
         }
     }

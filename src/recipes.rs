@@ -50,6 +50,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("recipes/sms-reply-follow-up.json"),
     ),
     (
+        "sms-reply-oui-enrol",
+        include_str!("recipes/sms-reply-oui-enrol.json"),
+    ),
+    (
         "stop-everywhere",
         include_str!("recipes/stop-everywhere.json"),
     ),

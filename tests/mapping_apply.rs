@@ -192,3 +192,35 @@ fn a_default_region_applies_only_when_the_mapping_names_none() {
         "the mapping's own region wins"
     );
 }
+
+#[test]
+fn memberships_removed_tags_and_followers_follow_their_conditions() {
+    let mapping = r#"{"version": 1, "settings": {"phoneRegion": "FR"},
+        "fields": [{"to": "phone", "from": "numero"}],
+        "removeTags": [{"value": "sms:waiting"}, {"from": "old_tags"}],
+        "workflows": [{"enrol": "wf_oui", "when": {"path": "message", "in": ["oui", "yes"]}},
+                      {"leave": "wf_relance"}],
+        "campaigns": [{"leaveAll": true, "when": {"path": "message", "equals": "stop"}}],
+        "followers": [{"add": ["usr_1", "usr_2"]}, {"add": ["usr_1"]}]}"#;
+    let out = apply(
+        mapping,
+        json!({"numero": "0612345678", "message": " Oui ", "old_tags": ["a", "b"]}),
+    );
+    assert_eq!(out.removed_tags, ["sms:waiting", "a", "b"]);
+    let memberships = serde_json::to_value(&out.memberships).unwrap();
+    assert_eq!(
+        memberships,
+        json!([{"list": "workflow", "change": "enrol", "id": "wf_oui"},
+               {"list": "workflow", "change": "leave", "id": "wf_relance"}])
+    );
+    assert_eq!(out.followers, ["usr_1", "usr_2"]);
+    assert!(out.tags.is_empty(), "removed tags are not added ones");
+
+    let out = apply(mapping, json!({"numero": "0612345678", "message": "STOP"}));
+    let memberships = serde_json::to_value(&out.memberships).unwrap();
+    assert_eq!(
+        memberships,
+        json!([{"list": "workflow", "change": "leave", "id": "wf_relance"},
+               {"list": "campaign", "change": "leaveAll"}])
+    );
+}

@@ -174,3 +174,42 @@ fn an_empty_document_is_explained() {
     assert!(one("").message.contains("empty"));
     assert!(one("[]").message.contains("must be a JSON object"));
 }
+
+#[test]
+fn a_membership_rule_gives_exactly_one_change_with_an_id() {
+    let e = one(&format!(
+        "{{\"version\": 1, \"fields\": [{OK_FIELD}],\n\"workflows\": [{{\"enrol\": \"wf_1\", \"leave\": \"wf_2\"}}]}}"
+    ));
+    assert_eq!(e.pointer, "/workflows/0");
+    assert_eq!(e.line, 2);
+    assert!(
+        e.message.contains("exactly one of `enrol` or `leave`"),
+        "{e:?}"
+    );
+
+    let e = one(&format!(
+        "{{\"version\": 1, \"fields\": [{OK_FIELD}], \"workflows\": [{{\"leaveAll\": true}}]}}"
+    ));
+    assert_eq!(e.pointer, "/workflows/0/leaveAll");
+    assert!(e.message.contains("for campaigns"), "{e:?}");
+
+    let e = one(&format!(
+        "{{\"version\": 1, \"fields\": [{OK_FIELD}], \"campaigns\": [{{\"enrol\": \" \"}}]}}"
+    ));
+    assert_eq!(e.pointer, "/campaigns/0/enrol");
+    assert!(e.message.contains("id of the GHL campaign"), "{e:?}");
+
+    let e = one(&format!(
+        "{{\"version\": 1, \"fields\": [{OK_FIELD}], \"followers\": [{{\"add\": []}}]}}"
+    ));
+    assert_eq!(e.pointer, "/followers/0/add");
+}
+
+#[test]
+fn a_membership_condition_reads_a_declared_field() {
+    let e = one(&format!(
+        "{{\"version\": 1, \"sourceFields\": [\"email\", \"message\"], \"fields\": [{OK_FIELD}],\n\"campaigns\": [{{\"enrol\": \"c1\", \"when\": {{\"path\": \"mesage\", \"equals\": \"oui\"}}}}]}}"
+    ));
+    assert_eq!(e.pointer, "/campaigns/0/when/path");
+    assert!(e.message.contains("Did you mean `message`?"), "{e:?}");
+}

@@ -2273,8 +2273,18 @@ fn campaigns_workflows_followers_and_bulk_operations_answer_as_ghl_does() {
         422,
         "eventStartTime as the spec says"
     );
-    let enrolled = b.sandbox.get("/__sandbox/ghl/workflows")["workflows"][0]["enrolled"].clone();
-    assert_eq!(enrolled.as_array().unwrap().len(), 1, "enrolled once");
+    let workflows = b.sandbox.get("/__sandbox/ghl/workflows")["workflows"].clone();
+    let made = workflows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["id"] == workflow.as_str())
+        .unwrap();
+    assert_eq!(
+        made["enrolled"].as_array().unwrap().len(),
+        1,
+        "enrolled once"
+    );
 
     let join = AddToCampaign {
         contact_id: contact.clone(),
@@ -2328,4 +2338,97 @@ fn campaigns_workflows_followers_and_bulk_operations_answer_as_ghl_does() {
     };
     let r = send(&|t| build_request(&business, t).unwrap());
     assert_eq!(business.parse(&r).unwrap().ids, [contact]);
+}
+
+impl Bridge {
+    /// A Spot-Hit reply callback, as the hook route hands it on.
+    fn reply(&self, query: &str) {
+        let payload = parse_payload(query, PayloadFormat::Form).unwrap();
+        block_on(inbound::accept(
+            &self.world,
+            LOCATION,
+            Source::built_in(EventKind::SpotHitReply),
+            payload["id"].as_str().map(String::from),
+            PayloadFormat::Form,
+            query.to_string(),
+            &payload,
+        ))
+        .unwrap();
+    }
+
+    fn enrolled_in(&self, workflow: &str) -> Vec<String> {
+        let all = self.sandbox.get("/__sandbox/ghl/workflows");
+        all["workflows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["id"] == workflow && w["locationId"] == LOCATION)
+            .flat_map(|w| w["enrolled"].as_array().unwrap().clone())
+            .map(|e| e["contactId"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn campaign_members(&self, campaign: &str) -> Vec<String> {
+        let all = self.sandbox.get("/__sandbox/ghl/campaigns");
+        all["campaigns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == campaign && c["locationId"] == LOCATION)
+            .map(|c| serde_json::from_value(c["members"].clone()).unwrap())
+            .unwrap_or_default()
+    }
+}
+
+#[test]
+fn a_reply_oui_under_the_recipe_enrols_its_contact_once_and_a_stop_leaves_every_campaign() {
+    let b = Bridge::new();
+    let recipe = ghl_bridge::recipes::recipes()
+        .into_iter()
+        .find(|r| r.id == "sms-reply-oui-enrol")
+        .unwrap();
+    block_on(
+        b.world
+            .mapping_put(recipe.source_id.clone(), recipe.mapping.clone()),
+    )
+    .unwrap();
+    let anne = b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Anne", "phone": "+33611114444"}),
+    );
+    let paul = b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Paul", "phone": "+33611115555"}),
+    );
+
+    // Spot-Hit delivers the "oui" twice; Paul answers "non".
+    b.reply("numero=%2B33611114444&message=+Oui+&id=oui-1&date=1795341600");
+    b.reply("numero=%2B33611114444&message=+Oui+&id=oui-1&date=1795341600");
+    b.reply("numero=%2B33611115555&message=non&id=non-1&date=1795341600");
+    b.drain();
+    assert_eq!(b.enrolled_in("wf_rappel_oui"), std::slice::from_ref(&anne));
+    assert_eq!(
+        b.sandbox.calls("/workflow/wf_rappel_oui"),
+        1,
+        "one GHL call for the enrolment"
+    );
+    let notes = |id: &str| b.contacts_by_id(id)["notes"].as_array().unwrap().len();
+    assert_eq!((notes(&anne), notes(&paul)), (1, 1), "each reply is a note");
+
+    // Both are in a campaign; Anne's STOP takes her out of every one.
+    for id in [&anne, &paul] {
+        let join = ghl_bridge::ghl::membership::AddToCampaign {
+            contact_id: id.clone(),
+            campaign_id: "camp_relance".into(),
+            body: ghl_bridge::ghl::membership::EmptyBody {},
+        };
+        let target = ghl_bridge::ghl::GhlTarget {
+            base_url: format!("{}/ghl", b.sandbox.url),
+            token: TOKEN.into(),
+        };
+        let request = ghl_bridge::ghl::build_request(&join, &target).unwrap();
+        assert_eq!(http(&request).unwrap().status, 201);
+    }
+    b.stop("numero=%2B33611114444&id=stop-9&date=1795341600");
+    b.drain();
+    assert_eq!(b.campaign_members("camp_relance"), [paul]);
+    assert_eq!(b.sandbox.calls("/campaigns/removeAll"), 1);
 }

@@ -9,7 +9,7 @@ use ghl_bridge::recipes::{merge_rules, recipes, sample_payload};
 #[test]
 fn every_recipe_previews_its_sample_as_ready_with_its_rules_valid() {
     let all = recipes();
-    assert_eq!(all.len(), 4, "every recipe file reads");
+    assert_eq!(all.len(), 5, "every recipe file reads");
     for recipe in &all {
         let mapping = Mapping::parse(&recipe.mapping);
         assert!(mapping.is_ok(), "{}: {:?}", recipe.id, mapping.err());

@@ -14,11 +14,20 @@ const TRANSFORMS = [
 ];
 const OPERATORS = ["equals", "in", "contains", "exists"];
 const SECTIONS = [
-  { key: "fields", title: "Contact fields", blank: () => ({ to: "", from: "" }) },
-  { key: "tags", title: "Tags", blank: () => ({ value: "" }) },
-  { key: "notes", title: "Notes", blank: () => ({ template: "" }) },
-  { key: "tasks", title: "Tasks", blank: () => ({ title: "", dueIn: "1h" }) },
+  { key: "fields", title: "Contact fields", add: "a field", blank: () => ({ to: "", from: "" }) },
+  { key: "tags", title: "Tags", add: "tag", blank: () => ({ value: "" }) },
+  { key: "notes", title: "Notes", add: "note", blank: () => ({ template: "" }) },
+  { key: "tasks", title: "Tasks", add: "task", blank: () => ({ title: "", dueIn: "1h" }) },
+  { key: "removeTags", title: "Tags removed", add: "a tag to remove", blank: () => ({ value: "" }) },
+  { key: "workflows", title: "Workflows", add: "workflow", blank: () => ({ enrol: "" }) },
+  { key: "campaigns", title: "Campaigns", add: "campaign", blank: () => ({ enrol: "" }) },
+  { key: "followers", title: "Followers", add: "followers", blank: () => ({ add: [] }) },
 ];
+// What a workflows or campaigns row can do, as the mapping writes it.
+const MEMBERSHIP_CHANGES = {
+  workflows: [{ value: "enrol", label: "Enrol in" }, { value: "leave", label: "Take out of" }],
+  campaigns: [{ value: "enrol", label: "Add to" }, { value: "leave", label: "Take out of" }, { value: "leaveAll", label: "Take out of every campaign" }],
+};
 
 const nameOf = (t) => (typeof t === "string" ? t : Object.keys(t)[0]);
 
@@ -105,7 +114,7 @@ export function setUpMapper({ textarea, targets, payloadFields, suggest }) {
       group.dataset.section = section.key;
       const head = el("div", undefined, "mapper-section-head");
       head.append(el("h4", section.title));
-      const add = el("button", `+ Add ${section.key === "fields" ? "a field" : section.key.slice(0, -1)}`, "small");
+      const add = el("button", `+ Add ${section.add}`, "small");
       add.type = "button";
       add.addEventListener("click", () => change(section.key, (doc[section.key] ?? []).length, section.blank()));
       head.append(add);
@@ -196,7 +205,7 @@ function pathsRead(doc) {
     for (const k of ["template", "title", "body"]) placeholders(rule[k]);
     if (rule.start) visit(rule.start);
   };
-  for (const section of ["fields", "tags", "notes", "tasks", "appointments"]) (doc?.[section] ?? []).forEach(visit);
+  for (const section of [...SECTIONS.map((s) => s.key), "appointments"]) (doc?.[section] ?? []).forEach(visit);
   return read;
 }
 
@@ -276,13 +285,18 @@ function drawRule(section, rule, index, targets, change, locked) {
     const options = [{ value: "", label: "Choose a GHL field…" }, ...targets];
     row.append(labelled("GHL field", select(options, rule.to, (to) => set({ to }))));
   }
-  if (section === "fields" || section === "tags") row.append(...valueControls(rule, set));
+  if (section === "fields" || section === "tags" || section === "removeTags") row.append(...valueControls(rule, set));
+  if (section === "workflows" || section === "campaigns") row.append(...membershipControls(section, rule, set));
+  if (section === "followers") {
+    const users = input((rule.add ?? []).join(", "), (t) => set({ add: t.split(",").map((u) => u.trim()).filter(Boolean) }), { size: 24, placeholder: "GHL user ids" });
+    row.append(labelled("Followers (user ids)", users));
+  }
   if (section === "notes") row.append(labelled("Note", input(rule.template, (template) => set({ template }), { size: 30, placeholder: "Message: {message}" })));
   if (section === "tasks") {
     row.append(labelled("Task title", input(rule.title, (title) => set({ title }), { size: 22, placeholder: "Call {first_name}" })));
     row.append(labelled("Due in", input(rule.dueIn, (dueIn) => set({ dueIn }), { size: 5, placeholder: "1h" })));
   }
-  if (section === "fields" || section === "tags") row.append(transformControls(rule, set));
+  if (section === "fields" || section === "tags" || section === "removeTags") row.append(transformControls(rule, set));
   row.append(conditionControls(rule, set));
   const remove = el("button", "Remove", "small danger");
   remove.type = "button";
@@ -302,6 +316,17 @@ function clean(rule) {
     out[k] = v;
   }
   return out;
+}
+
+/** Enrol in, take out of (one or, for campaigns, every one), and the id. */
+function membershipControls(section, rule, set) {
+  const change = rule.leaveAll ? "leaveAll" : rule.leave !== undefined ? "leave" : "enrol";
+  const what = section === "workflows" ? "Workflow id" : "Campaign id";
+  const write = (c, v) => set({ enrol: undefined, leave: undefined, leaveAll: undefined, [c]: c === "leaveAll" ? true : v });
+  const id = input(rule[change], (v) => write(change, v), { size: 18, placeholder: section === "workflows" ? "wf_…" : "camp_…" });
+  const changeBox = labelled("Change", select(MEMBERSHIP_CHANGES[section], change, (c) => write(c, id.value)));
+  // Every campaign needs no id.
+  return change === "leaveAll" ? [changeBox] : [changeBox, labelled(what, id)];
 }
 
 /** Where the value comes from: payload path(s), a constant or a template. */

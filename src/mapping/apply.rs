@@ -6,7 +6,9 @@ use super::dates;
 use super::source::{is_empty_value, Payload, SourcePath};
 use super::target::Target;
 use super::transform::{normalised_operand, text_of, StepContext, Transform};
-use super::validate::{CompiledCondition, CompiledValue, Mapping, ValueSource};
+use super::validate::{
+    CompiledCondition, CompiledValue, Mapping, MembershipChange, MembershipList, ValueSource,
+};
 use super::zones::out_of_range;
 use crate::dedupe::IdentityKeys;
 use crate::ghl::contacts::{
@@ -103,6 +105,15 @@ pub struct AppointmentDraft {
     pub title: Option<String>,
 }
 
+/// A workflow or campaign the contact enters or leaves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipDraft {
+    pub list: MembershipList,
+    #[serde(flatten)]
+    pub change: MembershipChange,
+}
+
 /// Where one output value came from. The names in it are the compiled
 /// mapping's own, shared (`Arc`), so that explaining every value costs an
 /// event no copies of them.
@@ -141,6 +152,14 @@ pub struct MappingOutcome {
     pub notes: Vec<NoteDraft>,
     pub tasks: Vec<TaskDraft>,
     pub appointments: Vec<AppointmentDraft>,
+    /// Tags taken off the contact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed_tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub memberships: Vec<MembershipDraft>,
+    /// GHL user ids added as the contact's followers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub followers: Vec<String>,
     pub identity: IdentityKeys,
     pub provenance: Vec<Provenance>,
     /// Values the mapping refused, and why.
@@ -289,46 +308,13 @@ impl Mapping {
             }
         }
 
-        for rule in &self.tags {
-            match evaluate(rule, &ctx, None, &rule.step_labels, false) {
-                Evaluated::Nothing => {}
-                Evaluated::Dropped {
-                    source,
-                    raw,
-                    reason,
-                    ..
-                } => out.warnings.push(Warning {
-                    rule: rule.pointer.to_string(),
-                    target: Some("tags".into()),
-                    message: format!("no tag from `{}` (`{source}`): {reason}", text_of(&raw)),
-                }),
-                Evaluated::Value {
-                    source,
-                    raw,
-                    steps,
-                    value,
-                } => {
-                    let items = match &value {
-                        Value::Array(items) => &items[..],
-                        other => std::slice::from_ref(other),
-                    };
-                    for item in items {
-                        add_tag(&mut out.tags, item);
-                    }
-                    if options.explain {
-                        out.provenance.push(Provenance {
-                            target: Arc::clone(&TAGS),
-                            rule: Arc::clone(&rule.pointer),
-                            source: Arc::clone(source),
-                            raw: raw.into_owned(),
-                            steps: Arc::clone(steps),
-                            value,
-                            used: true,
-                        });
-                    }
-                }
-            }
-        }
+        let mut explained = Explained {
+            explain: options.explain,
+            warnings: &mut out.warnings,
+            provenance: &mut out.provenance,
+        };
+        out.tags = explained.tags(&self.tags, &TAGS, &ctx);
+        out.removed_tags = explained.tags(&self.remove_tags, &REMOVED_TAGS, &ctx);
 
         for note in &self.notes {
             if !condition_holds(note.when.as_ref(), view) || note.body.renders_empty(view) {
@@ -414,6 +400,24 @@ impl Mapping {
             }
         }
 
+        for rule in &self.memberships {
+            if condition_holds(rule.when.as_ref(), view) {
+                out.memberships.push(MembershipDraft {
+                    list: rule.list,
+                    change: rule.change.clone(),
+                });
+            }
+        }
+        for rule in &self.followers {
+            if condition_holds(rule.when.as_ref(), view) {
+                for user in &rule.add {
+                    if !out.followers.contains(user) {
+                        out.followers.push(user.clone());
+                    }
+                }
+            }
+        }
+
         let fields = &out.contact.fields;
         out.identity = IdentityKeys::new(
             fields.email.as_deref().filter(|_| !email_normalised),
@@ -447,8 +451,14 @@ impl Mapping {
         for f in &self.fields {
             value_paths(&f.value, &mut paths);
         }
-        for t in &self.tags {
+        for t in self.tags.iter().chain(&self.remove_tags) {
             value_paths(t, &mut paths);
+        }
+        for m in &self.memberships {
+            paths.extend(m.when.iter().map(|c| &c.path));
+        }
+        for f in &self.followers {
+            paths.extend(f.when.iter().map(|c| &c.path));
         }
         for a in &self.appointments {
             value_paths(&a.start, &mut paths);
@@ -522,6 +532,66 @@ fn value_paths<'a>(v: &'a CompiledValue, paths: &mut Vec<&'a SourcePath>) {
 
 /// A tag from one value, trimmed, unless it is blank or the contact has it
 /// already in another case.
+/// Where tag rules report what they did.
+struct Explained<'o> {
+    explain: bool,
+    warnings: &'o mut Vec<Warning>,
+    provenance: &'o mut Vec<Provenance>,
+}
+
+impl Explained<'_> {
+    /// The tags `rules` give (one per element of a list value), each once.
+    fn tags(
+        &mut self,
+        rules: &[CompiledValue],
+        target: &Arc<str>,
+        ctx: &StepContext,
+    ) -> Vec<String> {
+        let mut tags = Vec::new();
+        for rule in rules {
+            match evaluate(rule, ctx, None, &rule.step_labels, false) {
+                Evaluated::Nothing => {}
+                Evaluated::Dropped {
+                    source,
+                    raw,
+                    reason,
+                    ..
+                } => self.warnings.push(Warning {
+                    rule: rule.pointer.to_string(),
+                    target: Some(target.to_string()),
+                    message: format!("no tag from `{}` (`{source}`): {reason}", text_of(&raw)),
+                }),
+                Evaluated::Value {
+                    source,
+                    raw,
+                    steps,
+                    value,
+                } => {
+                    let items = match &value {
+                        Value::Array(items) => &items[..],
+                        other => std::slice::from_ref(other),
+                    };
+                    for item in items {
+                        add_tag(&mut tags, item);
+                    }
+                    if self.explain {
+                        self.provenance.push(Provenance {
+                            target: Arc::clone(target),
+                            rule: Arc::clone(&rule.pointer),
+                            source: Arc::clone(source),
+                            raw: raw.into_owned(),
+                            steps: Arc::clone(steps),
+                            value,
+                            used: true,
+                        });
+                    }
+                }
+            }
+        }
+        tags
+    }
+}
+
 fn add_tag(tags: &mut Vec<String>, item: &Value) {
     let text = match item {
         Value::String(s) => Cow::Borrowed(s.as_str()),
@@ -599,6 +669,7 @@ fn evaluate<'a>(
 static CONSTANT: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("constant"));
 static TEMPLATE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("template"));
 static TAGS: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("tags"));
+static REMOVED_TAGS: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("removeTags"));
 
 fn condition_holds(when: Option<&CompiledCondition>, payload: &Payload) -> bool {
     let Some(c) = when else { return true };

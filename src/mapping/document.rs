@@ -44,6 +44,18 @@ pub struct MappingDoc {
     pub tasks: Vec<TaskRule>,
     #[serde(default)]
     pub appointments: Vec<AppointmentRule>,
+    /// Tags taken off the contact (a list value gives one tag per element).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_tags: Vec<ValueRule>,
+    /// GHL workflows the contact is enrolled in or taken out of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workflows: Vec<MembershipRule>,
+    /// GHL campaigns the contact is added to or taken out of (one, or all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<MembershipRule>,
+    /// GHL users who follow the contact.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub followers: Vec<FollowerRule>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -158,6 +170,32 @@ pub struct AppointmentRule {
     pub duration_minutes: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+/// Enrolling the contact in a GHL workflow or campaign, or taking it out.
+/// Give exactly one of `enrol`, `leave` (an id, as GHL shows it) or, for
+/// campaigns only, `leaveAll: true`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MembershipRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave: Option<String>,
+    /// Campaigns only: take the contact out of every campaign.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leave_all: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+/// GHL users (their ids) added as followers of the contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FollowerRule {
+    pub add: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
 }

@@ -21,8 +21,8 @@ mod validate;
 pub mod zones;
 
 pub use apply::{
-    ApplyOptions, AppointmentDraft, ContactDraft, MappingOutcome, NoteDraft, Provenance, TaskDraft,
-    Warning,
+    ApplyOptions, AppointmentDraft, ContactDraft, MappingOutcome, MembershipDraft, NoteDraft,
+    Provenance, TaskDraft, Warning,
 };
 pub use compiled::compiled;
 pub use document::*;
@@ -32,7 +32,7 @@ pub use source::{
 pub use target::{Target, CONTACT_FIELDS, DND_CHANNELS};
 pub use template::Template;
 pub use templates::{template as builtin_template, BuiltinTemplate, TEMPLATES};
-pub use validate::{Mapping, MappingError};
+pub use validate::{Mapping, MappingError, MembershipChange, MembershipList};
 
 /// The JSON Schema of the mapping document, generated from the Rust types.
 /// `mapping.schema.json` at the repository root is this, committed for editors.

@@ -109,6 +109,39 @@ pub struct CompiledAppointment {
     pub when: Option<CompiledCondition>,
 }
 
+/// Which GHL list a membership rule changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MembershipList {
+    Workflow,
+    Campaign,
+}
+
+/// What a membership rule does to the contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "change", content = "id")]
+pub enum MembershipChange {
+    Enrol(String),
+    Leave(String),
+    /// Campaigns only.
+    LeaveAll,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledMembership {
+    pub pointer: String,
+    pub list: MembershipList,
+    pub change: MembershipChange,
+    pub when: Option<CompiledCondition>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledFollowers {
+    pub pointer: String,
+    pub add: Vec<String>,
+    pub when: Option<CompiledCondition>,
+}
+
 /// A mapping that passed validation, ready to apply.
 #[derive(Debug, Clone)]
 pub struct Mapping {
@@ -118,6 +151,10 @@ pub struct Mapping {
     pub notes: Vec<CompiledNote>,
     pub tasks: Vec<CompiledTask>,
     pub appointments: Vec<CompiledAppointment>,
+    pub remove_tags: Vec<CompiledValue>,
+    /// Workflows, then campaigns, each in the document's order.
+    pub memberships: Vec<CompiledMembership>,
+    pub followers: Vec<CompiledFollowers>,
     /// Every name a path reads at the top level (its root, and its whole text,
     /// which a flat payload may hold as one key), ASCII-lowercased, sorted:
     /// what "unmapped" compares a payload's keys with, worked out once.
@@ -357,6 +394,41 @@ impl Mapping {
             })
             .collect();
 
+        let remove_tags = doc
+            .remove_tags
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| c.value_rule(&format!("/removeTags/{i}"), r))
+            .collect();
+        let mut memberships = Vec::new();
+        for (list, rules) in [
+            (MembershipList::Workflow, &doc.workflows),
+            (MembershipList::Campaign, &doc.campaigns),
+        ] {
+            for (i, rule) in rules.iter().enumerate() {
+                memberships.extend(c.membership(list, i, rule));
+            }
+        }
+        let followers = doc
+            .followers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let at = format!("/followers/{i}");
+                if f.add.is_empty() || f.add.iter().any(|u| u.trim().is_empty()) {
+                    c.err(
+                        &format!("{at}/add"),
+                        "`add` needs one or more GHL user ids, none empty".into(),
+                    );
+                }
+                Some(CompiledFollowers {
+                    add: f.add.iter().map(|u| u.trim().to_string()).collect(),
+                    when: c.condition(&format!("{at}/when"), f.when.as_ref())?,
+                    pointer: at,
+                })
+            })
+            .collect();
+
         let errors = std::mem::take(&mut c.errors);
         if errors.is_empty() {
             let mut mapping = Mapping {
@@ -365,6 +437,9 @@ impl Mapping {
                 notes,
                 tasks,
                 appointments,
+                remove_tags,
+                memberships,
+                followers,
                 doc,
                 read_names: Vec::new(),
             };
@@ -377,6 +452,61 @@ impl Mapping {
 }
 
 impl Checker<'_> {
+    /// One `workflows` or `campaigns` rule: exactly one change, with an id.
+    fn membership(
+        &mut self,
+        list: MembershipList,
+        index: usize,
+        rule: &MembershipRule,
+    ) -> Option<CompiledMembership> {
+        let at = match list {
+            MembershipList::Workflow => format!("/workflows/{index}"),
+            MembershipList::Campaign => format!("/campaigns/{index}"),
+        };
+        let id = |text: &Option<String>| text.as_deref().map(str::trim).map(str::to_string);
+        let change = match (id(&rule.enrol), id(&rule.leave), rule.leave_all) {
+            (Some(id), None, false) => ("enrol", MembershipChange::Enrol(id)),
+            (None, Some(id), false) => ("leave", MembershipChange::Leave(id)),
+            (None, None, true) if list == MembershipList::Campaign => {
+                ("leaveAll", MembershipChange::LeaveAll)
+            }
+            (None, None, true) => {
+                self.err(
+                    &format!("{at}/leaveAll"),
+                    "`leaveAll` is for campaigns: GHL has no call taking a contact out of every workflow".into(),
+                );
+                return None;
+            }
+            _ => {
+                let options = match list {
+                    MembershipList::Workflow => "`enrol` or `leave`",
+                    MembershipList::Campaign => "`enrol`, `leave` or `leaveAll`",
+                };
+                self.err(&at, format!("give exactly one of {options}"));
+                return None;
+            }
+        };
+        if let (key, MembershipChange::Enrol(id) | MembershipChange::Leave(id)) = &change {
+            if id.is_empty() {
+                let what = match list {
+                    MembershipList::Workflow => "workflow",
+                    MembershipList::Campaign => "campaign",
+                };
+                self.err(
+                    &format!("{at}/{key}"),
+                    format!("`{key}` cannot be empty: copy the id of the GHL {what}"),
+                );
+                return None;
+            }
+        }
+        Some(CompiledMembership {
+            when: self.condition(&format!("{at}/when"), rule.when.as_ref())?,
+            pointer: at,
+            list,
+            change: change.1,
+        })
+    }
+
     fn err(&mut self, pointer: &str, message: String) {
         self.errors.push((pointer.to_string(), message));
     }

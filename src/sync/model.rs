@@ -88,6 +88,10 @@ pub enum GhlStep {
     Note,
     Task,
     Appointment,
+    RemoveTags,
+    Workflow,
+    Campaign,
+    Followers,
 }
 
 impl GhlStep {
@@ -99,6 +103,10 @@ impl GhlStep {
             GhlStep::Note => "note",
             GhlStep::Task => "task",
             GhlStep::Appointment => "appointment",
+            GhlStep::RemoveTags => "removeTags",
+            GhlStep::Workflow => "workflow",
+            GhlStep::Campaign => "campaign",
+            GhlStep::Followers => "followers",
         }
     }
 }

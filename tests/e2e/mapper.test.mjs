@@ -160,3 +160,40 @@ test("a recipe previews its requests and is applied to the location in one step"
   assert.ok(contact.tags.includes("welcome-sms"));
   await page.screenshot({ path: artifactPath("tester-recipe.png"), fullPage: false });
 });
+
+test("workflow, campaign and follower steps are rows too, previewed as the exact GHL calls", async () => {
+  await page.selectOption("#template", "recipe:sms-reply-oui-enrol");
+  await page.waitForSelector("#verdict.good");
+  const kinds = async () => page.locator("#requests li").evaluateAll((items) => items.map((i) => i.dataset.kind));
+  assert.deepEqual(await kinds(), ["upsert", "tags", "note", "workflow"], "the sample's \"Oui\" enrols");
+  const workflowRow = page.locator("#mapper-rows [data-section=workflows] .mapper-row").first();
+  assert.equal(await workflowRow.getByLabel("Workflow id", { exact: true }).inputValue(), "wf_rappel_oui");
+  assert.match(await page.locator("#requests li[data-kind=workflow]").textContent(), /POST .*\/contacts\/\{contactId\}\/workflow\/wf_rappel_oui/);
+
+  // A campaign row built from the buttons: every campaign left when the reply says stop.
+  await page.getByRole("button", { name: "+ Add campaign" }).click();
+  const campaign = page.locator("#mapper-rows [data-section=campaigns] .mapper-row").first();
+  await campaign.getByLabel("Change", { exact: true }).selectOption("leaveAll");
+  await page.waitForFunction(() => JSON.parse(document.querySelector("#mapping").value).campaigns?.[0]?.leaveAll === true);
+  const row = page.locator("#mapper-rows [data-section=campaigns] .mapper-row").first();
+  assert.equal(await row.getByLabel("Campaign id", { exact: true }).count(), 0, "no id for every campaign");
+  await row.getByLabel("Condition", { exact: true }).selectOption("equals");
+  await page.locator("#mapper-rows [data-section=campaigns] .mapper-row").first().getByLabel("Condition path", { exact: true }).fill("message");
+  await page.locator("#mapper-rows [data-section=campaigns] .mapper-row").first().getByLabel("Condition path", { exact: true }).press("Tab");
+  await page.locator("#mapper-rows [data-section=campaigns] .mapper-row").first().getByLabel("Condition value", { exact: true }).fill("stop");
+  await page.locator("#mapper-rows [data-section=campaigns] .mapper-row").first().getByLabel("Condition value", { exact: true }).press("Tab");
+  assert.deepEqual((await mappingJson()).campaigns, [{ leaveAll: true, when: { path: "message", equals: "stop" } }]);
+  assert.deepEqual(await kinds(), ["upsert", "tags", "note", "workflow"], "the sample says Oui: no campaign call");
+
+  // A follower row with an empty id list is refused at its row, as the API refuses it.
+  await page.getByRole("button", { name: "+ Add followers" }).click();
+  await page.waitForSelector("#mapper-rows [data-section=followers] .mapper-row.invalid");
+  assert.match(await page.locator("#mapper-rows [data-section=followers] .row-error").textContent(), /one or more GHL user ids/);
+  await page.locator("#mapper-rows [data-section=followers] .mapper-row").first().getByLabel("Followers (user ids)", { exact: true }).fill("usr_anne, usr_paul");
+  await page.locator("#mapper-rows [data-section=followers] .mapper-row").first().getByLabel("Followers (user ids)", { exact: true }).press("Tab");
+  await page.waitForSelector("#verdict.good");
+  assert.deepEqual(await kinds(), ["upsert", "tags", "note", "workflow", "followers"]);
+  const followers = JSON.parse(await page.locator("#requests li[data-kind=followers] pre.body").textContent());
+  assert.deepEqual(followers, { followers: ["usr_anne", "usr_paul"] });
+  await page.locator("#visual-mapping").screenshot({ path: artifactPath("mapper-memberships.png") });
+});

@@ -23,6 +23,10 @@ pub fn router() -> Router<Shared> {
         .route("/ghl/sso", get(crate::ghl::sso::user_data))
         .route("/ghl/app", get(crate::ghl::sso::frame))
         .route(
+            "/ghl/campaigns",
+            get(crate::ghl::membership::list_campaigns),
+        )
+        .route(
             "/ghl/workflows",
             get(crate::ghl::workflows::list).post(crate::ghl::workflows::create),
         )

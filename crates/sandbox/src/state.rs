@@ -298,8 +298,8 @@ impl State {
             spothit: Default::default(),
             specter: crate::specter::SpecterData::seeded(),
             conversations: Default::default(),
-            workflows: Default::default(),
             campaigns: crate::ghl::membership::CampaignData::seeded(),
+            workflows: crate::ghl::workflows::WorkflowData::seeded(),
             seq: 0,
             rng: 0x9E37_79B9_7F4A_7C15,
             ids: std::time::SystemTime::now()

@@ -98,6 +98,22 @@ pub async fn followers(
     }
 }
 
+/// `GET /__sandbox/ghl/campaigns`: every location's campaigns and who is in
+/// them, sorted, for tests and a person checking by hand.
+pub async fn list_campaigns(Extract(s): Extract<Shared>) -> Response {
+    let state = s.lock();
+    let mut campaigns: Vec<Value> = state
+        .campaigns
+        .members
+        .iter()
+        .map(|((location, id), members)| {
+            json!({"locationId": location, "id": id, "members": members})
+        })
+        .collect();
+    campaigns.sort_by_key(|c| (c["locationId"].to_string(), c["id"].to_string()));
+    Json(json!({ "campaigns": campaigns })).into_response()
+}
+
 /// `POST|DELETE /contacts/{id}/campaigns/{campaignId}`, and
 /// `DELETE /contacts/{id}/campaigns/removeAll`.
 pub async fn campaign(

@@ -47,6 +47,29 @@ pub struct WorkflowData {
     pub workflows: Vec<Workflow>,
 }
 
+/// The workflow every `dev-*` location has from the start, for mappings and
+/// recipes that enrol contacts ("SMS reply OUI: enrol in a workflow").
+pub const SEEDED_WORKFLOW: &str = "wf_rappel_oui";
+
+impl WorkflowData {
+    pub fn seeded() -> WorkflowData {
+        let workflows = crate::state::DEV_LOCATIONS
+            .iter()
+            .map(|location| Workflow {
+                id: SEEDED_WORKFLOW.into(),
+                location_id: location.to_string(),
+                active: true,
+                trigger: None,
+                fires: Vec::new(),
+                runs: Vec::new(),
+                subscriptions: Vec::new(),
+                enrolled: Vec::new(),
+            })
+            .collect();
+        WorkflowData { workflows }
+    }
+}
+
 /// Where the app is and the key the portal sends it (`--app-url`, `--app-key`).
 #[derive(Debug, Clone)]
 struct AppLink {
