@@ -27,7 +27,7 @@ impl std::fmt::Debug for SpotHitTarget {
 }
 
 /// One contact to import: Spot-Hit's own column names.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SpotHitContact {
     pub mobile: Option<String>,
     pub email: Option<String>,

@@ -2432,3 +2432,50 @@ fn a_reply_oui_under_the_recipe_enrols_its_contact_once_and_a_stop_leaves_every_
     assert_eq!(b.campaign_members("camp_relance"), [paul]);
     assert_eq!(b.sandbox.calls("/campaigns/removeAll"), 1);
 }
+
+#[test]
+fn a_phone_changed_in_ghl_is_imported_again_into_the_contacts_groups_once() {
+    let b = Bridge::new();
+    b.ghl_webhook(
+        "t-1",
+        "ContactTagUpdate",
+        json!({"id": "c-9", "tags": ["vip"], "phone": "+33611111111", "firstName": "Ana"}),
+    );
+    b.drain();
+    // A person corrects the phone in GHL; GHL delivers the change twice.
+    let changed =
+        json!({"id": "c-9", "tags": ["vip"], "phone": "+33699999999", "firstName": "Ana"});
+    b.ghl_webhook("u-1", "ContactUpdate", changed.clone());
+    b.ghl_webhook("u-1", "ContactUpdate", changed);
+    // An unrelated update afterwards (same values): nothing to import.
+    b.ghl_webhook(
+        "u-2",
+        "ContactUpdate",
+        json!({"id": "c-9", "tags": ["vip", "x"], "phone": "+33699999999", "firstName": "Ana"}),
+    );
+    b.drain();
+    let imports: Vec<String> = b.sandbox.get("/__sandbox/spothit")["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["mobile"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        imports,
+        ["+33611111111", "+33699999999"],
+        "one import per value"
+    );
+    // Whichever of the two updates the queue ran first made the change's steps.
+    let lines = [b.sync_lines("u-1"), b.sync_lines("u-2")].concat();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with(
+            "contact changed in GHL (phone): imported again into Spot-Hit group `Clients VIP`"
+        ),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1],
+        "phone changed in GHL: the old number +33611111111 stays in Spot-Hit: remove +33611111111 from Spot-Hit group `Clients VIP` by hand (Spot-Hit's API cannot)"
+    );
+}

@@ -13,5 +13,7 @@
 mod plan;
 mod rules;
 
-pub use plan::{join, plan_event, ContactView, OutboundAction, PlannedAction};
+pub use plan::{
+    contact_changed, join, plan_event, ContactView, Imported, OutboundAction, PlannedAction,
+};
 pub use rules::{SpecterPoll, SpecterRules, SyncRules, SyncRulesError, TaskRule, TaskRuleAction};

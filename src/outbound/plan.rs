@@ -79,6 +79,10 @@ pub enum OutboundAction {
         email: Option<String>,
         prenom: Option<String>,
         nom: Option<String>,
+        /// Import even a person already in the group: its details changed
+        /// in GHL (Spot-Hit's import is taken to update by number).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reimport: bool,
     },
     /// Spot-Hit's API cannot take a contact out of a group: a person must.
     #[serde(rename_all = "camelCase")]
@@ -155,7 +159,75 @@ pub fn join(group: String, contact: &ContactView, consent: &ConsentFacts) -> Out
         email: mail,
         prenom: c.prenom,
         nom: c.nom,
+        reimport: false,
     }
+}
+
+/// What the bridge last imported of a GHL contact into Spot-Hit, and the
+/// groups it imported it into.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Imported {
+    pub contact: SpotHitContact,
+    pub groups: Vec<String>,
+}
+
+/// A contact whose phone, e-mail or name changed in GHL, imported again into
+/// each group the bridge put it in, with what consent allows of the new
+/// values. An old number stays in Spot-Hit, whose API cannot remove it: a
+/// step for a person.
+pub fn contact_changed(
+    contact: &ContactView,
+    imported: &Imported,
+    consent: &ConsentFacts,
+) -> Vec<PlannedAction> {
+    let Some(first) = imported.groups.first() else {
+        return Vec::new();
+    };
+    let Some(now) = join(first.clone(), contact, consent).spothit_contact() else {
+        return Vec::new();
+    };
+    let old = &imported.contact;
+    // A value that is gone, or that consent now withholds, is no change:
+    // Spot-Hit's import cannot clear one (and an opt-out has its own steps).
+    let differs = |new: &Option<String>, old: &Option<String>| new.is_some() && new != old;
+    let phone_changed = differs(&now.mobile, &old.mobile);
+    let changed: Vec<&str> = [
+        ("phone", phone_changed),
+        ("e-mail", differs(&now.email, &old.email)),
+        ("first name", differs(&now.prenom, &old.prenom)),
+        ("last name", differs(&now.nom, &old.nom)),
+    ]
+    .into_iter()
+    .filter_map(|(name, differs)| differs.then_some(name))
+    .collect();
+    if changed.is_empty() {
+        return Vec::new();
+    }
+    let because = format!("contact changed in GHL ({})", changed.join(", "));
+    let mut out = Vec::new();
+    for group in &imported.groups {
+        let mut action = join(group.clone(), contact, consent);
+        if let OutboundAction::SpotHitJoinGroup { reimport, .. } = &mut action {
+            *reimport = true;
+        }
+        out.push(PlannedAction {
+            because: because.clone(),
+            action,
+        });
+        if let (Some(old_number), true) = (&old.mobile, phone_changed) {
+            out.push(PlannedAction {
+                because: format!(
+                    "phone changed in GHL: the old number {old_number} stays in Spot-Hit"
+                ),
+                action: OutboundAction::SpotHitLeaveGroupManually {
+                    group: group.clone(),
+                    contact: old_number.clone(),
+                },
+            });
+        }
+    }
+    out
 }
 
 fn tag_actions(
@@ -453,5 +525,64 @@ mod tests {
             matches!(&plan[0].action, OutboundAction::Skipped { reason } if reason.starts_with("contact opted out of SMS (STOP")),
             "{plan:?}"
         );
+    }
+
+    #[test]
+    fn a_changed_phone_or_name_is_imported_again_and_the_old_number_is_a_step_for_a_person() {
+        let imported = Imported {
+            contact: SpotHitContact {
+                mobile: Some("+33612345678".into()),
+                prenom: Some("Jean".into()),
+                ..Default::default()
+            },
+            groups: vec!["Clients VIP".into(), "Bienvenue".into()],
+        };
+        let none = ConsentFacts::default();
+        assert!(
+            contact_changed(&contact(&[]), &imported, &none).is_empty(),
+            "nothing changed"
+        );
+
+        let mut moved = contact(&[]);
+        moved.phone = Some("+33698765432".into());
+        let plan = contact_changed(&moved, &imported, &none);
+        let seen: Vec<_> = plan
+            .iter()
+            .map(|p| match &p.action {
+                OutboundAction::SpotHitJoinGroup {
+                    group,
+                    mobile,
+                    reimport,
+                    ..
+                } => format!("import {group} {} {reimport}", mobile.clone().unwrap()),
+                OutboundAction::SpotHitLeaveGroupManually { group, contact } => {
+                    format!("by hand {group} {contact}")
+                }
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "import Clients VIP +33698765432 true",
+                "by hand Clients VIP +33612345678",
+                "import Bienvenue +33698765432 true",
+                "by hand Bienvenue +33612345678",
+            ]
+        );
+        assert_eq!(plan[0].because, "contact changed in GHL (phone)");
+
+        let mut renamed = contact(&[]);
+        renamed.first_name = Some("Jeanne".into());
+        let plan = contact_changed(&renamed, &imported, &none);
+        assert_eq!(plan.len(), 2, "one import per group, no step for a person");
+        assert_eq!(plan[0].because, "contact changed in GHL (first name)");
+
+        // SMS DND withholds the phone: not a change, nothing to import.
+        let stopped = ConsentFacts {
+            stop: Some(crate::consent::StopMark { at_ms: 1 }),
+            ..ConsentFacts::default()
+        };
+        assert!(contact_changed(&contact(&[]), &imported, &stopped).is_empty());
     }
 }

@@ -220,7 +220,11 @@ pub async fn erase<S: Store>(store: &S, person: &Person) -> Result<Erasure, Worl
                 record_stop(store, phone, k.since_ms).await?;
             }
         }
-        for key in [contact_key(id), links::specter_person_key(id)] {
+        for key in [
+            contact_key(id),
+            links::specter_person_key(id),
+            links::imported_key(id),
+        ] {
             other += u64::from(store.kv_delete(key).await?);
         }
     }

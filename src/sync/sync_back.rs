@@ -23,7 +23,9 @@ use crate::ghl::contacts::GetContact;
 use crate::ghl::webhooks::{GhlEvent, GhlEventType};
 use crate::ghl::{build_request, Call};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::outbound::{plan_event, ContactView, OutboundAction, PlannedAction, SyncRules};
+use crate::outbound::{
+    contact_changed, plan_event, ContactView, Imported, OutboundAction, PlannedAction, SyncRules,
+};
 use crate::{specter, spothit};
 use serde_json::{json, Value};
 
@@ -265,14 +267,19 @@ async fn make_plan<W: World>(
         .tags_swap(contact.id.clone(), contact.tags.clone())
         .await?;
     let consent = consent_facts(world, &contact).await?;
-    Ok(plan_event(
-        rules,
-        kind,
-        &contact,
-        before.as_deref(),
-        None,
-        &consent,
-    ))
+    let mut plan = plan_event(rules, kind, &contact, before.as_deref(), None, &consent);
+    if *kind == GhlEventType::ContactUpdate {
+        if let Some(imported) = imported(world, &contact.id).await? {
+            plan.extend(contact_changed(&contact, &imported, &consent));
+        }
+    }
+    Ok(plan)
+}
+
+/// What the bridge imported of the contact into Spot-Hit, if anything.
+async fn imported<W: World>(world: &W, contact_id: &str) -> Result<Option<Imported>, WorldError> {
+    let kept = world.kv_get(links::imported_key(contact_id)).await?;
+    Ok(kept.and_then(|v| crate::json::from_value(v).ok()))
 }
 
 /// What the location knows of the contact's consent, with the DND it shows.
@@ -339,6 +346,15 @@ pub async fn perform_one<W: World>(
     actions.perform(step).await
 }
 
+/// A Spot-Hit group import: which group, who (phone, else e-mail), the GHL
+/// contact it is, and whether a person already in it is imported again.
+struct Joining<'a> {
+    group: &'a str,
+    who: &'a str,
+    contact_id: Option<&'a str>,
+    reimport: bool,
+}
+
 /// Carries out planned actions for one location.
 struct Actions<'a, W> {
     world: &'a W,
@@ -364,6 +380,7 @@ impl<W: World> Actions<'_, W> {
                 group,
                 mobile,
                 contact_id,
+                reimport,
                 ..
             } => {
                 let mut contact = step.action.spothit_contact().unwrap_or_default();
@@ -382,7 +399,13 @@ impl<W: World> Actions<'_, W> {
                 }
                 let who = contact.mobile.clone().or_else(|| contact.email.clone());
                 let who = who.unwrap_or_default();
-                self.join_group(because, group, &who, contact).await
+                let joining = Joining {
+                    group,
+                    who: &who,
+                    contact_id: contact_id.as_deref(),
+                    reimport: *reimport,
+                };
+                self.join_group(because, joining, contact).await
             }
             OutboundAction::SpotHitSms {
                 message,
@@ -467,32 +490,60 @@ impl<W: World> Actions<'_, W> {
     }
 
     /// Spot-Hit's import may append rather than update: a person is imported
-    /// into a group once, whatever redeliveries or tag churn happen.
+    /// into a group once, whatever redeliveries or tag churn happen, unless
+    /// its details changed in GHL (`reimport`).
     async fn join_group(
         &self,
         because: &str,
-        group: &str,
-        who: &str,
+        joining: Joining<'_>,
         contact: spothit::SpotHitContact,
     ) -> Flow<String> {
+        let Joining { group, who, .. } = joining;
         let Some(target) = &self.settings.spothit else {
             return Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY"));
         };
         let member = member_key(group, who);
-        if self.world.kv_get(member.clone()).await?.is_some() {
+        if !joining.reimport && self.world.kv_get(member.clone()).await?.is_some() {
             return Ok(format!(
                 "{because}: {who} is already in Spot-Hit group `{group}`"
             ));
         }
         let group_id = self.spothit_group(target, group).await?;
-        let request = spothit::import_contacts(target, &group_id, &[contact]);
+        let request = spothit::import_contacts(target, &group_id, std::slice::from_ref(&contact));
         self.spothit_call(&request).await?;
         self.world.kv_put(member, json!(group_id)).await?;
         let listed = links::membership_key(who, group);
         self.world.kv_put(listed, json!(group)).await?;
+        if let Some(contact_id) = joining.contact_id {
+            self.remember_import(contact_id, group, contact).await?;
+        }
+        let again = if joining.reimport { " again" } else { "" };
         Ok(format!(
-            "{because}: imported into Spot-Hit group `{group}` ({group_id})"
+            "{because}: imported{again} into Spot-Hit group `{group}` ({group_id})"
         ))
+    }
+
+    /// The contact's values as now imported, and one more group they are in.
+    async fn remember_import(
+        &self,
+        contact_id: &str,
+        group: &str,
+        contact: spothit::SpotHitContact,
+    ) -> Result<(), WorldError> {
+        let mut kept = imported(self.world, contact_id).await?.unwrap_or_default();
+        kept.contact = contact;
+        if !kept
+            .groups
+            .iter()
+            .any(|g| case::lower(g) == case::lower(group))
+        {
+            kept.groups.push(group.to_string());
+        }
+        let value = crate::json::to_value(&kept).unwrap_or(Value::Null);
+        self.world
+            .kv_put(links::imported_key(contact_id), value)
+            .await?;
+        Ok(())
     }
 
     async fn add_to_list(

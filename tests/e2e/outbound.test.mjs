@@ -90,6 +90,24 @@ test("a tag added in GHL puts the contact in its Spot-Hit group, created once; a
   assert.equal((await spothit()).groups.filter((g) => g.groupe.toLowerCase() === "clients vip").length, 1);
 });
 
+test("a phone corrected in GHL reaches the contact's Spot-Hit group as a new import, and the old number is a step for a person", async () => {
+  const lea = await createInGhl({ firstName: "Léa", phone: "+33644444444" });
+  assert.equal((await ghl(stack, "POST", `/contacts/${lea}/tags`, { tags: ["vip"] })).status, 201);
+  await eventually(async () => (await spothit()).contacts.some((c) => c.mobile === "+33644444444"), { what: "Léa in her group" });
+  const fixed = await ghl(stack, "PUT", `/contacts/${lea}`, { phone: "+33655555555", lastName: "Martin" });
+  assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+  const imported = await eventually(async () => (await spothit()).contacts.find((c) => c.mobile === "+33655555555"), { what: "the new number imported" });
+  assert.equal(imported.nom, "Martin");
+  assert.equal(imported.groupe_id, (await spothit()).groups.find((g) => g.groupe === "Clients VIP").id);
+  const event = await eventually(async () => {
+    const { body } = await admin(stack, "/ghl-events");
+    return body.events.find((e) => e.contactId === lea && e.type === "ContactUpdate" && e.sync?.results?.length);
+  }, { what: "the change's steps" });
+  assert.match(event.sync.results.join("\n"), /contact changed in GHL \(phone, last name\): imported again into Spot-Hit group `Clients VIP`/);
+  assert.match(event.sync.results.join("\n"), /the old number \+33644444444 stays in Spot-Hit: remove \+33644444444 from Spot-Hit group `Clients VIP` by hand/);
+  assert.equal((await spothit()).contacts.filter((c) => c.mobile === "+33655555555").length, 1, "imported once");
+});
+
 test("a completed task sends the rule's SMS, filled in for the contact", async () => {
   const jean = await createInGhl({ firstName: "Jean", phone: "+33633333333" });
   const task = await ghl(stack, "POST", `/contacts/${jean}/tasks`, { title: "Rappel devis", dueDate: "2026-12-01T09:00:00Z", completed: false });
