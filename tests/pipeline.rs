@@ -5,7 +5,7 @@
 //! and 422 are the sandbox's own. Seconds under a plain `cargo test`.
 
 use ghl_bridge::admin_api::{
-    Accepted, ContactAction, EventRecord, EventStatus, GhlOutcome, MappingUsed,
+    Accepted, ContactAction, EventRecord, EventStatus, GhlOutcome, GhlRequestLog, MappingUsed,
 };
 use ghl_bridge::ghl::conversations::{MessageStatus, ProviderOutboundMessage};
 use ghl_bridge::ghl::webhooks::GhlEvent;
@@ -2478,4 +2478,49 @@ fn a_phone_changed_in_ghl_is_imported_again_into_the_contacts_groups_once() {
         lines[1],
         "phone changed in GHL: the old number +33611111111 stays in Spot-Hit: remove +33611111111 from Spot-Hit group `Clients VIP` by hand (Spot-Hit's API cannot)"
     );
+}
+
+#[test]
+fn a_note_written_before_a_park_is_updated_by_the_replay_after_a_fix_not_written_twice() {
+    let b = Bridge::new();
+    let mapping = |note: &str| {
+        json!({"version": 1, "fields": [{"to": "email", "from": "email"}],
+            "notes": [{"template": note, "title": "Web lead"}],
+            "tasks": [{"title": "Call {email}", "dueIn": "1h"}]})
+        .to_string()
+    };
+    block_on(b.world.mapping_put("demo".into(), mapping("Lead: {phone}"))).unwrap();
+    b.sandbox
+        .faults(json!({"errorRate": 1.0, "errorStatus": 422, "pathContains": "/tasks"}));
+    let accepted = b.form("n-1", lead("nadia@example.fr", "0612345678"));
+    b.drain();
+    assert_eq!(b.event(&accepted.event_id).status, EventStatus::Parked);
+
+    // The admin fixes the note's text and the task's cause, then replays.
+    block_on(b.world.mapping_put(
+        "demo".into(),
+        mapping("Lead from the web form: {email}, {phone}"),
+    ))
+    .unwrap();
+    b.sandbox.faults(json!({}));
+    block_on(b.world.replay(accepted.event_id.clone())).unwrap();
+    b.world.enqueue_now(&accepted.event_id);
+    b.drain();
+    let record = b.event(&accepted.event_id);
+    assert_eq!(record.status, EventStatus::Done, "{record:?}");
+    let contact = &b.sandbox.contacts()[0];
+    let notes = contact["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "updated, not written twice: {notes:?}");
+    assert_eq!(
+        notes[0]["body"],
+        "Lead from the web form: nadia@example.fr, 0612345678"
+    );
+    assert_eq!(contact["tasks"].as_array().unwrap().len(), 1);
+    let puts: Vec<&GhlRequestLog> = record
+        .ghl_requests
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.contains("/notes/"))
+        .collect();
+    assert_eq!(puts.len(), 1, "one GHL call for the update");
+    assert_eq!(record.notes_written.len(), 1);
 }

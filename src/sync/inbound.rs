@@ -9,6 +9,7 @@ use super::attempt::{outcome, settle_claimed, Attempt, Flow, Halt, Run};
 use super::budget::Lane;
 use super::field_cache;
 use super::ghl_access::{budget_grant, ghl_target, refused, send_granted, send_within_budget};
+use super::notes;
 use super::plan::{follow_up_requests, upsert_call, FollowUp};
 use super::protocol::WorldError;
 use super::provider;
@@ -27,7 +28,8 @@ use crate::ghl::contacts::UpsertedContact;
 use crate::ghl::{build_request, Call, GhlError, GhlTarget};
 use crate::http::{url_path_and_query, HttpRequest, HttpResponse};
 use crate::mapping::{
-    builtin_template, compiled, ApplyOptions, Mapping, MappingOutcome, ParsedPayload, PayloadFormat,
+    builtin_template, compiled, ApplyOptions, Mapping, MappingOutcome, NoteDraft, ParsedPayload,
+    PayloadFormat,
 };
 use crate::sources::{EventKind, Source};
 use crate::workflows::TriggerKey;
@@ -467,7 +469,22 @@ async fn follow_ups<W: World>(
     let contact_id = record.contact_id.clone().unwrap_or_default();
     let steps = follow_up_requests(outcome, &contact_id, &settings.location_id, target)
         .map_err(|e| Attempt::park(ParkCode::BadPayload, e.to_string()))?;
-    for step in steps.iter().skip(record.steps_done) {
+    let mut notes_seen = 0;
+    for step in &steps {
+        // The note steps are the outcome's notes, in order.
+        let note = match step.kind {
+            GhlStep::Note => {
+                notes_seen += 1;
+                Some((notes_seen - 1, &outcome.notes[notes_seen - 1]))
+            }
+            _ => None,
+        };
+        if step.index < record.steps_done {
+            if let Some((ordinal, note)) = note {
+                update_changed_note(world, record, ordinal, note, target, lane).await?;
+            }
+            continue;
+        }
         let sent = if step.kind == GhlStep::Tags {
             // A receipt's tags the contact was given within the day cost no
             // call: a campaign's repeated statuses coalesce per contact. Only
@@ -495,6 +512,9 @@ async fn follow_ups<W: World>(
             }
             return Err(refused(world, e).await);
         }
+        if let Some((ordinal, note)) = note {
+            notes::remember(record, ordinal, note, &response);
+        }
         if step.kind == GhlStep::Task && record.kind() == EventKind::SpotHitReply {
             // The reply's "answer it" task, closed when someone answers
             // through the conversation provider.
@@ -504,6 +524,42 @@ async fn follow_ups<W: World>(
         world.update(record.clone()).await?;
     }
     Ok(steps.len())
+}
+
+/// A note this event wrote, updated when the (fixed) mapping now gives it
+/// another text; a note a person deleted in GHL is left deleted.
+async fn update_changed_note<W: World>(
+    world: &W,
+    record: &mut EventRecord,
+    ordinal: usize,
+    note: &NoteDraft,
+    target: &GhlTarget,
+    lane: Lane,
+) -> Flow<()> {
+    let contact_id = record.contact_id.clone().unwrap_or_default();
+    let Some((request, digest)) =
+        notes::update_if_changed(record, ordinal, &contact_id, note, target)
+            .map_err(|e| Attempt::park(ParkCode::BadPayload, e.to_string()))?
+    else {
+        return Ok(());
+    };
+    let sent = send_within_budget(world, lane, &request, "note update").await;
+    log_request(record, GhlStep::Note, &request, &sent, world.now_ms());
+    let response = sent?;
+    record.ghl_calls += 1;
+    match response.status {
+        200..=299 => record.notes_written[ordinal].digest = digest,
+        404 => {
+            record.warnings.push(format!(
+                "note {} was deleted in GHL: not written again",
+                record.notes_written[ordinal].id
+            ));
+            record.notes_written[ordinal].digest = digest;
+        }
+        _ => return Err(refused(world, GhlError::from_response(&response)).await),
+    }
+    world.update(record.clone()).await?;
+    Ok(())
 }
 
 /// The tags step once the budget grants it: the tags known before they are
@@ -555,6 +611,7 @@ fn forget_gone_contact(record: &mut EventRecord) -> Attempt {
     let gone = record.contact_id.take().unwrap_or_default();
     record.action = None;
     record.steps_done = 0;
+    record.notes_written.clear();
     Attempt::retry(
         format!("contact {gone} the bridge knew is gone from GHL: upserting instead"),
         Some(1_000),

@@ -26,6 +26,7 @@ pub mod links;
 pub mod location;
 pub mod memory;
 pub mod model;
+pub mod notes;
 pub mod plan;
 pub mod protocol;
 pub mod provider;

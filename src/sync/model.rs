@@ -56,6 +56,36 @@ pub struct EventRecord {
     /// [`GHL_REQUESTS_KEPT`]), each with what GHL answered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ghl_requests: Vec<GhlRequestLog>,
+    /// The notes this event wrote, in the mapping's order: replayed after its
+    /// mapping was fixed, the event updates a note whose text changed
+    /// instead of writing it twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes_written: Vec<WrittenNote>,
+}
+
+/// A note an event wrote: GHL's id, and a digest of its title and text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WrittenNote {
+    pub id: String,
+    pub digest: String,
+}
+
+impl WrittenNote {
+    /// The digest of a note's title and text (MD5: to notice a change, not
+    /// to keep a secret).
+    pub fn digest(title: Option<&str>, body: &str) -> String {
+        use md5::{Digest, Md5};
+        let mut hasher = Md5::new();
+        hasher.update(title.unwrap_or_default().as_bytes());
+        hasher.update([0]);
+        hasher.update(body.as_bytes());
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 impl EventRecord {

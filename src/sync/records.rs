@@ -188,6 +188,7 @@ pub fn received(
         due_at_ms: 0,
         mapping: None,
         ghl_requests: Vec::new(),
+        notes_written: Vec::new(),
     }
 }
 
