@@ -2524,3 +2524,29 @@ fn a_note_written_before_a_park_is_updated_by_the_replay_after_a_fix_not_written
     assert_eq!(puts.len(), 1, "one GHL call for the update");
     assert_eq!(record.notes_written.len(), 1);
 }
+
+#[test]
+fn a_reply_task_marked_done_by_hand_is_not_completed_again_by_an_answer() {
+    let b = Bridge::new();
+    let lou = b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Lou", "phone": "+33611116666"}),
+    );
+    b.reply("numero=%2B33611116666&message=Rappelez-moi&id=r-lou&date=1795341600");
+    b.drain();
+    let key = format!("provider:reply-task:{lou}");
+    let task = block_on(b.world.kv_get(key.clone())).unwrap();
+    let task = task.and_then(|t| t.as_str().map(String::from)).unwrap();
+    let shown = b.contacts_by_id(&lou)["tasks"][0]["id"].clone();
+    assert_eq!(shown, task.as_str(), "the reply's task is the one kept");
+
+    b.ghl_webhook(
+        "done-by-hand",
+        "TaskComplete",
+        json!({"id": task, "contactId": lou, "title": "Answer the SMS reply", "completed": true}),
+    );
+    assert_eq!(
+        block_on(b.world.kv_get(key)).unwrap(),
+        None,
+        "nothing left for an answer to close"
+    );
+}

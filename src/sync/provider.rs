@@ -327,6 +327,26 @@ pub async fn remember_reply_task<W: World>(
     Ok(())
 }
 
+/// A task marked done in GHL: if it is the reply's, there is nothing left
+/// for an answer to close (no call spent completing it again).
+pub async fn reply_task_done<W: World>(
+    world: &W,
+    contact_id: &str,
+    task_id: &str,
+) -> Result<(), WorldError> {
+    let key = reply_task_key(contact_id);
+    if world
+        .kv_get(key.clone())
+        .await?
+        .as_ref()
+        .and_then(Value::as_str)
+        == Some(task_id)
+    {
+        world.kv_delete(key).await?;
+    }
+    Ok(())
+}
+
 /// Someone answered the contact through the provider: the reply's open task
 /// is marked completed (once; a task already gone is forgotten).
 async fn close_reply_task<W: World>(

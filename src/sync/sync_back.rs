@@ -72,6 +72,13 @@ pub async fn accept<W: World>(
     event: GhlEvent,
 ) -> Result<GhlRecorded, WorldError> {
     let contact_id = event.contact_id().map(String::from);
+    if let (GhlEventType::TaskComplete, Some(contact), Some(task)) = (
+        &event.event_type,
+        &contact_id,
+        event.data.get("id").and_then(Value::as_str),
+    ) {
+        provider::reply_task_done(world, contact, task).await?;
+    }
     let mut body = Value::Object(event.data);
     let mut consent_step = false;
     if let (true, Some(id)) = (event.event_type.is_consent(), &contact_id) {
