@@ -2,7 +2,9 @@
 // query strings to a URL carrying a secret token), end to end into GHL.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { SPOTHIT_TOKEN, admin, eventually, postForm, sandbox, settled, startStack } from "./support.mjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, SPOTHIT_TOKEN, admin, eventually, postForm, sandbox, settled, startStack } from "./support.mjs";
 
 let stack;
 before(async () => {
@@ -68,5 +70,25 @@ describe("Spot-Hit callbacks", () => {
     assert.equal((await wrong.json()).error.code, "bad_token");
     const kind = await fetch(`${stack.url}/v1/hooks/spothit/${SPOTHIT_TOKEN}/bounce?numero=1`);
     assert.equal(kind.status, 404);
+  });
+
+  test("under the recipe, a reply \"oui\" delivered twice enrols its contact in the GHL workflow once", async () => {
+    const recipe = JSON.parse(readFileSync(join(ROOT, "src/recipes/sms-reply-oui-enrol.json"), "utf8"));
+    const saved = await admin(stack, `/mappings/${recipe.sourceId}`, { method: "PUT", body: JSON.stringify(recipe.mapping) });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    const params = { numero: "+33611447788", message: "oui", id: "88111", date: "1795341600" };
+    await sandbox(stack, "/__sandbox/spothit/callback", { kind: "reply", params });
+    await sandbox(stack, "/__sandbox/spothit/callback", { kind: "reply", params });
+    await sandbox(stack, "/__sandbox/spothit/callback", {
+      kind: "reply", params: { numero: "+33611447799", message: "non merci", id: "88112", date: "1795341600" },
+    });
+    const enrolled = async () => (await sandbox(stack, "/__sandbox/ghl/workflows")).workflows
+      .find((w) => w.id === "wf_rappel_oui" && w.locationId === "dev-location").enrolled;
+    const contact = await eventually(async () => (await enrolled()).length ? contactWithPhone("+33611447788") : null, { what: "the enrolment" });
+    await eventually(async () => (await contactWithPhone("+33611447799"))?.notes?.length, { what: "the other reply's note" });
+    assert.deepEqual((await enrolled()).map((e) => e.contactId), [contact.id], "once, and only the yes");
+    const { body } = await admin(stack, "/events?source=spothit-reply");
+    const event = body.events.find((e) => e.eventId === "88111");
+    assert.equal(event.status, "done", JSON.stringify(event));
   });
 });
