@@ -532,6 +532,8 @@ export interface ConnectionAnswer {
   callbackUrls?: { status: string; reply: string; stop: string };
   /** Spot-Hit: the end of the callback URLs' token. */
   pathTokenLast4?: string;
+  /** With `check: true`: what the account has left, as the service said. */
+  credits?: { remaining: number | null; limit?: number; unit: string };
 }
 export interface UnknownLocation {
   locationId: string;
@@ -562,6 +564,7 @@ export class BridgeClient {
   /** A token that sees only this location (operator token only), shown once. */
   mintLocationToken(): Promise<{ token: string }>;
   connections(): Promise<{ spothit: ConnectionAnswer; specter: ConnectionAnswer }>;
+  /** `check`: the key is tried first with a free call (422 with the service's words if refused), and the credits answered. */
   connect(service: Service, change: { apiKey: string; rotatePathToken?: boolean; check?: boolean }): Promise<ConnectionAnswer>;
   disconnect(service: Service): Promise<ConnectionAnswer>;
   events(limit?: number | null): Promise<EventPage>;
@@ -592,6 +595,8 @@ export class BridgeClient {
   putSyncRules(rules: string): Promise<{ saved: boolean }>;
   replayGhlEvent(webhookId: string): Promise<{ status: "queued"; webhookId: string }>;
   pollSpecter(): Promise<SpecterPollReport>;
+  /** What the location spent on Specter and its budgets (sync rules' `dailyCredits`, `monthlyCredits`). */
+  specterBudget(): Promise<{ spentToday: number; dailyCredits: number; spentThisMonth: number; monthlyCredits: number | null; teamRemaining: number | null; outUntilMs: number | null }>;
   /** Forgets a person (GDPR erasure): by e-mail, phone or both. */
   erase(email?: string | null, phone?: string | null): Promise<Erasure>;
   /** The location's workflow trigger subscriptions, with their fires. */

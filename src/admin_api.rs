@@ -29,6 +29,8 @@ pub mod routes {
     pub const SYNC_RULES: &str = "/v1/admin/sync-rules";
     /// POST: poll Specter now instead of waiting for the cron.
     pub const SPECTER_POLL: &str = "/v1/admin/specter/poll";
+    /// GET: what the location spent on Specter today and this month, and its budgets.
+    pub const SPECTER_BUDGET: &str = "/v1/admin/specter/budget";
     /// POST `{"email"?, "phone"?}`: forget a person but its opt-out.
     pub const ERASURE: &str = "/v1/admin/erasure";
     /// GET: the location's workflow trigger subscriptions, with their fires.
@@ -380,8 +382,8 @@ pub struct ConnectionUpdate {
     /// Spot-Hit only: a new callback token (the old URLs stop working).
     #[serde(default)]
     pub rotate_path_token: bool,
-    /// Spot-Hit only: ask Spot-Hit first, and save nothing when it refuses
-    /// the key (the app's page always asks).
+    /// Ask the service first (a free call), save nothing when it refuses
+    /// the key, and answer the account's credits (the app's page always asks).
     #[serde(default)]
     pub check: bool,
 }
@@ -400,6 +402,24 @@ pub struct ConnectionAnswer {
     pub callback_urls: Option<SpotHitCallbacks>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_token_last4: Option<String>,
+    /// What the account has left, as its service said when the key was
+    /// checked (answered only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<AccountCredits>,
+}
+
+/// An account's credits as Spot-Hit (premium SMS) or Specter (the team's
+/// credits this month) reported them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountCredits {
+    /// None when the service's answer did not say.
+    pub remaining: Option<f64>,
+    /// Specter: the month's allowance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    /// What they count: `premium SMS` or `Specter credits this month`.
+    pub unit: String,
 }
 
 /// Where Spot-Hit posts delivery receipts, replies and STOPs.

@@ -115,6 +115,7 @@ pub enum SpecterError {
     RateLimited,
     #[error("Specter credits are used up for this month")]
     OutOfCredits,
+    /// Specter's code and words: `API_KEY_INVALID: the API key is not valid`.
     #[error("Specter refused the API key ({0})")]
     Unauthorised(String),
     #[error("Specter answered HTTP {status}: {message}")]
@@ -139,7 +140,7 @@ pub fn parse_answer(response: &HttpResponse) -> Result<Option<Value>, SpecterErr
     match response.status {
         200 | 201 => Ok(Some(body)),
         202 | 204 => Ok(None),
-        401 => Err(SpecterError::Unauthorised(code)),
+        401 => Err(SpecterError::Unauthorised(format!("{code}: {message}"))),
         // Specter's errors page: 402 `OUT_OF_CREDITS`; its credit-limits page
         // (older): 429 with `OUT_OF_CREDITS`; 429 `RATE_LIMITED` is the
         // per-second limit. A 429 that says neither is read as out of
@@ -149,6 +150,19 @@ pub fn parse_answer(response: &HttpResponse) -> Result<Option<Value>, SpecterErr
         429 => Err(SpecterError::OutOfCredits),
         status => Err(SpecterError::Other { status, message }),
     }
+}
+
+/// `GET /lists/people`: the team's people lists. Free (list management costs
+/// no credit), so it checks a key; its headers say the credits left.
+pub fn people_lists(target: &SpecterTarget) -> HttpRequest {
+    request(target, Method::Get, "/lists/people", None)
+}
+
+/// The team's monthly allowance, from `X-CreditLimit-Limit`.
+pub fn credits_limit(response: &HttpResponse) -> Option<u64> {
+    response
+        .header("x-creditlimit-limit")
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Credits left this month, from `X-CreditLimit-Remaining`.

@@ -106,6 +106,21 @@ pub fn list_groups(target: &SpotHitTarget) -> HttpRequest {
     post(target, "groupe/lister", Vec::new())
 }
 
+/// `credits`: what the account has left (`premium`, `lowcost` SMS, `email`,
+/// `euros`; numbers or numeric strings). Free, so it also checks a key.
+pub fn credits(target: &SpotHitTarget) -> HttpRequest {
+    post(target, "credits", Vec::new())
+}
+
+/// The premium SMS credits an answer of [`credits`] gives, if it says.
+pub fn premium_credits(answer: &Value) -> Option<f64> {
+    match answer.get("premium")? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().replace(',', ".").parse().ok(),
+        _ => None,
+    }
+}
+
 /// `groupe/creer`: `{"resultat": 1, "id"}`.
 pub fn create_group(target: &SpotHitTarget, name: &str) -> HttpRequest {
     post(target, "groupe/creer", vec![("nom".into(), name.into())])

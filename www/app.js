@@ -2,11 +2,12 @@
 // (previewEvent, previewBatch, templates, catalogue); these modules only move
 // text around.
 import init, {
-  catalogue, coreVersion, csvRows, mappingTargets, payloadFields, previewBatch, previewEvent, recipes, suggestMapping, templates,
+  BridgeClient, catalogue, coreVersion, csvRows, mappingTargets, payloadFields, previewBatch, previewEvent, recipes, suggestMapping, templates,
 } from "./pkg/ghl_bridge_web.js";
 import { renderCatalogue } from "./catalogue.js";
 import { hideBatch, renderBatch } from "./batch.js";
 import { $, el, prettyJson } from "./dom.js";
+import { receiveSession } from "./handoff.js";
 import { setUpMapper } from "./mapper.js";
 import { renderPreview } from "./preview.js";
 import { setUpWorkerPanel } from "./worker-panel.js";
@@ -114,6 +115,33 @@ function openedFromConsole() {
   $("worker-result").textContent = `From the console: type the admin token, then "Load the location's fields and recent payloads" and pick the event's payload; fix the mapping, "Use this mapping for the source", and replay it from the console.`;
 }
 
+/**
+ * Opened by the app page inside GHL for one source: signed in with that
+ * page's GHL session (handed over, never in the URL), the source's saved
+ * mapping loaded, and the location's fields and payloads read.
+ */
+async function openedFromApp(all) {
+  if (new URLSearchParams(location.hash.slice(1)).get("from") !== "app") return;
+  const session = await receiveSession(window.opener);
+  if (!session) return;
+  $("worker-token").value = session.token;
+  $("location").value = session.locationId;
+  $("worker-source").value = session.sourceId;
+  $("worker-panel").open = true;
+  const builtin = all.find((t) => t.id === session.sourceId);
+  if (builtin) {
+    $("template").value = builtin.id;
+    loadTemplate(builtin);
+  }
+  const one = new BridgeClient(location.origin, session.token).forLocation(session.locationId);
+  const saved = await one.getMapping(session.sourceId).catch(() => null);
+  if (saved?.mapping) {
+    $("mapping").value = saved.mapping;
+    update();
+  }
+  $("load-location").click();
+}
+
 /** A recipe: its mapping and sample, and what it sets up besides. */
 function showRecipe(r) {
   $("recipe-panel").hidden = !r;
@@ -210,6 +238,7 @@ try {
   });
   loadTemplate(all[0]);
   openedFromConsole();
+  openedFromApp(all).catch((e) => { $("worker-result").textContent = e.message; });
   const entries = catalogue();
   renderCatalogue($("catalogue"), entries);
   status.textContent = `Core ${coreVersion()} loaded · ${all.length} templates · ${setUps.length} recipes · ${entries.length} endpoints`;

@@ -182,6 +182,41 @@ pub async fn ledger<S: Store>(store: &S, now_ms: u64) -> Result<CreditLedger, Wo
         .at(now_ms))
 }
 
+/// What the location spent on Specter and may still spend (its sync rules'
+/// budgets), for its page: `GET /v1/admin/locations/{id}/specter/budget`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpecterBudget {
+    pub spent_today: u64,
+    pub daily_credits: u32,
+    pub spent_this_month: u64,
+    /// None: no monthly cap (the team's allowance is the only one).
+    pub monthly_credits: Option<u32>,
+    /// What Specter said the team has left, at its last answer.
+    pub team_remaining: Option<u64>,
+    /// Specter said the credits are used up: no poll before then.
+    pub out_until_ms: Option<u64>,
+}
+
+pub async fn budget<W: World>(
+    world: &W,
+    settings: &LocationSettings,
+) -> Result<SpecterBudget, WorldError> {
+    let rules = match load_rules(world, settings).await? {
+        Some(Ok(rules)) => rules.specter,
+        _ => Default::default(),
+    };
+    let kept = ledger(world, world.now_ms()).await?;
+    Ok(SpecterBudget {
+        spent_today: kept.spent_today,
+        daily_credits: rules.daily_credits,
+        spent_this_month: kept.spent_this_month,
+        monthly_credits: rules.monthly_credits,
+        team_remaining: kept.team_remaining,
+        out_until_ms: kept.out_until_ms,
+    })
+}
+
 pub async fn poll<W: World>(
     world: &W,
     settings: &LocationSettings,

@@ -9,9 +9,9 @@ use super::location;
 use super::protocol::{Store, WorldError};
 use super::world::World;
 use crate::admin_api::{
-    last4, ConnectionAnswer, ConnectionUpdate, Connections, FormSource, LocationEntry,
-    LocationProfile, LocationUpdate, Service, SourceAnswer, SourceUpdate, SpecterAccount,
-    SpotHitAccount, SpotHitCallbacks,
+    last4, AccountCredits, ConnectionAnswer, ConnectionUpdate, Connections, FormSource,
+    LocationEntry, LocationProfile, LocationUpdate, Service, SourceAnswer, SourceUpdate,
+    SpecterAccount, SpotHitAccount, SpotHitCallbacks,
 };
 use crate::mapping::{Mapping, MappingError};
 
@@ -372,27 +372,59 @@ fn connection_answer(profile: &LocationProfile, service: Service) -> ConnectionA
         api_key_last4: api_key.map(|k| last4(k)),
         callback_urls: None,
         path_token_last4: path_token,
+        credits: None,
     }
 }
 
-/// Whether Spot-Hit takes `key` (one `groupe/lister`, which costs no credit):
-/// `Err` with Spot-Hit's words when it refuses it.
-pub async fn check_spothit_key<W: World>(
+/// Whether the service takes `key`, by one call that costs no credit
+/// (Spot-Hit's `credits`, Specter's people lists): its credits, or `Err`
+/// with the service's words when it refuses the key.
+pub async fn check_key<W: World>(
     world: &W,
+    service: Service,
     base_url: &str,
     key: &str,
-) -> Result<(), String> {
-    let target = crate::spothit::SpotHitTarget {
-        base_url: base_url.to_string(),
-        key: key.to_string(),
+) -> Result<AccountCredits, String> {
+    let (name, request) = match service {
+        Service::SpotHit => (
+            "Spot-Hit",
+            crate::spothit::credits(&crate::spothit::SpotHitTarget {
+                base_url: base_url.to_string(),
+                key: key.to_string(),
+            }),
+        ),
+        Service::Specter => (
+            "Specter",
+            crate::specter::people_lists(&crate::specter::SpecterTarget {
+                base_url: base_url.to_string(),
+                key: key.to_string(),
+            }),
+        ),
     };
     let response = world
-        .send(&crate::spothit::list_groups(&target))
+        .send(&request)
         .await
-        .map_err(|e| format!("Spot-Hit could not be reached to check the key: {e}"))?;
-    crate::spothit::parse_answer(&response)
-        .map(|_| ())
-        .map_err(|e| format!("{e}: nothing was saved"))
+        .map_err(|e| format!("{name} could not be reached to check the key: {e}"))?;
+    let refused = |e: String| format!("{e}: nothing was saved");
+    match service {
+        Service::SpotHit => {
+            let answer =
+                crate::spothit::parse_answer(&response).map_err(|e| refused(e.to_string()))?;
+            Ok(AccountCredits {
+                remaining: crate::spothit::premium_credits(&answer),
+                limit: None,
+                unit: "premium SMS".into(),
+            })
+        }
+        Service::Specter => {
+            crate::specter::parse_answer(&response).map_err(|e| refused(e.to_string()))?;
+            Ok(AccountCredits {
+                remaining: crate::specter::credits_remaining(&response).map(|n| n as f64),
+                limit: crate::specter::credits_limit(&response).map(|n| n as f64),
+                unit: "Specter credits this month".into(),
+            })
+        }
+    }
 }
 
 /// The location a Spot-Hit callback's path token belongs to: the

@@ -64,6 +64,10 @@ test("an agency user signed in by GHL sees its company's three locations, and no
   assert.deepEqual([...session.locations].sort(), LOCATIONS);
   const listed = await withToken(session.token, "/locations");
   assert.deepEqual(listed.body.locations.map((l) => l.id).sort(), LOCATIONS);
+  // The console's overview, framed in the app page, reads the same list with each one's health.
+  const overview = await withToken(session.token, "/locations?healthHours=24");
+  assert.deepEqual(overview.body.locations.map((l) => l.id).sort(), LOCATIONS);
+  assert.ok(overview.body.locations.every((l) => l.health), JSON.stringify(overview.body));
   const other = await sso("type=agency&role=admin&companyId=another-company");
   assert.equal(other.status, 403);
   assert.match((await other.json()).error.message, /company another-company has not installed the app/);

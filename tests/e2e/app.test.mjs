@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
-import { artifactPath, launchChromium, sandbox, startStack } from "./support.mjs";
+import { ADMIN_TOKEN, admin, artifactPath, launchChromium, sandbox, startStack } from "./support.mjs";
 
 let stack;
 let browser;
@@ -45,12 +45,21 @@ test("a location admin signs in through GHL's frame and connects Spot-Hit, a wro
   const app = page.frameLocator("#app");
   await app.locator("#who").filter({ hasText: "Signed in by GHL" }).waitFor();
   await app.locator("#spothit-key").fill("not-a-spothit-key");
-  await app.getByRole("button", { name: "Check and connect" }).click();
+  await app.locator("#spothit-form").getByRole("button", { name: "Check and connect" }).click();
   await app.locator("#spothit-result").filter({ hasText: /API key not recognised/ }).waitFor();
   await app.locator("#spothit-key").fill("sandbox-spothit-key");
-  await app.getByRole("button", { name: "Check and connect" }).click();
+  await app.locator("#spothit-form").getByRole("button", { name: "Check and connect" }).click();
   await app.locator("#spothit-result").filter({ hasText: "Connected" }).waitFor();
+  assert.match(await app.locator("#spothit-result").textContent(), /1,254 premium SMS left/, "the account's credits, as Spot-Hit answered");
   assert.match(await app.locator("#spothit-urls").textContent(), /\/v1\/hooks\/spothit\/[0-9a-f]+\/reply/);
+  // Specter likewise: a wrong key refused with Specter's words, a right one with the team's credits.
+  await app.locator("#specter-key").fill("not-a-specter-key");
+  await app.locator("#specter-form").getByRole("button", { name: "Check and connect" }).click();
+  await app.locator("#specter-result").filter({ hasText: /Specter refused the API key \(API_KEY_INVALID: the API key is not valid\): nothing was saved/ }).waitFor();
+  await app.locator("#specter-key").fill("sandbox-specter-key");
+  await app.locator("#specter-form").getByRole("button", { name: "Check and connect" }).click();
+  await app.locator("#specter-result").filter({ hasText: /10,000 of 10,000 Specter credits this month left/ }).waitFor();
+  assert.match(await app.locator("#specter-budget").textContent(), /Budget: 0 of [\d,]+ credits spent today/);
   await page.screenshot({ path: artifactPath("app-spothit-connected.png") });
 
   // A form source: its URL and secret once, a snippet, a test lead through the pipeline.
@@ -127,4 +136,62 @@ print(base64.b64encode(b"Salted__" + salt + body).decode())
   const answer = await sso(payload);
   assert.equal(answer.status, 200, await answer.clone().text());
   assert.deepEqual((await answer.json()).locations, ["dev-location"]);
+});
+
+test("health, automations and the mapper, inside the page: the console framed with the GHL session, rules as rows, a recipe in one click", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${stack.sandboxUrl}/__sandbox/ghl/app?locationId=dev-location&role=admin`);
+  const app = page.frameLocator("#app");
+  await app.locator("#who").filter({ hasText: "Signed in by GHL" }).waitFor();
+
+  // The console's location view, framed, signed in with the page's session (no token typed).
+  const health = app.frameLocator("#console-frame");
+  await health.locator("#location-title").filter({ hasText: "dev-location" }).waitFor({ timeout: 20_000 });
+  assert.ok(await health.locator("#login").isHidden(), "no token form inside GHL");
+  await health.locator("#dead-letters").waitFor();
+
+  // Sync rules as rows: a tag → group row saved, a refused sender shown with where it is wrong.
+  await app.locator("[data-add=tagGroups]").click();
+  const row = app.locator("[data-rules=tagGroups] .rules-rows .row-form").last();
+  await row.getByLabel("GHL tag").fill("client-app");
+  await row.getByLabel("Spot-Hit group").fill("Clients App");
+  await app.getByRole("button", { name: "Save the rules" }).click();
+  await app.locator("#rules-result").filter({ hasText: "Saved" }).waitFor();
+  const saved = JSON.parse((await admin(stack, "/locations/dev-location/sync-rules")).body.rules);
+  assert.equal(saved.spotHit.tagGroups["client-app"], "Clients App");
+  await app.locator("[data-add=taskCompleted]").click();
+  const task = app.locator("[data-rules=taskCompleted] .rules-rows .row-form").last();
+  await task.getByLabel("SMS").fill("Merci {firstName}");
+  await task.getByLabel("Sender").fill("UnNomTropLong");
+  await app.getByRole("button", { name: "Save the rules" }).click();
+  await app.locator("#rules-result").filter({ hasText: /sender` is over 11 characters/ }).waitFor();
+  await task.getByRole("button", { name: "Remove" }).click();
+
+  // A recipe in one click: the reply mapping that enrols a "oui" in a workflow.
+  await app.locator("#recipe-pick").selectOption("sms-reply-oui-enrol");
+  assert.match(await app.locator("#recipe-about").textContent(), /wf_rappel_oui/);
+  await app.locator("#recipe-form").getByRole("button", { name: "Apply" }).click();
+  await app.locator("#recipe-result").filter({ hasText: /Applied "SMS reply OUI: enrol in a workflow"/ }).waitFor();
+  const mapping = await admin(stack, "/locations/dev-location/mappings/spothit-reply");
+  assert.match(mapping.body.mapping, /wf_rappel_oui/);
+  await app.locator("#automations-title").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifactPath("app-automations.png") });
+
+  // The mapper opens in a new tab for that source, signed in as the page is (the token in no URL).
+  await app.locator("#mapper-source").selectOption("spothit-reply");
+  const [mapper] = await Promise.all([page.waitForEvent("popup"), app.getByRole("button", { name: "Open in the visual mapper" }).click()]);
+  await mapper.waitForSelector("#worker-result.good", { timeout: 20_000 });
+  assert.match(await mapper.textContent("#worker-result"), /custom fields of dev-location/);
+  assert.match(await mapper.inputValue("#mapping"), /wf_rappel_oui/, "the source's saved mapping");
+  assert.equal(await mapper.inputValue("#worker-source"), "spothit-reply");
+  assert.doesNotMatch(mapper.url(), /ses_|token/);
+  await mapper.screenshot({ path: artifactPath("app-mapper-tab.png") });
+  await mapper.close();
+
+  await app.locator("#health-title").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifactPath("app-health.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -4,11 +4,17 @@
 // never in a URL or storage. Opened on its own, the page takes an admin or a
 // location token, as the console does. Everything goes through the npm
 // module's typed BridgeClient.
-import init, { BridgeClient } from "../pkg/ghl_bridge_web.js";
+import init, { BridgeClient, mergeSyncRules, recipes } from "../pkg/ghl_bridge_web.js";
 import { $, el } from "../dom.js";
+import { offerSession } from "../handoff.js";
 
 let client;
 let session = { locations: [], role: "admin" };
+// The bearer the page signed in with (a GHL session's or a typed token), in
+// memory only; handed to the console frame and the mapper tab it opens.
+let bearer = "";
+let currentId = "";
+const mapperTabs = new Map();
 
 function say(text, kind = "") {
   const status = $("app-status");
@@ -46,6 +52,7 @@ async function signIn() {
     return;
   }
   session = body;
+  bearer = body.token;
   client = new BridgeClient(location.origin, body.token);
   $("who").textContent = `Signed in by GHL · ${body.role === "admin" ? "you may change settings" : "you may look, not change"} · until ${new Date(body.expiresAt).toLocaleTimeString()}`;
   await showTabs(body.locations);
@@ -69,17 +76,23 @@ let current;
 
 async function showLocation(id) {
   current = client.forLocation(id);
+  currentId = id;
+  $("console-frame").src = `../console/#/location/${encodeURIComponent(id)}`;
   for (const b of $("location-tabs").querySelectorAll("button")) b.setAttribute("aria-current", String(b.dataset.location === id));
   document.body.classList.toggle("read-only", session.role !== "admin");
   $("location-name").textContent = id;
   $("location").hidden = false;
-  const [health, connections, provider, { subscriptions }, alerts] = await Promise.all([
+  const [health, connections, provider, { subscriptions }, alerts, budget, rules, events] = await Promise.all([
     current.health(24), current.connections(), current.conversationProvider(), current.workflows(), current.alerts(),
+    current.specterBudget(), current.getSyncRules(), current.events(50),
   ]);
   const specter = connections.specter;
   $("specter-state").textContent = specter?.connected
-    ? `Connected (key …${specter.apiKeyLast4}). Credits are spent within the budgets of the sync rules (daily ${"1,000"} by default).`
+    ? `Connected (key …${specter.apiKeyLast4}).`
     : "Not connected: paste the team's API key (Specter › Settings › API).";
+  showBudget(budget);
+  showRules(rules.rules);
+  showSources(events.events);
   $("alerts-state").textContent = alerts.webhookUrl
     ? `Alerts go to ${alerts.webhookUrl} (${alerts.format === "slack" ? "Slack" : "signed webhook"}).`
     : "No destination: alerts (dead letters, GHL disconnected, credits) are not sent anywhere.";
@@ -102,6 +115,23 @@ async function showLocation(id) {
   if (!subscriptions.length) box.append(el("p", "No workflow uses the bridge's triggers yet. Add one in GHL's workflow builder: Spot-Hit and Specter are in its list.", "hint"));
   for (const s of subscriptions) box.append(el("div", `${s.key} · ${s.fires} fire${s.fires === 1 ? "" : "s"}${s.active ? "" : " · inactive"}`));
   say(`Sub-account ${id}`, "ok");
+}
+
+const number = (n) => Number(n).toLocaleString("en");
+
+/** What this sub-account spent on Specter against its budgets. */
+function showBudget(b) {
+  const month = b.monthlyCredits == null ? `${number(b.spentThisMonth)} this month (no monthly cap)` : `${number(b.spentThisMonth)} of ${number(b.monthlyCredits)} this month`;
+  const team = b.teamRemaining == null ? "" : ` The Specter team has ${number(b.teamRemaining)} credits left.`;
+  const out = b.outUntilMs ? ` Out of credits: no poll before ${new Date(b.outUntilMs).toLocaleString()}.` : "";
+  $("specter-budget").textContent = `Budget: ${number(b.spentToday)} of ${number(b.dailyCredits)} credits spent today, ${month}.${team}${out}`;
+}
+
+/** Credits as the service said when the key was checked. */
+function creditsText(credits) {
+  if (!credits || credits.remaining == null) return "";
+  const of = credits.limit == null ? "" : ` of ${number(credits.limit)}`;
+  return ` ${number(credits.remaining)}${of} ${credits.unit} left.`;
 }
 
 function showSpotHit(connection) {
@@ -134,7 +164,7 @@ $("spothit-form").addEventListener("submit", async (e) => {
   $("spothit-result").textContent = "Checking the key with Spot-Hit…";
   try {
     const answer = await current.connect("spothit", { apiKey: $("spothit-key").value.trim(), check: true });
-    $("spothit-result").textContent = "Connected: Spot-Hit accepted the key.";
+    $("spothit-result").textContent = `Connected: Spot-Hit accepted the key.${creditsText(answer.credits)}`;
     $("spothit-key").value = "";
     showSpotHit(answer);
   } catch (err) {
@@ -201,9 +231,11 @@ $("test-lead").addEventListener("click", async () => {
 $("specter-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    const answer = await current.connect("specter", { apiKey: $("specter-key").value.trim() });
+    $("specter-result").textContent = "Checking the key with Specter…";
+    const answer = await current.connect("specter", { apiKey: $("specter-key").value.trim(), check: true });
     $("specter-key").value = "";
-    $("specter-result").textContent = `Connected (key …${answer.apiKeyLast4}).`;
+    $("specter-state").textContent = `Connected (key …${answer.apiKeyLast4}).`;
+    $("specter-result").textContent = `Connected: Specter accepted the key.${creditsText(answer.credits)}`;
   } catch (err) {
     $("specter-result").textContent = err.message;
   }
@@ -244,12 +276,154 @@ $("provider-form").addEventListener("submit", async (e) => {
 });
 
 $("login").addEventListener("submit", async () => {
-  client = new BridgeClient(location.origin, $("token").value.trim());
+  bearer = $("token").value.trim();
+  client = new BridgeClient(location.origin, bearer);
   const { locations } = await client.locations();
   session = { locations: locations.map((l) => l.id), role: "admin" };
   $("who").textContent = "Signed in with a token.";
   await showTabs(session.locations);
 });
 
+// ----- Automations: recipes, sync rules as rows, the mapper ------------------
+
+const RULE_ROWS = {
+  tagGroups: { fields: [["tag", "GHL tag", "vip"], ["group", "Spot-Hit group", "Clients VIP"]] },
+  taskCompleted: { fields: [["titleContains", "Task title contains", "rappel"], ["sms", "SMS", "Bonjour {firstName}, …"], ["sender", "Sender", "Boutique"]] },
+  tagLists: { fields: [["tag", "GHL tag", "investisseur"], ["list", "Specter list id", "6f1c2b1e-…"]] },
+};
+// The rules as loaded: keys the rows do not edit (polls, prefixes, …) are kept.
+let loadedRules = {};
+
+function ruleRow(kind, values = {}) {
+  const row = el("div", undefined, "row-form");
+  row.dataset.kind = kind;
+  for (const [key, label, placeholder] of RULE_ROWS[kind].fields) {
+    const box = el("input");
+    box.name = key;
+    box.value = values[key] ?? "";
+    box.placeholder = placeholder;
+    box.size = key === "sms" ? 34 : 14;
+    const wrap = el("label", label);
+    wrap.append(box);
+    row.append(wrap);
+  }
+  const remove = el("button", "Remove");
+  remove.type = "button";
+  remove.addEventListener("click", () => row.remove());
+  row.append(remove);
+  return row;
+}
+
+function rowsOf(kind) {
+  return document.querySelector(`[data-rules="${kind}"] .rules-rows`);
+}
+
+/** The location's sync rules, drawn as rows. */
+function showRules(text) {
+  loadedRules = text ? JSON.parse(text) : { version: 1 };
+  const spotHit = loadedRules.spotHit ?? {};
+  const specter = loadedRules.specter ?? {};
+  rowsOf("tagGroups").replaceChildren(...Object.entries(spotHit.tagGroups ?? {}).map(([tag, group]) => ruleRow("tagGroups", { tag, group })));
+  rowsOf("taskCompleted").replaceChildren(...(spotHit.taskCompleted ?? []).filter((r) => r.sms).map((r) => ruleRow("taskCompleted", r)));
+  rowsOf("tagLists").replaceChildren(...Object.entries(specter.tagLists ?? {}).map(([tag, list]) => ruleRow("tagLists", { tag, list })));
+  $("rules-daily").value = specter.dailyCredits ?? "";
+  $("rules-monthly").value = specter.monthlyCredits ?? "";
+}
+
+/** The rows, as the rules document (what they do not show kept as loaded). */
+function rulesFromRows() {
+  const values = (kind) => [...rowsOf(kind).children].map((row) => Object.fromEntries([...row.querySelectorAll("input")].map((i) => [i.name, i.value.trim()])));
+  const pairs = (kind, k, v) => Object.fromEntries(values(kind).filter((r) => r[k]).map((r) => [r[k], r[v]]));
+  const rules = structuredClone(loadedRules);
+  rules.version = 1;
+  rules.spotHit = { ...rules.spotHit, tagGroups: pairs("tagGroups", "tag", "group") };
+  const groupsOnTask = (rules.spotHit.taskCompleted ?? []).filter((r) => !r.sms);
+  const sms = values("taskCompleted").filter((r) => r.titleContains || r.sms).map((r) => ({ ...(r.titleContains ? { titleContains: r.titleContains } : {}), sms: r.sms, ...(r.sender ? { sender: r.sender } : {}) }));
+  rules.spotHit.taskCompleted = [...sms, ...groupsOnTask];
+  const specter = { ...rules.specter, tagLists: pairs("tagLists", "tag", "list") };
+  const daily = $("rules-daily").value.trim();
+  const monthly = $("rules-monthly").value.trim();
+  if (daily) specter.dailyCredits = Number(daily); else delete specter.dailyCredits;
+  if (monthly) specter.monthlyCredits = Number(monthly); else delete specter.monthlyCredits;
+  rules.specter = specter;
+  for (const part of ["spotHit", "specter"]) {
+    for (const [k, v] of Object.entries(rules[part])) if (v && typeof v === "object" && !Array.isArray(v) && !Object.keys(v).length) delete rules[part][k];
+    if (Array.isArray(rules[part].taskCompleted) && !rules[part].taskCompleted.length) delete rules[part].taskCompleted;
+    if (!Object.keys(rules[part]).length) delete rules[part];
+  }
+  return rules;
+}
+
+for (const button of document.querySelectorAll("[data-add]")) {
+  button.addEventListener("click", () => rowsOf(button.dataset.add).append(ruleRow(button.dataset.add)));
+}
+
+$("rules-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const rules = rulesFromRows();
+    await current.putSyncRules(JSON.stringify(rules));
+    loadedRules = rules;
+    $("rules-result").textContent = "Saved: the rules apply to the next changes made in GHL.";
+    showBudget(await current.specterBudget());
+  } catch (err) {
+    $("rules-result").textContent = err.message;
+  }
+});
+
+/** The sources a mapping can be opened for: the bridge's own, and those that sent events. */
+function showSources(events) {
+  const builtIn = ["spothit-reply", "spothit-stop", "spothit-status", "specter-person", "specter-saved-search-row"];
+  const seen = events.map((e) => e.sourceId).filter((id) => !builtIn.includes(id) && !id.startsWith("ghl-") && !id.startsWith("spothit-message"));
+  const ids = [...new Set([...seen, ...(source ? [source] : []), ...builtIn])];
+  $("mapper-source").replaceChildren(...ids.map((id) => new Option(id, id)));
+}
+
+$("mapper-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const sourceId = $("mapper-source").value;
+  const params = new URLSearchParams({ from: "app", source: sourceId, location: currentId });
+  const tab = window.open(`../#${params}`, "_blank");
+  if (tab) mapperTabs.set(tab, sourceId);
+});
+
 await init();
+const allRecipes = recipes();
+$("recipe-pick").replaceChildren(...allRecipes.map((r) => new Option(r.name, r.id)));
+const showRecipeAbout = () => {
+  const r = allRecipes.find((x) => x.id === $("recipe-pick").value);
+  $("recipe-about").textContent = r ? `${r.description} Source: ${r.sourceId}. By hand: ${r.byHand.join(" ")}` : "";
+};
+$("recipe-pick").addEventListener("change", showRecipeAbout);
+showRecipeAbout();
+
+$("recipe-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const r = allRecipes.find((x) => x.id === $("recipe-pick").value);
+  try {
+    await current.putMapping(r.sourceId, r.mapping);
+    let merged = "";
+    if (r.syncRules) {
+      const { rules: own } = await current.getSyncRules();
+      await current.putSyncRules(mergeSyncRules(own, r.syncRules));
+      showRules((await current.getSyncRules()).rules);
+      merged = " and its sync rules were added to this sub-account's";
+    }
+    $("recipe-result").textContent = `Applied "${r.name}": source ${r.sourceId} uses its mapping${merged}.`;
+  } catch (err) {
+    $("recipe-result").textContent = err.message;
+  }
+});
+
+// The console frame and the mapper tabs this page opened get its session.
+offerSession((w) => {
+  if (w === $("console-frame").contentWindow) return { token: bearer, locationId: currentId };
+  if (mapperTabs.has(w)) return { token: bearer, locationId: currentId, sourceId: mapperTabs.get(w) };
+  return null;
+});
+window.addEventListener("message", (e) => {
+  if (e.origin !== location.origin || e.source !== $("console-frame").contentWindow || e.data?.type !== "ghl-bridge:height") return;
+  $("console-frame").style.height = `${Math.max(600, e.data.height + 4)}px`;
+});
+
 signIn().catch((err) => say(err.message, "error"));

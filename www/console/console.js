@@ -1,10 +1,12 @@
 // The operations console: locations and their health, one location's chart,
 // events, dead letters (grouped by reason, replayed) and alerts, all through
 // the npm module's typed BridgeClient. The admin token is kept in this tab's
-// sessionStorage only, never in a URL.
+// sessionStorage only, never in a URL. Framed by the app page inside GHL, it
+// takes that page's GHL session instead (handoff.js), in memory only.
 import init, { BridgeClient, previewEvent, templates } from "../pkg/ghl_bridge_web.js";
 import uPlot from "./vendor/uPlot.esm.js";
 import { $, el, prettyJson } from "../dom.js";
+import { receiveSession } from "../handoff.js";
 
 const TOKEN_KEY = "ghl-bridge-admin-token";
 const OUTCOMES = [
@@ -496,10 +498,23 @@ async function route() {
   }
 }
 
-function open(tokenText) {
+/** Opens the console with a token; `remember`: kept for this tab's reloads. */
+function open(tokenText, { remember = true } = {}) {
   client = new BridgeClient(location.origin, tokenText);
-  sessionStorage.setItem(TOKEN_KEY, tokenText);
+  if (remember) sessionStorage.setItem(TOKEN_KEY, tokenText);
   route();
+}
+
+/** In the app page's frame: its GHL session, and the frame's height kept to the content's. */
+async function openEmbedded() {
+  const session = await receiveSession(window.parent);
+  if (!session) return false;
+  document.body.classList.add("embedded");
+  const height = () => window.parent.postMessage({ type: "ghl-bridge:height", height: document.documentElement.scrollHeight }, location.origin);
+  new ResizeObserver(height).observe(document.body);
+  if (session.locationId && !location.hash) location.hash = `#/location/${encodeURIComponent(session.locationId)}`;
+  open(session.token, { remember: false });
+  return true;
 }
 
 await init();
@@ -543,7 +558,9 @@ $("erase-form").addEventListener("submit", async (e) => {
   }
 });
 window.addEventListener("hashchange", route);
-if (token()) {
+if (await openEmbedded()) {
+  // Signed in by the app page.
+} else if (token()) {
   $("admin-token").value = token();
   open(token());
 }

@@ -101,6 +101,7 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/api/v1/people/{id}", get(person))
         .route("/api/v1/people/{id}/email", get(email))
+        .route("/api/v1/lists/people", get(all_lists))
         .route("/api/v1/lists/people/{id}/results", get(list_results))
         .route(
             "/api/v1/lists/people/{id}",
@@ -328,6 +329,24 @@ async fn search_results(
 fn parse_ms(text: &str) -> Option<u64> {
     let t: jiff::Timestamp = text.parse().ok()?;
     u64::try_from(t.as_millisecond()).ok()
+}
+
+/// `GET /lists/people`: the team's lists, a bare array (free, with the
+/// credit headers every answer carries).
+async fn all_lists(Extract(s): Extract<Shared>, headers: HeaderMap) -> Response {
+    let credits = match admit(&s, &headers, 0) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let state = s.lock();
+    let mut lists: Vec<Value> = state
+        .specter
+        .lists
+        .iter()
+        .map(|(id, people)| json!({"id": id, "name": format!("List {id}"), "people_count": people.len()}))
+        .collect();
+    lists.sort_by_key(|l| l["id"].to_string());
+    with_headers(Json(Value::Array(lists)).into_response(), credits)
 }
 
 /// `PATCH /lists/people/{id}` `{add_ids, delete_ids}`: free; unknown people are

@@ -49,6 +49,11 @@ async fn api(
     let data = &mut state.spothit;
     match action.as_str() {
         "groupe/lister" => Json(Value::Array(data.groups.clone())).into_response(),
+        // As Spot-Hit answers it (research: youlead Base.php getCredit()):
+        // numbers as strings, per kind of message.
+        "credits" => Json(json!({"resultat": 1, "euros": "125.40", "premium": "1254",
+            "lowcost": "2090", "email": "50000", "mms": "0", "post_paye": 0, "pre_paye": 1}))
+        .into_response(),
         "groupe/creer" => {
             let Some(name) = params.get("nom").filter(|n| !n.trim().is_empty()) else {
                 return refuse("1");

@@ -276,7 +276,6 @@ impl BridgeClient {
         self.run(Ok(call))
     }
 
-    /// Where the location's alerts go and the last ones sent.
     /// Sends a test alert to the destination: `{sent, status}` (the
     /// destination's HTTP status), 409 without a destination.
     #[wasm_bindgen(js_name = testAlert)]
@@ -284,6 +283,7 @@ impl BridgeClient {
         self.post(Ok(self.url(routes::ALERTS_TEST)))
     }
 
+    /// Where the location's alerts go and the last ones sent.
     pub fn alerts(&self) -> Promise {
         self.get(Ok(self.url(routes::ALERTS)))
     }
@@ -375,6 +375,13 @@ impl BridgeClient {
     #[wasm_bindgen(js_name = replayGhlEvent)]
     pub fn replay_ghl_event(&self, webhook_id: &str) -> Promise {
         self.post(Ok(self.url(&routes::replay_ghl_event(webhook_id))))
+    }
+
+    /// What the location spent on Specter today and this month, its budgets,
+    /// and the team's credits left as Specter last said.
+    #[wasm_bindgen(js_name = specterBudget)]
+    pub fn specter_budget(&self) -> Promise {
+        self.get(Ok(self.url(routes::SPECTER_BUDGET)))
     }
 
     /// Polls Specter now; answers what each list and saved search gave.

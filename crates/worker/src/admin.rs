@@ -297,6 +297,11 @@ pub async fn location_route(
                 Err(why) => json_error(502, "ghl_unavailable", &why),
             }
         }
+        (Method::Get, ["specter", "budget"]) => {
+            let settings = world.settings(cfg, location).await.map_err(from_world)?;
+            let budget = specter_poll::budget(&world, &settings).await;
+            json_ok(&budget.map_err(from_world)?)
+        }
         (Method::Post, ["specter", "poll"]) => {
             let settings = world.settings(cfg, location).await.map_err(from_world)?;
             let report = specter_poll::poll(&world, &settings, specter_poll::PollTrigger::Admin)

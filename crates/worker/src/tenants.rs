@@ -54,7 +54,7 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
             let hours = request_url::param(&req, "healthHours");
             match hours.map(|v| v.parse::<u64>()) {
                 None => list(&world, cfg).await,
-                Some(Ok(hours)) => list_with_health(env, &world, cfg, hours).await,
+                Some(Ok(hours)) => list_with_health(env, &world, cfg, hours, |_| true).await,
                 Some(Err(_)) => json_error(
                     400,
                     "bad_hours",
@@ -104,9 +104,19 @@ async fn session_routes(
     let mine = |id: &str| session.locations.iter().any(|l| l == id);
     match segments {
         ["locations"] if req.method() == Method::Get => {
-            let mut all = entries(world, cfg).await?;
-            all.retain(|l| mine(&l.id));
-            json_ok(&LocationList { locations: all })
+            match request_url::param(&req, "healthHours").map(|v| v.parse::<u64>()) {
+                Some(Ok(hours)) => list_with_health(env, world, cfg, hours, |id| mine(id)).await,
+                Some(Err(_)) => json_error(
+                    400,
+                    "bad_hours",
+                    "healthHours is a whole number of hours (at most the last 168 are read)",
+                ),
+                None => {
+                    let mut all = entries(world, cfg).await?;
+                    all.retain(|l| mine(&l.id));
+                    json_ok(&LocationList { locations: all })
+                }
+            }
         }
         ["locations", id, ..] if !mine(id) => json_error(
             403,
@@ -177,18 +187,23 @@ async fn location_routes(
                     Ok(c) => c,
                     Err(e) => return json_error(400, "bad_connection", &format!("the body: {e}")),
                 };
-            if change.check && service == Service::SpotHit {
-                let checked =
-                    tenancy::check_spothit_key(&world, &cfg.spothit_base_url, &change.api_key)
-                        .await;
-                if let Err(why) = checked {
-                    return json_error(422, "spothit_refused", &why);
+            let mut credits = None;
+            if change.check {
+                let (base_url, refused) = match service {
+                    Service::SpotHit => (&cfg.spothit_base_url, "spothit_refused"),
+                    Service::Specter => (&cfg.specter_base_url, "specter_refused"),
+                };
+                match tenancy::check_key(&world, service, base_url, &change.api_key).await {
+                    Ok(found) => credits = Some(found),
+                    Err(why) => return json_error(422, refused, &why),
                 }
             }
             let token = crate::random::random_hex(16)?;
             let origin = request_url::origin(&req);
             let answer = tenancy::connect(&world, id, service, change, token, &origin).await;
-            json_ok(&answer.map_err(from_world)?)
+            let mut answer = answer.map_err(from_world)?;
+            answer.credits = credits;
+            json_ok(&answer)
         }
         (Method::Get, ["sources", source_id]) => {
             match tenancy::source(&world, id, source_id)
@@ -254,15 +269,18 @@ async fn list(world: &WorkerWorld<'_>, cfg: &Config) -> Result<Response> {
 
 /// Every location with its health, read side by side: the console's first
 /// screen in one request (a browser opens 6 connections to a host at a time).
+/// The locations `shown` keeps, each with its health over the last `hours`.
 async fn list_with_health(
     env: &Env,
     world: &WorkerWorld<'_>,
     cfg: &Config,
     hours: u64,
+    shown: impl Fn(&str) -> bool,
 ) -> Result<Response> {
     let read = entries(world, cfg)
         .await?
         .into_iter()
+        .filter(|entry| shown(&entry.id))
         .map(|entry| async move {
             let health = match WorkerWorld::for_location(env, &entry.id) {
                 Ok(own) => health::health(&own, &entry.id, hours)
