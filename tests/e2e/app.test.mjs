@@ -69,12 +69,20 @@ test("a location admin signs in through GHL's frame and connects Spot-Hit, a wro
   assert.match(await app.locator("#source-url").textContent(), /\/v1\/hooks\/forms\/site-devis$/);
   assert.match(await app.locator("#source-secret").textContent(), /^whsec_/);
   assert.match(await app.locator("#source-snippet").textContent(), /webhook-signature/);
+  assert.match(await app.locator("#source-form-snippet").textContent(), /<form method="post"[\s\S]*hash_hmac\("sha256"/);
   await app.getByRole("button", { name: "Send a test lead" }).click();
   await app.locator("#test-result").filter({ hasText: /^Done: contact \S+ created in GHL/ }).waitFor({ timeout: 30_000 });
   // Alerts to the sandbox's sink, and a test alert it receives.
   await app.locator("#alerts-url").fill(`${stack.sandboxUrl}/__sandbox/alerts`);
+  await app.locator("#alerts-silent").fill("site-devis 60");
+  await app.locator("#alerts-form").getByRole("button", { name: "Save" }).click();
+  await app.locator("#alerts-result").filter({ hasText: /write a source id, a colon and whole minutes/ }).waitFor();
+  await app.locator("#alerts-silent").fill("site-devis: 60");
+  await app.locator("#alerts-error-rate").fill("35");
   await app.locator("#alerts-form").getByRole("button", { name: "Save" }).click();
   await app.locator("#alerts-result").filter({ hasText: /Saved/ }).waitFor();
+  const conditions = (await admin(stack, "/locations/dev-location/alerts")).body;
+  assert.deepEqual([conditions.errorRatePercent, conditions.silentAfterMinutes], [35, { "site-devis": 60 }]);
   await app.getByRole("button", { name: "Send a test alert" }).click();
   await app.locator("#alerts-result").filter({ hasText: "destination answered HTTP 200" }).waitFor();
   const received = (await sandbox(stack, "/__sandbox/alerts")).alerts;

@@ -97,6 +97,9 @@ async function showLocation(id) {
     ? `Alerts go to ${alerts.webhookUrl} (${alerts.format === "slack" ? "Slack" : "signed webhook"}).`
     : "No destination: alerts (dead letters, GHL disconnected, credits) are not sent anywhere.";
   $("alerts-url").value = alerts.webhookUrl ?? "";
+  $("alerts-error-rate").value = alerts.errorRatePercent ?? "";
+  $("alerts-credits-floor").value = alerts.specterCreditsFloor ?? "";
+  $("alerts-silent").value = Object.entries(alerts.silentAfterMinutes ?? {}).map(([id, m]) => `${id}: ${m}`).join(", ");
   const counts = $("health");
   counts.replaceChildren();
   const done = health.hourly.reduce((n, p) => n + p.done, 0);
@@ -185,6 +188,29 @@ await fetch("${url}", { method: "POST", body, headers: { "content-type": "applic
   "webhook-id": id, "webhook-timestamp": ts, "webhook-signature": \`v1,\${sig}\` } });`;
 }
 
+/**
+ * A plain HTML form: a browser cannot sign (the secret would be in the page),
+ * so the form posts to the site's own PHP, which signs and forwards.
+ */
+function formSnippet(url, secret) {
+  return `<!-- On the page -->
+<form method="post" action="/bridge-lead.php">
+  <input name="first_name" placeholder="Prénom"> <input name="email" type="email" required>
+  <input name="phone" type="tel"> <textarea name="message"></textarea>
+  <button>Envoyer</button>
+</form>
+
+<?php // bridge-lead.php, on the site's server: signs the lead and forwards it
+$body = json_encode($_POST);
+$id = "msg_" . bin2hex(random_bytes(8)); $ts = (string) time();
+$key = base64_decode(substr("${secret}", strlen("whsec_")));
+$sig = base64_encode(hash_hmac("sha256", "$id.$ts.$body", $key, true));
+$ctx = stream_context_create(["http" => ["method" => "POST", "content" => $body, "header" =>
+  "Content-Type: application/json\r\nwebhook-id: $id\r\nwebhook-timestamp: $ts\r\nwebhook-signature: v1,$sig\r\n"]]);
+file_get_contents("${url}", false, $ctx);
+header("Location: /merci");`;
+}
+
 $("source-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const id = $("source-id").value.trim();
@@ -195,6 +221,7 @@ $("source-form").addEventListener("submit", async (e) => {
     $("source-url").textContent = url;
     $("source-secret").textContent = made.signingSecret ?? `…${made.signingSecretLast4} (kept: shown only when created)`;
     $("source-snippet").textContent = snippet(url, made.signingSecret ?? "whsec_…");
+    $("source-form-snippet").textContent = formSnippet(url, made.signingSecret ?? "whsec_…");
     $("source-made").hidden = false;
     $("source-result").textContent = `Source ${made.sourceId} is ready.`;
   } catch (err) {
@@ -244,7 +271,12 @@ $("specter-form").addEventListener("submit", async (e) => {
 $("alerts-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    const answer = await current.putAlerts({ webhookUrl: $("alerts-url").value.trim() });
+    const change = { webhookUrl: $("alerts-url").value.trim() };
+    const whole = (id) => ($(id).value.trim() === "" ? undefined : Number($(id).value));
+    if (whole("alerts-error-rate") !== undefined) change.errorRatePercent = whole("alerts-error-rate");
+    if (whole("alerts-credits-floor") !== undefined) change.specterCreditsFloor = whole("alerts-credits-floor");
+    change.silentAfterMinutes = silentMinutes($("alerts-silent").value);
+    const answer = await current.putAlerts(change);
     $("alerts-state").textContent = `Alerts go to ${answer.webhookUrl} (${answer.format === "slack" ? "Slack" : "signed webhook"}).`;
     $("alerts-result").textContent = answer.signingSecret
       ? `Saved. Signing secret (shown once): ${answer.signingSecret}`
@@ -253,6 +285,17 @@ $("alerts-form").addEventListener("submit", async (e) => {
     $("alerts-result").textContent = err.message;
   }
 });
+
+/** `site-devis: 60, demo: 30` as `{"site-devis": 60, "demo": 30}`; a wrong part is said. */
+function silentMinutes(text) {
+  const out = {};
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [id, minutes] = part.split(":").map((x) => x.trim());
+    if (!id || !/^\d+$/.test(minutes ?? "")) throw new Error(`"${part}": write a source id, a colon and whole minutes, like site-devis: 60`);
+    out[id] = Number(minutes);
+  }
+  return out;
+}
 
 $("alerts-test").addEventListener("click", async () => {
   try {
