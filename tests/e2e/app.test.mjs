@@ -200,6 +200,9 @@ test("health, automations and the mapper, inside the page: the console framed wi
 
   await app.locator("#health-title").scrollIntoViewIfNeeded();
   await page.screenshot({ path: artifactPath("app-health.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 800 });
+  await app.locator("#automations-title").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifactPath("app-automations-phone.png") });
   assert.deepEqual(errors, []);
   await page.close();
 });
