@@ -2550,3 +2550,42 @@ fn a_reply_task_marked_done_by_hand_is_not_completed_again_by_an_answer() {
         "nothing left for an answer to close"
     );
 }
+
+#[test]
+fn a_contact_who_sent_stop_is_not_enrolled_in_a_workflow_by_a_later_oui() {
+    let b = Bridge::new();
+    let recipe = ghl_bridge::recipes::recipes()
+        .into_iter()
+        .find(|r| r.id == "sms-reply-oui-enrol")
+        .unwrap();
+    block_on(b.world.mapping_put(recipe.source_id, recipe.mapping)).unwrap();
+    b.sandbox.person_creates(
+        json!({"locationId": LOCATION, "firstName": "Zoé", "phone": "+33611117777"}),
+    );
+    b.stop("numero=%2B33611117777&id=stop-z&date=1795341600");
+    b.drain();
+    b.reply("numero=%2B33611117777&message=oui&id=oui-z&date=1795341700");
+    b.drain();
+    assert!(b.enrolled_in("wf_rappel_oui").is_empty());
+    assert_eq!(b.sandbox.calls("/workflow/"), 0, "no GHL call either");
+    let events = block_on(b.world.events(EventQuery {
+        limit: 10,
+        ..EventQuery::default()
+    }))
+    .unwrap();
+    let reply = events
+        .events
+        .iter()
+        .find(|e| e.event_id.as_deref() == Some("oui-z"))
+        .unwrap();
+    assert_eq!(reply.status, EventStatus::Done);
+    assert!(
+        reply
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("not enrolled (workflow ")
+                && w.ends_with("/wf_rappel_oui): contact opted out of SMS (STOP received by Spot-Hit at 2026-11-18T11:06:40Z)")),
+        "{:?}",
+        reply.warnings
+    );
+}

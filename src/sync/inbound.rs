@@ -485,6 +485,12 @@ async fn follow_ups<W: World>(
             }
             continue;
         }
+        if let Some(why) = enrolment_refused(world, record, outcome, step).await? {
+            record.warnings.push(why);
+            record.steps_done = step.index + 1;
+            world.update(record.clone()).await?;
+            continue;
+        }
         let sent = if step.kind == GhlStep::Tags {
             // A receipt's tags the contact was given within the day cost no
             // call: a campaign's repeated statuses coalesce per contact. Only
@@ -524,6 +530,33 @@ async fn follow_ups<W: World>(
         world.update(record.clone()).await?;
     }
     Ok(steps.len())
+}
+
+/// An enrolment in a GHL workflow or campaign may message the contact, by
+/// whatever the workflow sends: not for a contact who opted out of SMS (a
+/// STOP, DND, here or in what this very event writes) or was deleted. Says
+/// why it is skipped, on the event.
+async fn enrolment_refused<W: World>(
+    world: &W,
+    record: &EventRecord,
+    outcome: &MappingOutcome,
+    step: &FollowUp,
+) -> Flow<Option<String>> {
+    if !step.is_enrolment() {
+        return Ok(None);
+    }
+    let written = crate::json::to_value(&outcome.contact).unwrap_or(Value::Null);
+    let check = super::consent::check(
+        world,
+        crate::consent::Channel::Sms,
+        record.contact_id.as_deref(),
+        outcome.identity.phone.as_deref(),
+        crate::consent::Dnd::from_ghl(&written),
+    );
+    Ok(check.await?.err().map(|why| {
+        let path = url_path_and_query(&step.request.url);
+        format!("not enrolled ({} {path}): {why}", step.kind.as_str())
+    }))
 }
 
 /// A note this event wrote, updated when the (fixed) mapping now gives it

@@ -34,6 +34,14 @@ pub struct FollowUp {
     pub request: HttpRequest,
 }
 
+impl FollowUp {
+    /// Enrols the contact in a GHL workflow or campaign, which may message it.
+    pub fn is_enrolment(&self) -> bool {
+        matches!(self.kind, GhlStep::Workflow | GhlStep::Campaign)
+            && self.request.method == crate::http::Method::Post
+    }
+}
+
 pub fn follow_up_requests(
     outcome: &MappingOutcome,
     contact_id: &str,
