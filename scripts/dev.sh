@@ -31,6 +31,7 @@ defaults=(
   'GHL_APP_HOOK_SECRET="dev-app-hook-secret"'
   'GHL_CONVERSATION_PROVIDER_ID="sandbox-sms-provider"'
   'GHL_SSO_KEY="dev-sso-shared-secret"'
+  'APP_FRAME_ANCESTORS="http://127.0.0.1:8788"'
   'SECRETS_KEY="Z2hsLWJyaWRnZS1kZXYtc2VjcmV0cy1rZXktMzJiISE="'
   "SYNC_RULES='{\"version\": 1, \"spotHit\": {\"tagGroups\": {\"vip\": \"Clients VIP\"}, \"tagGroupPrefix\": \"spothit-group:\", \"taskCompleted\": [{\"titleContains\": \"rappel\", \"sms\": \"Bonjour {firstName}, merci pour votre appel. STOP au 36200\"}]}, \"specter\": {\"tagLists\": {\"investisseur\": \"6f1c2b1e-9a4d-4c36-8a55-2d1b6b0f7a01\"}, \"poll\": [{\"list\": \"6f1c2b1e-9a4d-4c36-8a55-2d1b6b0f7a01\"}, {\"savedSearch\": \"1201\"}], \"fetchEmails\": true}}'"
 )

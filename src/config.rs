@@ -52,6 +52,7 @@ pub const VARIABLES: &[Variable] = &[
     secret("GHL_APP_HOOK_SECRET"),
     var("GHL_CONVERSATION_PROVIDER_ID"),
     secret("GHL_SSO_KEY"),
+    var("APP_FRAME_ANCESTORS"),
     var("DEFAULT_PHONE_REGION"),
     var("FORM_SOURCE_ID"),
     secret("FORM_SIGNING_SECRET"),
@@ -102,6 +103,9 @@ pub struct Config {
     pub conversation_provider_id: Option<String>,
     /// The app's SSO shared secret (GHL's user data for the custom page).
     pub ghl_sso_key: Option<String>,
+    /// Origins besides GHL's own that may frame the app's page (an agency's
+    /// white-label domains), checked.
+    pub app_frame_ancestors: Vec<String>,
     /// GHL webhooks about a contact the bridge wrote this recently are echoes.
     pub echo_window_ms: u64,
     /// The sync-back rules when none were saved through the admin API (JSON).
@@ -154,6 +158,34 @@ impl Reader<'_> {
             variable,
             problem: problem.into(),
         });
+    }
+
+    /// Origins separated by spaces or commas (`https://crm.agence.fr`,
+    /// `https://*.agence.fr`): https, or http on this machine; no path.
+    fn origins(&mut self, name: &'static str) -> Vec<String> {
+        let text = self.text(name).unwrap_or_default();
+        let mut kept = Vec::new();
+        for origin in text.split([' ', ',']).filter(|o| !o.is_empty()) {
+            let origin = origin.trim_end_matches('/');
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://").filter(|_| is_local(origin)));
+            let sound = host.is_some_and(|h| {
+                let h = h.strip_prefix("*.").unwrap_or(h);
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+            });
+            if sound {
+                kept.push(origin.to_string());
+            } else {
+                self.problem(
+                    name,
+                    format!("`{origin}` is not an origin like https://crm.agence.fr or https://*.agence.fr (no path; plain http for this machine only)"),
+                );
+            }
+        }
+        kept
     }
 
     /// A URL that must be HTTPS unless it is on this machine.
@@ -254,6 +286,7 @@ impl Config {
             app_hook_secret: r.text("GHL_APP_HOOK_SECRET"),
             conversation_provider_id: r.text("GHL_CONVERSATION_PROVIDER_ID"),
             ghl_sso_key: r.text("GHL_SSO_KEY"),
+            app_frame_ancestors: r.origins("APP_FRAME_ANCESTORS"),
             echo_window_ms: echo_window_s * 1000,
             spothit_api_key: r.text("SPOTHIT_API_KEY"),
             specter_api_key: r.text("SPECTER_API_KEY"),
@@ -284,6 +317,21 @@ impl Config {
             let all: Vec<String> = self.problems.iter().map(|p| p.to_string()).collect();
             format!("the deployment is misconfigured: {}", all.join("; "))
         })
+    }
+
+    /// The app page's `Content-Security-Policy`: framed by GHL's own domains
+    /// (its app, its white-label LeadConnector one) and the deployment's
+    /// listed ones only, so another site cannot frame it.
+    pub fn app_page_policy(&self) -> String {
+        let mut sources = vec![
+            "'self'",
+            "https://app.gohighlevel.com",
+            "https://*.gohighlevel.com",
+            "https://app.leadconnectorhq.com",
+            "https://*.leadconnectorhq.com",
+        ];
+        sources.extend(self.app_frame_ancestors.iter().map(String::as_str));
+        format!("frame-ancestors {}", sources.join(" "))
     }
 
     /// Whether `token` is an operator's (the current `ADMIN_TOKEN` or, during a
@@ -391,6 +439,41 @@ mod tests {
             "{text}"
         );
         assert!(c.secrets_key.is_none());
+    }
+
+    #[test]
+    fn the_app_page_may_be_framed_by_ghl_and_the_listed_origins_only() {
+        let c = read(&[
+            SANDBOX,
+            (
+                "APP_FRAME_ANCESTORS",
+                "https://crm.agence.fr, https://*.agence.fr http://127.0.0.1:8788",
+            ),
+        ]);
+        assert_eq!(c.problems, vec![]);
+        assert_eq!(
+            c.app_page_policy(),
+            "frame-ancestors 'self' https://app.gohighlevel.com https://*.gohighlevel.com https://app.leadconnectorhq.com https://*.leadconnectorhq.com https://crm.agence.fr https://*.agence.fr http://127.0.0.1:8788"
+        );
+        let c = read(&[
+            SANDBOX,
+            (
+                "APP_FRAME_ANCESTORS",
+                "crm.agence.fr http://evil.example https://a.fr/app",
+            ),
+        ]);
+        let text = c.problem_text().unwrap();
+        for bad in [
+            "`crm.agence.fr`",
+            "`http://evil.example`",
+            "`https://a.fr/app`",
+        ] {
+            assert!(
+                text.contains(&format!("APP_FRAME_ANCESTORS: {bad} is not an origin")),
+                "{text}"
+            );
+        }
+        assert!(c.app_frame_ancestors.is_empty());
     }
 
     #[test]

@@ -92,6 +92,29 @@ test("a location admin signs in through GHL's frame and connects Spot-Hit, a wro
   await page.close();
 });
 
+test("the app's page may be framed by GHL's domains and the listed white-label ones only", async () => {
+  const page = await fetch(`${stack.url}/app/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<title>ghl-bridge · in GHL<\/title>/);
+  assert.equal(page.headers.get("content-security-policy"),
+    `frame-ancestors 'self' https://app.gohighlevel.com https://*.gohighlevel.com https://app.leadconnectorhq.com https://*.leadconnectorhq.com ${stack.sandboxUrl}`);
+  assert.equal((await fetch(`${stack.url}/console/`)).headers.get("content-security-policy"), null, "the other pages are the assets alone");
+
+  // Another site (here: the same Worker under another origin) cannot frame it.
+  const other = await browser.newPage();
+  await other.goto(`${stack.url.replace("127.0.0.1", "localhost")}/console/`);
+  await other.evaluate((src) => {
+    const frame = document.createElement("iframe");
+    frame.src = src;
+    document.body.append(frame);
+  }, `${stack.url}/app/`);
+  await new Promise((r) => setTimeout(r, 1500));
+  const child = other.frames().find((f) => f !== other.mainFrame());
+  assert.ok(child, "the frame exists");
+  assert.equal(await child.locator("#who").count(), 0, `blocked, not shown (${child.url()})`);
+  await other.close();
+});
+
 test("a location user's session sees its location only, and only to look", async () => {
   const answer = await sso(await userData("locationId=dev-location&role=user"));
   assert.equal(answer.status, 200);

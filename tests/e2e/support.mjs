@@ -133,6 +133,8 @@ async function startStackOnce(extraVars, options) {
     SPOTHIT_API_KEY: "sandbox-spothit-key", SPOTHIT_BASE_URL: `${sandboxUrl}/spothit/api`,
     SPECTER_API_KEY: "sandbox-specter-key", SPECTER_BASE_URL: `${sandboxUrl}/specter/api/v1`,
     GHL_APP_HOOK_SECRET: APP_HOOK_SECRET, GHL_SSO_KEY: "dev-sso-shared-secret",
+    // The sandbox's GHL frame embeds the app's page.
+    APP_FRAME_ANCESTORS: sandboxUrl,
     ...(options.smsProvider ? { GHL_CONVERSATION_PROVIDER_ID: "sandbox-sms-provider" } : {}),
     ...(typeof extraVars === "function" ? extraVars(sandboxUrl) : extraVars),
   };

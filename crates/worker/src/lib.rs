@@ -7,6 +7,7 @@
 //! deployed together by one `wrangler deploy`.
 
 mod admin;
+mod app_page;
 mod auth;
 mod config;
 mod consumer;
@@ -76,6 +77,9 @@ async fn route(req: Request, env: Env) -> Result<Response> {
         }
         (Method::Post, "/v1/hooks/ghl") => hooks::ghl(req, &env, &cfg).await,
         (Method::Post, "/v1/sso") => sso::exchange(req, &env, &cfg).await,
+        (Method::Get | Method::Head, p) if p.starts_with("/app/") => {
+            app_page::serve(req, &env, &cfg).await
+        }
         (Method::Post, "/v1/hooks/ghl/triggers") => {
             workflow_hooks::subscription(req, &env, &cfg).await
         }
