@@ -148,50 +148,44 @@ pub fn import_contacts(
     post(target, "contacts/import", fields)
 }
 
-/// `envoyer/sms` to numbers (E.164), from `sender` (≤ 11 characters) if given.
-pub fn send_sms(
-    target: &SpotHitTarget,
-    message: &str,
-    numbers: &[String],
-    sender: Option<&str>,
-) -> HttpRequest {
-    let mut fields = vec![
-        ("message".to_string(), message.to_string()),
-        ("destinataires".to_string(), numbers.join(",")),
-        ("smslong".to_string(), "1".to_string()),
-    ];
-    if let Some(s) = sender {
-        fields.push(("expediteur".into(), s.into()));
-    }
-    post(target, "envoyer/sms", fields)
+/// One `envoyer/sms`, as data: the text to numbers (E.164), long messages in
+/// several parts (`smslong`), and the options a send may add.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SmsSend<'a> {
+    pub message: &'a str,
+    pub numbers: &'a [String],
+    /// At most 11 characters (`expediteur`); the account's default if none.
+    pub sender: Option<&'a str>,
+    /// `encodage=auto`: Spot-Hit picks the encoding the text needs (accents
+    /// and emoji as UCS-2, in shorter parts, so possibly more credits). A
+    /// conversation message asks for it: what a person typed is sent as typed.
+    pub encoding_auto: bool,
+    /// The campaign's name in Spot-Hit (`nom`), not shown to the contact.
+    pub label: Option<&'a str>,
+    /// This send's own status callback (`url`).
+    pub status_url: Option<&'a str>,
 }
 
-/// One conversation SMS to `number` (E.164): long messages in several parts
-/// (`smslong`), the encoding Spot-Hit picks for the text (`encodage=auto`:
-/// accents and emoji go as UCS-2), and this send's own status callback
-/// (`url`), which names the GHL message.
-pub fn send_conversation_sms(
-    target: &SpotHitTarget,
-    message: &str,
-    number: &str,
-    sender: Option<&str>,
-    label: &str,
-    status_url: Option<&str>,
-) -> HttpRequest {
-    let mut fields = vec![
-        ("message".to_string(), message.to_string()),
-        ("destinataires".to_string(), number.to_string()),
-        ("smslong".to_string(), "1".to_string()),
-        ("encodage".to_string(), "auto".to_string()),
-        ("nom".to_string(), label.to_string()),
-    ];
-    if let Some(url) = status_url {
-        fields.push(("url".into(), url.into()));
+impl SmsSend<'_> {
+    pub fn request(&self, target: &SpotHitTarget) -> HttpRequest {
+        let mut fields = vec![
+            ("message".to_string(), self.message.to_string()),
+            ("destinataires".to_string(), self.numbers.join(",")),
+            ("smslong".to_string(), "1".to_string()),
+        ];
+        let optional = [
+            ("encodage", self.encoding_auto.then_some("auto")),
+            ("nom", self.label),
+            ("url", self.status_url),
+            ("expediteur", self.sender),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                fields.push((name.to_string(), value.to_string()));
+            }
+        }
+        post(target, "envoyer/sms", fields)
     }
-    if let Some(s) = sender {
-        fields.push(("expediteur".into(), s.into()));
-    }
-    post(target, "envoyer/sms", fields)
 }
 
 /// A callback's query string with the `+` of its `numero` encoded. Spot-Hit

@@ -470,14 +470,15 @@ async fn send<W: World>(
             return refusal("bad_sender", format!("sender `{sender}` {why}"));
         }
     }
-    let request = spothit::send_conversation_sms(
-        target,
-        &text,
-        phone,
-        outgoing.sender,
-        outgoing.label,
+    let request = spothit::SmsSend {
+        message: &text,
+        numbers: &[phone.to_string()],
+        sender: outgoing.sender,
+        encoding_auto: true,
+        label: Some(outgoing.label),
         status_url,
-    );
+    }
+    .request(target);
     let response = world
         .send(&request)
         .await

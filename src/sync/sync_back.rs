@@ -434,12 +434,13 @@ impl<W: World> Actions<'_, W> {
                 let Some(target) = &self.settings.spothit else {
                     return Err(not_configured("Spot-Hit", "SPOTHIT_API_KEY"));
                 };
-                let request = spothit::send_sms(
-                    target,
+                let request = spothit::SmsSend {
                     message,
-                    std::slice::from_ref(number),
-                    sender.as_deref(),
-                );
+                    numbers: std::slice::from_ref(number),
+                    sender: sender.as_deref(),
+                    ..Default::default()
+                }
+                .request(target);
                 let answer = self.spothit_call(&request).await?;
                 let sent = format!(
                     "{because}: SMS sent to {number} (Spot-Hit message {})",

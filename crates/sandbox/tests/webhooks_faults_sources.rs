@@ -392,13 +392,12 @@ fn the_cores_specter_and_spothit_clients_work_against_the_sandbox() {
         ..Default::default()
     };
     spothit::parse_answer(&send(&spothit::import_contacts(&sh, &id, &[contact]))).unwrap();
-    let err = spothit::parse_answer(&send(&spothit::send_sms(
-        &sh,
-        "",
-        &["+33612345678".into()],
-        None,
-    )))
-    .unwrap_err();
+    let numbers = ["+33612345678".to_string()];
+    let empty = spothit::SmsSend {
+        numbers: &numbers,
+        ..Default::default()
+    };
+    let err = spothit::parse_answer(&send(&empty.request(&sh))).unwrap_err();
     assert_eq!(err, spothit::SpotHitError::Refused(vec!["2".into()]));
     let wrong = spothit::SpotHitTarget {
         key: "nope".into(),
