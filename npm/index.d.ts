@@ -378,8 +378,13 @@ export interface MessageJourney {
   state: "received" | "sent" | "refused" | "pending" | "delivered" | "failed";
   /** The last status GHL accepted. */
   reported?: "pending" | "delivered" | "failed" | "read";
+  /** Why it failed or was refused, in Spot-Hit's or the bridge's words. */
   error?: string;
+  /** A refusal's code, as GHL's status got it (`opted_out`, `spothit-6`). */
+  errorCode?: string;
   steps: { atMs: number; what: string }[];
+  /** The workflow whose action sent it (no GHL message then). */
+  workflowId?: string;
 }
 export interface GhlConnection {
   connected: boolean;

@@ -169,6 +169,9 @@ pub struct MessageJourney {
     /// Why it failed or was refused, in Spot-Hit's or the bridge's words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A refusal's code, as GHL's status gets it (`opted_out`, `spothit-6`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
     pub steps: Vec<JourneyStep>,
     /// The workflow whose action sent it: no GHL message, so no status is
     /// reported to GHL (a failure fires `spothit_delivery_failed`).
@@ -239,6 +242,7 @@ pub async fn start_journey<W: World>(
         state: JourneyState::Received,
         reported: None,
         error: None,
+        error_code: None,
         steps: Vec::new(),
         workflow_id: workflow_id.clone(),
     };
@@ -283,16 +287,13 @@ pub async fn deliver<W: World>(
         close_reply_task(world, settings, &mut journey).await?;
     }
     if journey.state == JourneyState::Refused && journey.reported.is_none() {
-        let (code, words) = journey
-            .error
-            .as_deref()
-            .and_then(|e| e.split_once(": "))
-            .map(|(c, w)| (c.to_string(), w.to_string()))
-            .unwrap_or_else(|| ("refused".into(), "not sent".into()));
         let error = MessageError {
-            code,
+            code: journey
+                .error_code
+                .clone()
+                .unwrap_or_else(|| "refused".into()),
             kind: "saas".into(),
-            message: words,
+            message: journey.error.clone().unwrap_or_else(|| "not sent".into()),
         };
         report(
             world,
@@ -421,7 +422,8 @@ pub async fn send_once<W: World>(
         Err(refusal) => {
             journey.state = JourneyState::Refused;
             journey.note(world.now_ms(), format!("not sent: {}", refusal.words));
-            journey.error = Some(format!("{}: {}", refusal.code, refusal.words));
+            journey.error = Some(refusal.words);
+            journey.error_code = Some(refusal.code);
         }
     }
     save(world, &journey).await?;
