@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { admin, eventually, postForm, sandbox, startStack } from "./support.mjs";
+import { admin, artifactPath, eventually, launchChromium, postForm, sandbox, startStack } from "./support.mjs";
 
 const LOCATIONS = ["dev-location", "dev-location-2", "dev-location-3"];
 let stack;
@@ -71,6 +71,32 @@ test("an agency user signed in by GHL sees its company's three locations, and no
   const other = await sso("type=agency&role=admin&companyId=another-company");
   assert.equal(other.status, 403);
   assert.match((await other.json()).error.message, /company another-company has not installed the app/);
+});
+
+test("inside GHL, an agency user has a tab per sub-account and the console's overview of its own company", async () => {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${stack.sandboxUrl}/__sandbox/ghl/app?type=agency&companyId=dev-company&role=admin`);
+    const app = page.frameLocator("#app");
+    await app.locator("#who").filter({ hasText: "Signed in by GHL" }).waitFor();
+    const tabs = await app.locator("#location-tabs button").allTextContents();
+    assert.deepEqual(tabs, ["All sub-accounts", ...LOCATIONS]);
+    await app.getByRole("button", { name: "All sub-accounts" }).click();
+    const overview = app.frameLocator("#overview-frame");
+    await overview.locator("#locations tbody tr").first().waitFor({ timeout: 20_000 });
+    const rows = await overview.locator("#locations tbody tr td:first-child").allTextContents();
+    assert.equal(rows.length, 3, `its company's three only: ${rows}`);
+    for (const id of LOCATIONS) assert.ok(rows.some((r) => r.includes(id)), `${id} in ${rows}`);
+    await page.screenshot({ path: artifactPath("app-agency-overview.png") });
+    await app.getByRole("button", { name: "dev-location-2" }).click();
+    await app.frameLocator("#console-frame").locator("#location-title").filter({ hasText: "dev-location-2" }).waitFor({ timeout: 20_000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
 });
 
 test("a form source of one location lands there only, and a source id belongs to one location", async () => {

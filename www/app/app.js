@@ -62,6 +62,14 @@ async function showTabs(ids) {
   const tabs = $("location-tabs");
   tabs.replaceChildren();
   tabs.hidden = ids.length < 2;
+  if (ids.length > 1) {
+    // An agency user: the console's overview of its own sub-accounts.
+    const all = el("button", "All sub-accounts");
+    all.type = "button";
+    all.dataset.location = "";
+    all.addEventListener("click", showOverview);
+    tabs.append(all);
+  }
   for (const id of ids) {
     const b = el("button", id);
     b.type = "button";
@@ -74,7 +82,18 @@ async function showTabs(ids) {
 
 let current;
 
+/** The console's locations table, framed: the session's sub-accounts, with their health. */
+function showOverview() {
+  currentId = "";
+  for (const b of $("location-tabs").querySelectorAll("button")) b.setAttribute("aria-current", String(b.dataset.location === ""));
+  $("location").hidden = true;
+  $("overview").hidden = false;
+  $("overview-frame").src = "../console/#/";
+  say("All the sub-accounts you may see", "ok");
+}
+
 async function showLocation(id) {
+  $("overview").hidden = true;
   current = client.forLocation(id);
   currentId = id;
   $("console-frame").src = `../console/#/location/${encodeURIComponent(id)}`;
@@ -461,12 +480,14 @@ $("recipe-form").addEventListener("submit", async (e) => {
 // The console frame and the mapper tabs this page opened get its session.
 offerSession((w) => {
   if (w === $("console-frame").contentWindow) return { token: bearer, locationId: currentId };
+  if (w === $("overview-frame").contentWindow) return { token: bearer };
   if (mapperTabs.has(w)) return { token: bearer, locationId: currentId, sourceId: mapperTabs.get(w) };
   return null;
 });
 window.addEventListener("message", (e) => {
-  if (e.origin !== location.origin || e.source !== $("console-frame").contentWindow || e.data?.type !== "ghl-bridge:height") return;
-  $("console-frame").style.height = `${Math.max(600, e.data.height + 4)}px`;
+  if (e.origin !== location.origin || e.data?.type !== "ghl-bridge:height") return;
+  const frame = [$("console-frame"), $("overview-frame")].find((f) => f.contentWindow === e.source);
+  if (frame) frame.style.height = `${Math.max(600, e.data.height + 4)}px`;
 });
 
 signIn().catch((err) => say(err.message, "error"));
