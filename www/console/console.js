@@ -319,7 +319,8 @@ async function showMessages(one) {
     for (const step of m.steps) {
       journey.append(el("div", `${new Date(step.atMs).toLocaleTimeString()} · ${step.what}`, "muted"));
     }
-    if (m.error) journey.append(el("div", m.error, "reason"));
+    // The code is what GHL's status got: the same words an operator sees there.
+    if (m.error) journey.append(el("div", m.errorCode ? `${m.errorCode}: ${m.error}` : m.error, "reason"));
     tr.append(
       el("td", new Date(m.receivedAtMs).toLocaleString()),
       el("td", `${m.phone}${m.contactId ? ` · ${m.contactId}` : ""}`, "mono"),
