@@ -565,6 +565,8 @@ export class BridgeClient {
   /** A source id held by another location rejects with `source_taken` (409). */
   putSource(sourceId: string, source: SourceUpdate): Promise<SourceAnswer>;
   getSource(sourceId: string): Promise<SourceAnswer>;
+  /** The location's form sources (their secrets' last four only). */
+  sources(): Promise<{ sources: SourceAnswer[] }>;
   deleteSource(sourceId: string): Promise<{ sourceId: string; deleted: boolean }>;
   /** A token that sees only this location (operator token only), shown once. */
   mintLocationToken(): Promise<{ token: string }>;

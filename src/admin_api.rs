@@ -541,6 +541,13 @@ pub struct SourceAnswer {
     pub mapping: Option<String>,
 }
 
+/// `GET /v1/admin/locations/{locationId}/sources`: the location's form
+/// sources, by id (their secrets' last four only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceList {
+    pub sources: Vec<SourceAnswer>,
+}
+
 /// `POST /v1/admin/locations/{locationId}/tokens`: shown once, kept hashed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MintedToken {

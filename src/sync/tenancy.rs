@@ -6,6 +6,7 @@
 
 use super::directory::{self, DIRECTORY};
 use super::location;
+use super::model::SecretKey;
 use super::protocol::{Store, WorldError};
 use super::world::World;
 use crate::admin_api::{
@@ -188,6 +189,27 @@ pub async fn source<W: World>(
     };
     let mapping = store.mapping_get(source_id.to_string()).await?;
     Ok(Some(answer(location_id, &source, mapping)))
+}
+
+/// The location's form sources, by id.
+pub async fn sources<W: World>(
+    world: &W,
+    location_id: &str,
+) -> Result<Vec<SourceAnswer>, WorldError> {
+    let store = world.store_named(location_id)?;
+    let prefix = SecretKey::FormSource(String::new()).key();
+    // Only the keys: the values are read one by one, opened by the store.
+    let ids: Vec<String> = store
+        .kv_list(prefix.clone())
+        .await?
+        .into_iter()
+        .filter_map(|(key, _)| key.strip_prefix(&prefix).map(str::to_string))
+        .collect();
+    let mut found = Vec::new();
+    for id in ids {
+        found.extend(source(world, location_id, &id).await?);
+    }
+    Ok(found)
 }
 
 /// Creates or changes a form source. `fresh_secret` is used (and answered,

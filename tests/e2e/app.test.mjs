@@ -67,6 +67,13 @@ test("a location admin signs in through GHL's frame and connects Spot-Hit, a wro
   await app.getByRole("button", { name: "Create" }).click();
   await app.locator("#source-result").filter({ hasText: "site-devis is ready" }).waitFor();
   assert.match(await app.locator("#source-url").textContent(), /\/v1\/hooks\/forms\/site-devis$/);
+  // Listed with the sub-account's sources from now on, by its secret's last four only.
+  const listed = await app.locator("#source-list li").filter({ hasText: "site-devis" }).textContent();
+  const secret = await app.locator("#source-secret").textContent();
+  assert.ok(listed.includes(`secret …${secret.slice(-4)}`) && !listed.includes(secret), listed);
+  const api = await admin(stack, "/locations/dev-location/sources");
+  assert.deepEqual(api.body.sources.map((x) => x.sourceId), ["site-devis"]);
+  assert.equal(JSON.stringify(api.body).includes(secret), false, "the API lists no secret either");
   assert.match(await app.locator("#source-secret").textContent(), /^whsec_/);
   assert.match(await app.locator("#source-snippet").textContent(), /webhook-signature/);
   assert.match(await app.locator("#source-form-snippet").textContent(), /<form method="post"[\s\S]*hash_hmac\("sha256"/);
@@ -123,7 +130,7 @@ test("a location user's session sees its location only, and only to look", async
   assert.equal(session.role, "user");
   assert.match(session.token, /^ses_/);
   assert.equal((await asSession(session.token, "/locations/dev-location/events")).status, 200);
-  for (const path of ["/locations/dev-location-2/events", "/locations/dev-location-2/connections", "/usage", "/events"]) {
+  for (const path of ["/locations/dev-location-2/events", "/locations/dev-location-2/connections", "/locations/dev-location-2/sources", "/usage", "/events"]) {
     assert.equal((await asSession(session.token, path)).status, 403, path);
   }
   const listed = await (await asSession(session.token, "/locations")).json();

@@ -105,13 +105,14 @@ async function showLocation(id) {
     current.health(24), current.connections(), current.conversationProvider(), current.workflows(), current.alerts(),
     current.specterBudget(), current.getSyncRules(), current.events(50),
   ]);
+  const { sources } = await current.sources();
   const specter = connections.specter;
   $("specter-state").textContent = specter?.connected
     ? `Connected (key …${specter.apiKeyLast4}).`
     : "Not connected: paste the team's API key (Specter › Settings › API).";
   showBudget(budget);
   showRules(rules.rules);
-  showSources(events.events);
+  showSources(sources, events.events);
   $("alerts-state").textContent = alerts.webhookUrl
     ? `Alerts go to ${alerts.webhookUrl} (${alerts.format === "slack" ? "Slack" : "signed webhook"}).`
     : "No destination: alerts (dead letters, GHL disconnected, credits) are not sent anywhere.";
@@ -243,6 +244,8 @@ $("source-form").addEventListener("submit", async (e) => {
     $("source-form-snippet").textContent = formSnippet(url, made.signingSecret ?? "whsec_…");
     $("source-made").hidden = false;
     $("source-result").textContent = `Source ${made.sourceId} is ready.`;
+    const [{ sources }, { events }] = await Promise.all([current.sources(), current.events(50)]);
+    showSources(sources, events);
   } catch (err) {
     $("source-result").textContent = err.message;
   }
@@ -433,11 +436,18 @@ $("rules-form").addEventListener("submit", async (e) => {
   }
 });
 
-/** The sources a mapping can be opened for: the bridge's own, and those that sent events. */
-function showSources(events) {
+/** The location's form sources, listed (secrets by their last four), and every source a mapping can be opened for. */
+function showSources(sources, events) {
+  const list = $("source-list");
+  list.replaceChildren(...sources.map((x) => {
+    const li = el("li");
+    li.append(el("span", x.sourceId), el("code", `${location.origin}${x.urlPath}`), el("span", `secret …${x.signingSecretLast4}`, "hint"));
+    return li;
+  }));
+  $("source-list-empty").hidden = sources.length > 0;
   const builtIn = ["spothit-reply", "spothit-stop", "spothit-status", "specter-person", "specter-saved-search-row"];
   const seen = events.map((e) => e.sourceId).filter((id) => !builtIn.includes(id) && !id.startsWith("ghl-") && !id.startsWith("spothit-message"));
-  const ids = [...new Set([...seen, ...(source ? [source] : []), ...builtIn])];
+  const ids = [...new Set([...sources.map((x) => x.sourceId), ...seen, ...builtIn])];
   $("mapper-source").replaceChildren(...ids.map((id) => new Option(id, id)));
 }
 

@@ -221,6 +221,11 @@ impl BridgeClient {
         self.put_json(self.source_url(source_id), &source, "source")
     }
 
+    /// The location's form sources (their secrets' last four only).
+    pub fn sources(&self) -> Promise {
+        self.get(self.own_url("sources"))
+    }
+
     #[wasm_bindgen(js_name = getSource)]
     pub fn get_source(&self, source_id: &str) -> Promise {
         self.get(self.source_url(source_id))

@@ -205,6 +205,10 @@ async fn location_routes(
             answer.credits = credits;
             json_ok(&answer)
         }
+        (Method::Get, ["sources"]) => {
+            let sources = tenancy::sources(&world, id).await.map_err(from_world)?;
+            json_ok(&ghl_bridge::admin_api::SourceList { sources })
+        }
         (Method::Get, ["sources", source_id]) => {
             match tenancy::source(&world, id, source_id)
                 .await
