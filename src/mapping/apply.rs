@@ -530,8 +530,6 @@ fn value_paths<'a>(v: &'a CompiledValue, paths: &mut Vec<&'a SourcePath>) {
     }
 }
 
-/// A tag from one value, trimmed, unless it is blank or the contact has it
-/// already in another case.
 /// Where tag rules report what they did.
 struct Explained<'o> {
     explain: bool,
@@ -592,6 +590,8 @@ impl Explained<'_> {
     }
 }
 
+/// A tag from one value, trimmed, unless it is blank or the contact has it
+/// already in another case.
 fn add_tag(tags: &mut Vec<String>, item: &Value) {
     let text = match item {
         Value::String(s) => Cow::Borrowed(s.as_str()),

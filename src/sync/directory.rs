@@ -162,7 +162,6 @@ pub async fn companies<S: Store>(dir: &S) -> Result<Vec<String>, WorldError> {
         .collect())
 }
 
-/// How a location token is kept: its SHA-256, in hex.
 /// A session the SSO opened, by its token's hash.
 pub async fn put_session<S: Store>(
     dir: &S,
@@ -195,6 +194,7 @@ pub async fn first_use_of_payload<S: Store>(
     Ok(before.is_none())
 }
 
+/// How a location token is kept: its SHA-256, in hex.
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(token.as_bytes())
