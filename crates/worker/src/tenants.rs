@@ -51,16 +51,7 @@ pub async fn route(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<
         (_, Caller::Unknown) => json_error(403, "bad_token", "the admin token is wrong"),
         (["locations"], Caller::Location(_)) => forbidden("list every location"),
         (["locations"], _) if req.method() == Method::Get => {
-            let hours = request_url::param(&req, "healthHours");
-            match hours.map(|v| v.parse::<u64>()) {
-                None => list(&world, cfg).await,
-                Some(Ok(hours)) => list_with_health(env, &world, cfg, hours, |_| true).await,
-                Some(Err(_)) => json_error(
-                    400,
-                    "bad_hours",
-                    "healthHours is a whole number of hours (at most the last 168 are read)",
-                ),
-            }
+            locations_answer(&req, env, &world, cfg, |_| true).await
         }
         (["usage"], Caller::Operator) if req.method() == Method::Get => {
             usage(env, &world, cfg).await
@@ -104,19 +95,7 @@ async fn session_routes(
     let mine = |id: &str| session.locations.iter().any(|l| l == id);
     match segments {
         ["locations"] if req.method() == Method::Get => {
-            match request_url::param(&req, "healthHours").map(|v| v.parse::<u64>()) {
-                Some(Ok(hours)) => list_with_health(env, world, cfg, hours, |id| mine(id)).await,
-                Some(Err(_)) => json_error(
-                    400,
-                    "bad_hours",
-                    "healthHours is a whole number of hours (at most the last 168 are read)",
-                ),
-                None => {
-                    let mut all = entries(world, cfg).await?;
-                    all.retain(|l| mine(&l.id));
-                    json_ok(&LocationList { locations: all })
-                }
-            }
+            locations_answer(&req, env, world, cfg, mine).await
         }
         ["locations", id, ..] if !mine(id) => json_error(
             403,
@@ -265,15 +244,34 @@ async fn location_routes(
 }
 
 /// The deployment's own location (from its variables) and every one in the directory.
-async fn list(world: &WorkerWorld<'_>, cfg: &Config) -> Result<Response> {
-    json_ok(&LocationList {
-        locations: entries(world, cfg).await?,
-    })
+/// `GET /v1/admin/locations[?healthHours=]`: the locations `shown` keeps
+/// (every one for the operator, its own for a GHL session), with their
+/// health when asked.
+async fn locations_answer(
+    req: &Request,
+    env: &Env,
+    world: &WorkerWorld<'_>,
+    cfg: &Config,
+    shown: impl Fn(&str) -> bool,
+) -> Result<Response> {
+    match request_url::param(req, "healthHours").map(|v| v.parse::<u64>()) {
+        None => {
+            let mut locations = entries(world, cfg).await?;
+            locations.retain(|l| shown(&l.id));
+            json_ok(&LocationList { locations })
+        }
+        Some(Ok(hours)) => list_with_health(env, world, cfg, hours, shown).await,
+        Some(Err(_)) => json_error(
+            400,
+            "bad_hours",
+            "healthHours is a whole number of hours (at most the last 168 are read)",
+        ),
+    }
 }
 
-/// Every location with its health, read side by side: the console's first
-/// screen in one request (a browser opens 6 connections to a host at a time).
-/// The locations `shown` keeps, each with its health over the last `hours`.
+/// The locations `shown` keeps, each with its health over the last `hours`,
+/// read side by side: the console's first screen in one request (a browser
+/// opens 6 connections to a host at a time).
 async fn list_with_health(
     env: &Env,
     world: &WorkerWorld<'_>,
