@@ -20,6 +20,11 @@ pub fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Bytes as lowercase hex: how hashes and random tokens are written.
+pub fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The deployment's key. `Debug` never shows it.
 #[derive(Clone)]
 pub struct SecretsKey(Key<Aes256Gcm>);

@@ -197,10 +197,7 @@ pub async fn first_use_of_payload<S: Store>(
 /// How a location token is kept: its SHA-256, in hex.
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::secrets::lower_hex(&sha2::Sha256::digest(token.as_bytes()))
 }
 
 pub async fn token_location<S: Store>(dir: &S, hash: &str) -> Result<Option<String>, WorldError> {

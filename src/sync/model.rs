@@ -80,11 +80,7 @@ impl WrittenNote {
         hasher.update(title.unwrap_or_default().as_bytes());
         hasher.update([0]);
         hasher.update(body.as_bytes());
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::secrets::lower_hex(&hasher.finalize())
     }
 }
 

@@ -17,10 +17,7 @@ pub(crate) fn random_bytes(bytes: u32) -> Result<Vec<u8>> {
 
 /// Hex of `bytes` random bytes.
 pub(crate) fn random_hex(bytes: u32) -> Result<String> {
-    Ok(random_bytes(bytes)?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(ghl_bridge::secrets::lower_hex(&random_bytes(bytes)?))
 }
 
 /// Standard base64 of `bytes` random bytes (a Standard Webhooks secret).
