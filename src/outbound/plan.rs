@@ -181,10 +181,13 @@ pub fn contact_changed(
     imported: &Imported,
     consent: &ConsentFacts,
 ) -> Vec<PlannedAction> {
-    let Some(first) = imported.groups.first() else {
-        return Vec::new();
-    };
-    let Some(now) = join(first.clone(), contact, consent).spothit_contact() else {
+    // The import into each group: what consent allows of the values now.
+    let imports: Vec<(&String, OutboundAction)> = imported
+        .groups
+        .iter()
+        .map(|group| (group, join(group.clone(), contact, consent)))
+        .collect();
+    let Some(now) = imports.first().and_then(|(_, a)| a.spothit_contact()) else {
         return Vec::new();
     };
     let old = &imported.contact;
@@ -206,8 +209,7 @@ pub fn contact_changed(
     }
     let because = format!("contact changed in GHL ({})", changed.join(", "));
     let mut out = Vec::new();
-    for group in &imported.groups {
-        let mut action = join(group.clone(), contact, consent);
+    for (group, mut action) in imports {
         if let OutboundAction::SpotHitJoinGroup { reimport, .. } = &mut action {
             *reimport = true;
         }
