@@ -3,7 +3,7 @@
 //! silent: a campaign or workflow the location does not have is a 400, an
 //! `eventStartTime` that is not an ISO 8601 time with its offset a 422.
 
-use super::subresources::{checked_body, require_contact};
+use super::subresources::{checked_body, held_list, require_contact, string_list};
 use super::{error, unprocessable, Caller, GhlJson};
 use crate::state::DEV_LOCATIONS;
 use crate::Shared;
@@ -11,7 +11,7 @@ use axum::extract::{Extension, Path, State as Extract};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// A location's campaigns (`dev-*` locations have "Relance devis"), with
@@ -31,17 +31,6 @@ impl CampaignData {
     }
 }
 
-fn strings(body: &Map<String, Value>, name: &str) -> Result<Vec<String>, String> {
-    match body.get(name) {
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(String::from)
-            .collect()),
-        _ => Err(format!("{name} must be an array of strings")),
-    }
-}
-
 /// `POST|DELETE /contacts/{id}/followers`
 pub async fn followers(
     Extract(s): Extract<Shared>,
@@ -54,7 +43,7 @@ pub async fn followers(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let asked = match strings(&body, "followers") {
+    let asked = match string_list(&body, "followers") {
         Ok(f) if !f.is_empty() => f,
         Ok(_) => return unprocessable(vec!["followers should not be empty".into()]),
         Err(why) => return unprocessable(vec![why]),
@@ -64,10 +53,7 @@ pub async fn followers(
         return r;
     }
     let contact = state.contacts.get_mut(&id).expect("checked");
-    let mut current: Vec<String> = contact
-        .get("followers")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
+    let mut current = held_list(contact, "followers");
     let adding = method == axum::http::Method::POST;
     let changed: Vec<String> = if adding {
         let new: Vec<String> = asked
@@ -231,7 +217,7 @@ pub async fn bulk_tags(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let (contacts, tags) = match (strings(&body, "contacts"), strings(&body, "tags")) {
+    let (contacts, tags) = match (string_list(&body, "contacts"), string_list(&body, "tags")) {
         (Ok(c), Ok(t)) => (c, t),
         (Err(e), _) | (_, Err(e)) => return unprocessable(vec![e]),
     };
@@ -247,10 +233,7 @@ pub async fn bulk_tags(
             continue;
         }
         let contact = state.contacts.get_mut(id).expect("checked");
-        let mut current: Vec<String> = contact
-            .get("tags")
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
+        let mut current = held_list(contact, "tags");
         if kind == "add" {
             current.extend(
                 tags.iter()
@@ -284,7 +267,7 @@ pub async fn bulk_business(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let ids = match strings(&body, "ids") {
+    let ids = match string_list(&body, "ids") {
         Ok(ids) => ids,
         Err(e) => return unprocessable(vec![e]),
     };

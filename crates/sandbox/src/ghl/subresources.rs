@@ -21,6 +21,32 @@ pub(crate) fn require_contact(state: &State, caller: &Caller, id: &str) -> Resul
     }
 }
 
+/// A body's array of strings `name`, or what is wrong with it.
+pub(crate) fn string_list(body: &Map<String, Value>, name: &str) -> Result<Vec<String>, String> {
+    match body.get(name) {
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(String::from)
+            .collect()),
+        _ => Err(format!("{name} must be an array of strings")),
+    }
+}
+
+/// The strings a contact holds under `field` (its tags, its followers).
+pub(crate) fn held_list(contact: &Map<String, Value>, field: &str) -> Vec<String> {
+    contact
+        .get(field)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The body as an object with only `allowed` properties and every `required`
 /// one set, or GHL's 422 listing what is wrong.
 pub(crate) fn checked_body(
@@ -339,16 +365,8 @@ pub async fn create_appointment(
 
 fn tag_list(body: &Value) -> Result<Vec<String>, Response> {
     let body = checked_body(body, &["tags"], &["tags"])?;
-    body["tags"]
-        .as_array()
-        .filter(|a| a.iter().all(Value::is_string))
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(|t| t.trim().to_lowercase())
-                .collect()
-        })
-        .ok_or_else(|| unprocessable(vec!["tags must be an array of strings".into()]))
+    let tags = string_list(&body, "tags").map_err(|why| unprocessable(vec![why]))?;
+    Ok(tags.iter().map(|t| t.trim().to_lowercase()).collect())
 }
 
 fn change_tags(s: &Shared, c: &Caller, id: &str, body: &Value, add: bool) -> Response {
@@ -361,15 +379,7 @@ fn change_tags(s: &Shared, c: &Caller, id: &str, body: &Value, add: bool) -> Res
         return r;
     }
     let contact = state.contacts.get_mut(id).expect("checked");
-    let mut current: Vec<String> = contact["tags"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut current = held_list(contact, "tags");
     let before = current.clone();
     if add {
         for t in tags {
