@@ -2,8 +2,9 @@
 // BridgeClient: load the location's custom fields and the last payloads its
 // sources received, push the mapping, send a test event. The admin token
 // stays in this page's memory.
-import { BridgeClient, mergeSyncRules } from "./pkg/ghl_bridge_web.js";
+import { BridgeClient } from "./pkg/ghl_bridge_web.js";
 import { $ } from "./dom.js";
+import { applyRecipe } from "./recipe.js";
 
 function say(text, ok) {
   const out = $("worker-result");
@@ -58,14 +59,8 @@ export function setUpWorkerPanel({ recipe, mappingText, payload, locationId, onF
     if (!r) return;
     $("worker-panel").open = true;
     try {
-      const c = client();
-      await c.putMapping(r.sourceId, mappingText());
-      let rules = "";
-      if (r.syncRules) {
-        const { rules: own } = await c.getSyncRules();
-        await c.putSyncRules(mergeSyncRules(own, r.syncRules));
-        rules = " and its sync rules were merged into the location's";
-      }
+      const merged = await applyRecipe(client(), r, mappingText());
+      const rules = merged ? " and its sync rules were merged into the location's" : "";
       say(`Applied "${r.name}" to ${locationId() || "the default location"}: source ${r.sourceId} uses its mapping${rules}.`, true);
     } catch (e) {
       sayRefused(e);

@@ -4,9 +4,10 @@
 // never in a URL or storage. Opened on its own, the page takes an admin or a
 // location token, as the console does. Everything goes through the npm
 // module's typed BridgeClient.
-import init, { BridgeClient, mergeSyncRules, recipes } from "../pkg/ghl_bridge_web.js";
+import init, { BridgeClient, recipes } from "../pkg/ghl_bridge_web.js";
 import { $, el } from "../dom.js";
 import { offerSession } from "../handoff.js";
+import { applyRecipe } from "../recipe.js";
 
 let client;
 let session = { locations: [], role: "admin" };
@@ -473,15 +474,10 @@ $("recipe-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const r = allRecipes.find((x) => x.id === $("recipe-pick").value);
   try {
-    await current.putMapping(r.sourceId, r.mapping);
-    let merged = "";
-    if (r.syncRules) {
-      const { rules: own } = await current.getSyncRules();
-      await current.putSyncRules(mergeSyncRules(own, r.syncRules));
-      showRules((await current.getSyncRules()).rules);
-      merged = " and its sync rules were added to this sub-account's";
-    }
-    $("recipe-result").textContent = `Applied "${r.name}": source ${r.sourceId} uses its mapping${merged}.`;
+    const merged = await applyRecipe(current, r);
+    if (merged) showRules(merged);
+    const rules = merged ? " and its sync rules were added to this sub-account's" : "";
+    $("recipe-result").textContent = `Applied "${r.name}": source ${r.sourceId} uses its mapping${rules}.`;
   } catch (err) {
     $("recipe-result").textContent = err.message;
   }
